@@ -1,0 +1,427 @@
+//! Client -> server messages. Each serialises to one JSON object with exactly one
+//! top-level key, camelCase fields in the documented order, optional fields omitted.
+//!
+//! There is deliberately no "continue signal": an empty `clientContent` interrupts the
+//! model by definition and is fatal (1007) on 3.1 models. Stop Mic sends
+//! [`ClientMessage::audio_stream_end`] instead of `clientContent {turnComplete: true}`.
+
+use crate::pcm;
+use serde::Serialize;
+
+/// One message from the client. Serialises as `{"<variant>": {...}}`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ClientMessage {
+    /// Sent once, first; nothing else may be sent before `setupComplete`.
+    Setup(Setup),
+    /// Streamed input: audio, end of audio stream, text, manual activity markers.
+    RealtimeInput(RealtimeInput),
+    /// Turns appended to the history. Interrupts any current generation.
+    ClientContent(ClientContent),
+    /// Answers to the model's `toolCall`.
+    ToolResponse(ToolResponse),
+}
+
+impl ClientMessage {
+    /// `realtimeInput.audio` with int16 PCM at `rate` Hz.
+    pub fn audio(samples: &[i16], rate: u32) -> Self {
+        ClientMessage::RealtimeInput(RealtimeInput {
+            audio: Some(MediaBlob {
+                data: pcm::to_base64(samples),
+                mime_type: format!("audio/pcm;rate={rate}"),
+            }),
+            ..RealtimeInput::default()
+        })
+    }
+
+    /// `realtimeInput.audioStreamEnd`: the microphone was turned off; the server flushes
+    /// what it has cached. Audio may be sent again later to reopen the stream.
+    pub fn audio_stream_end() -> Self {
+        ClientMessage::RealtimeInput(RealtimeInput {
+            audio_stream_end: Some(true),
+            ..RealtimeInput::default()
+        })
+    }
+
+    /// `realtimeInput.text`: typed input that does not interrupt generation by itself.
+    pub fn realtime_text(text: &str) -> Self {
+        ClientMessage::RealtimeInput(RealtimeInput {
+            text: Some(text.to_owned()),
+            ..RealtimeInput::default()
+        })
+    }
+
+    /// `clientContent` with one user text turn.
+    pub fn user_turn(text: &str, turn_complete: bool) -> Self {
+        ClientMessage::ClientContent(ClientContent {
+            turns: vec![Content::user_text(text)],
+            turn_complete,
+        })
+    }
+
+    /// `toolResponse` answering one or more function calls.
+    pub fn tool_response(responses: Vec<FunctionResponse>) -> Self {
+        ClientMessage::ToolResponse(ToolResponse {
+            function_responses: responses,
+        })
+    }
+
+    /// The JSON text sent on the socket.
+    pub fn to_json(&self) -> String {
+        // Only strings, numbers, bools, string-keyed maps: serialisation cannot fail.
+        serde_json::to_string(self).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+    }
+}
+
+/// An empty JSON object, `{}`: how the API switches on a feature with default settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct Enabled {}
+
+/// `setup`: the session's configuration.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Setup {
+    /// With the `models/` prefix.
+    pub model: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub generation_config: Option<GenerationConfig>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub system_instruction: Option<Content>,
+    /// Tool declarations, passed through as given (`[{"functionDeclarations": [...]}]`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tools: Option<Vec<serde_json::Value>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub realtime_input_config: Option<RealtimeInputConfig>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub input_audio_transcription: Option<Enabled>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub output_audio_transcription: Option<Enabled>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session_resumption: Option<SessionResumption>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub context_window_compression: Option<ContextWindowCompression>,
+}
+
+impl Setup {
+    /// A spoken-reply session with `model` (the `models/` prefix is added if missing).
+    pub fn audio(model: &str, voice: &str) -> Self {
+        let model = model.trim();
+        let model = if model.starts_with("models/") {
+            model.to_owned()
+        } else {
+            format!("models/{model}")
+        };
+        Setup {
+            model,
+            generation_config: Some(GenerationConfig {
+                response_modalities: vec![Modality::Audio],
+                speech_config: Some(SpeechConfig::voice(voice)),
+            }),
+            ..Setup::default()
+        }
+    }
+
+    /// Adds a system instruction; blank text leaves it out.
+    pub fn with_system_instruction(mut self, text: &str) -> Self {
+        self.system_instruction = (!text.trim().is_empty()).then(|| Content {
+            role: None,
+            parts: vec![Part::text(text)],
+        });
+        self
+    }
+
+    /// Asks for `inputTranscription` / `outputTranscription` messages.
+    pub fn with_transcription(mut self, input: bool, output: bool) -> Self {
+        self.input_audio_transcription = input.then_some(Enabled {});
+        self.output_audio_transcription = output.then_some(Enabled {});
+        self
+    }
+
+    /// Turns on session resumption; `handle` continues an earlier conversation.
+    pub fn with_resumption(mut self, handle: Option<String>) -> Self {
+        self.session_resumption = Some(SessionResumption { handle });
+        self
+    }
+
+    /// Sliding-window context compression, which lifts the 15-minute audio session limit.
+    pub fn with_sliding_window(mut self) -> Self {
+        self.context_window_compression = Some(ContextWindowCompression {
+            sliding_window: SlidingWindow::default(),
+        });
+        self
+    }
+
+    /// Automatic (server-side) voice activity detection on or off.
+    pub fn with_automatic_activity_detection(mut self, on: bool) -> Self {
+        self.realtime_input_config = Some(RealtimeInputConfig {
+            automatic_activity_detection: AutomaticActivityDetection { disabled: !on },
+        });
+        self
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GenerationConfig {
+    pub response_modalities: Vec<Modality>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub speech_config: Option<SpeechConfig>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Modality {
+    Audio,
+    Text,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SpeechConfig {
+    pub voice_config: VoiceConfig,
+}
+
+impl SpeechConfig {
+    pub fn voice(name: &str) -> Self {
+        SpeechConfig {
+            voice_config: VoiceConfig {
+                prebuilt_voice_config: PrebuiltVoiceConfig {
+                    voice_name: name.to_owned(),
+                },
+            },
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VoiceConfig {
+    pub prebuilt_voice_config: PrebuiltVoiceConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PrebuiltVoiceConfig {
+    pub voice_name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RealtimeInputConfig {
+    pub automatic_activity_detection: AutomaticActivityDetection,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AutomaticActivityDetection {
+    pub disabled: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SessionResumption {
+    /// The `newHandle` of an earlier session; `None` starts a new, resumable one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub handle: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContextWindowCompression {
+    pub sliding_window: SlidingWindow,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SlidingWindow {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_tokens: Option<u64>,
+}
+
+/// A turn: a role and its parts.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Content {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    pub parts: Vec<Part>,
+}
+
+impl Content {
+    pub fn user_text(text: &str) -> Self {
+        Content {
+            role: Some("user".to_owned()),
+            parts: vec![Part::text(text)],
+        }
+    }
+}
+
+/// A text part or an inline media part.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Part {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inline_data: Option<MediaBlob>,
+}
+
+impl Part {
+    pub fn text(text: &str) -> Self {
+        Part {
+            text: Some(text.to_owned()),
+            inline_data: None,
+        }
+    }
+}
+
+/// Base64 data with its mime type.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MediaBlob {
+    pub data: String,
+    pub mime_type: String,
+}
+
+/// `realtimeInput`: exactly one field is set per message.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RealtimeInput {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audio: Option<MediaBlob>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audio_stream_end: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// Manual turn-taking only (automatic activity detection disabled).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub activity_start: Option<Enabled>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub activity_end: Option<Enabled>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClientContent {
+    pub turns: Vec<Content>,
+    pub turn_complete: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ToolResponse {
+    pub function_responses: Vec<FunctionResponse>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FunctionResponse {
+    pub id: String,
+    pub name: String,
+    pub response: serde_json::Value,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// The samples in `live-protocol.md`, byte for byte (minified).
+    #[test]
+    fn setup_matches_the_documented_sample() {
+        let setup = Setup::audio("gemini-2.5-flash-native-audio-preview-12-2025", "Aoede")
+            .with_system_instruction("You are ...")
+            .with_automatic_activity_detection(true)
+            .with_transcription(true, true)
+            .with_resumption(Some(
+                "<newHandle from an earlier session, or omit handle>".into(),
+            ))
+            .with_sliding_window();
+        assert_eq!(
+            ClientMessage::Setup(setup).to_json(),
+            concat!(
+                r#"{"setup":{"model":"models/gemini-2.5-flash-native-audio-preview-12-2025","#,
+                r#""generationConfig":{"responseModalities":["AUDIO"],"#,
+                r#""speechConfig":{"voiceConfig":{"prebuiltVoiceConfig":{"voiceName":"Aoede"}}}},"#,
+                r#""systemInstruction":{"parts":[{"text":"You are ..."}]},"#,
+                r#""realtimeInputConfig":{"automaticActivityDetection":{"disabled":false}},"#,
+                r#""inputAudioTranscription":{},"outputAudioTranscription":{},"#,
+                r#""sessionResumption":{"handle":"<newHandle from an earlier session, or omit handle>"},"#,
+                r#""contextWindowCompression":{"slidingWindow":{}}}}"#
+            )
+        );
+    }
+
+    #[test]
+    fn minimal_setup_omits_everything_optional() {
+        let setup = Setup::audio("models/gemini-3.1-flash-live-preview", "Puck")
+            .with_system_instruction("   ")
+            .with_transcription(false, false)
+            .with_resumption(None);
+        assert_eq!(
+            ClientMessage::Setup(setup).to_json(),
+            concat!(
+                r#"{"setup":{"model":"models/gemini-3.1-flash-live-preview","#,
+                r#""generationConfig":{"responseModalities":["AUDIO"],"#,
+                r#""speechConfig":{"voiceConfig":{"prebuiltVoiceConfig":{"voiceName":"Puck"}}}},"#,
+                r#""sessionResumption":{}}}"#
+            )
+        );
+    }
+
+    #[test]
+    fn realtime_messages_match_the_documented_samples() {
+        // [1, -2, 4660] little-endian is 01 00 FE FF 34 12 -> "AQD+/zQS".
+        assert_eq!(
+            ClientMessage::audio(&[1, -2, 0x1234], 16_000).to_json(),
+            r#"{"realtimeInput":{"audio":{"data":"AQD+/zQS","mimeType":"audio/pcm;rate=16000"}}}"#
+        );
+        assert_eq!(
+            ClientMessage::audio_stream_end().to_json(),
+            r#"{"realtimeInput":{"audioStreamEnd":true}}"#
+        );
+        assert_eq!(
+            ClientMessage::realtime_text("hi \"there\"").to_json(),
+            r#"{"realtimeInput":{"text":"hi \"there\""}}"#
+        );
+    }
+
+    #[test]
+    fn client_content_and_tool_response_match_the_documented_samples() {
+        assert_eq!(
+            ClientMessage::user_turn("...", true).to_json(),
+            r#"{"clientContent":{"turns":[{"role":"user","parts":[{"text":"..."}]}],"turnComplete":true}}"#
+        );
+        let response = FunctionResponse {
+            id: "call-1".into(),
+            name: "get_time".into(),
+            response: json!({"time": "12:00"}),
+        };
+        assert_eq!(
+            ClientMessage::tool_response(vec![response]).to_json(),
+            r#"{"toolResponse":{"functionResponses":[{"id":"call-1","name":"get_time","response":{"time":"12:00"}}]}}"#
+        );
+    }
+
+    #[test]
+    fn every_message_has_exactly_one_top_level_key() {
+        let messages = [
+            ClientMessage::Setup(Setup::audio("m", "Kore")),
+            ClientMessage::audio(&[0; 2048], 16_000),
+            ClientMessage::audio_stream_end(),
+            ClientMessage::realtime_text("x"),
+            ClientMessage::user_turn("x", false),
+            ClientMessage::tool_response(vec![]),
+        ];
+        for m in messages {
+            let v: serde_json::Value = serde_json::from_str(&m.to_json()).unwrap();
+            assert_eq!(v.as_object().unwrap().len(), 1, "{v}");
+        }
+    }
+
+    #[test]
+    fn a_full_chunk_has_the_expected_size() {
+        // 2048 samples = 4096 bytes = 5464 base64 chars (4 * ceil(4096 / 3)).
+        let json = ClientMessage::audio(&[0x0102; 2048], 16_000).to_json();
+        let prefix = r#"{"realtimeInput":{"audio":{"data":""#;
+        let suffix = r#"","mimeType":"audio/pcm;rate=16000"}}}"#;
+        assert_eq!(json.len(), prefix.len() + 5464 + suffix.len());
+        assert!(json.starts_with(prefix) && json.ends_with(suffix));
+    }
+}

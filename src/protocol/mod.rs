@@ -1,0 +1,60 @@
+//! The Gemini Live API's JSON messages, both directions (see `live-protocol.md` in the
+//! shared notes and README.md). Pure Rust: no browser types, tested on the host.
+//!
+//! - [`client`]: what the page sends (`setup`, `realtimeInput`, `clientContent`,
+//!   `toolResponse`), serialised to exactly the documented camelCase JSON.
+//! - [`server`]: what the service sends, decoded from text or binary frames into a flat list
+//!   of [`ServerEvent`]s; malformed input is a [`ProtocolError`], never a panic.
+
+pub mod client;
+pub mod server;
+
+pub use client::{ClientMessage, Setup};
+pub use server::{decode, AudioChunk, FunctionCall, ProtocolError, ServerEvent, UsageMetadata};
+
+/// The documented default: a current native-audio Live model (model names change often,
+/// so the page makes this a setting).
+pub const DEFAULT_MODEL: &str = "models/gemini-2.5-flash-native-audio-preview-12-2025";
+
+/// The default prebuilt voice.
+pub const DEFAULT_VOICE: &str = "Aoede";
+
+/// Every documented prebuilt voice, the classic eight first.
+pub const VOICES: &[&str] = &[
+    "Aoede",
+    "Charon",
+    "Fenrir",
+    "Kore",
+    "Puck",
+    "Leda",
+    "Orus",
+    "Zephyr",
+    "Achernar",
+    "Achird",
+    "Algenib",
+    "Algieba",
+    "Alnilam",
+    "Autonoe",
+    "Callirrhoe",
+    "Despina",
+    "Enceladus",
+    "Erinome",
+    "Gacrux",
+    "Iapetus",
+    "Laomedeia",
+    "Pulcherrima",
+    "Rasalgethi",
+    "Sadachbia",
+    "Sadaltager",
+    "Schedar",
+    "Sulafat",
+    "Umbriel",
+    "Vindemiatrix",
+    "Zubenelgenubi",
+];
+
+/// Sample rate of the audio the client sends (the model's native input rate).
+pub const INPUT_RATE: u32 = 16_000;
+
+/// Sample rate of the audio the model sends.
+pub const OUTPUT_RATE: u32 = 24_000;

@@ -1,0 +1,247 @@
+//! Decoding tests: the documented samples, what real servers do, and malformed frames.
+
+use super::*;
+
+fn one(frame: &str) -> ServerEvent {
+    let mut events = decode(frame.as_bytes()).unwrap();
+    assert_eq!(events.len(), 1, "{events:?}");
+    events.remove(0)
+}
+
+#[test]
+fn documented_samples_decode() {
+    assert_eq!(one(r#"{"setupComplete":{}}"#), ServerEvent::SetupComplete);
+    assert_eq!(
+        one(
+            r#"{"serverContent":{"modelTurn":{"parts":[{"inlineData":{"mimeType":"audio/pcm;rate=24000","data":"AQD+/zQS"}}]}}}"#
+        ),
+        ServerEvent::Audio(AudioChunk {
+            rate: 24_000,
+            samples: vec![1, -2, 0x1234]
+        })
+    );
+    assert_eq!(
+        one(r#"{"serverContent":{"inputTranscription":{"text":"hello"}}}"#),
+        ServerEvent::InputTranscription("hello".into())
+    );
+    assert_eq!(
+        one(r#"{"serverContent":{"outputTranscription":{"text":"We"}}}"#),
+        ServerEvent::OutputTranscription("We".into())
+    );
+    assert_eq!(
+        one(r#"{"serverContent":{"interrupted":true}}"#),
+        ServerEvent::Interrupted
+    );
+    assert_eq!(
+        one(r#"{"serverContent":{"generationComplete":true}}"#),
+        ServerEvent::GenerationComplete
+    );
+    assert_eq!(
+        one(r#"{"toolCall":{"functionCalls":[{"id":"a1","name":"lookup","args":{"q":1}}]}}"#),
+        ServerEvent::ToolCall(vec![FunctionCall {
+            id: Some("a1".into()),
+            name: "lookup".into(),
+            args: serde_json::json!({"q": 1}),
+        }])
+    );
+    assert_eq!(
+        one(r#"{"toolCallCancellation":{"ids":["a1","a2"]}}"#),
+        ServerEvent::ToolCallCancellation(vec!["a1".into(), "a2".into()])
+    );
+    assert_eq!(
+        one(r#"{"goAway":{"timeLeft":"50s"}}"#),
+        ServerEvent::GoAway {
+            time_left: Some(Duration::from_secs(50))
+        }
+    );
+    assert_eq!(
+        one(r#"{"sessionResumptionUpdate":{"newHandle":"h-123","resumable":true}}"#),
+        ServerEvent::ResumptionUpdate {
+            new_handle: Some("h-123".into()),
+            resumable: true
+        }
+    );
+}
+
+#[test]
+fn turn_complete_with_usage_gives_both_in_order() {
+    let events = decode(
+        br#"{"serverContent":{"turnComplete":true},"usageMetadata":{"promptTokenCount":554,"responseTokenCount":19,"totalTokenCount":573}}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        events,
+        vec![
+            ServerEvent::TurnComplete,
+            ServerEvent::Usage(UsageMetadata {
+                prompt_token_count: Some(554),
+                response_token_count: Some(19),
+                total_token_count: Some(573),
+            }),
+        ]
+    );
+}
+
+#[test]
+fn pretty_printed_binary_frame_with_unknown_fields() {
+    let frame = b"{\n  \"serverContent\": {\n    \"modelTurn\": {\n      \"role\": \"model\",\n      \"parts\": [\n        {\n          \"inlineData\": {\n            \"mimeType\": \"audio/pcm;rate=24000\",\n            \"data\": \"AAD/fw==\"\n          }\n        }\n      ]\n    },\n    \"groundingMetadata\": {},\n    \"futureField\": [1, 2]\n  },\n  \"somethingNew\": {\"x\": true}\n}\n";
+    assert_eq!(
+        decode(frame).unwrap(),
+        vec![ServerEvent::Audio(AudioChunk {
+            rate: 24_000,
+            samples: vec![0, 32767]
+        })]
+    );
+}
+
+#[test]
+fn every_part_of_a_model_turn_is_delivered() {
+    let frame = r#"{"serverContent":{"modelTurn":{"parts":[
+        {"text":"thinking","thought":true},
+        {"inlineData":{"mimeType":"audio/pcm;rate=24000","data":"AQA="}},
+        {"inlineData":{"mimeType":"audio/pcm; rate=24000","data":"AgA="}},
+        {"text":"hi"}
+    ]},"outputTranscription":{"text":"hi"},"generationComplete":true,"turnComplete":true}}"#;
+    assert_eq!(
+        decode(frame.as_bytes()).unwrap(),
+        vec![
+            ServerEvent::Text {
+                text: "thinking".into(),
+                thought: true
+            },
+            ServerEvent::Audio(AudioChunk {
+                rate: 24_000,
+                samples: vec![1]
+            }),
+            ServerEvent::Audio(AudioChunk {
+                rate: 24_000,
+                samples: vec![2]
+            }),
+            ServerEvent::Text {
+                text: "hi".into(),
+                thought: false
+            },
+            ServerEvent::OutputTranscription("hi".into()),
+            ServerEvent::GenerationComplete,
+            ServerEvent::TurnComplete,
+        ]
+    );
+}
+
+#[test]
+fn interrupted_then_turn_complete_in_one_message() {
+    assert_eq!(
+        decode(br#"{"serverContent":{"interrupted":true,"turnComplete":true}}"#).unwrap(),
+        vec![ServerEvent::Interrupted, ServerEvent::TurnComplete]
+    );
+}
+
+#[test]
+fn empty_and_usage_only_messages_are_harmless() {
+    assert_eq!(decode(b"{}").unwrap(), vec![]);
+    assert_eq!(decode(br#"{"serverContent":{}}"#).unwrap(), vec![]);
+    assert_eq!(
+        decode(br#"{"usageMetadata":{"totalTokenCount":7}}"#).unwrap(),
+        vec![ServerEvent::Usage(UsageMetadata {
+            total_token_count: Some(7),
+            ..UsageMetadata::default()
+        })]
+    );
+    // Empty transcription fragments and empty handles carry nothing.
+    assert_eq!(
+        decode(br#"{"serverContent":{"inputTranscription":{}},"sessionResumptionUpdate":{"newHandle":"","resumable":false}}"#)
+            .unwrap(),
+        vec![ServerEvent::ResumptionUpdate { new_handle: None, resumable: false }]
+    );
+}
+
+#[test]
+fn malformed_json_is_an_error_with_a_position() {
+    let err = decode(b"{\"setupComplete\": {}\n  \"oops\"").unwrap_err();
+    match &err {
+        ProtocolError::Json { line, column, .. } => assert_eq!((*line, *column), (2, 3)),
+        other => panic!("{other:?}"),
+    }
+    assert!(err
+        .to_string()
+        .starts_with("server frame is not a valid message (line 2, column 3"));
+    assert!(matches!(
+        decode(b"").unwrap_err(),
+        ProtocolError::Json { .. }
+    ));
+    assert!(matches!(
+        decode(b"[1,2]").unwrap_err(),
+        ProtocolError::Json { .. }
+    ));
+    assert!(matches!(
+        decode(br#"{"serverContent":{"turnComplete":"yes"}}"#).unwrap_err(),
+        ProtocolError::Json { .. }
+    ));
+}
+
+#[test]
+fn non_utf8_frame_is_an_error() {
+    assert_eq!(
+        decode(b"{\"a\":\"\xff\"}").unwrap_err(),
+        ProtocolError::NotUtf8 { valid_up_to: 6 }
+    );
+}
+
+#[test]
+fn bad_audio_payloads_are_errors() {
+    let frame = |mime: &str, data: &str| {
+        format!(
+            r#"{{"serverContent":{{"modelTurn":{{"parts":[{{"text":"x"}},{{"inlineData":{{"mimeType":"{mime}","data":"{data}"}}}}]}}}}}}"#
+        )
+    };
+    assert_eq!(
+        decode(frame("audio/pcm;rate=24000", "AQID").as_bytes()).unwrap_err(),
+        ProtocolError::Audio {
+            part: 1,
+            error: PcmError::OddLength { bytes: 3 }
+        }
+    );
+    assert!(matches!(
+        decode(frame("audio/pcm;rate=24000", "@@@@").as_bytes()).unwrap_err(),
+        ProtocolError::Audio {
+            part: 1,
+            error: PcmError::Base64 { .. }
+        }
+    ));
+    let err = decode(frame("audio/mpeg", "AAAA").as_bytes()).unwrap_err();
+    assert_eq!(
+        err,
+        ProtocolError::UnsupportedMime {
+            part: 1,
+            mime: "audio/mpeg".into()
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        "model sent \"audio/mpeg\" in part 1; only audio/pcm is supported"
+    );
+}
+
+#[test]
+fn mime_types() {
+    assert_eq!(pcm_rate("audio/pcm;rate=24000"), Some(24_000));
+    assert_eq!(pcm_rate("audio/pcm"), Some(24_000));
+    assert_eq!(pcm_rate("Audio/PCM ; Rate = 16000"), Some(16_000));
+    assert_eq!(pcm_rate("audio/L16;codec=pcm;rate=48000"), Some(48_000));
+    assert_eq!(pcm_rate("audio/pcm;rate=abc"), None);
+    assert_eq!(pcm_rate("audio/pcm;rate=0"), None);
+    assert_eq!(pcm_rate("audio/wav"), None);
+    assert_eq!(pcm_rate(""), None);
+}
+
+#[test]
+fn durations() {
+    assert_eq!(parse_duration("50s"), Some(Duration::from_secs(50)));
+    assert_eq!(parse_duration("0.250s"), Some(Duration::from_millis(250)));
+    assert_eq!(parse_duration("50"), None);
+    assert_eq!(parse_duration("-1s"), None);
+    assert_eq!(
+        one(r#"{"goAway":{}}"#),
+        ServerEvent::GoAway { time_left: None }
+    );
+}

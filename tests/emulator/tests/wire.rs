@@ -1,0 +1,308 @@
+//! The emulator on the wire, driven by a native WebSocket client: handshake, setup,
+//! VAD and echo timing, barge-in, `audioStreamEnd`, rejections and injected faults.
+
+use futures_util::{SinkExt, StreamExt};
+use live_emulator::{route_url, start, Config};
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+use tokio_tungstenite::tungstenite::Message;
+
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+const SETUP: &str = r#"{"setup":{"model":"models/gemini-2.5-flash-native-audio-preview-12-2025","generationConfig":{"responseModalities":["AUDIO"]},"inputAudioTranscription":{},"outputAudioTranscription":{},"sessionResumption":{}}}"#;
+
+async fn emulator(key: Option<&str>) -> String {
+    let config = Config {
+        key: key.map(str::to_owned),
+        ..Config::default()
+    };
+    route_url(start(config, 0).await.unwrap())
+}
+
+async fn connect(url: &str) -> Ws {
+    tokio_tungstenite::connect_async(url).await.unwrap().0
+}
+
+/// Next frame; returns (was_binary, json) or the close (code, reason).
+async fn next(ws: &mut Ws) -> Result<(bool, Value), (u16, String)> {
+    loop {
+        let msg = tokio::time::timeout(Duration::from_secs(10), ws.next())
+            .await
+            .expect("no frame within 10 s");
+        match msg {
+            Some(Ok(Message::Binary(b))) => return Ok((true, serde_json::from_slice(&b).unwrap())),
+            Some(Ok(Message::Text(t))) => return Ok((false, serde_json::from_str(&t).unwrap())),
+            Some(Ok(Message::Close(Some(f)))) => return Err((f.code.into(), f.reason.to_string())),
+            Some(Ok(Message::Close(None))) => return Err((1005, String::new())),
+            Some(Ok(_)) => continue,
+            Some(Err(_)) | None => return Err((1006, String::new())),
+        }
+    }
+}
+
+async fn ready(url: &str) -> Ws {
+    let mut ws = connect(url).await;
+    ws.send(Message::text(SETUP)).await.unwrap();
+    assert_eq!(
+        next(&mut ws).await.unwrap(),
+        (true, json!({"setupComplete": {}}))
+    );
+    let (_, update) = next(&mut ws).await.unwrap();
+    assert_eq!(update["sessionResumptionUpdate"]["resumable"], json!(true));
+    ws
+}
+
+fn tone(ms: usize, amplitude: f64, hz: f64) -> Vec<i16> {
+    (0..ms * 16)
+        .map(|i| {
+            (amplitude * (i as f64 * 2.0 * std::f64::consts::PI * hz / 16_000.0).sin()).round()
+                as i16
+        })
+        .collect()
+}
+
+fn audio_message(samples: &[i16]) -> Message {
+    use base64::Engine as _;
+    let bytes: Vec<u8> = samples.iter().flat_map(|s| s.to_le_bytes()).collect();
+    let data = base64::engine::general_purpose::STANDARD.encode(bytes);
+    Message::text(
+        json!({"realtimeInput": {"audio": {"data": data, "mimeType": "audio/pcm;rate=16000"}}})
+            .to_string(),
+    )
+}
+
+async fn send_audio(ws: &mut Ws, samples: &[i16]) {
+    for chunk in samples.chunks(2048) {
+        ws.send(audio_message(chunk)).await.unwrap();
+    }
+}
+
+fn chunk_samples(v: &Value) -> Option<usize> {
+    let data = v
+        .pointer("/serverContent/modelTurn/parts/0/inlineData/data")?
+        .as_str()?;
+    use base64::Engine as _;
+    Some(
+        base64::engine::general_purpose::STANDARD
+            .decode(data)
+            .unwrap()
+            .len()
+            / 2,
+    )
+}
+
+#[tokio::test]
+async fn wrong_path_is_refused_at_the_handshake() {
+    let url = emulator(None).await.replace("/ws/google", "/nope/google");
+    assert!(tokio_tungstenite::connect_async(url).await.is_err());
+}
+
+#[tokio::test]
+async fn double_slash_route_is_tolerated() {
+    let url = emulator(None).await.replace("/ws/", "//ws/");
+    let mut ws = connect(&url).await;
+    ws.send(Message::text(SETUP)).await.unwrap();
+    assert_eq!(next(&mut ws).await.unwrap().1, json!({"setupComplete": {}}));
+}
+
+#[tokio::test]
+async fn wrong_key_closes_with_1008_and_right_key_or_token_works() {
+    let url = emulator(Some("k-123")).await;
+    let mut ws = connect(&format!("{url}?key=wrong")).await;
+    assert_eq!(
+        next(&mut ws).await.unwrap_err(),
+        (
+            1008,
+            "API key not valid. Please pass a valid API key.".into()
+        )
+    );
+    let mut ws = connect(&url).await;
+    assert_eq!(next(&mut ws).await.unwrap_err().0, 1008);
+    ready(&format!("{url}?key=k-123")).await;
+    let token_url = url.replace(
+        "v1beta.GenerativeService.BidiGenerateContent",
+        "v1alpha.GenerativeService.BidiGenerateContentConstrained",
+    );
+    ready(&format!("{token_url}?access_token=k-123")).await;
+}
+
+#[tokio::test]
+async fn unknown_field_closes_with_1007() {
+    let mut ws = ready(&emulator(None).await).await;
+    ws.send(Message::text(r#"{"realtimeInput":{"turnComplete":true}}"#))
+        .await
+        .unwrap();
+    assert_eq!(
+        next(&mut ws).await.unwrap_err(),
+        (1007, "Invalid JSON payload received. Unknown name \"turnComplete\" at 'realtimeInput': Cannot find field.".into())
+    );
+}
+
+#[tokio::test]
+async fn audio_before_setup_and_unknown_model_are_rejected() {
+    let url = emulator(None).await;
+    let mut ws = connect(&url).await;
+    ws.send(audio_message(&[0; 16])).await.unwrap();
+    assert_eq!(
+        next(&mut ws).await.unwrap_err(),
+        (1007, "The first message must be setup.".into())
+    );
+    let mut ws = connect(&url).await;
+    ws.send(Message::text(
+        r#"{"setup":{"model":"models/gemini-2.0-flash-exp"}}"#,
+    ))
+    .await
+    .unwrap();
+    assert_eq!(next(&mut ws).await.unwrap_err().0, 1008);
+}
+
+/// Speech, then silence: the echo arrives in binary frames of 200 ms (4800 samples at
+/// 24 kHz), at real-time pace, 1.5x the heard samples, then generationComplete,
+/// turnComplete with usage, and a new resumption handle.
+#[tokio::test]
+async fn echo_reply_in_real_time_chunks() {
+    let mut ws = ready(&emulator(None).await).await;
+    send_audio(&mut ws, &[0; 16 * 300]).await;
+    let speech = tone(1000, 8000.0, 440.0);
+    send_audio(&mut ws, &speech).await;
+    send_audio(&mut ws, &[0; 16 * 600]).await;
+    let (binary, t) = next(&mut ws).await.unwrap();
+    assert!(binary);
+    assert_eq!(
+        t,
+        json!({"serverContent": {"inputTranscription": {"text": "(heard 1.10 s of speech)"}}})
+    );
+    let mut sizes = Vec::new();
+    let mut times = Vec::new();
+    let start = Instant::now();
+    loop {
+        let (binary, v) = next(&mut ws).await.unwrap();
+        assert!(binary, "{v}");
+        if let Some(n) = chunk_samples(&v) {
+            sizes.push(n);
+            times.push(start.elapsed());
+        } else {
+            assert_eq!(v, json!({"serverContent": {"generationComplete": true}}));
+            break;
+        }
+    }
+    // 100 ms pre-roll + 1000 ms speech = 17600 samples at 16 kHz -> 26400 at 24 kHz
+    assert_eq!(sizes, vec![4800, 4800, 4800, 4800, 4800, 2400]);
+    // chunk k leaves at k * 200 ms (the first at once)
+    let last = times[5].as_secs_f64();
+    assert!((0.95..1.3).contains(&last), "last chunk after {last} s");
+    let (_, done) = next(&mut ws).await.unwrap();
+    assert_eq!(done["serverContent"], json!({"turnComplete": true}));
+    assert_eq!(done["usageMetadata"]["totalTokenCount"], json!(75));
+    let (_, update) = next(&mut ws).await.unwrap();
+    assert_eq!(
+        update["sessionResumptionUpdate"]["newHandle"]
+            .as_str()
+            .unwrap()
+            .starts_with("emu-"),
+        true
+    );
+}
+
+#[tokio::test]
+async fn talking_over_the_reply_interrupts_it() {
+    let url = emulator(None).await;
+    let mut ws = ready(&format!("{url}?silence_ms=300")).await;
+    send_audio(&mut ws, &tone(2000, 8000.0, 440.0)).await;
+    send_audio(&mut ws, &[0; 16 * 400]).await;
+    next(&mut ws).await.unwrap(); // input transcription
+    let (_, first) = next(&mut ws).await.unwrap();
+    assert_eq!(chunk_samples(&first), Some(4800));
+    send_audio(&mut ws, &tone(200, 8000.0, 660.0)).await;
+    let mut chunks_after = 0;
+    loop {
+        let (_, v) = next(&mut ws).await.unwrap();
+        if chunk_samples(&v).is_some() {
+            chunks_after += 1;
+            continue;
+        }
+        assert_eq!(v, json!({"serverContent": {"interrupted": true}}));
+        break;
+    }
+    assert!(chunks_after <= 1, "{chunks_after} chunks after barge-in");
+    assert_eq!(
+        next(&mut ws).await.unwrap().1,
+        json!({"serverContent": {"turnComplete": true}})
+    );
+}
+
+#[tokio::test]
+async fn audio_stream_end_flushes_the_utterance() {
+    let mut ws = ready(&format!("{}?pace=20", emulator(None).await)).await;
+    send_audio(&mut ws, &tone(500, 8000.0, 440.0)).await;
+    ws.send(Message::text(
+        r#"{"realtimeInput":{"audioStreamEnd":true}}"#,
+    ))
+    .await
+    .unwrap();
+    next(&mut ws).await.unwrap(); // input transcription
+    let mut total = 0;
+    while let Some(n) = chunk_samples(&next(&mut ws).await.unwrap().1) {
+        total += n;
+    }
+    // 8000 samples at 16 kHz (no pre-roll: speech started at once) -> 12000 at 24 kHz
+    assert_eq!(total, 12_000);
+}
+
+#[tokio::test]
+async fn faults_close_drop_malformed_text_silent_goaway() {
+    let url = emulator(None).await;
+    for (fault, code) in [
+        ("close1007", 1007),
+        ("close1008", 1008),
+        ("close1011", 1011),
+        ("drop", 1006),
+    ] {
+        let mut ws = ready(&format!("{url}?fault={fault}")).await;
+        assert_eq!(next(&mut ws).await.unwrap_err().0, code, "{fault}");
+    }
+    let mut ws = ready(&format!("{url}?fault=malformed")).await;
+    match ws.next().await.unwrap().unwrap() {
+        Message::Binary(b) => assert!(serde_json::from_slice::<Value>(&b).is_err()),
+        other => panic!("{other:?}"),
+    }
+    let mut ws = connect(&format!("{url}?text=1")).await;
+    ws.send(Message::text(SETUP)).await.unwrap();
+    assert_eq!(
+        next(&mut ws).await.unwrap(),
+        (false, json!({"setupComplete": {}}))
+    );
+    let mut ws = connect(&format!("{url}?fault=silent")).await;
+    ws.send(Message::text(SETUP)).await.unwrap();
+    assert!(tokio::time::timeout(Duration::from_millis(500), ws.next())
+        .await
+        .is_err());
+    let mut ws = ready(&format!("{url}?fault=goaway")).await;
+    assert_eq!(
+        next(&mut ws).await.unwrap().1,
+        json!({"goAway": {"timeLeft": "1s"}})
+    );
+    assert_eq!(next(&mut ws).await.unwrap_err().0, 1008);
+}
+
+#[tokio::test]
+async fn burst_sends_the_first_chunks_at_once() {
+    let mut ws = ready(&format!("{}?burst=3", emulator(None).await)).await;
+    send_audio(&mut ws, &tone(1000, 8000.0, 440.0)).await;
+    ws.send(Message::text(
+        r#"{"realtimeInput":{"audioStreamEnd":true}}"#,
+    ))
+    .await
+    .unwrap();
+    next(&mut ws).await.unwrap();
+    let start = Instant::now();
+    for _ in 0..3 {
+        assert!(chunk_samples(&next(&mut ws).await.unwrap().1).is_some());
+    }
+    assert!(
+        start.elapsed() < Duration::from_millis(100),
+        "{:?}",
+        start.elapsed()
+    );
+}
