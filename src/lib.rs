@@ -11,3 +11,13 @@ pub mod session;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;
+
+/// Entry point when the module loads in the page.
+#[cfg(target_arch = "wasm32")]
+#[wasm_bindgen::prelude::wasm_bindgen(start)]
+pub fn main() {
+    console_error_panic_hook::set_once();
+    if let Err(e) = web::app::start() {
+        web_sys::console::error_1(&e.into());
+    }
+}

@@ -1,4 +1,19 @@
 //! The browser edge: thin modules that turn JS events into the pure core's data and the
 //! core's decisions into browser calls. Nothing here does arithmetic or parsing.
 
+pub mod app;
+pub mod session;
 pub mod socket;
+
+use wasm_bindgen::JsValue;
+
+/// A JS exception or error value as readable text (the one place `JsValue` errors are
+/// converted).
+pub fn js_error(value: JsValue) -> String {
+    if let Some(error) = value.dyn_ref::<js_sys::Error>() {
+        return String::from(error.message());
+    }
+    value.as_string().unwrap_or_else(|| format!("{value:?}"))
+}
+
+use wasm_bindgen::JsCast as _;

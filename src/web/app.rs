@@ -1,0 +1,363 @@
+//! The page: the connection panel (backend, URL, key or token, model, voice, system
+//! instruction), Connect / Disconnect, a status line and the conversation log.
+//!
+//! Secrets: the key or token lives in `sessionStorage` (gone with the tab) unless the
+//! person ticks "remember" (then `localStorage`); it never reaches the log, which shows
+//! only [`Endpoint::redacted`]. Text goes into the page with `textContent`, never as HTML.
+
+use super::js_error;
+use super::session::{connect, Events, Session, SETUP_TIMEOUT_MS};
+use crate::endpoint::{Credential, Endpoint};
+use crate::protocol::{ServerEvent, Setup, DEFAULT_MODEL, DEFAULT_VOICE, VOICES};
+use crate::session::SessionEvent;
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Document, HtmlElement, HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
+
+const SECRET_KEY: &str = "gemini-live-voice.secret";
+const MAX_LOG_LINES: u32 = 500;
+
+/// Settings a link may carry in its query (never the key).
+const QUERY_SETTINGS: &[&str] = &["backend", "url", "model", "voice"];
+
+struct App {
+    doc: Document,
+    session: Option<Session>,
+    /// Counts model audio chunks per turn, so the log gets one line per turn.
+    turn_chunks: u32,
+    turn_samples: u64,
+}
+
+type Shared = Rc<RefCell<App>>;
+
+/// Wires the page, if this document is the app's page (tests load the module without it).
+pub fn start() -> Result<(), String> {
+    let doc = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or("no document")?;
+    if doc.get_element_by_id("app").is_none() {
+        return Ok(());
+    }
+    let app: Shared = Rc::new(RefCell::new(App {
+        doc,
+        session: None,
+        turn_chunks: 0,
+        turn_samples: 0,
+    }));
+    fill_defaults(&app.borrow())?;
+    on_click(&app, "connect", |app| {
+        wasm_bindgen_futures::spawn_local(connect_clicked(Rc::clone(app)));
+    })?;
+    on_click(&app, "disconnect", |app| {
+        if let Some(session) = app.borrow_mut().session.take() {
+            session.close();
+        }
+    })?;
+    on_change(&app, "backend", |app| app.borrow().show_backend_fields())?;
+    app.borrow().show_backend_fields();
+    app.borrow().status("idle", "Not connected.");
+    Ok(())
+}
+
+fn element<T: JsCast>(doc: &Document, id: &str) -> Result<T, String> {
+    doc.get_element_by_id(id)
+        .ok_or_else(|| format!("the page has no #{id}"))?
+        .dyn_into::<T>()
+        .map_err(|_| format!("#{id} is not the expected kind of element"))
+}
+
+fn fill_defaults(app: &App) -> Result<(), String> {
+    let voice: HtmlSelectElement = element(&app.doc, "voice")?;
+    for name in VOICES {
+        let option = app.doc.create_element("option").map_err(js_error)?;
+        option.set_text_content(Some(name));
+        option.set_attribute("value", name).map_err(js_error)?;
+        voice.append_child(&option).map_err(js_error)?;
+    }
+    voice.set_value(DEFAULT_VOICE);
+    let model: HtmlInputElement = element(&app.doc, "model")?;
+    model.set_value(DEFAULT_MODEL.trim_start_matches("models/"));
+    // Settings from the page's query, so a link opens the page ready to use.
+    let query = web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .unwrap_or_default();
+    if let Ok(params) = web_sys::UrlSearchParams::new_with_str(&query) {
+        for name in QUERY_SETTINGS {
+            if let Some(value) = params.get(name) {
+                app.set_value(name, &value);
+            }
+        }
+    }
+    let (remembered, secret) = match stored_secret() {
+        Some((remembered, secret)) => (remembered, secret),
+        None => (false, String::new()),
+    };
+    app.set_value("secret", &secret);
+    if let Ok(remember) = element::<HtmlInputElement>(&app.doc, "remember") {
+        remember.set_checked(remembered);
+    }
+    Ok(())
+}
+
+fn storages() -> (Option<web_sys::Storage>, Option<web_sys::Storage>) {
+    let window = web_sys::window();
+    let session = window
+        .as_ref()
+        .and_then(|w| w.session_storage().ok().flatten());
+    let local = window
+        .as_ref()
+        .and_then(|w| w.local_storage().ok().flatten());
+    (session, local)
+}
+
+/// (remembered, secret) from localStorage or sessionStorage.
+fn stored_secret() -> Option<(bool, String)> {
+    let (session, local) = storages();
+    if let Some(secret) = local.and_then(|s| s.get_item(SECRET_KEY).ok().flatten()) {
+        return Some((true, secret));
+    }
+    session
+        .and_then(|s| s.get_item(SECRET_KEY).ok().flatten())
+        .map(|secret| (false, secret))
+}
+
+fn store_secret(secret: &str, remember: bool) {
+    let (session, local) = storages();
+    // A storage that refuses (private mode, quota) only costs retyping the key.
+    if let Some(local) = local {
+        let _ = if remember && !secret.is_empty() {
+            local.set_item(SECRET_KEY, secret)
+        } else {
+            local.remove_item(SECRET_KEY)
+        };
+    }
+    if let Some(session) = session {
+        let _ = if secret.is_empty() {
+            session.remove_item(SECRET_KEY)
+        } else {
+            session.set_item(SECRET_KEY, secret)
+        };
+    }
+}
+
+fn on_click(app: &Shared, id: &str, handler: fn(&Shared)) -> Result<(), String> {
+    listen(app, id, "click", handler)
+}
+
+fn on_change(app: &Shared, id: &str, handler: fn(&Shared)) -> Result<(), String> {
+    listen(app, id, "change", handler)
+}
+
+/// Page-lifetime listeners: the page owns them until it unloads, so `forget` is right.
+fn listen(app: &Shared, id: &str, event: &str, handler: fn(&Shared)) -> Result<(), String> {
+    let target: HtmlElement = element(&app.borrow().doc, id)?;
+    let app = Rc::clone(app);
+    let closure = Closure::<dyn FnMut()>::new(move || handler(&app));
+    target
+        .add_event_listener_with_callback(event, closure.as_ref().unchecked_ref())
+        .map_err(js_error)?;
+    closure.forget();
+    Ok(())
+}
+
+impl App {
+    fn value(&self, id: &str) -> String {
+        if let Ok(input) = element::<HtmlInputElement>(&self.doc, id) {
+            return input.value();
+        }
+        if let Ok(select) = element::<HtmlSelectElement>(&self.doc, id) {
+            return select.value();
+        }
+        element::<HtmlTextAreaElement>(&self.doc, id)
+            .map(|t| t.value())
+            .unwrap_or_default()
+    }
+
+    fn set_value(&self, id: &str, value: &str) {
+        if let Ok(input) = element::<HtmlInputElement>(&self.doc, id) {
+            input.set_value(value);
+        } else if let Ok(select) = element::<HtmlSelectElement>(&self.doc, id) {
+            select.set_value(value);
+        }
+    }
+
+    fn checked(&self, id: &str) -> bool {
+        element::<HtmlInputElement>(&self.doc, id)
+            .map(|i| i.checked())
+            .unwrap_or(false)
+    }
+
+    fn show_backend_fields(&self) {
+        let backend = self.value("backend");
+        if let Ok(row) = element::<HtmlElement>(&self.doc, "url-row") {
+            row.set_hidden(backend != "url");
+        }
+        if let Ok(label) = element::<HtmlElement>(&self.doc, "secret-label") {
+            label.set_text_content(Some(match backend.as_str() {
+                "token" => "Ephemeral token",
+                "url" => "Key or token for the URL (optional)",
+                _ => "API key",
+            }));
+        }
+    }
+
+    fn endpoint(&self) -> Endpoint {
+        let secret = self.value("secret").trim().to_owned();
+        match self.value("backend").as_str() {
+            "token" => Endpoint::ephemeral_token(&secret),
+            "url" => {
+                let credential = if secret.is_empty() {
+                    Credential::None
+                } else if secret.starts_with("auth_tokens/") {
+                    Credential::EphemeralToken(secret)
+                } else {
+                    Credential::ApiKey(secret)
+                };
+                Endpoint::custom(&self.value("url"), credential)
+            }
+            _ => Endpoint::api_key(&secret),
+        }
+    }
+
+    fn setup(&self) -> Setup {
+        Setup::audio(&self.value("model"), &self.value("voice"))
+            .with_system_instruction(&self.value("instruction"))
+            .with_transcription(true, true)
+            .with_resumption(None)
+            .with_sliding_window()
+    }
+
+    /// The status line: a state name (for styling and tests) and words for people.
+    fn status(&self, state: &str, text: &str) {
+        if let Ok(status) = element::<HtmlElement>(&self.doc, "status") {
+            let _ = status.set_attribute("data-state", state);
+            status.set_text_content(Some(text));
+        }
+        let busy = matches!(state, "connecting" | "ready");
+        if let Ok(button) = element::<HtmlElement>(&self.doc, "connect") {
+            let _ = button.toggle_attribute_with_force("disabled", busy);
+        }
+        if let Ok(button) = element::<HtmlElement>(&self.doc, "disconnect") {
+            let _ = button.toggle_attribute_with_force("disabled", !busy);
+        }
+    }
+
+    /// One line in the log, inserted as text.
+    fn log(&self, kind: &str, text: &str) {
+        let Ok(log) = element::<HtmlElement>(&self.doc, "log") else {
+            return;
+        };
+        let Ok(line) = self.doc.create_element("li") else {
+            return;
+        };
+        let _ = line.set_attribute("class", kind);
+        line.set_text_content(Some(text));
+        let _ = log.append_child(&line);
+        while log.child_element_count() > MAX_LOG_LINES {
+            if let Some(first) = log.first_element_child() {
+                first.remove();
+            }
+        }
+        log.set_scroll_top(log.scroll_height());
+    }
+}
+
+async fn connect_clicked(app: Shared) {
+    let (endpoint, setup) = {
+        let a = app.borrow();
+        let secret = a.value("secret").trim().to_owned();
+        store_secret(&secret, a.checked("remember"));
+        (a.endpoint(), a.setup())
+    };
+    {
+        let a = app.borrow();
+        a.status("connecting", "Connecting...");
+        a.log("info", &format!("Connecting to {}", endpoint.redacted()));
+        a.log("info", &format!("Model {}", setup.model));
+    }
+    match connect(&endpoint, setup, SETUP_TIMEOUT_MS).await {
+        Ok((session, events)) => {
+            {
+                let mut a = app.borrow_mut();
+                a.session = Some(session);
+                a.log("server", "setupComplete: the session is ready.");
+                a.status("ready", "Connected. The session is ready.");
+            }
+            run_events(app, events).await;
+        }
+        Err(error) => {
+            let a = app.borrow();
+            a.log("error", &error.to_string());
+            a.status("error", &error.to_string());
+        }
+    }
+}
+
+async fn run_events(app: Shared, mut events: Events) {
+    while let Some(event) = events.next().await {
+        let mut a = app.borrow_mut();
+        match event {
+            SessionEvent::Server(ServerEvent::Audio(chunk)) => {
+                a.turn_chunks += 1;
+                a.turn_samples += chunk.samples.len() as u64;
+            }
+            SessionEvent::Server(event) => {
+                if matches!(event, ServerEvent::TurnComplete | ServerEvent::Interrupted)
+                    && a.turn_chunks > 0
+                {
+                    let secs = a.turn_samples as f64 / 24_000.0;
+                    let chunks = a.turn_chunks;
+                    a.log(
+                        "server",
+                        &format!("model audio: {chunks} chunks, {secs:.2} s"),
+                    );
+                    a.turn_chunks = 0;
+                    a.turn_samples = 0;
+                }
+                a.log("server", &describe(&event));
+            }
+            SessionEvent::BadFrame(error) => a.log("warn", &error.to_string()),
+            SessionEvent::Ended(error) => {
+                a.session = None;
+                a.log("error", &error.to_string());
+                a.status("closed", &error.to_string());
+            }
+        }
+    }
+}
+
+/// One log line per server event.
+fn describe(event: &ServerEvent) -> String {
+    match event {
+        ServerEvent::SetupComplete => "setupComplete".into(),
+        ServerEvent::Audio(chunk) => format!("audio: {} samples", chunk.samples.len()),
+        ServerEvent::Text { text, thought } => {
+            format!("{}: {text}", if *thought { "thought" } else { "text" })
+        }
+        ServerEvent::InputTranscription(t) => format!("you: {t}"),
+        ServerEvent::OutputTranscription(t) => format!("model: {t}"),
+        ServerEvent::Interrupted => "interrupted".into(),
+        ServerEvent::GenerationComplete => "generationComplete".into(),
+        ServerEvent::TurnComplete => "turnComplete".into(),
+        ServerEvent::ToolCall(calls) => {
+            let names: Vec<&str> = calls.iter().map(|c| c.name.as_str()).collect();
+            format!("toolCall: {}", names.join(", "))
+        }
+        ServerEvent::ToolCallCancellation(ids) => {
+            format!("toolCallCancellation: {}", ids.join(", "))
+        }
+        ServerEvent::GoAway { time_left } => match time_left {
+            Some(t) => format!("goAway: the server closes in {:.1} s", t.as_secs_f64()),
+            None => "goAway".into(),
+        },
+        ServerEvent::ResumptionUpdate { resumable, .. } => {
+            format!("sessionResumptionUpdate (resumable: {resumable})")
+        }
+        ServerEvent::Usage(u) => format!(
+            "usage: {} tokens",
+            u.total_token_count.map_or("?".into(), |n| n.to_string())
+        ),
+    }
+}

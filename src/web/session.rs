@@ -1,0 +1,211 @@
+//! A Live API session over a [`Transport`]: connect, send `setup`, wait for
+//! `setupComplete` (with a timeout), then send audio/text and receive typed events.
+//!
+//! All the rules live in the pure [`SessionCore`]; this module only moves events and
+//! text between it and the transport. [`Session`] is a cheap handle for sending (the
+//! mic callback holds one); [`Events`] is the single consumer of what comes back.
+
+use super::socket::{Socket, Transport, TransportEvent};
+use crate::endpoint::Endpoint;
+use crate::protocol::{ClientMessage, ServerEvent, Setup};
+use crate::session::{Phase, SessionCore, SessionError, SessionEvent, SessionStats};
+use futures_channel::mpsc::UnboundedReceiver;
+use futures_util::future::{select, Either};
+use futures_util::StreamExt;
+use gloo_timers::future::TimeoutFuture;
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+/// Default wait for `setupComplete`.
+pub const SETUP_TIMEOUT_MS: u32 = 15_000;
+
+struct Inner {
+    core: RefCell<SessionCore>,
+    transport: Box<dyn Transport>,
+}
+
+/// The sending side of a session. Clones share one connection.
+#[derive(Clone)]
+pub struct Session {
+    inner: Rc<Inner>,
+}
+
+/// The receiving side: the session's events, in order.
+pub struct Events {
+    inner: Rc<Inner>,
+    rx: UnboundedReceiver<TransportEvent>,
+    pending: VecDeque<SessionEvent>,
+    ended: bool,
+}
+
+/// Opens a WebSocket to `endpoint` and completes the setup handshake.
+pub async fn connect(
+    endpoint: &Endpoint,
+    setup: Setup,
+    timeout_ms: u32,
+) -> Result<(Session, Events), SessionError> {
+    let url = endpoint
+        .url()
+        .map_err(|e| SessionError::Endpoint(e.to_string()))?;
+    let (socket, rx) = Socket::open(&url).map_err(SessionError::Open)?;
+    connect_over(Box::new(socket), rx, setup, timeout_ms).await
+}
+
+/// The handshake over any transport (the WebSocket, or the in-page stand-in).
+pub async fn connect_over(
+    transport: Box<dyn Transport>,
+    rx: UnboundedReceiver<TransportEvent>,
+    setup: Setup,
+    timeout_ms: u32,
+) -> Result<(Session, Events), SessionError> {
+    let inner = Rc::new(Inner {
+        core: RefCell::new(SessionCore::new(setup)),
+        transport,
+    });
+    let mut events = Events {
+        inner: Rc::clone(&inner),
+        rx,
+        pending: VecDeque::new(),
+        ended: false,
+    };
+    let outcome = {
+        let handshake = Box::pin(events.until_ready());
+        match select(handshake, TimeoutFuture::new(timeout_ms)).await {
+            Either::Left((result, _)) => Some(result),
+            Either::Right(_) => None,
+        }
+    };
+    match outcome {
+        Some(Ok(())) => Ok((Session { inner }, events)),
+        Some(Err(e)) => Err(e),
+        None => {
+            let error = inner.core.borrow_mut().on_setup_timeout(timeout_ms);
+            inner.transport.close(1000, "setup timed out");
+            Err(error)
+        }
+    }
+}
+
+impl Events {
+    async fn until_ready(&mut self) -> Result<(), SessionError> {
+        while let Some(event) = self.rx.next().await {
+            match event {
+                TransportEvent::Open => {
+                    let setup = self.inner.core.borrow_mut().on_open();
+                    self.inner
+                        .transport
+                        .send_text(&setup)
+                        .map_err(SessionError::Send)?;
+                }
+                TransportEvent::Frame(bytes) => {
+                    let events = self.inner.core.borrow_mut().on_frame(&bytes);
+                    for event in events {
+                        if event == SessionEvent::Server(ServerEvent::SetupComplete) {
+                            // Events that came in the same frame after it stay queued.
+                            continue;
+                        }
+                        self.pending.push_back(event);
+                    }
+                    if self.inner.core.borrow().phase() == Phase::Ready {
+                        return Ok(());
+                    }
+                }
+                TransportEvent::Closed(info) => {
+                    return Err(self.inner.core.borrow_mut().on_close(info));
+                }
+            }
+        }
+        Err(SessionError::Open("the transport went away".into()))
+    }
+
+    /// The next event; `None` after [`SessionEvent::Ended`] has been delivered.
+    pub async fn next(&mut self) -> Option<SessionEvent> {
+        loop {
+            if let Some(event) = self.pending.pop_front() {
+                if matches!(event, SessionEvent::Ended(_)) {
+                    self.ended = true;
+                }
+                return Some(event);
+            }
+            if self.ended {
+                return None;
+            }
+            match self.rx.next().await {
+                Some(TransportEvent::Frame(bytes)) => {
+                    let events = self.inner.core.borrow_mut().on_frame(&bytes);
+                    self.pending.extend(events);
+                }
+                Some(TransportEvent::Closed(info)) => {
+                    let error = self.inner.core.borrow_mut().on_close(info);
+                    self.pending.push_back(SessionEvent::Ended(error));
+                }
+                Some(TransportEvent::Open) => {}
+                None => {
+                    let error = SessionError::Open("the transport went away".into());
+                    self.pending.push_back(SessionEvent::Ended(error));
+                }
+            }
+        }
+    }
+}
+
+impl Session {
+    fn send(&self, text: Result<String, SessionError>) -> Result<(), SessionError> {
+        self.inner
+            .transport
+            .send_text(&text?)
+            .map_err(SessionError::Send)
+    }
+
+    /// One chunk of 16 kHz int16 microphone audio.
+    pub fn send_audio(&self, samples: &[i16]) -> Result<(), SessionError> {
+        let text = self.inner.core.borrow_mut().audio(samples);
+        self.send(text)
+    }
+
+    /// The microphone was turned off.
+    pub fn send_audio_stream_end(&self) -> Result<(), SessionError> {
+        let text = self.inner.core.borrow_mut().audio_stream_end();
+        self.send(text)
+    }
+
+    /// Typed text, as `realtimeInput.text`.
+    pub fn send_text(&self, text: &str) -> Result<(), SessionError> {
+        let text = self.inner.core.borrow_mut().text(text);
+        self.send(text)
+    }
+
+    /// Any other message (tool responses...).
+    pub fn send_message(&self, message: &ClientMessage) -> Result<(), SessionError> {
+        let text = self.inner.core.borrow_mut().message(message);
+        self.send(text)
+    }
+
+    pub fn phase(&self) -> Phase {
+        self.inner.core.borrow().phase()
+    }
+
+    pub fn stats(&self) -> SessionStats {
+        self.inner.core.borrow().stats()
+    }
+
+    /// The latest resumable handle, to continue this conversation on a new connection.
+    pub fn resumption_handle(&self) -> Option<String> {
+        self.inner
+            .core
+            .borrow()
+            .resumption_handle()
+            .map(str::to_owned)
+    }
+
+    /// Bytes waiting in the transport.
+    pub fn buffered_amount(&self) -> u32 {
+        self.inner.transport.buffered_amount()
+    }
+
+    /// Closes the connection normally; [`Events`] then ends with code 1000.
+    pub fn close(&self) {
+        self.inner.transport.close(1000, "client closed");
+    }
+}
