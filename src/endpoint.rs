@@ -178,7 +178,7 @@ mod tests {
             e.redacted(),
             "wss://generativelanguage.googleapis.com/ws/google.ai.generativelanguage.v1beta.GenerativeService.BidiGenerateContent?key=***"
         );
-        assert_eq!(format!("{e:?}").contains("AIza"), false);
+        assert!(!format!("{e:?}").contains("AIza"));
     }
 
     #[test]

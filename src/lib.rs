@@ -15,7 +15,7 @@ pub mod web;
 /// Entry point when the module loads in the page.
 #[cfg(target_arch = "wasm32")]
 #[wasm_bindgen::prelude::wasm_bindgen(start)]
-pub fn main() {
+pub fn start_page() {
     console_error_panic_hook::set_once();
     if let Err(e) = web::app::start() {
         web_sys::console::error_1(&e.into());

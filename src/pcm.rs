@@ -41,7 +41,7 @@ pub fn to_le_bytes(samples: &[i16]) -> Vec<u8> {
 
 /// Little-endian bytes to samples; an odd byte count is an error, not a truncation.
 pub fn from_le_bytes(bytes: &[u8]) -> Result<Vec<i16>, PcmError> {
-    if bytes.len() % 2 != 0 {
+    if !bytes.len().is_multiple_of(2) {
         return Err(PcmError::OddLength { bytes: bytes.len() });
     }
     Ok(bytes

@@ -187,6 +187,8 @@ enum End {
 impl Connection {
     async fn serve(stream: TcpStream, config: Arc<Config>, id: u64) {
         let mut query = None;
+        // The callback's signature is tungstenite's; its error type is large by design.
+        #[allow(clippy::result_large_err)]
         let callback = |req: &Request, resp: Response| -> Result<Response, ErrorResponse> {
             let path = req.uri().path();
             let path = format!("/{}", path.trim_start_matches('/'));
@@ -233,6 +235,15 @@ impl Connection {
                 End::Gone => "client gone".into(),
             }
         ));
+        if let End::Gone = end {
+            // Complete the client's close handshake: tungstenite queues the close reply;
+            // flushing and reading to the end sends it (otherwise the browser sees 1006).
+            let _ = conn.sink.flush().await;
+            let _ = tokio::time::timeout(Duration::from_secs(2), async {
+                while let Some(Ok(_)) = stream.next().await {}
+            })
+            .await;
+        }
         if let End::Close(code, reason) = end {
             let mut reason = reason;
             while reason.len() > 123 {

@@ -275,7 +275,7 @@ fn parse_realtime(body: &Value) -> Result<ClientMsg, Reject> {
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(data)
             .map_err(|_| invalid("Invalid value at 'realtime_input.audio.data' (TYPE_BYTES), Base64 decoding failed."))?;
-        if bytes.len() % 2 != 0 {
+        if !bytes.len().is_multiple_of(2) {
             return Err(invalid("Audio data must hold whole 16-bit samples."));
         }
         let samples = bytes
