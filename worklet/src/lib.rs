@@ -1,1 +1,9 @@
-pub fn placeholder() {}
+//! Capture DSP for the microphone AudioWorklet, and the band-limited resampler the client
+//! also uses for its recordings. Plain Rust, tested on the host; built for the worklet as a
+//! raw `wasm32-unknown-unknown` module with the `exports` feature (C ABI, no wasm-bindgen).
+
+pub mod capture;
+pub mod resample;
+
+#[cfg(feature = "exports")]
+pub mod ffi;
