@@ -2,6 +2,7 @@
 //! core's decisions into browser calls. Nothing here does arithmetic or parsing.
 
 pub mod app;
+pub mod capture;
 pub mod session;
 pub mod socket;
 

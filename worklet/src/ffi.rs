@@ -39,8 +39,11 @@ pub extern "C" fn dsp_new(input_rate: u32) -> *mut Dsp {
 }
 
 /// Frees an instance.
+///
+/// # Safety
+/// `dsp` is null or came from [`dsp_new`], and is not used again.
 #[no_mangle]
-pub extern "C" fn dsp_free(dsp: *mut Dsp) {
+pub unsafe extern "C" fn dsp_free(dsp: *mut Dsp) {
     if !dsp.is_null() {
         // SAFETY: `dsp` came from `dsp_new` and is freed once.
         drop(unsafe { Box::from_raw(dsp) });

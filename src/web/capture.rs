@@ -1,0 +1,274 @@
+//! Microphone capture: `getUserMedia` (echo cancellation, noise suppression, auto gain on)
+//! -> MediaStreamAudioSourceNode -> the wasm-backed AudioWorkletNode, whose 16 kHz int16
+//! chunks arrive here as [`CaptureEvent`]s. The AudioContext runs at the device's own rate
+//! (forcing 16/24 kHz breaks capture in Firefox); the worklet resamples.
+//!
+//! [`Capture`] owns the graph and the tracks: dropping it disconnects the nodes, stops the
+//! tracks (the browser's recording indicator goes off) and frees the DSP.
+
+use super::js_error;
+use crate::device::CaptureError;
+use futures_channel::mpsc::{unbounded, UnboundedReceiver};
+use js_sys::{Object, Reflect, Uint8Array, WebAssembly};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{
+    AudioContext, AudioNode, AudioWorkletNode, AudioWorkletNodeOptions, ChannelCountMode, Event,
+    MediaStream, MediaStreamConstraints, MediaStreamTrack, MessageEvent,
+};
+
+/// The processor name `processor.js` registers.
+const PROCESSOR: &str = "capture-processor";
+
+/// What the capture reports.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CaptureEvent {
+    /// 2048 (or, when flushed, fewer) 16 kHz samples; `time` is the AudioContext time (s)
+    /// of the first sample; `peak`/`rms` the input level (linear) since the last chunk.
+    Chunk {
+        samples: Vec<i16>,
+        time: f64,
+        peak: f32,
+        rms: f32,
+    },
+    /// Everything captured so far has been delivered (after [`Capture::flush`]).
+    Flushed,
+    /// The processor or the device failed; capture has stopped.
+    Failed(CaptureError),
+}
+
+/// Compiles the DSP module from its bytes (the page fetches them; tests embed them).
+pub async fn compile_dsp(bytes: &[u8]) -> Result<WebAssembly::Module, CaptureError> {
+    let array = Uint8Array::from(bytes);
+    let module = JsFuture::from(WebAssembly::compile(&array.into()))
+        .await
+        .map_err(|e| CaptureError::Dsp(js_error(e)))?;
+    Ok(module.unchecked_into())
+}
+
+/// Fetches and compiles the DSP module from `url`.
+pub async fn fetch_dsp(url: &str) -> Result<WebAssembly::Module, CaptureError> {
+    let window = web_sys::window().ok_or_else(|| CaptureError::Dsp("no window".into()))?;
+    let response: web_sys::Response = JsFuture::from(window.fetch_with_str(url))
+        .await
+        .map_err(|e| CaptureError::Dsp(format!("{url}: {}", js_error(e))))?
+        .unchecked_into();
+    if !response.ok() {
+        return Err(CaptureError::Dsp(format!(
+            "{url}: HTTP {}",
+            response.status()
+        )));
+    }
+    let buffer = JsFuture::from(
+        response
+            .array_buffer()
+            .map_err(|e| CaptureError::Dsp(js_error(e)))?,
+    )
+    .await
+    .map_err(|e| CaptureError::Dsp(js_error(e)))?;
+    compile_dsp(&Uint8Array::new(&buffer).to_vec()).await
+}
+
+/// Loads the processor script into `ctx` (once per context).
+pub async fn add_processor(ctx: &AudioContext, script_url: &str) -> Result<(), CaptureError> {
+    let worklet = ctx
+        .audio_worklet()
+        .map_err(|_| CaptureError::WorkletUnsupported)?;
+    if worklet.is_undefined() {
+        return Err(CaptureError::WorkletUnsupported);
+    }
+    let promise = worklet
+        .add_module(script_url)
+        .map_err(|e| CaptureError::Dsp(js_error(e)))?;
+    JsFuture::from(promise)
+        .await
+        .map_err(|e| CaptureError::Dsp(format!("{script_url}: {}", js_error(e))))?;
+    Ok(())
+}
+
+/// Asks for the microphone with the processing a voice call wants.
+pub async fn open_microphone() -> Result<MediaStream, CaptureError> {
+    let navigator = web_sys::window()
+        .ok_or(CaptureError::InsecureContext)?
+        .navigator();
+    let devices = navigator
+        .media_devices()
+        .map_err(|_| CaptureError::InsecureContext)?;
+    if JsValue::from(devices.clone()).is_undefined() {
+        return Err(CaptureError::InsecureContext);
+    }
+    let audio = Object::new();
+    for key in ["echoCancellation", "noiseSuppression", "autoGainControl"] {
+        Reflect::set(&audio, &key.into(), &JsValue::TRUE)
+            .map_err(|e| CaptureError::Other(js_error(e)))?;
+    }
+    Reflect::set(&audio, &"channelCount".into(), &JsValue::from(1))
+        .map_err(|e| CaptureError::Other(js_error(e)))?;
+    let constraints = MediaStreamConstraints::new();
+    constraints.set_audio(&audio);
+    let promise = devices
+        .get_user_media_with_constraints(&constraints)
+        .map_err(|e| dom_error(&e))?;
+    let stream = JsFuture::from(promise).await.map_err(|e| dom_error(&e))?;
+    Ok(stream.unchecked_into())
+}
+
+fn dom_error(value: &JsValue) -> CaptureError {
+    match value.dyn_ref::<web_sys::DomException>() {
+        Some(e) => CaptureError::from_dom(&e.name(), &e.message()),
+        None => CaptureError::Other(js_error(value.clone())),
+    }
+}
+
+/// A running capture graph.
+#[must_use = "dropping the capture stops it"]
+pub struct Capture {
+    node: AudioWorkletNode,
+    source: AudioNode,
+    stream: Option<MediaStream>,
+    _on_message: Closure<dyn FnMut(MessageEvent)>,
+    _on_track_ended: Option<Closure<dyn FnMut(Event)>>,
+}
+
+impl Capture {
+    /// Captures from the microphone.
+    pub async fn microphone(
+        ctx: &AudioContext,
+        dsp: &WebAssembly::Module,
+    ) -> Result<(Capture, UnboundedReceiver<CaptureEvent>), CaptureError> {
+        let stream = open_microphone().await?;
+        let source = match ctx.create_media_stream_source(&stream) {
+            Ok(source) => source,
+            Err(e) => {
+                stop_tracks(&stream);
+                return Err(CaptureError::Other(js_error(e)));
+            }
+        };
+        Capture::from_node(ctx, dsp, source.unchecked_ref(), Some(stream))
+    }
+
+    /// Captures from any node (tests feed an OscillatorNode). The worklet must be loaded
+    /// ([`add_processor`]).
+    pub fn from_node(
+        ctx: &AudioContext,
+        dsp: &WebAssembly::Module,
+        source: &AudioNode,
+        stream: Option<MediaStream>,
+    ) -> Result<(Capture, UnboundedReceiver<CaptureEvent>), CaptureError> {
+        let failed = |e: JsValue| {
+            if let Some(stream) = &stream {
+                stop_tracks(stream);
+            }
+            CaptureError::Dsp(js_error(e))
+        };
+        let options = AudioWorkletNodeOptions::new();
+        options.set_number_of_inputs(1);
+        options.set_number_of_outputs(1);
+        options.set_channel_count(1); // the browser mixes the microphone down to mono
+        options.set_channel_count_mode(ChannelCountMode::Explicit);
+        let processor_options = Object::new();
+        Reflect::set(&processor_options, &"module".into(), dsp).map_err(&failed)?;
+        options.set_processor_options(Some(&processor_options));
+        let node = AudioWorkletNode::new_with_options(ctx, PROCESSOR, &options).map_err(&failed)?;
+
+        let (tx, rx) = unbounded();
+        let on_message = {
+            let tx = tx.clone();
+            Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
+                if let Some(event) = decode_message(&e.data()) {
+                    let _ = tx.unbounded_send(event);
+                }
+            })
+        };
+        let port = node.port().map_err(&failed)?;
+        port.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+
+        let on_track_ended = stream.as_ref().map(|stream| {
+            let tx = tx.clone();
+            let closure = Closure::<dyn FnMut(Event)>::new(move |_| {
+                let _ = tx.unbounded_send(CaptureEvent::Failed(CaptureError::DeviceLost));
+            });
+            for track in stream.get_audio_tracks().iter() {
+                let track: MediaStreamTrack = track.unchecked_into();
+                track.set_onended(Some(closure.as_ref().unchecked_ref()));
+            }
+            closure
+        });
+
+        source.connect_with_audio_node(&node).map_err(&failed)?;
+        // The processor outputs silence; connecting it keeps it pulled by the graph.
+        node.connect_with_audio_node(&ctx.destination())
+            .map_err(&failed)?;
+        Ok((
+            Capture {
+                node,
+                source: source.clone(),
+                stream,
+                _on_message: on_message,
+                _on_track_ended: on_track_ended,
+            },
+            rx,
+        ))
+    }
+
+    /// Asks the processor to deliver its partial chunk; [`CaptureEvent::Flushed`] follows.
+    pub fn flush(&self) {
+        if let Ok(port) = self.node.port() {
+            let _ = port.post_message(&"flush".into());
+        }
+    }
+}
+
+/// The processor's messages, as plain data. Unknown shapes are ignored.
+fn decode_message(data: &JsValue) -> Option<CaptureEvent> {
+    let kind = Reflect::get(data, &"type".into()).ok()?.as_string()?;
+    match kind.as_str() {
+        "chunk" => {
+            let samples: js_sys::Int16Array = Reflect::get(data, &"samples".into())
+                .ok()?
+                .dyn_into()
+                .ok()?;
+            let number = |key: &str| {
+                Reflect::get(data, &key.into())
+                    .ok()
+                    .and_then(|v| v.as_f64())
+            };
+            Some(CaptureEvent::Chunk {
+                samples: samples.to_vec(),
+                time: number("frame")? / number("rate").filter(|r| *r > 0.0)?,
+                peak: number("peak").unwrap_or(0.0) as f32,
+                rms: number("rms").unwrap_or(0.0) as f32,
+            })
+        }
+        "flushed" => Some(CaptureEvent::Flushed),
+        "error" => {
+            let message = Reflect::get(data, &"message".into()).ok()?.as_string()?;
+            Some(CaptureEvent::Failed(CaptureError::Dsp(message)))
+        }
+        _ => None,
+    }
+}
+
+fn stop_tracks(stream: &MediaStream) {
+    for track in stream.get_tracks().iter() {
+        track.unchecked_into::<MediaStreamTrack>().stop();
+    }
+}
+
+impl Drop for Capture {
+    fn drop(&mut self) {
+        if let Ok(port) = self.node.port() {
+            port.set_onmessage(None);
+            let _ = port.post_message(&"stop".into());
+        }
+        let _ = self.source.disconnect_with_audio_node(&self.node);
+        let _ = self.node.disconnect();
+        if let Some(stream) = &self.stream {
+            for track in stream.get_audio_tracks().iter() {
+                track.unchecked_ref::<MediaStreamTrack>().set_onended(None);
+            }
+            stop_tracks(stream);
+        }
+    }
+}
