@@ -5,16 +5,27 @@
 //! person ticks "remember" (then `localStorage`); it never reaches the log, which shows
 //! only [`Endpoint::redacted`]. Text goes into the page with `textContent`, never as HTML.
 
+use super::capture::{add_processor, fetch_dsp, Capture, CaptureEvent};
 use super::js_error;
 use super::session::{connect, Events, Session, SETUP_TIMEOUT_MS};
 use crate::endpoint::{Credential, Endpoint};
 use crate::protocol::{ServerEvent, Setup, DEFAULT_MODEL, DEFAULT_VOICE, VOICES};
 use crate::session::SessionEvent;
+use futures_util::StreamExt;
+use js_sys::WebAssembly;
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Document, HtmlElement, HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{
+    AudioContext, Document, HtmlElement, HtmlInputElement, HtmlMeterElement, HtmlSelectElement,
+    HtmlTextAreaElement,
+};
+
+/// Where the page finds the capture worklet (put there by `.ci/build-worklet`).
+const DSP_URL: &str = "capture-dsp.wasm";
+const PROCESSOR_URL: &str = "capture-processor.js";
 
 const SECRET_KEY: &str = "gemini-live-voice.secret";
 const MAX_LOG_LINES: u32 = 500;
@@ -25,6 +36,12 @@ const QUERY_SETTINGS: &[&str] = &["backend", "url", "model", "voice"];
 struct App {
     doc: Document,
     session: Option<Session>,
+    /// One AudioContext per session, at the device's rate; created on the first Start Mic.
+    audio: Option<AudioContext>,
+    /// The compiled capture DSP (compiled once per page).
+    dsp: Option<WebAssembly::Module>,
+    capture: Option<Capture>,
+    mic_stopping: bool,
     /// Counts model audio chunks per turn, so the log gets one line per turn.
     turn_chunks: u32,
     turn_samples: u64,
@@ -43,6 +60,10 @@ pub fn start() -> Result<(), String> {
     let app: Shared = Rc::new(RefCell::new(App {
         doc,
         session: None,
+        audio: None,
+        dsp: None,
+        capture: None,
+        mic_stopping: false,
         turn_chunks: 0,
         turn_samples: 0,
     }));
@@ -51,10 +72,16 @@ pub fn start() -> Result<(), String> {
         wasm_bindgen_futures::spawn_local(connect_clicked(Rc::clone(app)));
     })?;
     on_click(&app, "disconnect", |app| {
-        if let Some(session) = app.borrow_mut().session.take() {
+        let session = app.borrow_mut().session.take();
+        if let Some(session) = session {
             session.close();
         }
     })?;
+    on_click(&app, "mic-start", |app| {
+        wasm_bindgen_futures::spawn_local(start_mic(Rc::clone(app)));
+    })?;
+    on_click(&app, "mic-stop", stop_mic)?;
+    listen_keys(&app)?;
     on_change(&app, "backend", |app| app.borrow().show_backend_fields())?;
     app.borrow().show_backend_fields();
     app.borrow().status("idle", "Not connected.");
@@ -235,7 +262,14 @@ impl App {
             let _ = status.set_attribute("data-state", state);
             status.set_text_content(Some(text));
         }
-        let busy = matches!(state, "connecting" | "ready");
+        let busy = matches!(state, "connecting" | "ready" | "listening");
+        let ready = matches!(state, "ready");
+        if let Ok(button) = element::<HtmlElement>(&self.doc, "mic-start") {
+            let _ = button.toggle_attribute_with_force("disabled", !ready);
+        }
+        if let Ok(button) = element::<HtmlElement>(&self.doc, "mic-stop") {
+            let _ = button.toggle_attribute_with_force("disabled", state != "listening");
+        }
         if let Ok(button) = element::<HtmlElement>(&self.doc, "connect") {
             let _ = button.toggle_attribute_with_force("disabled", busy);
         }
@@ -321,6 +355,7 @@ async fn run_events(app: Shared, mut events: Events) {
             SessionEvent::BadFrame(error) => a.log("warn", &error.to_string()),
             SessionEvent::Ended(error) => {
                 a.session = None;
+                a.end_audio();
                 a.log("error", &error.to_string());
                 a.status("closed", &error.to_string());
             }
@@ -359,5 +394,187 @@ fn describe(event: &ServerEvent) -> String {
             "usage: {} tokens",
             u.total_token_count.map_or("?".into(), |n| n.to_string())
         ),
+    }
+}
+
+impl App {
+    /// Stops capture and closes the session's AudioContext (no context outlives its session).
+    fn end_audio(&mut self) {
+        self.capture = None;
+        self.mic_stopping = false;
+        self.set_meter(-60.0);
+        if let Some(ctx) = self.audio.take() {
+            let _ = ctx.close();
+        }
+    }
+
+    fn set_meter(&self, dbfs: f64) {
+        if let Ok(meter) = element::<HtmlMeterElement>(&self.doc, "input-level") {
+            meter.set_value(dbfs.max(-60.0));
+        }
+    }
+
+    fn fail_mic(&mut self, error: &str) {
+        self.capture = None;
+        self.mic_stopping = false;
+        self.set_meter(-60.0);
+        self.log("error", error);
+        let state = if self.session.is_some() {
+            "ready"
+        } else {
+            "closed"
+        };
+        self.status(state, error);
+    }
+}
+
+/// `m` toggles the microphone (outside text fields).
+fn listen_keys(app: &Shared) -> Result<(), String> {
+    let doc = app.borrow().doc.clone();
+    let app = Rc::clone(app);
+    let closure =
+        Closure::<dyn FnMut(web_sys::KeyboardEvent)>::new(move |e: web_sys::KeyboardEvent| {
+            let typing = e
+                .target()
+                .and_then(|t| t.dyn_into::<HtmlElement>().ok())
+                .is_some_and(|t| matches!(t.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
+            if typing || e.key() != "m" || e.ctrl_key() || e.meta_key() || e.alt_key() {
+                return;
+            }
+            let listening = app.borrow().capture.is_some();
+            if listening {
+                stop_mic(&app);
+            } else if app.borrow().session.is_some() {
+                wasm_bindgen_futures::spawn_local(start_mic(Rc::clone(&app)));
+            }
+        });
+    doc.add_event_listener_with_callback("keydown", closure.as_ref().unchecked_ref())
+        .map_err(js_error)?;
+    closure.forget();
+    Ok(())
+}
+
+async fn start_mic(app: Shared) {
+    {
+        let a = app.borrow();
+        if a.session.is_none() || a.capture.is_some() {
+            return;
+        }
+        a.status("starting", "Starting the microphone...");
+    }
+    // The AudioContext is made on the click (autoplay policy), at the device's own rate.
+    let existing = app.borrow().audio.clone();
+    let ctx = match existing {
+        Some(ctx) => Ok((ctx, false)),
+        None => AudioContext::new().map(|ctx| (ctx, true)).map_err(js_error),
+    };
+    let (ctx, fresh) = match ctx {
+        Ok(c) => c,
+        Err(e) => {
+            return app
+                .borrow_mut()
+                .fail_mic(&format!("Audio could not start: {e}"))
+        }
+    };
+    if let Ok(promise) = ctx.resume() {
+        let _ = JsFuture::from(promise).await;
+    }
+    if fresh {
+        if let Err(e) = add_processor(&ctx, PROCESSOR_URL).await {
+            let _ = ctx.close();
+            return app.borrow_mut().fail_mic(&e.to_string());
+        }
+        app.borrow_mut().audio = Some(ctx.clone());
+    }
+    let cached = app.borrow().dsp.clone(); // the borrow must end before any await
+    let dsp = match cached {
+        Some(dsp) => Ok(dsp),
+        None => fetch_dsp(DSP_URL).await,
+    };
+    let dsp = match dsp {
+        Ok(dsp) => dsp,
+        Err(e) => return app.borrow_mut().fail_mic(&e.to_string()),
+    };
+    app.borrow_mut().dsp = Some(dsp.clone());
+    let (capture, mut events) = match Capture::microphone(&ctx, &dsp).await {
+        Ok(pair) => pair,
+        Err(e) => return app.borrow_mut().fail_mic(&e.to_string()),
+    };
+    {
+        let mut a = app.borrow_mut();
+        if a.session.is_none() {
+            return; // the session ended while the permission prompt was open
+        }
+        a.capture = Some(capture);
+        a.log(
+            "info",
+            &format!(
+                "Microphone on ({} Hz device rate, sent as 16 kHz)",
+                ctx.sample_rate()
+            ),
+        );
+        a.status("listening", "Listening. Talk to the model.");
+    }
+    let mut send_failed = false;
+    while let Some(event) = events.next().await {
+        let mut a = app.borrow_mut();
+        match event {
+            CaptureEvent::Chunk { samples, rms, .. } => {
+                a.set_meter(20.0 * f64::from(rms.max(1e-6)).log10());
+                let sent = a.session.as_ref().map(|s| s.send_audio(&samples));
+                if let Some(Err(e)) = sent {
+                    if !send_failed {
+                        a.log("warn", &e.to_string());
+                        send_failed = true;
+                    }
+                }
+            }
+            CaptureEvent::Flushed => {
+                if a.mic_stopping {
+                    finish_stop(&mut a);
+                    break;
+                }
+            }
+            CaptureEvent::Failed(e) => {
+                if let Some(session) = &a.session {
+                    let _ = session.send_audio_stream_end();
+                }
+                a.fail_mic(&e.to_string());
+                break;
+            }
+        }
+    }
+}
+
+/// Stop Mic: the worklet delivers its partial chunk, then `audioStreamEnd` goes out.
+fn stop_mic(app: &Shared) {
+    let mut a = app.borrow_mut();
+    let Some(capture) = a.capture.as_ref() else {
+        return;
+    };
+    capture.flush();
+    a.mic_stopping = true;
+    drop(a);
+    // If the worklet never answers (it crashed), stop anyway.
+    let app = Rc::clone(app);
+    gloo_timers::callback::Timeout::new(1_000, move || {
+        let mut a = app.borrow_mut();
+        if a.mic_stopping {
+            finish_stop(&mut a);
+        }
+    })
+    .forget();
+}
+
+fn finish_stop(a: &mut App) {
+    a.capture = None; // stops the tracks: the recording indicator goes off
+    a.mic_stopping = false;
+    a.set_meter(-60.0);
+    if let Some(session) = &a.session {
+        if let Err(e) = session.send_audio_stream_end() {
+            a.log("warn", &e.to_string());
+        }
+        a.log("info", "Microphone off (audioStreamEnd sent).");
+        a.status("ready", "Connected. Press Start Mic to talk.");
     }
 }
