@@ -7,6 +7,7 @@ pub mod close;
 pub mod device;
 pub mod endpoint;
 pub mod pcm;
+pub mod playback;
 pub mod protocol;
 pub mod session;
 

@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod capture;
+pub mod playback;
 pub mod session;
 pub mod socket;
 

@@ -1,0 +1,430 @@
+//! The playback scheduler's arithmetic, with no browser types: where on the audio clock each
+//! piece of the model's audio plays, how much silence an underrun inserted, what an
+//! interruption cuts, and the log of what was actually heard (the recorder's model track).
+//!
+//! Everything is counted in frames of the AudioContext (its own rate), as integers, so no
+//! rounding accumulates. The model's 24 kHz audio is resampled to the context rate here,
+//! with the same band-limited, stateful resampler the capture uses, so every buffer holds
+//! context-rate samples and starts on a whole frame. (Letting the browser resample each
+//! 24 kHz buffer on its own is not gap-free: measured in Chromium at 44.1 kHz, some
+//! boundaries lose a frame, a 0.3 error on a 0.5 sine; at 48 kHz each boundary repeats its
+//! last sample.)
+//!
+//! Rules (see `design.md`, decisions 4-6):
+//! - the first audio of a turn starts `prebuffer` after it arrives (jitter headroom), and
+//!   never before the previous turn has finished;
+//! - later audio of the turn follows on a running cursor with no gap; if the cursor has
+//!   fallen behind the clock (an underrun), it re-anchors at `now + prebuffer` and the
+//!   inserted silence is counted;
+//! - nothing is scheduled more than `lookahead` ahead of the clock; the rest waits in a queue
+//!   and goes out on [`Scheduler::pump`], so an interruption has little to cancel;
+//! - `interrupted` fades out over `fade` frames starting `lead` frames after the call, stops
+//!   everything, clears the queue and drops audio of the interrupted turn until its
+//!   `turnComplete`; `turnComplete` drains (nothing is cut).
+
+use live_dsp::resample::Resampler;
+use std::collections::VecDeque;
+
+/// The rate of the model's audio.
+pub const SOURCE_RATE: u32 = 24_000;
+
+/// Tunable timings, in milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PlaybackConfig {
+    /// Delay before the first audio of a turn (and after an underrun): jitter headroom.
+    pub prebuffer_ms: f64,
+    /// Most audio scheduled ahead of the clock.
+    pub lookahead_ms: f64,
+    /// Length of the fade-out on interruption (avoids a click).
+    pub fade_ms: f64,
+    /// Margin between the clock the main thread reads and the first frame it can still
+    /// change; a cut starts this far after the call.
+    pub lead_ms: f64,
+}
+
+impl Default for PlaybackConfig {
+    fn default() -> Self {
+        PlaybackConfig {
+            prebuffer_ms: 120.0,
+            lookahead_ms: 500.0,
+            fade_ms: 5.0,
+            lead_ms: 3.0,
+        }
+    }
+}
+
+/// Why a scheduler could not be built.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PlaybackError {
+    /// The context rate cannot be resampled to.
+    Rate(u32),
+    /// The timings contradict each other (each field is named in the text).
+    Config(String),
+}
+
+impl std::fmt::Display for PlaybackError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PlaybackError::Rate(rate) => {
+                write!(
+                    f,
+                    "Playback cannot run at an audio device rate of {rate} Hz."
+                )
+            }
+            PlaybackError::Config(why) => write!(f, "Playback settings: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for PlaybackError {}
+
+/// One buffer to start: `samples` (context rate) from frame `start`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Play {
+    pub id: u64,
+    pub start: u64,
+    pub samples: Vec<f32>,
+}
+
+/// What an interruption asks of the graph: fade from 1 to 0 over frames `at..end`, stop the
+/// listed buffers at `end`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cut {
+    pub at: u64,
+    pub end: u64,
+    pub stop: Vec<u64>,
+}
+
+/// One scheduled buffer in the played-audio log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Played {
+    pub id: u64,
+    /// Turn number, from 1.
+    pub turn: u64,
+    /// Context frame of its first sample.
+    pub start: u64,
+    /// Frames scheduled.
+    pub frames: u64,
+    /// Frames heard: all, or up to the end of the fade when an interruption cut it.
+    pub heard: u64,
+    /// Where the fade-out began, if an interruption cut this buffer.
+    pub fade_from: Option<u64>,
+    /// Position in the turn's 24 kHz audio shown by the first frame (may be fractional, and
+    /// negative for the filter's run-in at the start of a turn).
+    pub source_pos: f64,
+}
+
+/// Counters for the log and the benchmarks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PlaybackStats {
+    pub turns: u64,
+    pub chunks: u64,
+    pub buffers: u64,
+    /// Frames of silence inserted inside turns by underruns.
+    pub silence_frames: u64,
+    pub underruns: u64,
+    pub interruptions: u64,
+    /// Chunks dropped because they belonged to an interrupted turn.
+    pub dropped_chunks: u64,
+    /// Frames received but never played (queued when an interruption came).
+    pub discarded_frames: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TurnState {
+    /// No turn in progress; the next audio opens one.
+    Idle,
+    Playing,
+    /// Interrupted: audio is dropped until `turnComplete`.
+    Dropping,
+}
+
+struct Pending {
+    samples: Vec<f32>,
+    /// Index of its first frame in the turn's resampled stream.
+    out_index: u64,
+    /// Whether the turn's first frame is this block's (anchors with the prebuffer).
+    first: bool,
+}
+
+/// The scheduler. Feed it chunks, the clock, `interrupted` and `turnComplete`; it answers
+/// with buffers to start and cuts to apply.
+pub struct Scheduler {
+    rate: u32,
+    prebuffer: u64,
+    lookahead: u64,
+    fade: u64,
+    lead: u64,
+    resampler: Option<Resampler>,
+    /// Resampler delay in source samples (0 when the context runs at 24 kHz).
+    delay: f64,
+    state: TurnState,
+    turn: u64,
+    source_in: u64,
+    out_made: u64,
+    /// The next free frame; `None` before anything was scheduled.
+    cursor: Option<u64>,
+    queue: VecDeque<Pending>,
+    /// Indexes into `log` of buffers that may still be playing.
+    live: VecDeque<usize>,
+    log: Vec<Played>,
+    next_id: u64,
+    stats: PlaybackStats,
+}
+
+fn frames(ms: f64, rate: u32) -> u64 {
+    (ms * f64::from(rate) / 1000.0).round() as u64
+}
+
+impl Scheduler {
+    /// A scheduler for a context running at `rate` Hz.
+    pub fn new(rate: u32, config: PlaybackConfig) -> Result<Self, PlaybackError> {
+        let c = config;
+        for (name, value) in [
+            ("prebuffer", c.prebuffer_ms),
+            ("lookahead", c.lookahead_ms),
+            ("fade", c.fade_ms),
+            ("lead", c.lead_ms),
+        ] {
+            if !(value.is_finite() && value >= 0.0) {
+                return Err(PlaybackError::Config(format!(
+                    "{name} must be a number of milliseconds >= 0, not {value}"
+                )));
+            }
+        }
+        if c.prebuffer_ms < c.lead_ms + c.fade_ms {
+            return Err(PlaybackError::Config(format!(
+                "the prebuffer ({} ms) must cover lead + fade ({} ms), or a new turn could start inside a fade",
+                c.prebuffer_ms,
+                c.lead_ms + c.fade_ms
+            )));
+        }
+        if c.lookahead_ms <= c.prebuffer_ms {
+            return Err(PlaybackError::Config(format!(
+                "the lookahead ({} ms) must exceed the prebuffer ({} ms)",
+                c.lookahead_ms, c.prebuffer_ms
+            )));
+        }
+        let resampler = if rate == SOURCE_RATE {
+            None
+        } else {
+            Some(Resampler::new(SOURCE_RATE, rate).map_err(|_| PlaybackError::Rate(rate))?)
+        };
+        let delay = resampler.as_ref().map_or(0.0, Resampler::delay);
+        Ok(Scheduler {
+            rate,
+            prebuffer: frames(c.prebuffer_ms, rate),
+            lookahead: frames(c.lookahead_ms, rate),
+            fade: frames(c.fade_ms, rate).max(1),
+            lead: frames(c.lead_ms, rate),
+            resampler,
+            delay,
+            state: TurnState::Idle,
+            turn: 0,
+            source_in: 0,
+            out_made: 0,
+            cursor: None,
+            queue: VecDeque::new(),
+            live: VecDeque::new(),
+            log: Vec::new(),
+            next_id: 1,
+            stats: PlaybackStats::default(),
+        })
+    }
+
+    /// The context rate.
+    pub fn rate(&self) -> u32 {
+        self.rate
+    }
+
+    /// The fade length in frames.
+    pub fn fade_frames(&self) -> u64 {
+        self.fade
+    }
+
+    /// The counters so far.
+    pub fn stats(&self) -> PlaybackStats {
+        self.stats
+    }
+
+    /// Every buffer scheduled so far, with what of it was heard.
+    pub fn log(&self) -> &[Played] {
+        &self.log
+    }
+
+    /// The current turn number (0 before any audio).
+    pub fn turn(&self) -> u64 {
+        self.turn
+    }
+
+    /// Whether audio is scheduled past `now` or waiting in the queue.
+    pub fn is_playing(&self, now: u64) -> bool {
+        !self.queue.is_empty() || self.cursor.is_some_and(|c| c > now)
+    }
+
+    /// Frames of audio queued but not yet scheduled.
+    pub fn queued_frames(&self) -> u64 {
+        self.queue.iter().map(|p| p.samples.len() as u64).sum()
+    }
+
+    /// A 24 kHz chunk arrived at frame `now`. Returns the buffers to start.
+    pub fn push(&mut self, chunk: &[i16], now: u64) -> Vec<Play> {
+        if self.state == TurnState::Dropping {
+            self.stats.dropped_chunks += 1;
+            return Vec::new();
+        }
+        let first = self.state == TurnState::Idle;
+        if first {
+            self.state = TurnState::Playing;
+            self.turn += 1;
+            self.stats.turns += 1;
+            self.source_in = 0;
+            self.out_made = 0;
+            if let Some(r) = &mut self.resampler {
+                r.reset();
+            }
+        }
+        self.stats.chunks += 1;
+        let input: Vec<f32> = chunk.iter().map(|&s| crate::pcm::i16_to_f32(s)).collect();
+        let samples = match &mut self.resampler {
+            Some(r) => r.process_to_vec(&input),
+            None => input,
+        };
+        self.source_in += chunk.len() as u64;
+        self.enqueue(samples, first);
+        self.pump(now)
+    }
+
+    fn enqueue(&mut self, samples: Vec<f32>, first: bool) {
+        let out_index = self.out_made;
+        self.out_made += samples.len() as u64;
+        if !samples.is_empty() || first {
+            self.queue.push_back(Pending {
+                samples,
+                out_index,
+                first,
+            });
+        }
+    }
+
+    /// `turnComplete`: whatever is queued plays out, including the resampler's tail; nothing
+    /// is cut. After an interruption it ends the dropping. Returns buffers to start.
+    pub fn turn_complete(&mut self, now: u64) -> Vec<Play> {
+        match self.state {
+            TurnState::Idle => {}
+            TurnState::Dropping => self.state = TurnState::Idle,
+            TurnState::Playing => {
+                if let Some(r) = &mut self.resampler {
+                    // Outputs up to the last input's position: ceil((in + delay) * L / M).
+                    let (up, down) = r.ratio();
+                    let wanted = ((self.source_in as f64 + self.delay) * f64::from(up)
+                        / f64::from(down))
+                    .ceil() as u64;
+                    let missing = wanted.saturating_sub(self.out_made) as usize;
+                    if missing > 0 {
+                        let zeros = vec![0f32; r.taps() + 1];
+                        let mut tail = r.process_to_vec(&zeros);
+                        tail.truncate(missing);
+                        self.enqueue(tail, false);
+                    }
+                }
+                self.state = TurnState::Idle;
+            }
+        }
+        self.pump(now)
+    }
+
+    /// Schedules what the lookahead allows at frame `now`. Call it on arrivals and on a
+    /// timer (more often than the lookahead minus the prebuffer).
+    pub fn pump(&mut self, now: u64) -> Vec<Play> {
+        let mut plays = Vec::new();
+        while let Some(front) = self.queue.front() {
+            let start = if front.first {
+                // A new turn: after the prebuffer, and never over the previous turn.
+                (now + self.prebuffer).max(self.cursor.unwrap_or(0))
+            } else {
+                match self.cursor {
+                    Some(c) if c >= now + self.lead => c,
+                    Some(c) => {
+                        let anchor = now + self.prebuffer;
+                        self.stats.underruns += 1;
+                        self.stats.silence_frames += anchor - c;
+                        anchor
+                    }
+                    None => now + self.prebuffer,
+                }
+            };
+            if start > now + self.lookahead {
+                break;
+            }
+            let Some(block) = self.queue.pop_front() else {
+                break;
+            };
+            let len = block.samples.len() as u64;
+            self.cursor = Some(start + len);
+            if len == 0 {
+                continue;
+            }
+            let id = self.next_id;
+            self.next_id += 1;
+            let (up, down) = self.resampler.as_ref().map_or((1, 1), |r| r.ratio());
+            let source_pos = block.out_index as f64 * f64::from(down) / f64::from(up) - self.delay;
+            self.log.push(Played {
+                id,
+                turn: self.turn,
+                start,
+                frames: len,
+                heard: len,
+                fade_from: None,
+                source_pos,
+            });
+            self.live.push_back(self.log.len() - 1);
+            self.stats.buffers += 1;
+            plays.push(Play {
+                id,
+                start,
+                samples: block.samples,
+            });
+        }
+        // Buffers that have finished need no more bookkeeping.
+        while let Some(&i) = self.live.front() {
+            let p = &self.log[i];
+            if p.start + p.frames > now {
+                break;
+            }
+            self.live.pop_front();
+        }
+        plays
+    }
+
+    /// `interrupted` at frame `now`: the fade runs over `now + lead .. now + lead + fade`,
+    /// every buffer still sounding or waiting stops at its end, the queue is cleared and the
+    /// rest of the turn is dropped.
+    pub fn interrupt(&mut self, now: u64) -> Cut {
+        let at = now + self.lead;
+        let end = at + self.fade;
+        let mut stop = Vec::new();
+        for &i in &self.live {
+            let p = &mut self.log[i];
+            if p.start + p.frames <= at {
+                continue; // finished before the fade starts
+            }
+            stop.push(p.id);
+            p.heard = p.frames.min(end.saturating_sub(p.start));
+            if p.start < end {
+                p.fade_from = Some(at.max(p.start));
+            }
+        }
+        self.live.clear();
+        self.stats.discarded_frames += self.queued_frames();
+        self.queue.clear();
+        self.stats.interruptions += 1;
+        // The next turn starts after the fade at the earliest.
+        self.cursor = Some(end);
+        self.state = TurnState::Dropping;
+        Cut { at, end, stop }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,268 @@
+use super::*;
+
+/// 24 kHz context: no resampling, so frames are source samples (prebuffer 2880, lead 72,
+/// fade 120, lookahead 12000).
+fn direct() -> Scheduler {
+    Scheduler::new(24_000, PlaybackConfig::default()).unwrap()
+}
+
+fn chunk(len: usize) -> Vec<i16> {
+    (0..len).map(|i| (i % 1000) as i16).collect()
+}
+
+fn starts(plays: &[Play]) -> Vec<(u64, usize)> {
+    plays.iter().map(|p| (p.start, p.samples.len())).collect()
+}
+
+#[test]
+fn config_is_checked() {
+    let bad = |c: PlaybackConfig| Scheduler::new(48_000, c).err().unwrap().to_string();
+    let d = PlaybackConfig::default();
+    assert!(bad(PlaybackConfig {
+        prebuffer_ms: 4.0,
+        ..d
+    })
+    .contains("prebuffer (4 ms) must cover lead + fade (8 ms)"));
+    assert!(bad(PlaybackConfig {
+        lookahead_ms: 100.0,
+        ..d
+    })
+    .contains("lookahead (100 ms) must exceed the prebuffer (120 ms)"));
+    assert!(bad(PlaybackConfig {
+        fade_ms: f64::NAN,
+        ..d
+    })
+    .contains("fade must be a number"));
+    assert_eq!(Scheduler::new(0, d).err(), Some(PlaybackError::Rate(0)));
+}
+
+#[test]
+fn a_burst_plays_back_to_back_after_the_prebuffer_within_the_lookahead() {
+    let mut s = direct();
+    let mut plays = Vec::new();
+    for _ in 0..5 {
+        plays.extend(s.push(&chunk(4800), 1000));
+    }
+    // 1000 + 2880 = 3880; each follows the last; the third would start at 13480 > 1000 + 12000.
+    assert_eq!(starts(&plays), vec![(3880, 4800), (8680, 4800)]);
+    assert_eq!(s.queued_frames(), 3 * 4800);
+    assert_eq!(starts(&s.pump(1479)), vec![]);
+    assert_eq!(starts(&s.pump(1480)), vec![(13480, 4800)]);
+    assert_eq!(starts(&s.pump(6300)), vec![(18280, 4800)]);
+    assert_eq!(starts(&s.pump(11_080)), vec![(23080, 4800)]);
+    assert_eq!(s.stats().silence_frames, 0);
+    assert_eq!(s.stats().underruns, 0);
+    let ids: Vec<u64> = s.log().iter().map(|p| p.id).collect();
+    assert_eq!(ids, vec![1, 2, 3, 4, 5]);
+    let pos: Vec<f64> = s.log().iter().map(|p| p.source_pos).collect();
+    assert_eq!(pos, vec![0.0, 4800.0, 9600.0, 14400.0, 19200.0]);
+}
+
+#[test]
+fn slow_arrivals_underrun_and_reanchor_counting_the_silence() {
+    let mut s = direct();
+    // 200 ms chunks every 250 ms.
+    let mut got = Vec::new();
+    for k in 0..4u64 {
+        got.extend(starts(&s.push(&chunk(4800), k * 6000)));
+    }
+    // 2880..7680, 7680..12480 (arrived 6000), 12480..17280 (arrived 12000, 480 to spare),
+    // then at 18000 the cursor (17280) is behind: re-anchor at 18000 + 2880.
+    assert_eq!(
+        got,
+        vec![(2880, 4800), (7680, 4800), (12480, 4800), (20880, 4800)]
+    );
+    assert_eq!(s.stats().underruns, 1);
+    assert_eq!(s.stats().silence_frames, 20880 - 17280);
+}
+
+#[test]
+fn a_chunk_arriving_inside_the_lead_counts_as_an_underrun() {
+    let mut s = direct();
+    s.push(&chunk(4800), 0); // 2880..7680
+                             // 7680 - 7609 = 71 < lead (72): too late to join on time.
+    assert_eq!(starts(&s.push(&chunk(100), 7609)), vec![(7609 + 2880, 100)]);
+    let mut s = direct();
+    s.push(&chunk(4800), 0);
+    assert_eq!(starts(&s.push(&chunk(100), 7608)), vec![(7680, 100)]);
+    assert_eq!(s.stats().underruns, 0);
+}
+
+#[test]
+fn jitter_inside_the_prebuffer_inserts_no_silence() {
+    let mut s = direct();
+    // Real-time pace on average, each arrival up to 100 ms early or late (in frames at 24k).
+    let jitter: [i64; 10] = [0, 2400, -2400, 1200, 2300, -2000, 600, -100, 2400, -2400];
+    let mut all = Vec::new();
+    for (k, j) in jitter.iter().enumerate() {
+        let now = (k as i64 * 4800 + 2400 + j) as u64;
+        all.extend(s.push(&chunk(4800), now));
+        all.extend(s.pump(now));
+    }
+    all.extend(s.pump(1_000_000));
+    assert_eq!(s.stats().underruns, 0);
+    assert_eq!(s.stats().silence_frames, 0);
+    for w in all.windows(2) {
+        assert_eq!(w[1].start, w[0].start + w[0].samples.len() as u64);
+    }
+    assert_eq!(all.len(), 10);
+}
+
+#[test]
+fn a_new_turn_waits_for_the_previous_one_and_gets_its_prebuffer() {
+    let mut s = direct();
+    s.push(&chunk(4800), 0); // 2880..7680
+    s.turn_complete(100);
+    assert_eq!(s.turn(), 1);
+    // Next turn arrives while the first still plays: it follows it.
+    assert_eq!(starts(&s.push(&chunk(2400), 4000)), vec![(7680, 2400)]);
+    assert_eq!(s.turn(), 2);
+    s.turn_complete(4000);
+    // A turn long after: prebuffer from its arrival.
+    assert_eq!(starts(&s.push(&chunk(2400), 50_000)), vec![(52_880, 2400)]);
+    assert_eq!(s.log()[2].turn, 3);
+    assert_eq!(s.log()[2].source_pos, 0.0);
+    assert_eq!(
+        s.stats().underruns,
+        0,
+        "gaps between turns are not underruns"
+    );
+}
+
+#[test]
+fn turn_complete_drains_what_is_queued() {
+    let mut s = direct();
+    for _ in 0..6 {
+        s.push(&chunk(4800), 0);
+    }
+    assert_eq!(s.log().len(), 2); // the third would start at 12480, past the lookahead
+    s.turn_complete(0);
+    let mut later = Vec::new();
+    for now in (0..40_000).step_by(1200) {
+        later.extend(s.pump(now));
+    }
+    let total: u64 = s.log().iter().map(|p| p.heard).sum();
+    assert_eq!(total, 6 * 4800, "nothing is cut on turnComplete");
+    assert_eq!(s.log().last().unwrap().start, 2880 + 5 * 4800);
+}
+
+#[test]
+fn interruption_cuts_at_lead_plus_fade_and_drops_the_rest_of_the_turn() {
+    let mut s = direct();
+    s.push(&chunk(4800), 0); // id 1: 2880..7680
+    s.push(&chunk(4800), 0); // id 2: 7680..12480
+    s.push(&chunk(4800), 0); // queued
+    let cut = s.interrupt(5000);
+    assert_eq!(
+        cut,
+        Cut {
+            at: 5072,
+            end: 5192,
+            stop: vec![1, 2]
+        }
+    );
+    let log = s.log();
+    assert_eq!(log[0].heard, 5192 - 2880);
+    assert_eq!(log[0].fade_from, Some(5072));
+    assert_eq!(log[1].heard, 0);
+    assert_eq!(log[1].fade_from, None);
+    assert_eq!(s.stats().discarded_frames, 4800);
+    // Late chunks of the interrupted turn are dropped until its turnComplete.
+    assert!(s.push(&chunk(4800), 5100).is_empty());
+    assert_eq!(s.stats().dropped_chunks, 1);
+    s.turn_complete(5200);
+    // The next turn is ready at once: prebuffer from its arrival, nothing eaten.
+    assert_eq!(
+        starts(&s.push(&chunk(4800), 5300)),
+        vec![(5300 + 2880, 4800)]
+    );
+    assert_eq!(s.log()[2].turn, 2);
+    assert_eq!(s.log()[2].heard, 4800);
+}
+
+#[test]
+fn interruption_leaves_finished_buffers_alone_and_fades_one_starting_inside_the_fade() {
+    let mut s = direct();
+    s.push(&chunk(2400), 0); // id 1: 2880..5280
+    s.push(&chunk(2400), 0); // id 2: 5280..7680
+    s.pump(5000);
+    let cut = s.interrupt(5250 - 72); // at = 5250, end = 5370
+    assert_eq!(cut.stop, vec![1, 2]);
+    assert_eq!(s.log()[0].heard, 2400);
+    assert_eq!(s.log()[0].fade_from, Some(5250));
+    assert_eq!(s.log()[1].heard, 90);
+    assert_eq!(s.log()[1].fade_from, Some(5280));
+    // Once id 1 has finished before the fade, it is not touched.
+    let mut s = direct();
+    s.push(&chunk(2400), 0);
+    s.push(&chunk(2400), 0);
+    s.pump(5300);
+    let cut = s.interrupt(5300);
+    assert_eq!(cut.stop, vec![2]);
+    assert_eq!(s.log()[0].heard, 2400);
+    assert_eq!(s.log()[0].fade_from, None);
+    assert_eq!(s.log()[1].heard, 5300 + 72 + 120 - 5280);
+}
+
+#[test]
+fn interruption_with_nothing_playing_still_drops_until_turn_complete() {
+    let mut s = direct();
+    let cut = s.interrupt(1000);
+    assert!(cut.stop.is_empty());
+    assert!(s.push(&chunk(480), 1100).is_empty());
+    s.turn_complete(1200);
+    assert_eq!(starts(&s.push(&chunk(480), 1300)), vec![(4180, 480)]);
+}
+
+#[test]
+fn at_48k_the_turn_is_resampled_contiguously_and_fully_drained() {
+    let mut s = Scheduler::new(48_000, PlaybackConfig::default()).unwrap();
+    let sizes = [4800usize, 5760, 1234, 4801, 7];
+    let mut plays = Vec::new();
+    for &n in &sizes {
+        plays.extend(s.push(&chunk(n), 0));
+    }
+    plays.extend(s.turn_complete(0));
+    for now in (0..200_000).step_by(4800) {
+        plays.extend(s.pump(now));
+    }
+    for w in plays.windows(2) {
+        assert_eq!(w[1].start, w[0].start + w[0].samples.len() as u64);
+    }
+    assert_eq!(plays[0].start, 5760); // 120 ms at 48 kHz
+    let total: usize = plays.iter().map(|p| p.samples.len()).sum();
+    let source: usize = sizes.iter().sum();
+    let delay = Resampler::new(24_000, 48_000).unwrap().delay();
+    assert_eq!(total as f64, ((source as f64 + delay) * 2.0).ceil());
+    assert_eq!(s.log()[0].source_pos, -delay);
+    // The first chunk's outputs: exact count from the resampler.
+    assert_eq!(plays[0].samples.len(), 9600);
+}
+
+#[test]
+fn at_44k1_the_tone_comes_through_at_the_right_level() {
+    let mut s = Scheduler::new(44_100, PlaybackConfig::default()).unwrap();
+    let tone: Vec<i16> = (0..24_000)
+        .map(|i| (16384.0 * (2.0 * std::f64::consts::PI * 440.0 * i as f64 / 24000.0).sin()) as i16)
+        .collect();
+    let mut out = Vec::new();
+    for c in tone.chunks(5000) {
+        for p in s.push(c, 0) {
+            out.extend(p.samples);
+        }
+    }
+    for now in (0..100_000).step_by(4410) {
+        for p in s.pump(now) {
+            out.extend(p.samples);
+        }
+    }
+    // Compare the middle with the ideal tone, delayed by the filter.
+    let delay = s.delay;
+    let mut worst = 0f64;
+    for (j, &y) in out.iter().enumerate().skip(2000).take(30_000) {
+        let t = j as f64 / 44_100.0 - delay / 24_000.0;
+        let ideal = 0.5 * (2.0 * std::f64::consts::PI * 440.0 * t).sin();
+        worst = worst.max((f64::from(y) - ideal).abs());
+    }
+    assert!(worst < 1e-3, "worst error {worst}");
+}

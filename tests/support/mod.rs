@@ -1,0 +1,155 @@
+//! Helpers shared by the browser tests: a tap that records what a node renders, frame by
+//! frame, and a context at a chosen rate.
+#![allow(dead_code)]
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{
+    AudioContext, AudioContextOptions, AudioNode, AudioWorkletNode, Blob, BlobPropertyBag,
+    MessageEvent, Url,
+};
+
+/// Posts every render quantum of its input with the frame it was rendered at (silence when
+/// nothing is connected).
+const TAP_JS: &str = r#"
+registerProcessor('test-tap', class extends AudioWorkletProcessor {
+  process(inputs) {
+    const channel = inputs[0] && inputs[0][0];
+    const data = channel ? channel.slice() : new Float32Array(128);
+    this.port.postMessage({ frame: currentFrame, data });
+    return true;
+  }
+});
+"#;
+
+/// A running AudioContext at `rate` with the tap processor loaded.
+pub async fn context(rate: f32) -> AudioContext {
+    let options = AudioContextOptions::new();
+    options.set_sample_rate(rate);
+    let ctx = AudioContext::new_with_context_options(&options).unwrap();
+    add_module(&ctx, TAP_JS).await;
+    JsFuture::from(ctx.resume().unwrap()).await.unwrap();
+    ctx
+}
+
+/// Loads a worklet module from source text.
+pub async fn add_module(ctx: &AudioContext, source: &str) {
+    let parts = js_sys::Array::of1(&source.into());
+    let options = BlobPropertyBag::new();
+    options.set_type("text/javascript");
+    let blob = Blob::new_with_str_sequence_and_options(&parts, &options).unwrap();
+    let url = Url::create_object_url_with_blob(&blob).unwrap();
+    JsFuture::from(ctx.audio_worklet().unwrap().add_module(&url).unwrap())
+        .await
+        .unwrap();
+}
+
+pub async fn sleep_ms(ms: u32) {
+    gloo_timers::future::TimeoutFuture::new(ms).await;
+}
+
+/// Records what a node renders.
+pub struct Tap {
+    node: AudioWorkletNode,
+    blocks: Rc<RefCell<BTreeMap<u64, Vec<f32>>>>,
+    _on_message: Closure<dyn FnMut(MessageEvent)>,
+}
+
+impl Tap {
+    pub fn new(ctx: &AudioContext, source: &AudioNode) -> Tap {
+        let node = AudioWorkletNode::new(ctx, "test-tap").unwrap();
+        let blocks = Rc::new(RefCell::new(BTreeMap::new()));
+        let sink = Rc::clone(&blocks);
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
+            let data = e.data();
+            let frame = js_sys::Reflect::get(&data, &"frame".into())
+                .unwrap()
+                .as_f64()
+                .unwrap() as u64;
+            let samples: js_sys::Float32Array = js_sys::Reflect::get(&data, &"data".into())
+                .unwrap()
+                .unchecked_into();
+            sink.borrow_mut().insert(frame, samples.to_vec());
+        });
+        node.port()
+            .unwrap()
+            .set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        source.connect_with_audio_node(&node).unwrap();
+        // Connected so the graph pulls it; it writes nothing to its output.
+        node.connect_with_audio_node(&ctx.destination()).unwrap();
+        Tap {
+            node,
+            blocks,
+            _on_message: on_message,
+        }
+    }
+
+    /// The frame after the last one recorded.
+    pub fn end(&self) -> u64 {
+        self.blocks
+            .borrow()
+            .iter()
+            .next_back()
+            .map_or(0, |(f, d)| f + d.len() as u64)
+    }
+
+    /// Waits until frame `frame` has been recorded (at most `max_ms`).
+    pub async fn wait_for(&self, frame: u64, max_ms: u32) {
+        let mut waited = 0;
+        while self.end() < frame {
+            assert!(waited < max_ms, "the tap reached {} of {frame}", self.end());
+            sleep_ms(20).await;
+            waited += 20;
+        }
+    }
+
+    /// Frames `from..from + len` as rendered; panics if any were not recorded.
+    pub fn signal(&self, from: u64, len: usize) -> Vec<f32> {
+        let blocks = self.blocks.borrow();
+        let mut out = Vec::with_capacity(len);
+        let first = blocks
+            .range(..=from)
+            .next_back()
+            .map(|(f, _)| *f)
+            .expect("the tap started after the requested frame");
+        let mut expect = first;
+        for (&f, data) in blocks.range(first..) {
+            assert_eq!(f, expect, "the tap missed frames {expect}..{f}");
+            expect = f + data.len() as u64;
+            for (i, &x) in data.iter().enumerate() {
+                let at = f + i as u64;
+                if at >= from && out.len() < len {
+                    out.push(x);
+                }
+            }
+            if out.len() == len {
+                break;
+            }
+        }
+        assert_eq!(out.len(), len, "the tap has not recorded that far");
+        out
+    }
+}
+
+impl Drop for Tap {
+    fn drop(&mut self) {
+        let _ = self.node.disconnect();
+        if let Ok(port) = self.node.port() {
+            port.set_onmessage(None);
+        }
+    }
+}
+
+/// A tone as 24 kHz int16 samples.
+pub fn tone(hz: f64, amplitude: f64, len: usize) -> Vec<i16> {
+    (0..len)
+        .map(|i| {
+            let x = amplitude * (2.0 * std::f64::consts::PI * hz * i as f64 / 24_000.0).sin();
+            (x * 32768.0).round() as i16
+        })
+        .collect()
+}
