@@ -7,8 +7,10 @@
 
 use super::capture::{add_processor, fetch_dsp, Capture, CaptureEvent};
 use super::js_error;
+use super::playback::Player;
 use super::session::{connect, Events, Session, SETUP_TIMEOUT_MS};
 use crate::endpoint::{Credential, Endpoint};
+use crate::playback::PlaybackConfig;
 use crate::protocol::{ServerEvent, Setup, DEFAULT_MODEL, DEFAULT_VOICE, VOICES};
 use crate::session::SessionEvent;
 use futures_util::StreamExt;
@@ -41,6 +43,12 @@ struct App {
     /// The compiled capture DSP (compiled once per page).
     dsp: Option<WebAssembly::Module>,
     capture: Option<Capture>,
+    /// The model's voice, on the session's AudioContext.
+    player: Option<Player>,
+    /// Refreshes the meters and the "model speaking" state while a session runs.
+    meters: Option<gloo_timers::callback::Interval>,
+    /// Whether the capture processor is loaded into `audio`.
+    processor_loaded: bool,
     mic_stopping: bool,
     /// Counts model audio chunks per turn, so the log gets one line per turn.
     turn_chunks: u32,
@@ -63,6 +71,9 @@ pub fn start() -> Result<(), String> {
         audio: None,
         dsp: None,
         capture: None,
+        player: None,
+        meters: None,
+        processor_loaded: false,
         mic_stopping: false,
         turn_chunks: 0,
         turn_samples: 0,
@@ -81,6 +92,16 @@ pub fn start() -> Result<(), String> {
         wasm_bindgen_futures::spawn_local(start_mic(Rc::clone(app)));
     })?;
     on_click(&app, "mic-stop", stop_mic)?;
+    listen(&app, "volume", "input", |app| {
+        let a = app.borrow();
+        let percent: f32 = a.value("volume").parse().unwrap_or(100.0);
+        if let Ok(slider) = element::<HtmlElement>(&a.doc, "volume") {
+            let _ = slider.set_attribute("aria-valuetext", &format!("{percent:.0}%"));
+        }
+        if let Some(player) = &a.player {
+            player.set_volume(percent / 100.0);
+        }
+    })?;
     listen_keys(&app)?;
     on_change(&app, "backend", |app| app.borrow().show_backend_fields())?;
     app.borrow().show_backend_fields();
@@ -311,18 +332,27 @@ async fn connect_clicked(app: Shared) {
         a.log("info", &format!("Connecting to {}", endpoint.redacted()));
         a.log("info", &format!("Model {}", setup.model));
     }
+    // The session's one AudioContext, made on the click (autoplay policy), at the device's rate.
+    if let Err(e) = app.borrow_mut().start_audio() {
+        let a = app.borrow();
+        a.log("error", &e);
+        a.status("error", &e);
+        return;
+    }
     match connect(&endpoint, setup, SETUP_TIMEOUT_MS).await {
         Ok((session, events)) => {
             {
                 let mut a = app.borrow_mut();
                 a.session = Some(session);
+                a.meters = Some(meter_timer(&app));
                 a.log("server", "setupComplete: the session is ready.");
                 a.status("ready", "Connected. The session is ready.");
             }
             run_events(app, events).await;
         }
         Err(error) => {
-            let a = app.borrow();
+            let mut a = app.borrow_mut();
+            a.end_audio();
             a.log("error", &error.to_string());
             a.status("error", &error.to_string());
         }
@@ -336,8 +366,32 @@ async fn run_events(app: Shared, mut events: Events) {
             SessionEvent::Server(ServerEvent::Audio(chunk)) => {
                 a.turn_chunks += 1;
                 a.turn_samples += chunk.samples.len() as u64;
+                if let Some(player) = &a.player {
+                    player.push(&chunk.samples);
+                }
             }
             SessionEvent::Server(event) => {
+                match event {
+                    ServerEvent::Interrupted => {
+                        if let Some(player) = &a.player {
+                            let cut = player.interrupt();
+                            let rate = f64::from(player.rate());
+                            a.log(
+                                "info",
+                                &format!(
+                                    "Playback cut: silent {:.1} ms after interrupted",
+                                    (cut.end - player.now().min(cut.end)) as f64 * 1000.0 / rate
+                                ),
+                            );
+                        }
+                    }
+                    ServerEvent::TurnComplete => {
+                        if let Some(player) = &a.player {
+                            player.turn_complete();
+                        }
+                    }
+                    _ => {}
+                }
                 if matches!(event, ServerEvent::TurnComplete | ServerEvent::Interrupted)
                     && a.turn_chunks > 0
                 {
@@ -397,19 +451,53 @@ fn describe(event: &ServerEvent) -> String {
     }
 }
 
+/// Refreshes the model's output meter ten times a second.
+fn meter_timer(app: &Shared) -> gloo_timers::callback::Interval {
+    let weak = Rc::downgrade(app);
+    gloo_timers::callback::Interval::new(100, move || {
+        let Some(app) = weak.upgrade() else { return };
+        let Ok(a) = app.try_borrow() else { return };
+        let level = a.player.as_ref().map_or(0.0, Player::level);
+        a.set_meter("output-level", dbfs(level));
+    })
+}
+
+/// A linear level as dBFS for the meters (floor -60).
+fn dbfs(linear: f32) -> f64 {
+    (20.0 * f64::from(linear.max(1e-6)).log10()).max(-60.0)
+}
+
 impl App {
-    /// Stops capture and closes the session's AudioContext (no context outlives its session).
+    /// Makes the session's AudioContext and the player (on the Connect click).
+    fn start_audio(&mut self) -> Result<(), String> {
+        self.end_audio();
+        let ctx =
+            AudioContext::new().map_err(|e| format!("Audio could not start: {}", js_error(e)))?;
+        let player = Player::new(&ctx, PlaybackConfig::default()).map_err(|e| e.to_string())?;
+        let percent: f32 = self.value("volume").parse().unwrap_or(100.0);
+        player.set_volume(percent / 100.0);
+        self.player = Some(player);
+        self.audio = Some(ctx);
+        self.processor_loaded = false;
+        Ok(())
+    }
+
+    /// Stops capture and playback and closes the session's AudioContext (no context
+    /// outlives its session).
     fn end_audio(&mut self) {
         self.capture = None;
+        self.player = None;
+        self.meters = None;
         self.mic_stopping = false;
-        self.set_meter(-60.0);
+        self.set_meter("input-level", -60.0);
+        self.set_meter("output-level", -60.0);
         if let Some(ctx) = self.audio.take() {
             let _ = ctx.close();
         }
     }
 
-    fn set_meter(&self, dbfs: f64) {
-        if let Ok(meter) = element::<HtmlMeterElement>(&self.doc, "input-level") {
+    fn set_meter(&self, id: &str, dbfs: f64) {
+        if let Ok(meter) = element::<HtmlMeterElement>(&self.doc, id) {
             meter.set_value(dbfs.max(-60.0));
         }
     }
@@ -417,7 +505,7 @@ impl App {
     fn fail_mic(&mut self, error: &str) {
         self.capture = None;
         self.mic_stopping = false;
-        self.set_meter(-60.0);
+        self.set_meter("input-level", -60.0);
         self.log("error", error);
         let state = if self.session.is_some() {
             "ready"
@@ -462,29 +550,20 @@ async fn start_mic(app: Shared) {
         }
         a.status("starting", "Starting the microphone...");
     }
-    // The AudioContext is made on the click (autoplay policy), at the device's own rate.
-    let existing = app.borrow().audio.clone();
-    let ctx = match existing {
-        Some(ctx) => Ok((ctx, false)),
-        None => AudioContext::new().map(|ctx| (ctx, true)).map_err(js_error),
-    };
-    let (ctx, fresh) = match ctx {
-        Ok(c) => c,
-        Err(e) => {
-            return app
-                .borrow_mut()
-                .fail_mic(&format!("Audio could not start: {e}"))
-        }
+    // The session's AudioContext (made on Connect); the worklet module is loaded once.
+    let Some(ctx) = app.borrow().audio.clone() else {
+        return app
+            .borrow_mut()
+            .fail_mic("Audio is not running; connect again.");
     };
     if let Ok(promise) = ctx.resume() {
         let _ = JsFuture::from(promise).await;
     }
-    if fresh {
+    if !app.borrow().processor_loaded {
         if let Err(e) = add_processor(&ctx, PROCESSOR_URL).await {
-            let _ = ctx.close();
             return app.borrow_mut().fail_mic(&e.to_string());
         }
-        app.borrow_mut().audio = Some(ctx.clone());
+        app.borrow_mut().processor_loaded = true;
     }
     let cached = app.borrow().dsp.clone(); // the borrow must end before any await
     let dsp = match cached {
@@ -520,7 +599,7 @@ async fn start_mic(app: Shared) {
         let mut a = app.borrow_mut();
         match event {
             CaptureEvent::Chunk { samples, rms, .. } => {
-                a.set_meter(20.0 * f64::from(rms.max(1e-6)).log10());
+                a.set_meter("input-level", dbfs(rms));
                 let sent = a.session.as_ref().map(|s| s.send_audio(&samples));
                 if let Some(Err(e)) = sent {
                     if !send_failed {
@@ -569,7 +648,7 @@ fn stop_mic(app: &Shared) {
 fn finish_stop(a: &mut App) {
     a.capture = None; // stops the tracks: the recording indicator goes off
     a.mic_stopping = false;
-    a.set_meter(-60.0);
+    a.set_meter("input-level", -60.0);
     if let Some(session) = &a.session {
         if let Err(e) = session.send_audio_stream_end() {
             a.log("warn", &e.to_string());

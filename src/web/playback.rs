@@ -84,6 +84,11 @@ impl Player {
         self.inner.borrow().analyser.clone().into()
     }
 
+    /// The context's sample rate (frames per second).
+    pub fn rate(&self) -> u32 {
+        self.inner.borrow().core.rate()
+    }
+
     /// The context frame the main thread sees now.
     pub fn now(&self) -> u64 {
         self.inner.borrow().now()

@@ -107,6 +107,25 @@ impl Tap {
         }
     }
 
+    /// Frames `from..from + len` as rendered, with quanta the tap never saw (the audio
+    /// thread skipped them) as zeros, and how many frames those were.
+    pub fn signal_lossy(&self, from: u64, len: usize) -> (Vec<f32>, u64) {
+        let blocks = self.blocks.borrow();
+        let mut out = vec![0f32; len];
+        let mut seen = 0u64;
+        let start = from.saturating_sub(128);
+        for (&f, data) in blocks.range(start..from + len as u64) {
+            for (i, &x) in data.iter().enumerate() {
+                let at = f + i as u64;
+                if at >= from && at < from + len as u64 {
+                    out[(at - from) as usize] = x;
+                    seen += 1;
+                }
+            }
+        }
+        (out, len as u64 - seen)
+    }
+
     /// Frames `from..from + len` as rendered; panics if any were not recorded.
     pub fn signal(&self, from: u64, len: usize) -> Vec<f32> {
         let blocks = self.blocks.borrow();
@@ -152,4 +171,20 @@ pub fn tone(hz: f64, amplitude: f64, len: usize) -> Vec<i16> {
             (x * 32768.0).round() as i16
         })
         .collect()
+}
+
+/// Prints a line in the test runner's output (even for a passing test): the runner shows
+/// the page's `#output` text.
+pub fn report(line: &str) {
+    let Some(pre) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id("output"))
+    else {
+        web_sys::console::log_1(&line.into());
+        return;
+    };
+    let mut text = pre.text_content().unwrap_or_default();
+    text.push_str(line);
+    text.push('\n');
+    pre.set_text_content(Some(&text));
 }
