@@ -9,7 +9,9 @@ pub mod endpoint;
 pub mod pcm;
 pub mod playback;
 pub mod protocol;
+pub mod recorder;
 pub mod session;
+pub mod wav;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;

@@ -1,0 +1,443 @@
+//! The conversation recording: the person's voice and the model's voice on one timeline,
+//! rendered to a 16-bit WAV in blocks. No browser types; the page feeds it and turns the
+//! blocks into Blob parts.
+//!
+//! What goes in (see `design.md`, decision 7):
+//! - user chunks (16 kHz, exactly what was sent), each at the recording time of its first
+//!   sample: a stopped-then-restarted mic leaves silence; nothing is pulled earlier;
+//! - the model's chunks as received (24 kHz), per turn, and the playback log saying which
+//!   part of each turn was heard when: audio received but never played is not in the file;
+//!   an interrupted buffer is cut where playback stopped, with the same fade the listener
+//!   heard.
+//!
+//! Times are seconds on the recording's clock; each playback session brings its own offset
+//! (a reconnect gets a new AudioContext whose clock starts at zero).
+//!
+//! Rendering resamples with the band-limited resampler (16 <-> 24 kHz), mixes in floating
+//! point and saturates when converting to int16 (no wrap-around), one block at a time.
+
+use crate::pcm::{f32_to_i16, i16_to_f32};
+use crate::playback::{Played, SOURCE_RATE};
+use crate::wav::{self, WavError};
+use live_dsp::resample::Resampler;
+
+/// The rate of the user's audio as sent.
+pub const USER_RATE: u32 = 16_000;
+/// Frames rendered per block (one second at 24 kHz).
+const BLOCK: usize = 24_000;
+
+/// The file formats on offer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Format {
+    /// Mono mix at 24 kHz: the model's full band.
+    #[default]
+    Mono24k,
+    /// Mono mix at 16 kHz (the older server-side recipe's format).
+    Mono16k,
+    /// 24 kHz stereo: the person on the left, the model on the right.
+    Stereo24k,
+}
+
+impl Format {
+    pub const ALL: [Format; 3] = [Format::Mono24k, Format::Mono16k, Format::Stereo24k];
+
+    pub fn rate(self) -> u32 {
+        match self {
+            Format::Mono16k => 16_000,
+            Format::Mono24k | Format::Stereo24k => 24_000,
+        }
+    }
+
+    pub fn channels(self) -> u16 {
+        match self {
+            Format::Stereo24k => 2,
+            Format::Mono24k | Format::Mono16k => 1,
+        }
+    }
+
+    /// The short name used in links (`?format=`) and file names.
+    pub fn id(self) -> &'static str {
+        match self {
+            Format::Mono24k => "mono24",
+            Format::Mono16k => "mono16",
+            Format::Stereo24k => "stereo",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Format::Mono24k => "Mono mix, 24 kHz",
+            Format::Mono16k => "Mono mix, 16 kHz",
+            Format::Stereo24k => "Stereo, 24 kHz (you left, model right)",
+        }
+    }
+
+    pub fn parse(id: &str) -> Option<Format> {
+        Format::ALL.into_iter().find(|f| f.id() == id)
+    }
+}
+
+struct UserChunk {
+    at: f64,
+    samples: Vec<i16>,
+}
+
+struct ModelSession {
+    offset: f64,
+    rate: u32,
+    /// The model's audio per turn (turn `n` at index `n - 1`).
+    turns: Vec<Vec<i16>>,
+    played: Vec<Played>,
+}
+
+/// Which playback session model audio belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionId(usize);
+
+/// The recording so far.
+#[derive(Default)]
+pub struct Recorder {
+    user: Vec<UserChunk>,
+    sessions: Vec<ModelSession>,
+}
+
+/// A piece of a track at its own rate: `samples` from index `at`, the tail from `fade`
+/// on ramping down to zero.
+#[derive(Debug, Clone, Copy)]
+struct Segment<'a> {
+    at: i64,
+    samples: &'a [i16],
+    fade: Option<usize>,
+}
+
+impl<'a> Segment<'a> {
+    fn end(&self) -> i64 {
+        self.at + self.samples.len() as i64
+    }
+
+    fn value(&self, i: usize) -> f32 {
+        let x = i16_to_f32(self.samples[i]);
+        match self.fade {
+            Some(f) if i >= f => {
+                let len = (self.samples.len() - f) as f32;
+                x * (1.0 - (i - f) as f32 / len)
+            }
+            _ => x,
+        }
+    }
+}
+
+impl Recorder {
+    pub fn new() -> Self {
+        Recorder::default()
+    }
+
+    /// A chunk the microphone sent (16 kHz), whose first sample was captured at `at`.
+    pub fn add_user(&mut self, at: f64, samples: &[i16]) {
+        if samples.is_empty() || !at.is_finite() {
+            return;
+        }
+        self.user.push(UserChunk {
+            at,
+            samples: samples.to_vec(),
+        });
+    }
+
+    /// A new playback session: its clock's zero is `offset` on the recording's clock and it
+    /// counts frames at `rate`.
+    pub fn begin_session(&mut self, offset: f64, rate: u32) -> SessionId {
+        self.sessions.push(ModelSession {
+            offset,
+            rate: rate.max(1),
+            turns: Vec::new(),
+            played: Vec::new(),
+        });
+        SessionId(self.sessions.len() - 1)
+    }
+
+    /// Model audio (24 kHz) of `turn` (from 1), in the order received.
+    pub fn add_model(&mut self, session: SessionId, turn: u64, samples: &[i16]) {
+        let Some(s) = self.sessions.get_mut(session.0) else {
+            return;
+        };
+        let Some(index) = (turn as usize).checked_sub(1) else {
+            return;
+        };
+        if s.turns.len() <= index {
+            s.turns.resize_with(index + 1, Vec::new);
+        }
+        s.turns[index].extend_from_slice(samples);
+    }
+
+    /// The session's playback log as it stands (it changes when an interruption cuts).
+    pub fn set_played(&mut self, session: SessionId, played: &[Played]) {
+        if let Some(s) = self.sessions.get_mut(session.0) {
+            s.played.clear();
+            s.played.extend_from_slice(played);
+        }
+    }
+
+    /// Whether anything was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.span().is_none()
+    }
+
+    /// Samples held (user and model), for the memory figure.
+    pub fn stored_samples(&self) -> usize {
+        let user: usize = self.user.iter().map(|c| c.samples.len()).sum();
+        let model: usize = self
+            .sessions
+            .iter()
+            .flat_map(|s| s.turns.iter())
+            .map(Vec::len)
+            .sum();
+        user + model
+    }
+
+    /// The model's heard pieces as (start time in seconds, segment at 24 kHz with `at` = 0).
+    fn model_pieces(&self) -> Vec<(f64, Segment<'_>)> {
+        let mut pieces = Vec::new();
+        for s in &self.sessions {
+            let rate = f64::from(s.rate);
+            let per_frame = f64::from(SOURCE_RATE) / rate; // source samples per frame
+            for p in &s.played {
+                let Some(turn) = p.turn.checked_sub(1).and_then(|t| s.turns.get(t as usize)) else {
+                    continue;
+                };
+                let first = p.source_pos.round().max(0.0) as usize;
+                let last = (p.source_pos + p.heard as f64 * per_frame).round().max(0.0) as usize;
+                let last = last.min(turn.len());
+                if last <= first {
+                    continue;
+                }
+                // Source sample i sounds at start + (i - source_pos) / 24 kHz.
+                let at = s.offset
+                    + p.start as f64 / rate
+                    + (first as f64 - p.source_pos) / f64::from(SOURCE_RATE);
+                let fade = p.fade_from.map(|f| {
+                    let i = (p.source_pos + (f.saturating_sub(p.start)) as f64 * per_frame)
+                        .round()
+                        .max(0.0) as usize;
+                    i.clamp(first, last) - first
+                });
+                pieces.push((
+                    at,
+                    Segment {
+                        at: 0,
+                        samples: &turn[first..last],
+                        fade,
+                    },
+                ));
+            }
+        }
+        pieces
+    }
+
+    /// (start, end) of the recording in seconds, if anything was recorded.
+    pub fn span(&self) -> Option<(f64, f64)> {
+        let user = self
+            .user
+            .iter()
+            .map(|c| (c.at, c.at + c.samples.len() as f64 / f64::from(USER_RATE)));
+        let model = self
+            .model_pieces()
+            .into_iter()
+            .map(|(at, s)| (at, at + s.samples.len() as f64 / f64::from(SOURCE_RATE)));
+        user.chain(model)
+            .reduce(|a, b| (a.0.min(b.0), a.1.max(b.1)))
+    }
+
+    /// Length of the recording in seconds.
+    pub fn duration(&self) -> f64 {
+        self.span().map_or(0.0, |(a, b)| b - a)
+    }
+
+    /// Frames a file in `format` will hold.
+    pub fn frames(&self, format: Format) -> u64 {
+        // (The tolerance keeps float noise in a whole number of frames from adding one.)
+        (self.duration() * f64::from(format.rate()) - 1e-6).ceil().max(0.0) as u64
+    }
+
+    /// Size in bytes of the file in `format`.
+    pub fn wav_len(&self, format: Format) -> u64 {
+        wav::HEADER_LEN as u64 + self.frames(format) * u64::from(format.channels()) * 2
+    }
+
+    /// The WAV file in `format`, as a sequence of byte blocks (header first).
+    pub fn render(&self, format: Format) -> Result<Render<'_>, WavError> {
+        let frames = self.frames(format);
+        let header = wav::header(format.rate(), format.channels(), frames)?;
+        let origin = self.span().map_or(0.0, |(a, _)| a);
+        let mut user: Vec<Segment<'_>> = self
+            .user
+            .iter()
+            .map(|c| Segment {
+                at: ((c.at - origin) * f64::from(USER_RATE)).round() as i64,
+                samples: &c.samples,
+                fade: None,
+            })
+            .collect();
+        let mut model: Vec<Segment<'_>> = self
+            .model_pieces()
+            .into_iter()
+            .map(|(at, s)| Segment {
+                at: ((at - origin) * f64::from(SOURCE_RATE)).round() as i64,
+                ..s
+            })
+            .collect();
+        user.sort_by_key(|s| s.at);
+        model.sort_by_key(|s| s.at);
+        Ok(Render {
+            header: Some(header),
+            user: Stream::new(user, USER_RATE, format.rate()),
+            model: Stream::new(model, SOURCE_RATE, format.rate()),
+            stereo: format.channels() == 2,
+            left: frames,
+            user_block: Vec::with_capacity(BLOCK),
+            model_block: Vec::with_capacity(BLOCK),
+        })
+    }
+
+    /// The whole file in one buffer (tests and small recordings).
+    pub fn to_wav(&self, format: Format) -> Result<Vec<u8>, WavError> {
+        Ok(self.render(format)?.flatten().collect())
+    }
+}
+
+/// One track brought to the output rate, block by block.
+struct Stream<'a> {
+    segments: Vec<Segment<'a>>,
+    /// Segments before this one end before `pos`.
+    first: usize,
+    /// Next index to read, at the track's own rate.
+    pos: i64,
+    resampler: Option<Resampler>,
+    /// Resampled outputs still to throw away (the filter's delay).
+    skip: usize,
+    ready: Vec<f32>,
+    read: usize,
+    scratch: Vec<f32>,
+}
+
+impl<'a> Stream<'a> {
+    fn new(segments: Vec<Segment<'a>>, rate: u32, out_rate: u32) -> Self {
+        // 16 <-> 24 kHz always has a resampler; equal rates pass through.
+        let resampler = (rate != out_rate)
+            .then(|| Resampler::new(rate, out_rate).ok())
+            .flatten();
+        let skip = resampler.as_ref().map_or(0, |r| {
+            let (up, down) = r.ratio();
+            (r.delay() * f64::from(up) / f64::from(down)).round() as usize
+        });
+        Stream {
+            segments,
+            first: 0,
+            pos: 0,
+            resampler,
+            skip,
+            ready: Vec::new(),
+            read: 0,
+            scratch: vec![0.0; 4096],
+        }
+    }
+
+    /// The track's own samples `pos..pos + n` into `scratch`.
+    fn fill(&mut self, n: usize) {
+        self.scratch.clear();
+        self.scratch.resize(n, 0.0);
+        let (from, to) = (self.pos, self.pos + n as i64);
+        while self
+            .segments
+            .get(self.first)
+            .is_some_and(|s| s.end() <= from)
+        {
+            self.first += 1;
+        }
+        for seg in self.segments[self.first..].iter() {
+            if seg.at >= to {
+                break;
+            }
+            let lo = seg.at.max(from);
+            let hi = seg.end().min(to);
+            for t in lo..hi {
+                self.scratch[(t - from) as usize] += seg.value((t - seg.at) as usize);
+            }
+        }
+        self.pos = to;
+    }
+
+    /// The next `n` output samples, appended to `out`.
+    fn take(&mut self, n: usize, out: &mut Vec<f32>) {
+        out.clear();
+        if self.resampler.is_none() {
+            self.fill(n);
+            out.extend_from_slice(&self.scratch);
+            return;
+        }
+        while out.len() < n {
+            if self.read == self.ready.len() {
+                self.ready.clear();
+                self.read = 0;
+                self.fill(4096);
+                let Stream {
+                    resampler,
+                    scratch,
+                    ready,
+                    ..
+                } = self;
+                if let Some(r) = resampler {
+                    r.process(scratch, |y| ready.push(y));
+                }
+                let drop = self.skip.min(self.ready.len());
+                self.read = drop;
+                self.skip -= drop;
+                continue;
+            }
+            let take = (n - out.len()).min(self.ready.len() - self.read);
+            out.extend_from_slice(&self.ready[self.read..self.read + take]);
+            self.read += take;
+        }
+    }
+}
+
+/// The WAV file as blocks of bytes: the header, then up to one second of audio per block.
+pub struct Render<'a> {
+    header: Option<[u8; wav::HEADER_LEN]>,
+    user: Stream<'a>,
+    model: Stream<'a>,
+    stereo: bool,
+    left: u64,
+    user_block: Vec<f32>,
+    model_block: Vec<f32>,
+}
+
+impl Iterator for Render<'_> {
+    type Item = Vec<u8>;
+
+    fn next(&mut self) -> Option<Vec<u8>> {
+        if let Some(h) = self.header.take() {
+            return Some(h.to_vec());
+        }
+        if self.left == 0 {
+            return None;
+        }
+        let n = (self.left as usize).min(BLOCK);
+        self.left -= n as u64;
+        self.user.take(n, &mut self.user_block);
+        self.model.take(n, &mut self.model_block);
+        let pairs = self.user_block.iter().zip(&self.model_block);
+        let samples: Vec<i16> = if self.stereo {
+            pairs
+                .flat_map(|(&u, &m)| [f32_to_i16(u), f32_to_i16(m)])
+                .collect()
+        } else {
+            pairs.map(|(&u, &m)| f32_to_i16(u + m)).collect()
+        };
+        let mut bytes = Vec::with_capacity(samples.len() * 2);
+        wav::append_samples(&mut bytes, &samples);
+        Some(bytes)
+    }
+}
+
+#[cfg(test)]
+mod tests;
