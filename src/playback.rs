@@ -257,6 +257,11 @@ impl Scheduler {
         self.turn
     }
 
+    /// Whether the next chunk would be played (false while an interrupted turn is dropped).
+    pub fn accepts_audio(&self) -> bool {
+        self.state != TurnState::Dropping
+    }
+
     /// Whether audio is scheduled past `now` or waiting in the queue.
     pub fn is_playing(&self, now: u64) -> bool {
         !self.queue.is_empty() || self.cursor.is_some_and(|c| c > now)

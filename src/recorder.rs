@@ -255,7 +255,9 @@ impl Recorder {
     /// Frames a file in `format` will hold.
     pub fn frames(&self, format: Format) -> u64 {
         // (The tolerance keeps float noise in a whole number of frames from adding one.)
-        (self.duration() * f64::from(format.rate()) - 1e-6).ceil().max(0.0) as u64
+        (self.duration() * f64::from(format.rate()) - 1e-6)
+            .ceil()
+            .max(0.0) as u64
     }
 
     /// Size in bytes of the file in `format`.
@@ -302,6 +304,27 @@ impl Recorder {
     pub fn to_wav(&self, format: Format) -> Result<Vec<u8>, WavError> {
         Ok(self.render(format)?.flatten().collect())
     }
+}
+
+/// The download's name: the local date and time the recording started, and the format,
+/// e.g. `conversation-2026-11-21-14-05-09-mono24.wav`.
+pub fn file_name(date: [u32; 6], format: Format) -> String {
+    let [y, mo, d, h, mi, s] = date;
+    format!(
+        "conversation-{y:04}-{mo:02}-{d:02}-{h:02}-{mi:02}-{s:02}-{}.wav",
+        format.id()
+    )
+}
+
+/// "1:05, 3.1 MB": a duration and a size for people.
+pub fn describe(seconds: f64, bytes: u64) -> String {
+    let total = seconds.max(0.0).round() as u64;
+    let size = if bytes >= 1_000_000 {
+        format!("{:.1} MB", bytes as f64 / 1e6)
+    } else {
+        format!("{} kB", bytes.div_ceil(1000))
+    };
+    format!("{}:{:02}, {size}", total / 60, total % 60)
 }
 
 /// One track brought to the output rate, block by block.

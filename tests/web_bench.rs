@@ -149,7 +149,10 @@ async fn bench_playback_gaps_scheduled_vs_onended() {
     let player = Player::new(&ctx, PlaybackConfig::default()).unwrap();
     let tap = Tap::new(&ctx, &player.output());
     let from = player.now();
-    stream(&source, |c| player.push(c)).await;
+    stream(&source, |c| {
+        player.push(c);
+    })
+    .await;
     player.turn_complete();
     sleep_ms(1_000).await;
     let (silence, breaks) = measure(&tap, from, frames);

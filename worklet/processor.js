@@ -56,12 +56,18 @@ class CaptureProcessor extends AudioWorkletProcessor {
   process(inputs) {
     if (!this.running) return false;
     const channels = inputs[0];
-    if (!channels || channels.length === 0) return true; // input not connected yet
-    const data = channels[0];
     if (this.firstFrame < 0) this.firstFrame = currentFrame;
     if (this.memory.buffer !== this.buffer) this.makeViews(); // memory grew (never, by design)
-    this.input.set(data);
-    this.post(this.dsp.dsp_process(this.handle, data.length));
+    // An input with no active source has no channels: it counts as silence, so the chunk
+    // stamps stay on the audio clock (skipping it would pull later audio earlier).
+    let frames = 128;
+    if (channels && channels.length > 0) {
+      frames = channels[0].length;
+      this.input.set(channels[0]);
+    } else {
+      this.input.fill(0, 0, frames);
+    }
+    this.post(this.dsp.dsp_process(this.handle, frames));
     return true;
   }
 }

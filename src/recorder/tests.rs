@@ -258,3 +258,13 @@ fn formats_round_trip_their_ids() {
     }
     assert_eq!(Format::parse("mp3"), None);
 }
+
+#[test]
+fn names_and_descriptions_for_the_page() {
+    assert_eq!(
+        file_name([2026, 11, 21, 9, 5, 7], Format::Stereo24k),
+        "conversation-2026-11-21-09-05-07-stereo.wav"
+    );
+    assert_eq!(describe(65.4, 3_120_044), "1:05, 3.1 MB");
+    assert_eq!(describe(0.2, 44), "0:00, 1 kB");
+}

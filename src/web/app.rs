@@ -8,10 +8,12 @@
 use super::capture::{add_processor, fetch_dsp, Capture, CaptureEvent};
 use super::js_error;
 use super::playback::Player;
+use super::recording::{download_name, wav_blob};
 use super::session::{connect, Events, Session, SETUP_TIMEOUT_MS};
 use crate::endpoint::{Credential, Endpoint};
 use crate::playback::PlaybackConfig;
 use crate::protocol::{ServerEvent, Setup, DEFAULT_MODEL, DEFAULT_VOICE, VOICES};
+use crate::recorder::{self, Format, Recorder, SessionId};
 use crate::session::SessionEvent;
 use futures_util::StreamExt;
 use js_sys::WebAssembly;
@@ -33,7 +35,13 @@ const SECRET_KEY: &str = "gemini-live-voice.secret";
 const MAX_LOG_LINES: u32 = 500;
 
 /// Settings a link may carry in its query (never the key).
-const QUERY_SETTINGS: &[&str] = &["backend", "url", "model", "voice"];
+const QUERY_SETTINGS: &[(&str, &str)] = &[
+    ("backend", "backend"),
+    ("url", "url"),
+    ("model", "model"),
+    ("voice", "voice"),
+    ("format", "rec-format"),
+];
 
 struct App {
     doc: Document,
@@ -47,6 +55,14 @@ struct App {
     player: Option<Player>,
     /// Refreshes the meters and the "model speaking" state while a session runs.
     meters: Option<gloo_timers::callback::Interval>,
+    /// The whole conversation, across reconnects (page lifetime).
+    recorder: Recorder,
+    /// The current session's place in the recording, and its clock's offset (s).
+    rec_session: Option<(SessionId, f64)>,
+    /// When the recording began (names the download).
+    rec_started: Option<js_sys::Date>,
+    /// The object URL of the last download (revoked when replaced).
+    rec_url: Option<String>,
     /// Whether the capture processor is loaded into `audio`.
     processor_loaded: bool,
     mic_stopping: bool,
@@ -74,6 +90,10 @@ pub fn start() -> Result<(), String> {
         player: None,
         meters: None,
         processor_loaded: false,
+        recorder: Recorder::new(),
+        rec_session: None,
+        rec_started: None,
+        rec_url: None,
         mic_stopping: false,
         turn_chunks: 0,
         turn_samples: 0,
@@ -92,6 +112,7 @@ pub fn start() -> Result<(), String> {
         wasm_bindgen_futures::spawn_local(start_mic(Rc::clone(app)));
     })?;
     on_click(&app, "mic-stop", stop_mic)?;
+    on_click(&app, "rec-save", |app| app.borrow_mut().save_recording())?;
     listen(&app, "volume", "input", |app| {
         let a = app.borrow();
         let percent: f32 = a.value("volume").parse().unwrap_or(100.0);
@@ -125,6 +146,16 @@ fn fill_defaults(app: &App) -> Result<(), String> {
         voice.append_child(&option).map_err(js_error)?;
     }
     voice.set_value(DEFAULT_VOICE);
+    let formats: HtmlSelectElement = element(&app.doc, "rec-format")?;
+    for format in Format::ALL {
+        let option = app.doc.create_element("option").map_err(js_error)?;
+        option.set_text_content(Some(format.label()));
+        option
+            .set_attribute("value", format.id())
+            .map_err(js_error)?;
+        formats.append_child(&option).map_err(js_error)?;
+    }
+    formats.set_value(Format::default().id());
     let model: HtmlInputElement = element(&app.doc, "model")?;
     model.set_value(DEFAULT_MODEL.trim_start_matches("models/"));
     // Settings from the page's query, so a link opens the page ready to use.
@@ -132,9 +163,9 @@ fn fill_defaults(app: &App) -> Result<(), String> {
         .and_then(|w| w.location().search().ok())
         .unwrap_or_default();
     if let Ok(params) = web_sys::UrlSearchParams::new_with_str(&query) {
-        for name in QUERY_SETTINGS {
+        for (name, id) in QUERY_SETTINGS {
             if let Some(value) = params.get(name) {
-                app.set_value(name, &value);
+                app.set_value(id, &value);
             }
         }
     }
@@ -344,6 +375,7 @@ async fn connect_clicked(app: Shared) {
             {
                 let mut a = app.borrow_mut();
                 a.session = Some(session);
+                a.begin_recording_session();
                 a.meters = Some(meter_timer(&app));
                 a.log("server", "setupComplete: the session is ready.");
                 a.status("ready", "Connected. The session is ready.");
@@ -366,8 +398,10 @@ async fn run_events(app: Shared, mut events: Events) {
             SessionEvent::Server(ServerEvent::Audio(chunk)) => {
                 a.turn_chunks += 1;
                 a.turn_samples += chunk.samples.len() as u64;
-                if let Some(player) = &a.player {
-                    player.push(&chunk.samples);
+                let turn = a.player.as_ref().and_then(|p| p.push(&chunk.samples));
+                if let (Some(turn), Some((id, _))) = (turn, a.rec_session) {
+                    a.recorder.add_model(id, turn, &chunk.samples);
+                    a.recording_started();
                 }
             }
             SessionEvent::Server(event) => {
@@ -454,11 +488,20 @@ fn describe(event: &ServerEvent) -> String {
 /// Refreshes the model's output meter ten times a second.
 fn meter_timer(app: &Shared) -> gloo_timers::callback::Interval {
     let weak = Rc::downgrade(app);
+    let mut ticks = 0u32;
     gloo_timers::callback::Interval::new(100, move || {
         let Some(app) = weak.upgrade() else { return };
-        let Ok(a) = app.try_borrow() else { return };
+        let Ok(mut a) = app.try_borrow_mut() else {
+            return;
+        };
         let level = a.player.as_ref().map_or(0.0, Player::level);
         a.set_meter("output-level", dbfs(level));
+        ticks += 1;
+        if ticks.is_multiple_of(10) && a.rec_started.is_some() {
+            a.sync_played();
+            let secs = a.recorder.duration().round() as u64;
+            a.rec_info(&format!("{}:{:02} recorded so far.", secs / 60, secs % 60));
+        }
     })
 }
 
@@ -483,9 +526,11 @@ impl App {
     }
 
     /// Stops capture and playback and closes the session's AudioContext (no context
-    /// outlives its session).
+    /// outlives its session). The recording keeps everything heard so far.
     fn end_audio(&mut self) {
         self.capture = None;
+        self.sync_played();
+        self.rec_session = None;
         self.player = None;
         self.meters = None;
         self.mic_stopping = false;
@@ -494,6 +539,83 @@ impl App {
         if let Some(ctx) = self.audio.take() {
             let _ = ctx.close();
         }
+    }
+
+    /// A new session's model audio goes into the recording on that session's clock.
+    fn begin_recording_session(&mut self) {
+        let (Some(ctx), Some(player)) = (&self.audio, &self.player) else {
+            return;
+        };
+        let now = web_sys::window()
+            .and_then(|w| w.performance())
+            .map_or(0.0, |p| p.now() / 1000.0);
+        let offset = now - ctx.current_time();
+        let id = self.recorder.begin_session(offset, player.rate());
+        self.rec_session = Some((id, offset));
+    }
+
+    fn recording_started(&mut self) {
+        if self.rec_started.is_none() {
+            self.rec_started = Some(js_sys::Date::new_0());
+            if let Ok(button) = element::<HtmlElement>(&self.doc, "rec-save") {
+                let _ = button.toggle_attribute_with_force("disabled", false);
+            }
+        }
+    }
+
+    /// Brings the recorder's copy of the playback log up to date.
+    fn sync_played(&mut self) {
+        if let (Some(player), Some((id, _))) = (&self.player, self.rec_session) {
+            self.recorder.set_played(id, &player.log());
+        }
+    }
+
+    fn rec_info(&self, text: &str) {
+        if let Ok(info) = element::<HtmlElement>(&self.doc, "rec-info") {
+            info.set_text_content(Some(text));
+        }
+    }
+
+    /// Builds the WAV (the part so far, during a session) and offers it as a download.
+    fn save_recording(&mut self) {
+        self.sync_played();
+        if self.recorder.is_empty() {
+            self.rec_info("Nothing recorded yet.");
+            return;
+        }
+        let format = Format::parse(&self.value("rec-format")).unwrap_or_default();
+        let blob = match wav_blob(&self.recorder, format) {
+            Ok(blob) => blob,
+            Err(e) => {
+                self.log("error", &format!("The recording could not be saved: {e}"));
+                return;
+            }
+        };
+        let url = match web_sys::Url::create_object_url_with_blob(&blob) {
+            Ok(url) => url,
+            Err(e) => {
+                self.log(
+                    "error",
+                    &format!("The recording could not be saved: {}", js_error(e)),
+                );
+                return;
+            }
+        };
+        if let Some(old) = self.rec_url.replace(url.clone()) {
+            let _ = web_sys::Url::revoke_object_url(&old);
+        }
+        let started = self.rec_started.clone().unwrap_or_else(js_sys::Date::new_0);
+        let name = download_name(&started, format);
+        let summary = recorder::describe(self.recorder.duration(), blob.size() as u64);
+        if let Ok(link) = element::<web_sys::HtmlAnchorElement>(&self.doc, "rec-link") {
+            link.set_href(&url);
+            link.set_download(&name);
+            link.set_text_content(Some(&name));
+            link.set_hidden(false);
+            link.click();
+        }
+        self.rec_info(&format!("({summary})"));
+        self.log("info", &format!("Recording saved: {name} ({summary})"));
     }
 
     fn set_meter(&self, id: &str, dbfs: f64) {
@@ -598,14 +720,24 @@ async fn start_mic(app: Shared) {
     while let Some(event) = events.next().await {
         let mut a = app.borrow_mut();
         match event {
-            CaptureEvent::Chunk { samples, rms, .. } => {
+            CaptureEvent::Chunk {
+                samples, rms, time, ..
+            } => {
                 a.set_meter("input-level", dbfs(rms));
                 let sent = a.session.as_ref().map(|s| s.send_audio(&samples));
-                if let Some(Err(e)) = sent {
-                    if !send_failed {
+                match sent {
+                    Some(Ok(())) => {
+                        // The recording holds exactly what was sent, where it was captured.
+                        if let Some((_, offset)) = a.rec_session {
+                            a.recorder.add_user(offset + time, &samples);
+                            a.recording_started();
+                        }
+                    }
+                    Some(Err(e)) if !send_failed => {
                         a.log("warn", &e.to_string());
                         send_failed = true;
                     }
+                    _ => {}
                 }
             }
             CaptureEvent::Flushed => {

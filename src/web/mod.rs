@@ -4,6 +4,7 @@
 pub mod app;
 pub mod capture;
 pub mod playback;
+pub mod recording;
 pub mod session;
 pub mod socket;
 

@@ -94,12 +94,19 @@ impl Player {
         self.inner.borrow().now()
     }
 
-    /// A decoded 24 kHz chunk of the model's audio.
-    pub fn push(&self, samples: &[i16]) {
+    /// A decoded 24 kHz chunk of the model's audio. Returns the turn it was queued in, or
+    /// `None` when it was dropped (it belongs to an interrupted turn).
+    pub fn push(&self, samples: &[i16]) -> Option<u64> {
         let mut inner = self.inner.borrow_mut();
+        if !inner.core.accepts_audio() {
+            let now = inner.now();
+            inner.core.push(samples, now); // counted as dropped
+            return None;
+        }
         let now = inner.now();
         let plays = inner.core.push(samples, now);
         inner.start(plays);
+        Some(inner.core.turn())
     }
 
     /// `turnComplete`: let everything queued play out.

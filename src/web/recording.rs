@@ -1,0 +1,35 @@
+//! The recording as a download: the pure [`Recorder`] renders the WAV in blocks; each block
+//! becomes a Blob part, so the file is never one big buffer in wasm memory.
+
+use super::js_error;
+use crate::recorder::{file_name, Format, Recorder};
+use js_sys::{Array, Uint8Array};
+use web_sys::{Blob, BlobPropertyBag};
+
+/// The WAV file in `format` as a Blob (`audio/wav`).
+pub fn wav_blob(recorder: &Recorder, format: Format) -> Result<Blob, String> {
+    let parts = Array::new();
+    for block in recorder.render(format).map_err(|e| e.to_string())? {
+        // Copied out of wasm memory at once; the Vec is freed before the next block.
+        parts.push(&Uint8Array::from(block.as_slice()));
+    }
+    let options = BlobPropertyBag::new();
+    options.set_type("audio/wav");
+    Blob::new_with_u8_array_sequence_and_options(&parts, &options).map_err(js_error)
+}
+
+/// The download name for a recording that started now (local time).
+pub fn download_name(started: &js_sys::Date, format: Format) -> String {
+    let d = started;
+    file_name(
+        [
+            d.get_full_year(),
+            d.get_month() + 1,
+            d.get_date(),
+            d.get_hours(),
+            d.get_minutes(),
+            d.get_seconds(),
+        ],
+        format,
+    )
+}
