@@ -409,7 +409,14 @@ impl<'a> Stream<'a> {
                     ..
                 } = self;
                 if let Some(r) = resampler {
-                    r.process(scratch, |y| ready.push(y));
+                    // Silence in, silence out: skip the arithmetic (mic gaps, the model's
+                    // quiet time).
+                    if r.is_quiet() && scratch.iter().all(|&x| x == 0.0) {
+                        let n = r.skip_silence(scratch.len());
+                        ready.resize(n, 0.0);
+                    } else {
+                        r.process(scratch, |y| ready.push(y));
+                    }
                 }
                 let drop = self.skip.min(self.ready.len());
                 self.read = drop;

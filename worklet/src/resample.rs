@@ -198,6 +198,32 @@ impl Resampler {
         }
     }
 
+    /// Whether the filter holds only zeros (its output is silent until a non-zero input).
+    pub fn is_quiet(&self) -> bool {
+        self.history.iter().all(|&x| x == 0.0)
+    }
+
+    /// Consumes `len` zero inputs while the filter is quiet: the bookkeeping of
+    /// [`process`](Self::process) without the arithmetic. Returns how many (zero) outputs
+    /// they stand for. Must only be called when [`is_quiet`](Self::is_quiet).
+    pub fn skip_silence(&mut self, len: usize) -> usize {
+        debug_assert!(self.is_quiet());
+        let outputs = self.output_len(len);
+        // Output j comes after `skip + floor((phase + j*M) / L)` inputs; the next one after
+        // the last is output number `outputs`.
+        let (up, down) = (u64::from(self.up), u64::from(self.down));
+        let (skip, len64) = (u64::from(self.skip), len as u64);
+        if len64 >= skip {
+            let next = u64::from(self.phase) + outputs as u64 * down;
+            self.skip = (skip + next / up - len64) as u32;
+            self.phase = (next % up) as u32;
+        } else {
+            self.skip = (skip - len64) as u32;
+        }
+        self.head = (self.head + len % self.taps) % self.taps;
+        outputs
+    }
+
     /// Convenience for tests and offline use: resamples a whole slice into a new Vec.
     pub fn process_to_vec(&mut self, input: &[f32]) -> Vec<f32> {
         let mut out = Vec::with_capacity(self.output_len(input.len()));

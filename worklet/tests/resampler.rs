@@ -141,3 +141,34 @@ fn unsupported_rates_are_errors() {
     assert!(Resampler::new(44_101, 16_000).is_err()); // 16000 phases
     assert!(Resampler::new(44_100, 16_000).is_ok());
 }
+
+#[test]
+fn skipping_silence_matches_processing_zeros_exactly() {
+    for (a, b) in [
+        (16_000, 24_000),
+        (24_000, 16_000),
+        (44_100, 16_000),
+        (24_000, 48_000),
+    ] {
+        let signal: Vec<f32> = (0..3000)
+            .map(|i| ((i * 7919) % 2001) as f32 / 1000.0 - 1.0)
+            .collect();
+        for gap in [0usize, 1, 2, 3, 17, 500, 4097] {
+            let mut slow = Resampler::new(a, b).unwrap();
+            let mut fast = slow.clone();
+            let zeros = vec![0f32; slow.taps() + gap];
+            let mut want = slow.process_to_vec(&signal[..1000]);
+            want.extend(slow.process_to_vec(&zeros));
+            want.extend(slow.process_to_vec(&signal[1000..]));
+            let mut got = fast.process_to_vec(&signal[..1000]);
+            // Flush the filter with taps zeros, then skip the rest of the gap.
+            got.extend(fast.process_to_vec(&zeros[..fast.taps()]));
+            assert!(fast.is_quiet());
+            let n = fast.skip_silence(gap);
+            got.extend(std::iter::repeat_n(0.0, n));
+            got.extend(fast.process_to_vec(&signal[1000..]));
+            assert_eq!(got.len(), want.len(), "{a}->{b}, gap {gap}");
+            assert_eq!(got, want, "{a}->{b}, gap {gap}");
+        }
+    }
+}
