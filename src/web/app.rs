@@ -505,6 +505,24 @@ fn meter_timer(app: &Shared) -> gloo_timers::callback::Interval {
     })
 }
 
+/// Playback timings, with the prebuffer from `?prebuffer=MS` (20-500 ms) if given.
+fn playback_config() -> PlaybackConfig {
+    let mut config = PlaybackConfig::default();
+    let query = web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .unwrap_or_default();
+    let prebuffer = web_sys::UrlSearchParams::new_with_str(&query)
+        .ok()
+        .and_then(|p| p.get("prebuffer"))
+        .and_then(|v| v.parse::<f64>().ok())
+        .filter(|v| v.is_finite());
+    if let Some(ms) = prebuffer {
+        config.prebuffer_ms = ms.clamp(20.0, 500.0);
+        config.lookahead_ms = config.lookahead_ms.max(config.prebuffer_ms + 200.0);
+    }
+    config
+}
+
 /// A linear level as dBFS for the meters (floor -60).
 fn dbfs(linear: f32) -> f64 {
     (20.0 * f64::from(linear.max(1e-6)).log10()).max(-60.0)
@@ -516,7 +534,7 @@ impl App {
         self.end_audio();
         let ctx =
             AudioContext::new().map_err(|e| format!("Audio could not start: {}", js_error(e)))?;
-        let player = Player::new(&ctx, PlaybackConfig::default()).map_err(|e| e.to_string())?;
+        let player = Player::new(&ctx, playback_config()).map_err(|e| e.to_string())?;
         let percent: f32 = self.value("volume").parse().unwrap_or(100.0);
         player.set_volume(percent / 100.0);
         self.player = Some(player);
