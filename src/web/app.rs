@@ -63,6 +63,8 @@ struct App {
     rec_started: Option<js_sys::Date>,
     /// The object URL of the last download (revoked when replaced).
     rec_url: Option<String>,
+    /// Between Start Mic and the microphone running (the permission prompt may be open).
+    mic_starting: bool,
     /// Whether the capture processor is loaded into `audio`.
     processor_loaded: bool,
     mic_stopping: bool,
@@ -90,6 +92,7 @@ pub fn start() -> Result<(), String> {
         player: None,
         meters: None,
         processor_loaded: false,
+        mic_starting: false,
         recorder: Recorder::new(),
         rec_session: None,
         rec_started: None,
@@ -314,20 +317,57 @@ impl App {
             let _ = status.set_attribute("data-state", state);
             status.set_text_content(Some(text));
         }
-        let busy = matches!(state, "connecting" | "ready" | "listening");
-        let ready = matches!(state, "ready");
-        if let Ok(button) = element::<HtmlElement>(&self.doc, "mic-start") {
-            let _ = button.toggle_attribute_with_force("disabled", !ready);
+        // The buttons follow what is true, not the words on the line.
+        let live = self.session.is_some();
+        let mic_on = self.capture.is_some();
+        let connecting = state == "connecting";
+        let set = |id: &str, disabled: bool| {
+            if let Ok(button) = element::<HtmlElement>(&self.doc, id) {
+                let _ = button.toggle_attribute_with_force("disabled", disabled);
+            }
+        };
+        set("mic-start", !live || mic_on || self.mic_starting);
+        set("mic-stop", !mic_on || self.mic_stopping);
+        set("connect", live || connecting);
+        set("disconnect", !(live || connecting));
+    }
+
+    /// The resting state: listening with the mic on, ready with it off.
+    fn settle(&self) {
+        if self.session.is_none() || self.mic_starting {
+            return;
         }
-        if let Ok(button) = element::<HtmlElement>(&self.doc, "mic-stop") {
-            let _ = button.toggle_attribute_with_force("disabled", state != "listening");
+        if self.capture.is_some() {
+            self.status("listening", "Listening. Talk to the model.");
+        } else {
+            self.status("ready", "Connected. Press Start Mic to talk.");
         }
-        if let Ok(button) = element::<HtmlElement>(&self.doc, "connect") {
-            let _ = button.toggle_attribute_with_force("disabled", busy);
+    }
+
+    /// A transcription fragment: it continues the speaker's current line, or starts one.
+    fn transcript(&self, speaker: &str, text: &str) {
+        let Ok(list) = element::<HtmlElement>(&self.doc, "transcript") else {
+            return;
+        };
+        let last = list.last_element_child();
+        if let Some(line) =
+            last.filter(|l| l.get_attribute("data-speaker").as_deref() == Some(speaker))
+        {
+            let mut content = line.text_content().unwrap_or_default();
+            content.push_str(text);
+            line.set_text_content(Some(&content));
+        } else if let Ok(line) = self.doc.create_element("li") {
+            let _ = line.set_attribute("data-speaker", speaker);
+            let _ = line.set_attribute("class", speaker);
+            line.set_text_content(Some(text.trim_start()));
+            let _ = list.append_child(&line);
+            while list.child_element_count() > MAX_LOG_LINES {
+                if let Some(first) = list.first_element_child() {
+                    first.remove();
+                }
+            }
         }
-        if let Ok(button) = element::<HtmlElement>(&self.doc, "disconnect") {
-            let _ = button.toggle_attribute_with_force("disabled", !busy);
-        }
+        list.set_scroll_top(list.scroll_height());
     }
 
     /// One line in the log, inserted as text.
@@ -405,8 +445,11 @@ async fn run_events(app: Shared, mut events: Events) {
                 }
             }
             SessionEvent::Server(event) => {
-                match event {
+                match &event {
+                    ServerEvent::InputTranscription(t) => a.transcript("you", t),
+                    ServerEvent::OutputTranscription(t) => a.transcript("model", t),
                     ServerEvent::Interrupted => {
+                        a.status("interrupted", "You interrupted the model.");
                         if let Some(player) = &a.player {
                             let cut = player.interrupt();
                             let rate = f64::from(player.rate());
@@ -489,6 +532,7 @@ fn describe(event: &ServerEvent) -> String {
 fn meter_timer(app: &Shared) -> gloo_timers::callback::Interval {
     let weak = Rc::downgrade(app);
     let mut ticks = 0u32;
+    let mut speaking = false;
     gloo_timers::callback::Interval::new(100, move || {
         let Some(app) = weak.upgrade() else { return };
         let Ok(mut a) = app.try_borrow_mut() else {
@@ -496,6 +540,15 @@ fn meter_timer(app: &Shared) -> gloo_timers::callback::Interval {
         };
         let level = a.player.as_ref().map_or(0.0, Player::level);
         a.set_meter("output-level", dbfs(level));
+        let playing = a.player.as_ref().is_some_and(Player::is_playing);
+        if playing != speaking {
+            speaking = playing;
+            if playing {
+                a.status("speaking", "The model is speaking. Talk to interrupt it.");
+            } else {
+                a.settle();
+            }
+        }
         ticks += 1;
         if ticks.is_multiple_of(10) && a.rec_started.is_some() {
             a.sync_played();
@@ -644,6 +697,7 @@ impl App {
 
     fn fail_mic(&mut self, error: &str) {
         self.capture = None;
+        self.mic_starting = false;
         self.mic_stopping = false;
         self.set_meter("input-level", -60.0);
         self.log("error", error);
@@ -682,26 +736,24 @@ fn listen_keys(app: &Shared) -> Result<(), String> {
     Ok(())
 }
 
-async fn start_mic(app: Shared) {
-    {
-        let a = app.borrow();
-        if a.session.is_none() || a.capture.is_some() {
-            return;
-        }
-        a.status("starting", "Starting the microphone...");
-    }
+/// Opens the microphone into the session's AudioContext. On failure the page says why and
+/// `None` comes back.
+async fn open_capture(
+    app: &Shared,
+) -> Option<futures_channel::mpsc::UnboundedReceiver<CaptureEvent>> {
     // The session's AudioContext (made on Connect); the worklet module is loaded once.
     let Some(ctx) = app.borrow().audio.clone() else {
-        return app
-            .borrow_mut()
+        app.borrow_mut()
             .fail_mic("Audio is not running; connect again.");
+        return None;
     };
     if let Ok(promise) = ctx.resume() {
         let _ = JsFuture::from(promise).await;
     }
     if !app.borrow().processor_loaded {
         if let Err(e) = add_processor(&ctx, PROCESSOR_URL).await {
-            return app.borrow_mut().fail_mic(&e.to_string());
+            app.borrow_mut().fail_mic(&e.to_string());
+            return None;
         }
         app.borrow_mut().processor_loaded = true;
     }
@@ -712,24 +764,50 @@ async fn start_mic(app: Shared) {
     };
     let dsp = match dsp {
         Ok(dsp) => dsp,
-        Err(e) => return app.borrow_mut().fail_mic(&e.to_string()),
+        Err(e) => {
+            app.borrow_mut().fail_mic(&e.to_string());
+            return None;
+        }
     };
     app.borrow_mut().dsp = Some(dsp.clone());
-    let (capture, mut events) = match Capture::microphone(&ctx, &dsp).await {
-        Ok(pair) => pair,
-        Err(e) => return app.borrow_mut().fail_mic(&e.to_string()),
+    match Capture::microphone(&ctx, &dsp).await {
+        Ok((capture, events)) => {
+            app.borrow_mut().capture = Some(capture);
+            Some(events)
+        }
+        Err(e) => {
+            app.borrow_mut().fail_mic(&e.to_string());
+            None
+        }
+    }
+}
+
+async fn start_mic(app: Shared) {
+    {
+        let a = app.borrow();
+        if a.session.is_none() || a.capture.is_some() || a.mic_starting {
+            return;
+        }
+    }
+    app.borrow_mut().mic_starting = true;
+    app.borrow()
+        .status("starting", "Starting the microphone...");
+    let events = open_capture(&app).await;
+    app.borrow_mut().mic_starting = false;
+    let Some(mut events) = events else {
+        return;
     };
     {
         let mut a = app.borrow_mut();
         if a.session.is_none() {
-            return; // the session ended while the permission prompt was open
+            a.capture = None; // the session ended while the permission prompt was open
+            return;
         }
-        a.capture = Some(capture);
         a.log(
             "info",
             &format!(
                 "Microphone on ({} Hz device rate, sent as 16 kHz)",
-                ctx.sample_rate()
+                a.audio.as_ref().map_or(0.0, |c| c.sample_rate())
             ),
         );
         a.status("listening", "Listening. Talk to the model.");
@@ -804,6 +882,10 @@ fn finish_stop(a: &mut App) {
             a.log("warn", &e.to_string());
         }
         a.log("info", "Microphone off (audioStreamEnd sent).");
-        a.status("ready", "Connected. Press Start Mic to talk.");
+        if a.player.as_ref().is_some_and(Player::is_playing) {
+            a.status("speaking", "The model is speaking.");
+        } else {
+            a.settle();
+        }
     }
 }
