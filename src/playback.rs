@@ -6,9 +6,8 @@
 //! rounding accumulates. The model's 24 kHz audio is resampled to the context rate here,
 //! with the same band-limited, stateful resampler the capture uses, so every buffer holds
 //! context-rate samples and starts on a whole frame. (Letting the browser resample each
-//! 24 kHz buffer on its own is not gap-free: measured in Chromium at 44.1 kHz, some
-//! boundaries lose a frame, a 0.3 error on a 0.5 sine; at 48 kHz each boundary repeats its
-//! last sample.)
+//! 24 kHz buffer on its own is not gap-free: in Chromium at 44.1 kHz a chunk boundary can
+//! lose a frame, a 0.30 error on a 0.5 sine; see `bench_browser_resampling_of_24k_buffers_vs_ours`.)
 //!
 //! Rules (see `design.md`, decisions 4-6):
 //! - the first audio of a turn starts `prebuffer` after it arrives (jitter headroom), and

@@ -465,3 +465,110 @@ async fn bench_capture_dsp_per_quantum_in_chromium() {
         ));
     }
 }
+
+/// Renders `plays` (start frame, samples at `buffer_rate`) in an OfflineAudioContext at
+/// `rate` and returns channel 0.
+async fn render_offline(
+    rate: u32,
+    buffer_rate: f32,
+    plays: &[(f64, Vec<f32>)],
+    len: u32,
+) -> Vec<f32> {
+    let ctx = web_sys::OfflineAudioContext::new_with_number_of_channels_and_length_and_sample_rate(
+        1,
+        len,
+        rate as f32,
+    )
+    .unwrap();
+    for (when, samples) in plays {
+        let buffer = ctx
+            .create_buffer(1, samples.len() as u32, buffer_rate)
+            .unwrap();
+        buffer.copy_to_channel(samples, 0).unwrap();
+        let node = ctx.create_buffer_source().unwrap();
+        node.set_buffer(Some(&buffer));
+        node.connect_with_audio_node(&ctx.destination()).unwrap();
+        node.unchecked_ref::<web_sys::AudioScheduledSourceNode>()
+            .start_with_when(*when)
+            .unwrap();
+    }
+    let rendered = wasm_bindgen_futures::JsFuture::from(ctx.start_rendering().unwrap())
+        .await
+        .unwrap();
+    rendered
+        .unchecked_into::<AudioBuffer>()
+        .get_channel_data(0)
+        .unwrap()
+}
+
+/// Why playback resamples the 24 kHz audio itself: the same chunked 440 Hz sine (0.5), once
+/// as 24 kHz AudioBuffers the browser resamples, once through our scheduler, rendered
+/// offline and compared with the ideal sine.
+#[wasm_bindgen_test]
+#[ignore = "benchmark: run with --include-ignored"]
+async fn bench_browser_resampling_of_24k_buffers_vs_ours() {
+    let sizes = [4800usize, 5760, 1234, 4801];
+    let source = tone(HZ, AMPLITUDE, 48_000);
+    for rate in [44_100u32, 48_000] {
+        let t0 = 0.2; // after the scheduler's prebuffer from frame 0
+        let ideal = |frame: usize, delay_s: f64| {
+            let t = frame as f64 / f64::from(rate) - t0 - delay_s;
+            (AMPLITUDE * (2.0 * std::f64::consts::PI * HZ * t).sin()) as f32
+        };
+        let span = |len: usize| {
+            let first = (t0 * f64::from(rate)) as usize + 200;
+            first..first + len * rate as usize / 24_000 - 400
+        };
+        // The browser resamples each 24 kHz buffer on its own.
+        let mut plays = Vec::new();
+        let (mut pos, mut k) = (0, 0);
+        while pos < source.len() {
+            let n = sizes[k % sizes.len()].min(source.len() - pos);
+            let samples: Vec<f32> = source[pos..pos + n]
+                .iter()
+                .map(|&s| i16_to_f32(s))
+                .collect();
+            plays.push((t0 + pos as f64 / 24_000.0, samples));
+            pos += n;
+            k += 1;
+        }
+        let out = render_offline(rate, 24_000.0, &plays, rate * 3).await;
+        let browser = span(source.len())
+            .map(|j| (out[j] - ideal(j, 0.0)).abs())
+            .fold(0.0, f32::max);
+        // Ours: resampled by the scheduler, every buffer on a whole frame.
+        let mut sched = Scheduler::new(rate, PlaybackConfig::default()).unwrap();
+        let start = (t0 * f64::from(rate)) as u64 - sched_prebuffer(rate);
+        let mut ours = Vec::new();
+        let mut pos = 0;
+        for n in sizes.iter().cycle() {
+            if pos >= source.len() {
+                break;
+            }
+            let n = (*n).min(source.len() - pos);
+            ours.extend(sched.push(&source[pos..pos + n], start));
+            pos += n;
+        }
+        ours.extend(sched.turn_complete(start));
+        for step in 0..200 {
+            ours.extend(sched.pump(start + step * 1024));
+        }
+        let delay = sched.log()[0].source_pos.abs() / 24_000.0;
+        let plays: Vec<(f64, Vec<f32>)> = ours
+            .into_iter()
+            .map(|p| (p.start as f64 / f64::from(rate), p.samples))
+            .collect();
+        let out = render_offline(rate, rate as f32, &plays, rate * 3).await;
+        let mine = span(source.len())
+            .map(|j| (out[j] - ideal(j, delay)).abs())
+            .fold(0.0, f32::max);
+        report(&format!(
+            "chunked 0.5 sine at {rate} Hz, worst error against the ideal: browser-resampled 24 kHz buffers {browser:.4}, ours {mine:.6}"
+        ));
+    }
+}
+
+/// The default prebuffer in frames at `rate`.
+fn sched_prebuffer(rate: u32) -> u64 {
+    (PlaybackConfig::default().prebuffer_ms * f64::from(rate) / 1000.0).round() as u64
+}
