@@ -59,6 +59,8 @@ pub enum PlaybackError {
     Rate(u32),
     /// The timings contradict each other (each field is named in the text).
     Config(String),
+    /// The browser refused to build the output graph.
+    Output(String),
 }
 
 impl std::fmt::Display for PlaybackError {
@@ -71,6 +73,7 @@ impl std::fmt::Display for PlaybackError {
                 )
             }
             PlaybackError::Config(why) => write!(f, "Playback settings: {why}"),
+            PlaybackError::Output(why) => write!(f, "Audio output could not start: {why}"),
         }
     }
 }
@@ -236,11 +239,6 @@ impl Scheduler {
         self.rate
     }
 
-    /// The fade length in frames.
-    pub fn fade_frames(&self) -> u64 {
-        self.fade
-    }
-
     /// The counters so far.
     pub fn stats(&self) -> PlaybackStats {
         self.stats
@@ -352,7 +350,7 @@ impl Scheduler {
                     Some(c) => {
                         let anchor = now + self.prebuffer;
                         self.stats.underruns += 1;
-                        self.stats.silence_frames += anchor - c;
+                        self.stats.silence_frames += anchor.saturating_sub(c);
                         anchor
                     }
                     None => now + self.prebuffer,

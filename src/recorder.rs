@@ -254,10 +254,7 @@ impl Recorder {
 
     /// Frames a file in `format` will hold.
     pub fn frames(&self, format: Format) -> u64 {
-        // (The tolerance keeps float noise in a whole number of frames from adding one.)
-        (self.duration() * f64::from(format.rate()) - 1e-6)
-            .ceil()
-            .max(0.0) as u64
+        frames_in(self.duration(), format)
     }
 
     /// Size in bytes of the file in `format`.
@@ -267,9 +264,9 @@ impl Recorder {
 
     /// The WAV file in `format`, as a sequence of byte blocks (header first).
     pub fn render(&self, format: Format) -> Result<Render<'_>, WavError> {
-        let frames = self.frames(format);
+        let (origin, end) = self.span().unwrap_or((0.0, 0.0));
+        let frames = frames_in(end - origin, format);
         let header = wav::header(format.rate(), format.channels(), frames)?;
-        let origin = self.span().map_or(0.0, |(a, _)| a);
         let mut user: Vec<Segment<'_>> = self
             .user
             .iter()
@@ -304,6 +301,12 @@ impl Recorder {
     pub fn to_wav(&self, format: Format) -> Result<Vec<u8>, WavError> {
         Ok(self.render(format)?.flatten().collect())
     }
+}
+
+/// Frames `seconds` of audio take in `format` (the tolerance keeps float noise in a whole
+/// number of frames from adding one).
+fn frames_in(seconds: f64, format: Format) -> u64 {
+    (seconds * f64::from(format.rate()) - 1e-6).ceil().max(0.0) as u64
 }
 
 /// The download's name: the local date and time the recording started, and the format,

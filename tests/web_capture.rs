@@ -32,6 +32,31 @@ async fn context_with_processor() -> AudioContext {
     ctx
 }
 
+/// Chromium's fake microphone through the capture worklet, and its track. Note
+/// `Clone::clone(&stream)`: web-sys gives `MediaStream` an inherent `clone()` that calls JS
+/// `MediaStream.clone()`, a new stream with new tracks; `stream.clone()` here once made a
+/// test watch a track the capture never owned.
+async fn fake_microphone(
+    ctx: &AudioContext,
+) -> (
+    Capture,
+    futures_channel::mpsc::UnboundedReceiver<CaptureEvent>,
+    web_sys::MediaStreamTrack,
+) {
+    let dsp = compile_dsp(DSP).await.unwrap();
+    let stream = open_microphone().await.unwrap();
+    let track: web_sys::MediaStreamTrack = stream.get_audio_tracks().get(0).unchecked_into();
+    let source = ctx.create_media_stream_source(&stream).unwrap();
+    let (capture, events) = Capture::from_node(
+        ctx,
+        &dsp,
+        source.unchecked_ref(),
+        Some(Clone::clone(&stream)),
+    )
+    .unwrap();
+    (capture, events, track)
+}
+
 /// Goertzel power of `hz` relative to the total power (1.0 = a pure tone at `hz`).
 fn tone_fraction(samples: &[i16], hz: f64) -> f64 {
     let w = 2.0 * std::f64::consts::PI * hz / 16_000.0;
@@ -130,18 +155,8 @@ async fn oscillator_through_the_worklet_gives_16khz_chunks_of_the_tone() {
 #[wasm_bindgen_test]
 async fn fake_microphone_streams_chunks_at_16khz_pace() {
     let ctx = context_with_processor().await;
-    let dsp = compile_dsp(DSP).await.unwrap();
-    let stream = open_microphone().await.unwrap();
-    let track: web_sys::MediaStreamTrack = stream.get_audio_tracks().get(0).unchecked_into();
+    let (capture, mut events, track) = fake_microphone(&ctx).await;
     assert_eq!(track.ready_state(), web_sys::MediaStreamTrackState::Live);
-    let source = ctx.create_media_stream_source(&stream).unwrap();
-    let (capture, mut events) = Capture::from_node(
-        &ctx,
-        &dsp,
-        source.unchecked_ref(),
-        Some(Clone::clone(&stream)),
-    )
-    .unwrap();
     let mut times = Vec::new();
     while times.len() < 6 {
         match events.next().await.unwrap() {
@@ -172,23 +187,11 @@ async fn an_unloadable_module_is_a_clear_error() {
 }
 
 /// Dropping the capture ends the microphone track (the browser's recording indicator goes
-/// off). Note `Clone::clone(&stream)`: web-sys gives `MediaStream` an inherent `clone()`
-/// that calls JS `MediaStream.clone()`, a new stream with new tracks; `stream.clone()` here
-/// once made this test watch a track the capture never owned.
+/// off).
 #[wasm_bindgen_test]
 async fn dropping_the_capture_ends_the_microphone_track() {
     let ctx = context_with_processor().await;
-    let dsp = compile_dsp(DSP).await.unwrap();
-    let stream = open_microphone().await.unwrap();
-    let track: web_sys::MediaStreamTrack = stream.get_audio_tracks().get(0).unchecked_into();
-    let source = ctx.create_media_stream_source(&stream).unwrap();
-    let (capture, _events) = Capture::from_node(
-        &ctx,
-        &dsp,
-        source.unchecked_ref(),
-        Some(Clone::clone(&stream)),
-    )
-    .unwrap();
+    let (capture, _events, track) = fake_microphone(&ctx).await;
     drop(capture);
     // stop() ends a track at once (no waiting needed).
     assert_eq!(track.ready_state(), web_sys::MediaStreamTrackState::Ended);

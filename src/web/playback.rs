@@ -55,7 +55,7 @@ impl Player {
             analyser.connect_with_audio_node(&ctx.destination())?;
             Ok((fade, volume, analyser))
         };
-        let (fade, volume, analyser) = graph().map_err(|e| PlaybackError::Config(js_error(e)))?;
+        let (fade, volume, analyser) = graph().map_err(|e| PlaybackError::Output(js_error(e)))?;
         let inner = Rc::new(RefCell::new(Inner {
             ctx: ctx.clone(),
             fade,
@@ -152,12 +152,6 @@ impl Player {
     /// The played-audio log (for the recorder).
     pub fn log(&self) -> Vec<Played> {
         self.inner.borrow().core.log().to_vec()
-    }
-
-    /// Entries of the log from index `from` on (the recorder takes them as they come).
-    pub fn log_since(&self, from: usize) -> Vec<Played> {
-        let inner = self.inner.borrow();
-        inner.core.log().get(from..).unwrap_or_default().to_vec()
     }
 
     pub fn stats(&self) -> PlaybackStats {
