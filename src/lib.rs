@@ -9,8 +9,10 @@ pub mod endpoint;
 pub mod pcm;
 pub mod playback;
 pub mod protocol;
+pub mod reconnect;
 pub mod recorder;
 pub mod session;
+pub mod standin;
 pub mod wav;
 
 #[cfg(target_arch = "wasm32")]

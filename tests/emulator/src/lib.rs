@@ -9,12 +9,12 @@
 //! - `burst=N`: send the first N reply chunks at once, as the real service often does;
 //! - `silence_ms=N`: the pause that ends an utterance (default 500).
 
-pub mod turns;
-pub mod validate;
+/// The conversation logic is the page's offline stand-in's (pure, host-tested there).
+pub use gemini_live_voice::standin::{turns, validate};
 
 use futures_util::{SinkExt, StreamExt};
+use gemini_live_voice::standin::{StandIn, StandInConfig};
 use serde_json::{json, Value};
-use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -26,8 +26,8 @@ use tokio_tungstenite::tungstenite::http::StatusCode;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::Message;
-use turns::{Action, TurnConfig, Turns};
-use validate::{ClientMsg, Reject, SetupInfo};
+use turns::TurnConfig;
+use validate::Reject;
 
 /// The API-key route, as the real service serves it.
 pub const KEY_PATH: &str =
@@ -152,14 +152,6 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// A reply being streamed.
-struct Reply {
-    chunks: VecDeque<Vec<i16>>,
-    sent: u32,
-    start: Instant,
-    heard_secs: f64,
-}
-
 type Sink = futures_util::stream::SplitSink<tokio_tungstenite::WebSocketStream<TcpStream>, Message>;
 
 struct Connection {
@@ -167,11 +159,11 @@ struct Connection {
     config: Arc<Config>,
     params: Params,
     sink: Sink,
-    setup: Option<SetupInfo>,
-    turns: Turns,
-    reply: Option<Reply>,
+    standin: StandIn,
+    /// The connection's clock origin (the stand-in counts milliseconds from it).
+    start: Instant,
+    set_up: bool,
     fault_at: Option<Instant>,
-    handles: u32,
 }
 
 /// How a connection loop ends.
@@ -215,16 +207,22 @@ impl Connection {
         if let Some(ms) = params.silence_ms {
             turn_config.silence_ms = ms;
         }
+        let standin = StandIn::new(StandInConfig {
+            turns: turn_config,
+            chunk_ms: config.chunk_ms,
+            pace: params.pace.unwrap_or(1.0),
+            burst: params.burst as u32,
+            handle_prefix: format!("emu-{id}-"),
+        });
         let mut conn = Connection {
             id,
             config,
             params,
             sink,
-            setup: None,
-            turns: Turns::new(turn_config),
-            reply: None,
+            standin,
+            start: Instant::now(),
+            set_up: false,
             fault_at: None,
-            handles: 0,
         };
         let end = conn.run(&mut stream).await;
         conn.log(&format!(
@@ -284,7 +282,7 @@ impl Connection {
             }
         }
         loop {
-            let reply_at = self.reply.as_ref().map(|r| self.next_chunk_at(r));
+            let reply_at = self.standin.next_due().map(|ms| self.instant(ms));
             let far = Instant::now() + Duration::from_secs(3600);
             tokio::select! {
                 message = stream.next() => {
@@ -297,17 +295,24 @@ impl Connection {
                         Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return End::Gone,
                         Some(Ok(_)) => continue,
                     };
-                    match validate::parse(&text, self.setup.is_some()) {
-                        Ok(msg) => {
-                            if let Err(end) = self.on_message(msg).await {
-                                return end;
-                            }
-                        }
+                    let now = self.millis();
+                    let frames = match self.standin.receive(now, &text) {
+                        Ok(frames) => frames,
                         Err(Reject { code, reason }) => return End::Close(code, reason),
+                    };
+                    if let Err(end) = self.send_all(frames).await {
+                        return end;
+                    }
+                    if !self.set_up && self.standin.setup().is_some() {
+                        self.set_up = true;
+                        if self.params.fault.is_some() {
+                            self.fault_at = Some(Instant::now() + self.params.fault_after);
+                        }
                     }
                 }
                 _ = sleep_until(reply_at.unwrap_or(far)), if reply_at.is_some() => {
-                    if let Err(end) = self.send_next_chunk().await {
+                    let frames = self.standin.poll(self.millis());
+                    if let Err(end) = self.send_all(frames).await {
                         return end;
                     }
                 }
@@ -321,11 +326,27 @@ impl Connection {
         }
     }
 
-    fn next_chunk_at(&self, reply: &Reply) -> Instant {
-        let pace = self.params.pace.unwrap_or(1.0);
-        let paced = reply.sent.saturating_sub(self.params.burst as u32);
-        let step = Duration::from_secs_f64(f64::from(self.config.chunk_ms) / 1000.0 / pace);
-        reply.start + step * paced
+    /// Milliseconds on the connection's clock.
+    fn millis(&self) -> f64 {
+        self.start.elapsed().as_secs_f64() * 1000.0
+    }
+
+    fn instant(&self, millis: f64) -> Instant {
+        self.start + Duration::from_secs_f64(millis.max(0.0) / 1000.0)
+    }
+
+    /// Sends what the stand-in answered; a `silent` connection never answers.
+    async fn send_all(&mut self, frames: Vec<Value>) -> Result<(), End> {
+        for note in self.standin.take_notes() {
+            self.log(&note);
+        }
+        if self.params.fault == Some(Fault::Silent) {
+            return Ok(());
+        }
+        for frame in frames {
+            self.send(frame).await?;
+        }
+        Ok(())
     }
 
     async fn send(&mut self, value: Value) -> Result<(), End> {
@@ -336,144 +357,6 @@ impl Connection {
             Message::Binary(text.into_bytes().into())
         };
         self.sink.send(message).await.map_err(|_| End::Gone)
-    }
-
-    async fn on_message(&mut self, msg: ClientMsg) -> Result<(), End> {
-        match msg {
-            ClientMsg::Setup(info) => {
-                if let Some(handle) = &info.resume_handle {
-                    if !handle.starts_with("emu-") {
-                        return Err(End::Close(
-                            1008,
-                            "Invalid session resumption handle.".into(),
-                        ));
-                    }
-                }
-                self.log(&format!("setup {}", info.model));
-                let resumable = info.resumption;
-                self.setup = Some(info);
-                if self.params.fault == Some(Fault::Silent) {
-                    return Ok(());
-                }
-                self.send(json!({"setupComplete": {}})).await?;
-                if resumable {
-                    self.send_handle().await?;
-                }
-                if self.params.fault.is_some() {
-                    self.fault_at = Some(Instant::now() + self.params.fault_after);
-                }
-            }
-            ClientMsg::Audio { rate, samples } => {
-                let samples = if rate == 16_000 {
-                    samples
-                } else {
-                    resample_nearest(&samples, rate)
-                };
-                let actions = self.turns.on_audio(&samples);
-                self.act(actions).await?;
-            }
-            ClientMsg::AudioStreamEnd => {
-                let actions = self.turns.on_stream_end();
-                self.act(actions).await?;
-            }
-            ClientMsg::ClientContent => {
-                // "A message here will interrupt any current model generation."
-                if self.reply.take().is_some() {
-                    self.turns.cancel_reply();
-                    self.send(json!({"serverContent": {"interrupted": true}}))
-                        .await?;
-                    self.send(json!({"serverContent": {"turnComplete": true}}))
-                        .await?;
-                }
-            }
-            ClientMsg::Text(_) | ClientMsg::ToolResponse | ClientMsg::Activity => {}
-        }
-        Ok(())
-    }
-
-    async fn act(&mut self, actions: Vec<Action>) -> Result<(), End> {
-        for action in actions {
-            match action {
-                Action::Interrupt => {
-                    self.log("interrupted");
-                    self.reply = None;
-                    self.send(json!({"serverContent": {"interrupted": true}}))
-                        .await?;
-                    self.send(json!({"serverContent": {"turnComplete": true}}))
-                        .await?;
-                }
-                Action::Reply(heard) => {
-                    let heard_secs = heard.len() as f64 / 16_000.0;
-                    self.log(&format!("reply: echo of {heard_secs:.2} s"));
-                    if self.setup.as_ref().is_some_and(|s| s.input_transcription) {
-                        let text = format!("(heard {heard_secs:.2} s of speech)");
-                        self.send(json!({"serverContent": {"inputTranscription": {"text": text}}}))
-                            .await?;
-                    }
-                    let audio = turns::upsample_16k_to_24k(&heard);
-                    let per_chunk = (24 * self.config.chunk_ms) as usize;
-                    let chunks: VecDeque<Vec<i16>> = audio
-                        .chunks(per_chunk.max(1))
-                        .map(<[i16]>::to_vec)
-                        .collect();
-                    if chunks.is_empty() {
-                        self.turns.reply_done();
-                        continue;
-                    }
-                    self.reply = Some(Reply {
-                        chunks,
-                        sent: 0,
-                        start: Instant::now(),
-                        heard_secs,
-                    });
-                }
-            }
-        }
-        Ok(())
-    }
-
-    async fn send_next_chunk(&mut self) -> Result<(), End> {
-        let Some(reply) = self.reply.as_mut() else {
-            return Ok(());
-        };
-        let Some(chunk) = reply.chunks.pop_front() else {
-            return Ok(());
-        };
-        reply.sent += 1;
-        let first = reply.sent == 1;
-        let last = reply.chunks.is_empty();
-        let heard_secs = reply.heard_secs;
-        let bytes: Vec<u8> = chunk.iter().flat_map(|s| s.to_le_bytes()).collect();
-        use base64::Engine as _;
-        let data = base64::engine::general_purpose::STANDARD.encode(bytes);
-        let mut content = json!({"modelTurn": {"parts": [{"inlineData": {"mimeType": "audio/pcm;rate=24000", "data": data}}]}});
-        if first && self.setup.as_ref().is_some_and(|s| s.output_transcription) {
-            content["outputTranscription"] =
-                json!({"text": format!("(echo of {heard_secs:.2} s)")});
-        }
-        self.send(json!({"serverContent": content})).await?;
-        if last {
-            self.reply = None;
-            self.turns.reply_done();
-            self.send(json!({"serverContent": {"generationComplete": true}}))
-                .await?;
-            self.send(json!({
-                "serverContent": {"turnComplete": true},
-                "usageMetadata": {"promptTokenCount": 25, "responseTokenCount": 50, "totalTokenCount": 75}
-            }))
-            .await?;
-            if self.setup.as_ref().is_some_and(|s| s.resumption) {
-                self.send_handle().await?;
-            }
-        }
-        Ok(())
-    }
-
-    async fn send_handle(&mut self) -> Result<(), End> {
-        self.handles += 1;
-        let handle = format!("emu-{}-{}", self.id, self.handles);
-        self.send(json!({"sessionResumptionUpdate": {"newHandle": handle, "resumable": true}}))
-            .await
     }
 
     async fn fire_fault(&mut self) -> Result<(), End> {
@@ -505,12 +388,4 @@ impl Connection {
             Some(Fault::Silent) | None => Ok(()),
         }
     }
-}
-
-/// Any declared input rate to 16 kHz by nearest sample (VAD only needs the energy).
-fn resample_nearest(samples: &[i16], rate: u32) -> Vec<i16> {
-    let out = (samples.len() as u64 * 16_000 / u64::from(rate)) as usize;
-    (0..out)
-        .map(|i| samples[((i as u64 * u64::from(rate)) / 16_000) as usize])
-        .collect()
 }

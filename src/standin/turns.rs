@@ -1,4 +1,4 @@
-//! The emulator's conversation logic, with no I/O: energy-based voice activity detection
+//! The stand-in's conversation logic, with no I/O: energy-based voice activity detection
 //! on the 16 kHz input, and when to reply (echo what was heard) or stop (barge-in).
 
 /// One VAD frame: 20 ms at 16 kHz.

@@ -5,7 +5,7 @@
 
 use serde_json::{Map, Value};
 
-/// A message the emulator understood.
+/// A message the stand-in understood.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ClientMsg {
     Setup(SetupInfo),
@@ -21,7 +21,7 @@ pub enum ClientMsg {
     Activity,
 }
 
-/// The parts of `setup` the emulator acts on.
+/// The parts of `setup` the stand-in acts on.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SetupInfo {
     pub model: String,
@@ -144,7 +144,7 @@ const SCHEMA: &[(&str, &[&str])] = &[
     ("toolResponse", &["functionResponses"]),
 ];
 
-/// Models the emulator accepts (the current native-audio Live models).
+/// Models the stand-in accepts (the current native-audio Live models).
 pub const MODELS: &[&str] = &[
     "models/gemini-2.5-flash-native-audio-preview-12-2025",
     "models/gemini-2.5-flash-native-audio-preview-09-2025",

@@ -1,0 +1,243 @@
+//! The offline stand-in for the Live API, with no I/O: it reads the client's JSON, checks it
+//! as the real service does, listens to the audio, and answers with the service's JSON
+//! (`setupComplete`, an echo of what it heard as 24 kHz audio chunks paced in real time,
+//! `interrupted` when the speaker talks over the reply, `generationComplete`,
+//! `turnComplete`, resumption handles).
+//!
+//! Two shells drive it: the page's in-page backend (`web::standin`, no network, the default
+//! when no key is given) and the WebSocket emulator the tests run against
+//! (`tests/emulator`). Time is the caller's clock in milliseconds; the core only says what is
+//! due when.
+
+pub mod turns;
+pub mod validate;
+
+use serde_json::{json, Value};
+use std::collections::VecDeque;
+use turns::{Action, TurnConfig, Turns};
+use validate::{ClientMsg, Reject, SetupInfo};
+
+/// How the stand-in answers.
+#[derive(Debug, Clone)]
+pub struct StandInConfig {
+    pub turns: TurnConfig,
+    /// Reply chunk length in ms (the real service sends ~200-240 ms).
+    pub chunk_ms: u32,
+    /// Replies go out this many times faster than real time.
+    pub pace: f64,
+    /// The first `burst` chunks of a reply go out at once, as the real service often does.
+    pub burst: u32,
+    /// Resumption handles are `<prefix><n>`; a `setup` resuming any other handle is refused.
+    pub handle_prefix: String,
+}
+
+impl Default for StandInConfig {
+    fn default() -> Self {
+        StandInConfig {
+            turns: TurnConfig::default(),
+            chunk_ms: 200,
+            pace: 1.0,
+            burst: 0,
+            handle_prefix: "standin-".into(),
+        }
+    }
+}
+
+/// A reply being streamed.
+#[derive(Debug)]
+struct Reply {
+    chunks: VecDeque<Vec<i16>>,
+    sent: u32,
+    start_ms: f64,
+    heard_secs: f64,
+}
+
+/// One connection's worth of conversation.
+#[derive(Debug)]
+pub struct StandIn {
+    config: StandInConfig,
+    setup: Option<SetupInfo>,
+    turns: Turns,
+    reply: Option<Reply>,
+    handles: u32,
+    notes: Vec<String>,
+}
+
+impl StandIn {
+    pub fn new(config: StandInConfig) -> Self {
+        StandIn {
+            turns: Turns::new(config.turns),
+            config,
+            setup: None,
+            reply: None,
+            handles: 0,
+            notes: Vec::new(),
+        }
+    }
+
+    /// The `setup` received, once it has been.
+    pub fn setup(&self) -> Option<&SetupInfo> {
+        self.setup.as_ref()
+    }
+
+    /// One client frame at `now_ms`: the frames to send back at once, or the close the
+    /// real service would answer with (the connection then ends).
+    pub fn receive(&mut self, now_ms: f64, text: &str) -> Result<Vec<Value>, Reject> {
+        let msg = validate::parse(text, self.setup.is_some())?;
+        let mut out = Vec::new();
+        match msg {
+            ClientMsg::Setup(info) => {
+                if let Some(handle) = &info.resume_handle {
+                    if !handle.starts_with(&self.config.handle_prefix) {
+                        return Err(Reject {
+                            code: 1008,
+                            reason: "Invalid session resumption handle.".into(),
+                        });
+                    }
+                }
+                self.notes.push(format!("setup {}", info.model));
+                let resumable = info.resumption;
+                self.setup = Some(info);
+                out.push(json!({"setupComplete": {}}));
+                if resumable {
+                    out.push(self.handle());
+                }
+            }
+            ClientMsg::Audio { rate, samples } => {
+                let samples = if rate == 16_000 {
+                    samples
+                } else {
+                    resample_nearest(&samples, rate)
+                };
+                let actions = self.turns.on_audio(&samples);
+                self.act(now_ms, actions, &mut out);
+            }
+            ClientMsg::AudioStreamEnd => {
+                let actions = self.turns.on_stream_end();
+                self.act(now_ms, actions, &mut out);
+            }
+            ClientMsg::ClientContent => {
+                // "A message here will interrupt any current model generation."
+                if self.reply.take().is_some() {
+                    self.turns.cancel_reply();
+                    out.push(json!({"serverContent": {"interrupted": true}}));
+                    out.push(json!({"serverContent": {"turnComplete": true}}));
+                }
+            }
+            ClientMsg::Text(_) | ClientMsg::ToolResponse | ClientMsg::Activity => {}
+        }
+        out.extend(self.poll(now_ms));
+        Ok(out)
+    }
+
+    /// When the next reply chunk is due, if a reply is under way.
+    pub fn next_due(&self) -> Option<f64> {
+        let reply = self.reply.as_ref()?;
+        // Chunk n (from 0) waits for (n + 1 - burst) steps; burst 0 and 1 both send the
+        // first chunk at once.
+        let paced = (reply.sent + 1).saturating_sub(self.config.burst.max(1));
+        let step = f64::from(self.config.chunk_ms) / self.config.pace.max(1e-3);
+        Some(reply.start_ms + step * f64::from(paced))
+    }
+
+    /// The frames due at `now_ms` (reply chunks, and the turn's end after the last).
+    pub fn poll(&mut self, now_ms: f64) -> Vec<Value> {
+        let mut out = Vec::new();
+        while self.next_due().is_some_and(|due| due <= now_ms) {
+            self.send_next_chunk(&mut out);
+        }
+        out
+    }
+
+    /// What happened, in words, for a verbose log (drained).
+    pub fn take_notes(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.notes)
+    }
+
+    fn handle(&mut self) -> Value {
+        self.handles += 1;
+        let handle = format!("{}{}", self.config.handle_prefix, self.handles);
+        json!({"sessionResumptionUpdate": {"newHandle": handle, "resumable": true}})
+    }
+
+    fn act(&mut self, now_ms: f64, actions: Vec<Action>, out: &mut Vec<Value>) {
+        for action in actions {
+            match action {
+                Action::Interrupt => {
+                    self.notes.push("interrupted".into());
+                    self.reply = None;
+                    out.push(json!({"serverContent": {"interrupted": true}}));
+                    out.push(json!({"serverContent": {"turnComplete": true}}));
+                }
+                Action::Reply(heard) => {
+                    let heard_secs = heard.len() as f64 / 16_000.0;
+                    self.notes.push(format!("reply: echo of {heard_secs:.2} s"));
+                    if self.setup.as_ref().is_some_and(|s| s.input_transcription) {
+                        let text = format!("(heard {heard_secs:.2} s of speech)");
+                        out.push(json!({"serverContent": {"inputTranscription": {"text": text}}}));
+                    }
+                    let audio = turns::upsample_16k_to_24k(&heard);
+                    let per_chunk = (24 * self.config.chunk_ms).max(1) as usize;
+                    let chunks: VecDeque<Vec<i16>> =
+                        audio.chunks(per_chunk).map(<[i16]>::to_vec).collect();
+                    if chunks.is_empty() {
+                        self.turns.reply_done();
+                        continue;
+                    }
+                    self.reply = Some(Reply {
+                        chunks,
+                        sent: 0,
+                        start_ms: now_ms,
+                        heard_secs,
+                    });
+                }
+            }
+        }
+    }
+
+    fn send_next_chunk(&mut self, out: &mut Vec<Value>) {
+        let Some(reply) = self.reply.as_mut() else {
+            return;
+        };
+        let Some(chunk) = reply.chunks.pop_front() else {
+            self.reply = None;
+            return;
+        };
+        reply.sent += 1;
+        let first = reply.sent == 1;
+        let last = reply.chunks.is_empty();
+        let heard_secs = reply.heard_secs;
+        let mut content = json!({"modelTurn": {"parts": [{"inlineData": {
+            "mimeType": "audio/pcm;rate=24000",
+            "data": crate::pcm::to_base64(&chunk),
+        }}]}});
+        if first && self.setup.as_ref().is_some_and(|s| s.output_transcription) {
+            content["outputTranscription"] =
+                json!({"text": format!("(echo of {heard_secs:.2} s)")});
+        }
+        out.push(json!({ "serverContent": content }));
+        if last {
+            self.reply = None;
+            self.turns.reply_done();
+            out.push(json!({"serverContent": {"generationComplete": true}}));
+            out.push(json!({
+                "serverContent": {"turnComplete": true},
+                "usageMetadata": {"promptTokenCount": 25, "responseTokenCount": 50, "totalTokenCount": 75}
+            }));
+            if self.setup.as_ref().is_some_and(|s| s.resumption) {
+                out.push(self.handle());
+            }
+        }
+    }
+}
+
+/// Any declared input rate to 16 kHz by nearest sample (turn detection only needs energy).
+pub fn resample_nearest(samples: &[i16], rate: u32) -> Vec<i16> {
+    let out = (samples.len() as u64 * 16_000 / u64::from(rate.max(1))) as usize;
+    (0..out)
+        .map(|i| samples[((i as u64 * u64::from(rate)) / 16_000) as usize])
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;
