@@ -179,6 +179,11 @@ fn frames(ms: f64, rate: u32) -> u64 {
 }
 
 impl Scheduler {
+    /// The wait before a turn's first sample, in context frames.
+    pub fn prebuffer_frames(&self) -> u64 {
+        self.prebuffer
+    }
+
     /// A scheduler for a context running at `rate` Hz.
     pub fn new(rate: u32, config: PlaybackConfig) -> Result<Self, PlaybackError> {
         let c = config;

@@ -297,6 +297,41 @@ impl Recorder {
         })
     }
 
+    /// The recording's outline for a picture: `columns` equal slices of its span, each with
+    /// the largest absolute sample (0..=1) of the person's track and of the model's (as
+    /// heard, faded where cut). Reads the stored samples once, without resampling.
+    pub fn peaks(&self, columns: usize) -> Vec<[f32; 2]> {
+        let mut out = vec![[0.0f32; 2]; columns];
+        let Some((origin, end)) = self.span() else {
+            return out;
+        };
+        if columns == 0 || end <= origin {
+            return out;
+        }
+        let per_sec = columns as f64 / (end - origin);
+        let mut mark = |track: usize, at: f64, segment: &Segment<'_>, rate: u32| {
+            let first = (at - origin) * per_sec;
+            let step = per_sec / f64::from(rate);
+            for i in 0..segment.samples.len() {
+                let column = ((first + i as f64 * step) as usize).min(columns - 1);
+                let peak = &mut out[column][track];
+                *peak = peak.max(segment.value(i).abs());
+            }
+        };
+        for c in &self.user {
+            let segment = Segment {
+                at: 0,
+                samples: &c.samples,
+                fade: None,
+            };
+            mark(0, c.at, &segment, USER_RATE);
+        }
+        for (at, segment) in self.model_pieces() {
+            mark(1, at, &segment, SOURCE_RATE);
+        }
+        out
+    }
+
     /// The whole file in one buffer (tests and small recordings).
     pub fn to_wav(&self, format: Format) -> Result<Vec<u8>, WavError> {
         Ok(self.render(format)?.flatten().collect())

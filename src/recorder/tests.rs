@@ -268,3 +268,35 @@ fn names_and_descriptions_for_the_page() {
     assert_eq!(describe(65.4, 3_120_044), "1:05, 3.1 MB");
     assert_eq!(describe(0.2, 44), "0:00, 1 kB");
 }
+
+#[test]
+fn peaks_outline_each_side_where_it_sounds() {
+    let mut rec = Recorder::new();
+    assert_eq!(rec.peaks(4), vec![[0.0; 2]; 4]);
+    // The person: 1 s of 0.5 from t = 100 s. The model: 1 s of 0.25 heard from t = 101 s
+    // (a 48 kHz session whose clock is 100 s behind the page's).
+    rec.add_user(100.0, &[16384; 16_000]);
+    let id = rec.begin_session(100.0, 48_000);
+    rec.add_model(id, 1, &[8192; 24_000]);
+    rec.set_played(id, &[played(1, 48_000, 48_000, 48_000, 0.0)]);
+    let peaks = rec.peaks(8);
+    assert_eq!(
+        peaks,
+        vec![
+            [0.5, 0.0],
+            [0.5, 0.0],
+            [0.5, 0.0],
+            [0.5, 0.0],
+            [0.0, 0.25],
+            [0.0, 0.25],
+            [0.0, 0.25],
+            [0.0, 0.25],
+        ]
+    );
+    // Only what was heard: a cut after a quarter second leaves the rest of the turn out.
+    rec.set_played(id, &[played(1, 48_000, 48_000, 12_000, 0.0)]);
+    assert_eq!(rec.duration(), 1.25);
+    let peaks = rec.peaks(5);
+    assert_eq!(peaks[3], [0.5, 0.0]);
+    assert_eq!(peaks[4], [0.0, 0.25]);
+}

@@ -8,13 +8,14 @@
 use super::capture::{add_processor, fetch_dsp, Capture, CaptureEvent};
 use super::js_error;
 use super::playback::Player;
-use super::recording::{download_name, wav_blob};
-use super::session::{connect, Events, Session, SETUP_TIMEOUT_MS};
+use super::recording::{download_name, draw_waveform, wav_blob};
+use super::session::{connect, connect_offline, Events, Session, SETUP_TIMEOUT_MS};
 use crate::endpoint::{Credential, Endpoint};
 use crate::playback::PlaybackConfig;
 use crate::protocol::{ServerEvent, Setup, DEFAULT_MODEL, DEFAULT_VOICE, VOICES};
+use crate::reconnect::Reconnect;
 use crate::recorder::{self, Format, Recorder, SessionId};
-use crate::session::SessionEvent;
+use crate::session::{SessionError, SessionEvent};
 use futures_util::StreamExt;
 use js_sys::WebAssembly;
 use std::cell::RefCell;
@@ -37,15 +38,34 @@ const MAX_LOG_LINES: u32 = 500;
 /// Settings a link may carry in its query (never the key).
 const QUERY_SETTINGS: &[(&str, &str)] = &[
     ("backend", "backend"),
+    ("transcription", "transcription"),
     ("url", "url"),
     ("model", "model"),
     ("voice", "voice"),
     ("format", "rec-format"),
 ];
 
+/// Where a conversation connects (`None`: the in-page offline stand-in) and its setup; kept
+/// so a reconnect continues the same conversation.
+#[derive(Clone)]
+struct Link {
+    endpoint: Option<Endpoint>,
+    setup: Setup,
+}
+
 struct App {
     doc: Document,
     session: Option<Session>,
+    /// From Connect until the conversation ends for good (includes reconnecting).
+    linked: bool,
+    /// The person pressed Disconnect: no reconnecting.
+    user_closed: bool,
+    /// The current connection received `goAway`.
+    goaway: bool,
+    /// Microphone audio captured while no connection could take it (reconnecting), in samples.
+    unsent: u64,
+    /// When the latest microphone chunk went out (page clock, ms): the reply latency's start.
+    last_sent_at: f64,
     /// One AudioContext per session, at the device's rate; created on the first Start Mic.
     audio: Option<AudioContext>,
     /// The compiled capture DSP (compiled once per page).
@@ -86,6 +106,11 @@ pub fn start() -> Result<(), String> {
     let app: Shared = Rc::new(RefCell::new(App {
         doc,
         session: None,
+        linked: false,
+        user_closed: false,
+        goaway: false,
+        unsent: 0,
+        last_sent_at: 0.0,
         audio: None,
         dsp: None,
         capture: None,
@@ -106,9 +131,15 @@ pub fn start() -> Result<(), String> {
         wasm_bindgen_futures::spawn_local(connect_clicked(Rc::clone(app)));
     })?;
     on_click(&app, "disconnect", |app| {
-        let session = app.borrow_mut().session.take();
-        if let Some(session) = session {
-            session.close();
+        let session = {
+            let mut a = app.borrow_mut();
+            a.user_closed = true;
+            a.session.take()
+        };
+        match session {
+            Some(session) => session.close(),
+            // Between connections (reconnecting): the loop sees `user_closed` and stops.
+            None => app.borrow().status("closing", "Disconnecting..."),
         }
     })?;
     on_click(&app, "mic-start", |app| {
@@ -161,6 +192,12 @@ fn fill_defaults(app: &App) -> Result<(), String> {
     formats.set_value(Format::default().id());
     let model: HtmlInputElement = element(&app.doc, "model")?;
     model.set_value(DEFAULT_MODEL.trim_start_matches("models/"));
+    let (remembered, secret) = match stored_secret() {
+        Some((remembered, secret)) => (remembered, secret),
+        None => (false, String::new()),
+    };
+    // With no key at hand the page starts on the offline stand-in: it works at once.
+    app.set_value("backend", if secret.is_empty() { "offline" } else { "key" });
     // Settings from the page's query, so a link opens the page ready to use.
     let query = web_sys::window()
         .and_then(|w| w.location().search().ok())
@@ -172,10 +209,6 @@ fn fill_defaults(app: &App) -> Result<(), String> {
             }
         }
     }
-    let (remembered, secret) = match stored_secret() {
-        Some((remembered, secret)) => (remembered, secret),
-        None => (false, String::new()),
-    };
     app.set_value("secret", &secret);
     if let Ok(remember) = element::<HtmlInputElement>(&app.doc, "remember") {
         remember.set_checked(remembered);
@@ -259,6 +292,10 @@ impl App {
 
     fn set_value(&self, id: &str, value: &str) {
         if let Ok(input) = element::<HtmlInputElement>(&self.doc, id) {
+            if input.type_() == "checkbox" {
+                input.set_checked(!matches!(value, "0" | "false" | "off" | "no"));
+                return;
+            }
             input.set_value(value);
         } else if let Ok(select) = element::<HtmlSelectElement>(&self.doc, id) {
             select.set_value(value);
@@ -276,6 +313,9 @@ impl App {
         if let Ok(row) = element::<HtmlElement>(&self.doc, "url-row") {
             row.set_hidden(backend != "url");
         }
+        if let Ok(row) = element::<HtmlElement>(&self.doc, "secret-row") {
+            row.set_hidden(backend == "offline");
+        }
         if let Ok(label) = element::<HtmlElement>(&self.doc, "secret-label") {
             label.set_text_content(Some(match backend.as_str() {
                 "token" => "Ephemeral token",
@@ -285,9 +325,11 @@ impl App {
         }
     }
 
-    fn endpoint(&self) -> Endpoint {
+    /// Where to connect; `None` for the in-page offline stand-in.
+    fn endpoint(&self) -> Option<Endpoint> {
         let secret = self.value("secret").trim().to_owned();
-        match self.value("backend").as_str() {
+        Some(match self.value("backend").as_str() {
+            "offline" => return None,
             "token" => Endpoint::ephemeral_token(&secret),
             "url" => {
                 let credential = if secret.is_empty() {
@@ -300,13 +342,13 @@ impl App {
                 Endpoint::custom(&self.value("url"), credential)
             }
             _ => Endpoint::api_key(&secret),
-        }
+        })
     }
 
     fn setup(&self) -> Setup {
         Setup::audio(&self.value("model"), &self.value("voice"))
             .with_system_instruction(&self.value("instruction"))
-            .with_transcription(true, true)
+            .with_transcription(self.checked("transcription"), self.checked("transcription"))
             .with_resumption(None)
             .with_sliding_window()
     }
@@ -320,7 +362,7 @@ impl App {
         // The buttons follow what is true, not the words on the line.
         let live = self.session.is_some();
         let mic_on = self.capture.is_some();
-        let connecting = state == "connecting";
+        let connecting = !live && self.linked;
         let set = |id: &str, disabled: bool| {
             if let Ok(button) = element::<HtmlElement>(&self.doc, id) {
                 let _ = button.toggle_attribute_with_force("disabled", disabled);
@@ -391,47 +433,166 @@ impl App {
 }
 
 async fn connect_clicked(app: Shared) {
-    let (endpoint, setup) = {
-        let a = app.borrow();
+    let link = {
+        let mut a = app.borrow_mut();
+        if a.linked {
+            return;
+        }
         let secret = a.value("secret").trim().to_owned();
-        store_secret(&secret, a.checked("remember"));
-        (a.endpoint(), a.setup())
+        if a.value("backend") != "offline" {
+            store_secret(&secret, a.checked("remember"));
+        }
+        a.linked = true;
+        a.user_closed = false;
+        Link {
+            endpoint: a.endpoint(),
+            setup: a.setup(),
+        }
     };
     {
         let a = app.borrow();
         a.status("connecting", "Connecting...");
-        a.log("info", &format!("Connecting to {}", endpoint.redacted()));
-        a.log("info", &format!("Model {}", setup.model));
+        match &link.endpoint {
+            Some(endpoint) => a.log("info", &format!("Connecting to {}", endpoint.redacted())),
+            None => a.log(
+                "info",
+                "Connecting to the offline stand-in (in this page, no network): it echoes what you say.",
+            ),
+        }
+        a.log("info", &format!("Model {}", link.setup.model));
     }
-    // The session's one AudioContext, made on the click (autoplay policy), at the device's rate.
+    // The conversation's one AudioContext, made on the click (autoplay policy), at the
+    // device's rate. It lives across reconnects, so playback and the recording's clock go on.
     if let Err(e) = app.borrow_mut().start_audio() {
-        let a = app.borrow();
+        let mut a = app.borrow_mut();
+        a.linked = false;
         a.log("error", &e);
         a.status("error", &e);
         return;
     }
-    match connect(&endpoint, setup, SETUP_TIMEOUT_MS).await {
-        Ok((session, events)) => {
-            {
+    converse(&app, &link).await;
+}
+
+async fn open_session(
+    link: &Link,
+    handle: Option<String>,
+) -> Result<(Session, Events), SessionError> {
+    let setup = if handle.is_some() {
+        link.setup.clone().with_resumption(handle)
+    } else {
+        link.setup.clone()
+    };
+    match &link.endpoint {
+        Some(endpoint) => connect(endpoint, setup, SETUP_TIMEOUT_MS).await,
+        None => connect_offline(setup, SETUP_TIMEOUT_MS).await,
+    }
+}
+
+/// Connects, runs the session, and continues it on a new connection (with the latest
+/// resumption handle) when the server asks to or the network drops, until it ends for good.
+async fn converse(app: &Shared, link: &Link) {
+    let policy = Reconnect::default();
+    let mut handle: Option<String> = None;
+    let mut attempt = 0u32;
+    let mut connected_once = false;
+    loop {
+        let result = open_session(link, handle.clone()).await;
+        let error = match result {
+            Ok((session, events)) => {
+                if app.borrow().user_closed {
+                    session.close();
+                    break finish_conversation(app, None);
+                }
+                attempt = 0;
+                {
+                    let mut a = app.borrow_mut();
+                    a.session = Some(session);
+                    a.goaway = false;
+                    if connected_once {
+                        let unsent = std::mem::take(&mut a.unsent) as f64 / 16_000.0;
+                        a.log(
+                            "server",
+                            &format!("Reconnected; the conversation continues ({unsent:.1} s of microphone audio could not be sent meanwhile)."),
+                        );
+                    } else {
+                        a.begin_recording_session();
+                        a.meters = Some(meter_timer(app));
+                        a.log("server", "setupComplete: the session is ready.");
+                    }
+                    a.status("ready", "Connected. The session is ready.");
+                    a.settle();
+                }
+                connected_once = true;
+                let error = run_events(app, events).await;
                 let mut a = app.borrow_mut();
-                a.session = Some(session);
-                a.begin_recording_session();
-                a.meters = Some(meter_timer(&app));
-                a.log("server", "setupComplete: the session is ready.");
-                a.status("ready", "Connected. The session is ready.");
+                if let Some(latest) = a.session.as_ref().and_then(Session::resumption_handle) {
+                    handle = Some(latest);
+                }
+                a.session = None;
+                error
             }
-            run_events(app, events).await;
+            Err(error) => error,
+        };
+        let (user_closed, goaway) = {
+            let a = app.borrow();
+            (a.user_closed, a.goaway)
+        };
+        let delay = (connected_once && !user_closed && handle.is_some())
+            .then(|| policy.decide(&error, goaway, attempt))
+            .flatten();
+        let Some(delay) = delay else {
+            break finish_conversation(app, (!user_closed || !connected_once).then_some(error));
+        };
+        attempt += 1;
+        {
+            let a = app.borrow_mut();
+            a.log(
+                "warn",
+                &format!("{error} Reconnecting (attempt {attempt})..."),
+            );
+            a.status(
+                "reconnecting",
+                "Reconnecting; the conversation will continue...",
+            );
+            // The model's unfinished turn plays out; its next audio is a new turn.
+            if let Some(player) = &a.player {
+                player.turn_complete();
+            }
         }
-        Err(error) => {
-            let mut a = app.borrow_mut();
-            a.end_audio();
-            a.log("error", &error.to_string());
-            a.status("error", &error.to_string());
+        gloo_timers::future::TimeoutFuture::new(delay).await;
+        if app.borrow().user_closed {
+            break finish_conversation(app, None);
         }
     }
 }
 
-async fn run_events(app: Shared, mut events: Events) {
+/// The conversation is over: audio stops, the recording keeps everything so far.
+fn finish_conversation(app: &Shared, error: Option<SessionError>) {
+    let mut a = app.borrow_mut();
+    a.session = None;
+    a.linked = false;
+    a.end_audio();
+    a.draw_recording();
+    match error {
+        Some(error) => {
+            let text = error.to_string();
+            a.log("error", &text);
+            let state = if matches!(&error, SessionError::Closed(info) if info.code == 1000) {
+                "closed"
+            } else {
+                "error"
+            };
+            a.status(state, &text);
+        }
+        None => {
+            a.log("info", "Disconnected.");
+            a.status("closed", "Disconnected.");
+        }
+    }
+}
+
+/// Handles the session's events until it ends; returns why it ended.
+async fn run_events(app: &Shared, mut events: Events) -> SessionError {
     while let Some(event) = events.next().await {
         let mut a = app.borrow_mut();
         match event {
@@ -442,6 +603,9 @@ async fn run_events(app: Shared, mut events: Events) {
                 if let (Some(turn), Some((id, _))) = (turn, a.rec_session) {
                     a.recorder.add_model(id, turn, &chunk.samples);
                     a.recording_started();
+                    if a.turn_chunks == 1 {
+                        a.log_reply_latency(turn);
+                    }
                 }
             }
             SessionEvent::Server(event) => {
@@ -467,6 +631,9 @@ async fn run_events(app: Shared, mut events: Events) {
                             player.turn_complete();
                         }
                     }
+                    ServerEvent::GoAway { .. } => {
+                        a.goaway = true;
+                    }
                     _ => {}
                 }
                 if matches!(event, ServerEvent::TurnComplete | ServerEvent::Interrupted)
@@ -484,14 +651,10 @@ async fn run_events(app: Shared, mut events: Events) {
                 a.log("server", &describe(&event));
             }
             SessionEvent::BadFrame(error) => a.log("warn", &error.to_string()),
-            SessionEvent::Ended(error) => {
-                a.session = None;
-                a.end_audio();
-                a.log("error", &error.to_string());
-                a.status("closed", &error.to_string());
-            }
+            SessionEvent::Ended(error) => return error,
         }
     }
+    SessionError::Open("the connection went away".into())
 }
 
 /// One log line per server event.
@@ -574,6 +737,13 @@ fn playback_config() -> PlaybackConfig {
         config.lookahead_ms = config.lookahead_ms.max(config.prebuffer_ms + 200.0);
     }
     config
+}
+
+/// The page's clock (ms since navigation).
+fn page_now_ms() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or(0.0, |p| p.now())
 }
 
 /// A linear level as dBFS for the meters (floor -60).
@@ -686,7 +856,53 @@ impl App {
             link.click();
         }
         self.rec_info(&format!("({summary})"));
+        self.draw_recording();
         self.log("info", &format!("Recording saved: {name} ({summary})"));
+    }
+
+    /// How long after the last microphone chunk went out the reply's first sample plays
+    /// (the turn's first buffer, from the playback log). Read by the latency benchmark.
+    fn log_reply_latency(&self, turn: u64) {
+        let (Some(player), Some((_, offset))) = (&self.player, self.rec_session) else {
+            return;
+        };
+        if self.last_sent_at <= 0.0 {
+            return;
+        }
+        let Some(start) = player
+            .log()
+            .iter()
+            .filter(|p| p.turn == turn)
+            .map(|p| p.start)
+            .min()
+        else {
+            return;
+        };
+        let plays_at = (offset + start as f64 / f64::from(player.rate())) * 1000.0;
+        self.log(
+            "info",
+            &format!(
+                "Reply latency: the first sample plays {:.1} ms after the last microphone chunk was sent ({:.0} ms of it is the playback buffer).",
+                plays_at - self.last_sent_at,
+                player.prebuffer_ms()
+            ),
+        );
+    }
+
+    /// Redraws the waveform picture of the recording so far.
+    fn draw_recording(&self) {
+        if self.recorder.is_empty() {
+            return;
+        }
+        let Ok(canvas) = element::<web_sys::HtmlCanvasElement>(&self.doc, "rec-wave") else {
+            return;
+        };
+        if let Err(e) = draw_waveform(&canvas, &self.recorder) {
+            self.log("warn", &format!("The waveform could not be drawn: {e}"));
+        }
+        if let Ok(figure) = element::<HtmlElement>(&self.doc, "rec-figure") {
+            figure.set_hidden(false);
+        }
     }
 
     fn set_meter(&self, id: &str, dbfs: f64) {
@@ -820,20 +1036,26 @@ async fn start_mic(app: Shared) {
                 samples, rms, time, ..
             } => {
                 a.set_meter("input-level", dbfs(rms));
+                // The person's voice is the recording's continuous base track: kept where
+                // it was captured even while a reconnect means the model cannot hear it.
+                if let Some((_, offset)) = a.rec_session {
+                    a.recorder.add_user(offset + time, &samples);
+                    a.recording_started();
+                }
                 let sent = a.session.as_ref().map(|s| s.send_audio(&samples));
                 match sent {
                     Some(Ok(())) => {
-                        // The recording holds exactly what was sent, where it was captured.
-                        if let Some((_, offset)) = a.rec_session {
-                            a.recorder.add_user(offset + time, &samples);
-                            a.recording_started();
+                        send_failed = false;
+                        a.last_sent_at = page_now_ms();
+                    }
+                    None => a.unsent += samples.len() as u64,
+                    Some(Err(e)) => {
+                        a.unsent += samples.len() as u64;
+                        if !send_failed {
+                            a.log("warn", &e.to_string());
+                            send_failed = true;
                         }
                     }
-                    Some(Err(e)) if !send_failed => {
-                        a.log("warn", &e.to_string());
-                        send_failed = true;
-                    }
-                    _ => {}
                 }
             }
             CaptureEvent::Flushed => {
@@ -877,6 +1099,8 @@ fn finish_stop(a: &mut App) {
     a.capture = None; // stops the tracks: the recording indicator goes off
     a.mic_stopping = false;
     a.set_meter("input-level", -60.0);
+    a.sync_played();
+    a.draw_recording();
     if let Some(session) = &a.session {
         if let Err(e) = session.send_audio_stream_end() {
             a.log("warn", &e.to_string());

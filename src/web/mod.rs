@@ -7,6 +7,7 @@ pub mod playback;
 pub mod recording;
 pub mod session;
 pub mod socket;
+pub mod standin;
 
 use wasm_bindgen::JsValue;
 

@@ -154,6 +154,12 @@ impl Player {
         self.inner.borrow().core.log().to_vec()
     }
 
+    /// The wait before a turn's first sample, in ms.
+    pub fn prebuffer_ms(&self) -> f64 {
+        let inner = self.inner.borrow();
+        inner.core.prebuffer_frames() as f64 * 1000.0 / f64::from(inner.core.rate())
+    }
+
     pub fn stats(&self) -> PlaybackStats {
         self.inner.borrow().core.stats()
     }

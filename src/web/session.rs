@@ -6,9 +6,11 @@
 //! mic callback holds one); [`Events`] is the single consumer of what comes back.
 
 use super::socket::{Socket, Transport, TransportEvent};
+use super::standin::Offline;
 use crate::endpoint::Endpoint;
 use crate::protocol::{ClientMessage, ServerEvent, Setup};
 use crate::session::{Phase, SessionCore, SessionError, SessionEvent, SessionStats};
+use crate::standin::StandInConfig;
 use futures_channel::mpsc::UnboundedReceiver;
 use futures_util::future::{select, Either};
 use futures_util::StreamExt;
@@ -50,6 +52,19 @@ pub async fn connect(
         .map_err(|e| SessionError::Endpoint(e.to_string()))?;
     let (socket, rx) = Socket::open(&url).map_err(SessionError::Open)?;
     connect_over(Box::new(socket), rx, setup, timeout_ms).await
+}
+
+/// Starts a session with the in-page offline stand-in (no network, no key).
+pub async fn connect_offline(
+    setup: Setup,
+    timeout_ms: u32,
+) -> Result<(Session, Events), SessionError> {
+    let config = StandInConfig {
+        handle_prefix: "offline-".into(),
+        ..StandInConfig::default()
+    };
+    let (transport, rx) = Offline::open(config);
+    connect_over(Box::new(transport), rx, setup, timeout_ms).await
 }
 
 /// The handshake over any transport (the WebSocket, or the in-page stand-in).
