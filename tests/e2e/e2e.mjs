@@ -1,0 +1,310 @@
+// End-to-end: the trunk-built page in headless Chromium, a fake microphone playing a speech
+// file, against the in-page offline stand-in and against the emulator over a real WebSocket.
+// Start Mic, the reply plays, the second sentence talks over it (barge-in), Stop Mic, Save
+// recording; then the downloaded WAV is checked sample by sample against the speech file.
+//
+//   node e2e.mjs --dist DIR --speech FILE [--emulator URL --key KEY] [--out DIR] [--bench]
+//
+// Prints one line per check and a cargo-style "test result:" line; exits 1 on any failure.
+// With --bench it also prints the page weight and the timing figures (see README).
+
+import { chromium } from 'playwright-core';
+import { createServer } from 'node:http';
+import { readFileSync, readdirSync, statSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, extname, resolve } from 'node:path';
+import { gzipSync } from 'node:zlib';
+
+const args = Object.fromEntries(
+  process.argv.slice(2).reduce((pairs, a, i, all) => {
+    if (a.startsWith('--')) pairs.push([a.slice(2), all[i + 1]?.startsWith('--') ? true : all[i + 1] ?? true]);
+    return pairs;
+  }, []),
+);
+const dist = resolve(args.dist ?? 'dist');
+const speechPath = resolve(args.speech);
+const outDir = resolve(args.out ?? 'target/e2e');
+mkdirSync(outDir, { recursive: true });
+
+let passed = 0;
+let failed = 0;
+function check(name, ok, detail = '') {
+  if (ok) passed++;
+  else failed++;
+  console.log(`${ok ? 'ok' : 'FAILED'} - ${name}${detail ? ` (${detail})` : ''}`);
+  return ok;
+}
+const within = (x, lo, hi) => x >= lo && x <= hi;
+const f3 = (x) => x.toFixed(3);
+
+// ---------------------------------------------------------------- WAV reading and analysis
+
+function parseWav(buf) {
+  const text = (o, n) => buf.toString('latin1', o, o + n);
+  if (text(0, 4) !== 'RIFF' || text(8, 4) !== 'WAVE') throw new Error('not a RIFF/WAVE file');
+  let o = 12;
+  let fmt = null;
+  while (o + 8 <= buf.length) {
+    const id = text(o, 4);
+    const size = buf.readUInt32LE(o + 4);
+    if (id === 'fmt ') {
+      fmt = {
+        format: buf.readUInt16LE(o + 8), channels: buf.readUInt16LE(o + 10), rate: buf.readUInt32LE(o + 12),
+        byteRate: buf.readUInt32LE(o + 16), blockAlign: buf.readUInt16LE(o + 20), bits: buf.readUInt16LE(o + 22),
+        size,
+      };
+    } else if (id === 'data') {
+      if (!fmt) throw new Error('data before fmt');
+      const bytes = buf.subarray(o + 8, o + 8 + size);
+      const samples = new Int16Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
+      return { ...fmt, dataOffset: o + 8, dataSize: size, riffSize: buf.readUInt32LE(4), samples };
+    }
+    o += 8 + size + (size & 1);
+  }
+  throw new Error('no data chunk');
+}
+
+function channel(wav, c) {
+  const out = new Float32Array(wav.samples.length / wav.channels);
+  for (let i = 0; i < out.length; i++) out[i] = wav.samples[i * wav.channels + c] / 32768;
+  return out;
+}
+
+/** Stretches of sound: 10 ms frames above -40 dBFS, joined across gaps under 300 ms. */
+function segments(x, rate) {
+  const frame = Math.round(rate / 100);
+  const found = [];
+  let current = null;
+  for (let i = 0; i + frame <= x.length; i += frame) {
+    let sum = 0;
+    for (let j = i; j < i + frame; j++) sum += x[j] * x[j];
+    const db = 10 * Math.log10(sum / frame + 1e-20);
+    const t = i / rate;
+    if (db > -40) {
+      if (current && t - current.end < 0.3) current.end = t + frame / rate;
+      else {
+        if (current) found.push(current);
+        current = { start: t, end: t + frame / rate };
+      }
+    }
+  }
+  if (current) found.push(current);
+  return found.filter((s) => s.end - s.start >= 0.1);
+}
+
+/** Best normalised correlation of `a[aStart, +len)` with `b` around `bStart` (lag ±maxLag). */
+function bestMatch(a, aStart, b, bStart, len, maxLag) {
+  let best = { r: -1, lag: 0 };
+  let ea = 0;
+  for (let i = 0; i < len; i++) ea += a[aStart + i] ** 2;
+  for (let lag = -maxLag; lag <= maxLag; lag++) {
+    const o = bStart + lag;
+    if (o < 0 || o + len > b.length) continue;
+    let dot = 0;
+    let eb = 0;
+    for (let i = 0; i < len; i++) {
+      dot += a[aStart + i] * b[o + i];
+      eb += b[o + i] ** 2;
+    }
+    const r = dot / Math.sqrt(ea * eb + 1e-20);
+    if (r > best.r) best = { r, lag };
+  }
+  return best;
+}
+
+// ---------------------------------------------------------------- serving the built page
+
+const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css' };
+function serve(root) {
+  const server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    const file = join(root, path === '/' ? 'index.html' : path);
+    try {
+      const body = readFileSync(file);
+      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+      res.end(body);
+    } catch {
+      res.writeHead(404);
+      res.end();
+    }
+  });
+  return new Promise((ok) => server.listen(0, '127.0.0.1', () => ok(server)));
+}
+
+// ---------------------------------------------------------------- one conversation
+
+const speech = parseWav(readFileSync(speechPath));
+const said = segments(channel(speech, 0), speech.rate);
+const speechSeconds = speech.samples.length / speech.rate;
+if (said.length !== 2) throw new Error(`the speech file should hold two sentences, found ${JSON.stringify(said)}`);
+const [A, B] = said;
+console.log(`speech file: ${speechSeconds.toFixed(2)} s, sentence A ${f3(A.start)}-${f3(A.end)} s, B ${f3(B.start)}-${f3(B.end)} s`);
+
+async function conversation(base, backend) {
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync',
+      '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
+      `--use-file-for-fake-audio-capture=${speechPath}%noloop`,
+      '--autoplay-policy=no-user-gesture-required',
+    ],
+  });
+  const errors = [];
+  const warnings = [];
+  try {
+    const page = await browser.newPage({ acceptDownloads: true });
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+      if (m.type() === 'warning') warnings.push(m.text());
+    });
+    page.on('pageerror', (e) => errors.push(String(e)));
+    const query = backend.name === 'offline' ? '?format=stereo' : `?backend=url&format=stereo&url=${encodeURIComponent(backend.url)}`;
+    const loadStart = Date.now();
+    await page.goto(base + query);
+    await page.waitForSelector('#status[data-state="idle"]', { timeout: 20_000 });
+    const loaded = Date.now() - loadStart;
+    check(`${backend.name}: backend preselected`, (await page.$eval('#backend', (e) => e.value)) === (backend.name === 'offline' ? 'offline' : 'url'));
+    if (backend.key) await page.fill('#secret', backend.key);
+    const connectStart = Date.now();
+    await page.click('#connect');
+    await page.waitForSelector('#status[data-state="ready"]', { timeout: 20_000 });
+    const ready = Date.now() - connectStart;
+    check(`${backend.name}: Start Mic enabled once ready`, !(await page.$eval('#mic-start', (e) => e.disabled)));
+
+    await page.click('#mic-start');
+    await page.waitForSelector('#status[data-state="listening"]', { timeout: 10_000 });
+    // Every state the status line shows, however briefly.
+    await page.evaluate(() => {
+      window.e2eStates = [];
+      const status = document.querySelector('#status');
+      new MutationObserver(() => window.e2eStates.push(status.dataset.state)).observe(status, { attributes: true });
+    });
+    // The whole speech file plays into the microphone, then one more second.
+    await page.waitForTimeout((speechSeconds + 1) * 1000);
+    await page.click('#mic-stop');
+    // The reply to the second sentence plays out; the page settles on "ready".
+    await page.waitForSelector('#status[data-state="ready"]', { timeout: 20_000 });
+    const states = new Set(await page.evaluate(() => window.e2eStates));
+    check(`${backend.name}: status went through speaking and interrupted`, states.has('speaking') && states.has('interrupted'), [...states].join(', '));
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#rec-save')]);
+    const file = join(outDir, `conversation-${backend.name}.wav`);
+    await download.saveAs(file);
+    const name = download.suggestedFilename();
+    const info = await page.$eval('#rec-info', (e) => e.textContent);
+    const log = await page.$$eval('#log li', (lis) => lis.map((l) => `${l.className} | ${l.textContent}`));
+    const picture = await page.evaluate(() => {
+      const canvas = document.querySelector('#rec-wave');
+      const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+      let blue = 0, orange = 0;
+      for (let i = 0; i < data.length; i += 4) {
+        if (data[i + 3] === 0) continue;
+        if (data[i + 2] > data[i]) blue++; else orange++;
+      }
+      return { shown: !document.querySelector('#rec-figure').hidden, blue, orange };
+    });
+    await page.click('#disconnect');
+    await page.waitForSelector('#status[data-state="closed"]', { timeout: 10_000 });
+    writeFileSync(join(outDir, `log-${backend.name}.txt`), log.join('\n') + '\n');
+    return { file, name, info, log, picture, errors, warnings, loaded, ready };
+  } finally {
+    await browser.close();
+  }
+}
+
+// ---------------------------------------------------------------- what the recording must hold
+
+function checkRecording(label, run) {
+  const bytes = readFileSync(run.file);
+  const wav = parseWav(bytes);
+  check(`${label}: download named by date and format`, /^conversation-\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d-stereo\.wav$/.test(run.name), run.name);
+  check(`${label}: PCM 16-bit stereo 24 kHz header`, wav.format === 1 && wav.channels === 2 && wav.rate === 24_000 && wav.bits === 16
+    && wav.byteRate === 96_000 && wav.blockAlign === 4 && wav.size === 16, JSON.stringify({ ...wav, samples: undefined }));
+  check(`${label}: sizes in the header match the file`, wav.dataOffset === 44 && wav.dataSize === bytes.length - 44 && wav.riffSize === bytes.length - 8,
+    `${bytes.length} bytes, data ${wav.dataSize}`);
+  const rate = wav.rate;
+  const you = channel(wav, 0);
+  const model = channel(wav, 1);
+  const seconds = you.length / rate;
+  const mmss = `${Math.floor(Math.round(seconds) / 60)}:${String(Math.round(seconds) % 60).padStart(2, '0')}`;
+  check(`${label}: the page reports the file's length`, run.info.includes(mmss), `${run.info} vs ${seconds.toFixed(2)} s`);
+
+  const heard = segments(you, rate);
+  const spoke = segments(model, rate);
+  console.log(`  ${label}: ${seconds.toFixed(2)} s; you ${heard.map((s) => `${f3(s.start)}-${f3(s.end)}`).join(', ')}; model ${spoke.map((s) => `${f3(s.start)}-${f3(s.end)}`).join(', ')}`);
+  if (!check(`${label}: two sentences on the left, two replies on the right`, heard.length === 2 && spoke.length === 2)) return;
+  const [a, b] = heard;
+  const [r1, r2] = spoke;
+  // The speech where it was spoken: the same lengths and the same distance apart as in the file.
+  check(`${label}: sentence lengths as spoken`, Math.abs((a.end - a.start) - (A.end - A.start)) <= 0.06 && Math.abs((b.end - b.start) - (B.end - B.start)) <= 0.06,
+    `${f3(a.end - a.start)}/${f3(A.end - A.start)} s, ${f3(b.end - b.start)}/${f3(B.end - B.start)} s`);
+  check(`${label}: second sentence where it was spoken relative to the first`, Math.abs((b.start - a.start) - (B.start - A.start)) <= 0.03,
+    `${f3(b.start - a.start)} vs ${f3(B.start - A.start)} s`);
+  check(`${label}: the recording starts with the microphone`, within(a.start - A.start, -0.3, 0.3), `offset ${f3(a.start - A.start)} s`);
+  // The reply where it was played: after the pause that ends the sentence, and it is the echo.
+  check(`${label}: reply starts after the 500 ms pause`, within(r1.start - a.end, 0.5, 1.1), `${f3(r1.start - a.end)} s after the sentence`);
+  const len = Math.round(0.5 * rate);
+  const echo1 = bestMatch(model, Math.round(r1.start * rate), you, Math.round(a.start * rate), len, Math.round(0.05 * rate));
+  check(`${label}: the reply is the echo of the first sentence`, echo1.r > 0.9, `r = ${echo1.r.toFixed(3)}`);
+  // Barge-in: the reply stops soon after the second sentence starts; nothing of the rest.
+  check(`${label}: the reply stops within 450 ms of talking over it`, within(r1.end - b.start, 0.0, 0.45), `${f3(r1.end - b.start)} s`);
+  check(`${label}: only part of the first reply was heard`, r1.end - r1.start < a.end - a.start - 0.5,
+    `${f3(r1.end - r1.start)} of ${f3(a.end - a.start)} s`);
+  let leaked = 0;
+  for (let i = Math.ceil((r1.end + 0.02) * rate); i < Math.floor(r2.start * rate) - Math.round(0.15 * rate); i++) if (model[i] !== 0) leaked++;
+  check(`${label}: digital silence between the cut and the next reply`, leaked === 0, `${leaked} non-zero samples`);
+  check(`${label}: the second reply follows the second sentence`, within(r2.start - b.end, 0.5, 1.1), `${f3(r2.start - b.end)} s after`);
+  const echo2 = bestMatch(model, Math.round(r2.start * rate), you, Math.round(b.start * rate), len, Math.round(0.05 * rate));
+  check(`${label}: the second reply is the echo of the second sentence`, echo2.r > 0.9, `r = ${echo2.r.toFixed(3)}`);
+  check(`${label}: the second reply is heard whole`, Math.abs((r2.end - r2.start) - (b.end - b.start)) <= 0.06, `${f3(r2.end - r2.start)} s`);
+  check(`${label}: the file ends with the last sound`, seconds >= r2.end && seconds - Math.max(r2.end, b.end) < 3, `${f3(seconds)} s`);
+  check(`${label}: the waveform shows both sides`, run.picture.shown && run.picture.blue > 500 && run.picture.orange > 500, JSON.stringify(run.picture));
+  check(`${label}: the log shows the interruption`, run.log.some((l) => l.startsWith('server | interrupted')));
+  check(`${label}: no error in the page's log`, !run.log.some((l) => l.startsWith('error')), run.log.filter((l) => l.startsWith('error')).join('; '));
+  check(`${label}: no console error or panic`, run.errors.length === 0, run.errors.join(' | '));
+  return { echo1, echo2 };
+}
+
+// ---------------------------------------------------------------- run
+
+const server = await serve(dist);
+const base = `http://127.0.0.1:${server.address().port}/`;
+const backends = [{ name: 'offline' }];
+if (args.emulator && args.emulator !== true) backends.push({ name: 'emulator', url: args.emulator, key: args.key === true ? undefined : args.key });
+const runs = {};
+try {
+  for (const backend of backends) {
+    console.log(`\n${backend.name}: ${base}`);
+    const run = await conversation(base, backend);
+    runs[backend.name] = run;
+    for (const w of run.warnings) console.log(`  console warning: ${w}`);
+    checkRecording(backend.name, run);
+  }
+} finally {
+  server.close();
+}
+
+if (args.bench) {
+  console.log('\nbenchmarks');
+  const files = readdirSync(dist).filter((f) => /\.(wasm|js|css|html)$/.test(f));
+  let raw = 0, gz = 0;
+  for (const f of files.sort()) {
+    const body = readFileSync(join(dist, f));
+    const z = gzipSync(body, { level: 9 }).length;
+    raw += body.length; gz += z;
+    console.log(`  page weight: ${f.padEnd(44)} ${String(body.length).padStart(9)} B raw ${String(z).padStart(9)} B gzip`);
+  }
+  console.log(`  page weight: total${' '.repeat(39)} ${String(raw).padStart(9)} B raw ${String(gz).padStart(9)} B gzip`);
+  for (const [name, run] of Object.entries(runs)) {
+    console.log(`  ${name}: page load to wasm started ${run.loaded} ms, Connect to ready ${run.ready} ms`);
+    for (const line of run.log.filter((l) => l.includes('Reply latency'))) {
+      const m = /plays ([\d.]+) ms .*\((\d+) ms of it/.exec(line);
+      if (m) console.log(`  ${name}: last chunk sent -> first reply sample ${m[1]} ms (prebuffer ${m[2]} ms, client overhead ${(m[1] - m[2]).toFixed(1)} ms)`);
+    }
+  }
+}
+
+console.log(`\ntest result: ${failed ? 'FAILED' : 'ok'}. ${passed} passed; ${failed} failed (end-to-end)`);
+process.exit(failed ? 1 : 0);
