@@ -8,7 +8,7 @@ use gemini_live_voice::close::CloseKind;
 use gemini_live_voice::endpoint::{Credential, Endpoint};
 use gemini_live_voice::protocol::{ServerEvent, Setup};
 use gemini_live_voice::session::{Phase, SessionError, SessionEvent};
-use gemini_live_voice::web::session::{connect, Events, Session};
+use gemini_live_voice::web::session::{connect, connect_offline, Events, Session};
 use std::time::Duration;
 use wasm_bindgen_test::*;
 
@@ -284,4 +284,65 @@ async fn bad_urls_fail_before_any_connection() {
         Err(e) => panic!("{e}"),
         Ok(_) => panic!("must fail"),
     }
+}
+
+// The in-page offline stand-in goes through the same session code; only the transport differs.
+
+#[wasm_bindgen_test]
+async fn offline_stand_in_answers_setup_echoes_and_closes_like_the_service() {
+    let (session, mut events) = connect_offline(setup(), 5_000).await.unwrap();
+    assert_eq!(session.phase(), Phase::Ready);
+    match next(&mut events).await {
+        SessionEvent::Server(ServerEvent::ResumptionUpdate {
+            new_handle: Some(h),
+            resumable: true,
+        }) => assert_eq!(h, "offline-1"),
+        other => panic!("{other:?}"),
+    }
+    send(&session, &[0; 16 * 300]);
+    send(&session, &tone(500, 8000.0));
+    session.send_audio_stream_end().unwrap();
+    assert_eq!(
+        next_main(&mut events).await,
+        SessionEvent::Server(ServerEvent::InputTranscription(
+            "(heard 0.60 s of speech)".into()
+        ))
+    );
+    // 100 ms pre-roll + 500 ms = 9600 samples heard -> 14400 at 24 kHz: 4800 x 3, the first
+    // at once and the rest paced in real time by the page's timer.
+    let mut lengths = Vec::new();
+    loop {
+        match next_main(&mut events).await {
+            SessionEvent::Server(ServerEvent::Audio(chunk)) => lengths.push(chunk.samples.len()),
+            SessionEvent::Server(ServerEvent::OutputTranscription(_)) => {}
+            SessionEvent::Server(ServerEvent::GenerationComplete) => break,
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(lengths, vec![4800; 3]);
+    assert_eq!(
+        next_main(&mut events).await,
+        SessionEvent::Server(ServerEvent::TurnComplete)
+    );
+    session.close();
+    assert_eq!(closed_code(next_main(&mut events).await), 1000);
+    assert!(events.next().await.is_none());
+    assert!(session.send_audio(&[0; 16]).is_err());
+}
+
+#[wasm_bindgen_test]
+async fn offline_stand_in_refuses_what_the_service_refuses() {
+    let unknown = Setup::audio("gemini-2.0-flash-exp", "Puck");
+    let Err(SessionError::Closed(info)) = connect_offline(unknown, 5_000).await else {
+        panic!("an unknown model must fail the connect");
+    };
+    assert_eq!((info.code, info.kind()), (1008, CloseKind::UnknownModel));
+    let foreign = setup().with_resumption(Some("emu-1-1".into()));
+    let Err(SessionError::Closed(info)) = connect_offline(foreign, 5_000).await else {
+        panic!("a foreign resumption handle must fail the connect");
+    };
+    assert_eq!(
+        (info.code, info.kind()),
+        (1008, CloseKind::BadResumptionHandle)
+    );
 }
