@@ -27,8 +27,11 @@ pub struct StandInConfig {
     pub pace: f64,
     /// The first `burst` chunks of a reply go out at once, as the real service often does.
     pub burst: u32,
-    /// Resumption handles are `<prefix><n>`; a `setup` resuming any other handle is refused.
+    /// New resumption handles are `<handle_prefix><n>`.
     pub handle_prefix: String,
+    /// A `setup` may resume only handles starting with this (the service's own handles);
+    /// any other is refused.
+    pub accepted_handles: String,
 }
 
 impl Default for StandInConfig {
@@ -39,6 +42,7 @@ impl Default for StandInConfig {
             pace: 1.0,
             burst: 0,
             handle_prefix: "standin-".into(),
+            accepted_handles: "standin-".into(),
         }
     }
 }
@@ -88,7 +92,7 @@ impl StandIn {
         match msg {
             ClientMsg::Setup(info) => {
                 if let Some(handle) = &info.resume_handle {
-                    if !handle.starts_with(&self.config.handle_prefix) {
+                    if !handle.starts_with(&self.config.accepted_handles) {
                         return Err(Reject {
                             code: 1008,
                             reason: "Invalid session resumption handle.".into(),

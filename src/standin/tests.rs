@@ -245,3 +245,21 @@ fn chunk(samples: &[i16]) -> ServerEvent {
         samples: samples.to_vec(),
     })
 }
+
+#[test]
+fn a_handle_from_an_earlier_connection_resumes_the_conversation() {
+    let mut s = StandIn::new(StandInConfig {
+        handle_prefix: "emu-2-".into(),
+        accepted_handles: "emu-".into(),
+        ..StandInConfig::default()
+    });
+    let resume = Setup::audio(MODEL, "Puck").with_resumption(Some("emu-1-3".into()));
+    assert_eq!(
+        s.receive(0.0, &ClientMessage::Setup(resume).to_json())
+            .unwrap(),
+        vec![
+            json!({"setupComplete": {}}),
+            json!({"sessionResumptionUpdate": {"newHandle": "emu-2-1", "resumable": true}}),
+        ]
+    );
+}

@@ -531,11 +531,14 @@ async fn converse(app: &Shared, link: &Link) {
                 a.session = None;
                 error
             }
-            Err(error) => error,
+            Err(error) => {
+                app.borrow_mut().goaway = false; // a failed attempt had no goAway of its own
+                error
+            }
         };
         let (user_closed, goaway) = {
-            let a = app.borrow();
-            (a.user_closed, a.goaway)
+            let mut a = app.borrow_mut();
+            (a.user_closed, std::mem::take(&mut a.goaway))
         };
         let delay = (connected_once && !user_closed && handle.is_some())
             .then(|| policy.decide(&error, goaway, attempt))
@@ -546,9 +549,17 @@ async fn converse(app: &Shared, link: &Link) {
         attempt += 1;
         {
             let a = app.borrow_mut();
+            let why = if goaway {
+                "The server ended the connection as it announced (goAway).".to_owned()
+            } else {
+                error.to_string()
+            };
             a.log(
                 "warn",
-                &format!("{error} Reconnecting (attempt {attempt})..."),
+                &format!(
+                    "{why} Reconnecting with the resumption handle {} (attempt {attempt})...",
+                    handle.as_deref().unwrap_or_default()
+                ),
             );
             a.status(
                 "reconnecting",

@@ -61,6 +61,7 @@ pub async fn connect_offline(
 ) -> Result<(Session, Events), SessionError> {
     let config = StandInConfig {
         handle_prefix: "offline-".into(),
+        accepted_handles: "offline-".into(),
         ..StandInConfig::default()
     };
     let (transport, rx) = Offline::open(config);

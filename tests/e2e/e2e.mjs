@@ -214,6 +214,48 @@ async function conversation(base, backend) {
   }
 }
 
+// ---------------------------------------------------------------- reconnecting
+
+/** The emulator ends the connection (`fault`); the page must continue the conversation. */
+async function reconnects(base, backend, fault, because) {
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--autoplay-policy=no-user-gesture-required'],
+  });
+  try {
+    const page = await browser.newPage();
+    const errors = [];
+    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    page.on('pageerror', (e) => errors.push(String(e)));
+    const url = `${backend.url}?fault=${fault}&fault_after_ms=1000`;
+    await page.goto(`${base}?backend=url&url=${encodeURIComponent(url)}`);
+    await page.waitForSelector('#status[data-state="idle"]', { timeout: 20_000 });
+    await page.fill('#secret', backend.key);
+    await page.click('#connect');
+    await page.waitForSelector('#status[data-state="ready"]', { timeout: 20_000 });
+    await page.evaluate(() => {
+      window.e2eStates = [];
+      const status = document.querySelector('#status');
+      new MutationObserver(() => window.e2eStates.push(status.dataset.state)).observe(status, { attributes: true });
+    });
+    const reconnected = await page
+      .waitForFunction(() => [...document.querySelectorAll('#log li')].some((l) => l.textContent.startsWith('Reconnected')), null, { timeout: 15_000 })
+      .then(() => page.waitForSelector('#status[data-state="ready"]', { timeout: 5_000 }))
+      .then(() => true, () => false);
+    const states = await page.evaluate(() => window.e2eStates);
+    const log = await page.$$eval('#log li', (lis) => lis.map((l) => `${l.className} | ${l.textContent}`));
+    check(`reconnect after ${because}: status showed reconnecting, then ready`, reconnected && states.includes('reconnecting') && states.at(-1) === 'ready', states.join(', '));
+    check(`reconnect after ${because}: the new connection resumed the session with the last handle`,
+      log.some((l) => /resumption handle emu-\d+-1 \(attempt 1\)/.test(l)) && log.some((l) => l.includes('| Reconnected')) && !log.some((l) => l.startsWith('error')),
+      log.filter((l) => !l.startsWith('server')).join('; '));
+    check(`reconnect after ${because}: Start Mic usable again`, !(await page.$eval('#mic-start', (e) => e.disabled)));
+    check(`reconnect after ${because}: no console error`, errors.length === 0, errors.join(' | '));
+  } finally {
+    await browser.close();
+  }
+}
+
 // ---------------------------------------------------------------- what the recording must hold
 
 function checkRecording(label, run) {
@@ -281,6 +323,12 @@ try {
     runs[backend.name] = run;
     for (const w of run.warnings) console.log(`  console warning: ${w}`);
     checkRecording(backend.name, run);
+  }
+  const emulator = backends.find((b) => b.name === 'emulator');
+  if (emulator) {
+    console.log('\nreconnecting');
+    await reconnects(base, emulator, 'goaway', 'goAway');
+    await reconnects(base, emulator, 'drop', 'a dropped connection');
   }
 } finally {
   server.close();

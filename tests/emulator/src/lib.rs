@@ -213,6 +213,8 @@ impl Connection {
             pace: params.pace.unwrap_or(1.0),
             burst: params.burst as u32,
             handle_prefix: format!("emu-{id}-"),
+            // A handle from any earlier connection resumes (that is what handles are for).
+            accepted_handles: "emu-".into(),
         });
         let mut conn = Connection {
             id,
