@@ -160,7 +160,9 @@ async function conversation(base, backend) {
       if (m.type() === 'warning') warnings.push(m.text());
     });
     page.on('pageerror', (e) => errors.push(String(e)));
-    const query = backend.name === 'offline' ? '?format=stereo' : `?backend=url&format=stereo&url=${encodeURIComponent(backend.url)}`;
+    // The emulator sends its first 8 chunks (1.6 s) at once, as the real service does: at the
+    // barge-in the page holds far more audio than it has played, and must drop it.
+    const query = backend.name === 'offline' ? '?format=stereo' : `?backend=url&format=stereo&url=${encodeURIComponent(`${backend.url}?burst=8`)}`;
     const loadStart = Date.now();
     await page.goto(base + query);
     await page.waitForSelector('#status[data-state="idle"]', { timeout: 20_000 });
@@ -291,7 +293,9 @@ function checkRecording(label, run) {
   const echo1 = bestMatch(model, Math.round(r1.start * rate), you, Math.round(a.start * rate), len, Math.round(0.05 * rate));
   check(`${label}: the reply is the echo of the first sentence`, echo1.r > 0.9, `r = ${echo1.r.toFixed(3)}`);
   // Barge-in: the reply stops soon after the second sentence starts; nothing of the rest.
-  check(`${label}: the reply stops within 450 ms of talking over it`, within(r1.end - b.start, 0.0, 0.45), `${f3(r1.end - b.start)} s`);
+  // Worst case: the onset at the start of a 128 ms chunk, 40 ms of speech to detect, the
+  // round trip, the 8 ms fade.
+  check(`${label}: the reply stops within 250 ms of talking over it`, within(r1.end - b.start, 0.0, 0.25), `${f3(r1.end - b.start)} s`);
   check(`${label}: only part of the first reply was heard`, r1.end - r1.start < a.end - a.start - 0.5,
     `${f3(r1.end - r1.start)} of ${f3(a.end - a.start)} s`);
   let leaked = 0;
