@@ -139,18 +139,32 @@ if (said.length !== 2) throw new Error(`the speech file should hold two sentence
 const [A, B] = said;
 console.log(`speech file: ${speechSeconds.toFixed(2)} s, sentence A ${f3(A.start)}-${f3(A.end)} s, B ${f3(B.start)}-${f3(B.end)} s`);
 
-async function conversation(base, backend) {
-  const browser = await chromium.launch({
+/** Headless Chromium as root on a closed network (see ../shared/toolchain.md), plus `args`. */
+function launch(args = []) {
+  return chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
     args: [
       '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync',
-      '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
-      `--use-file-for-fake-audio-capture=${speechPath}%noloop`,
-      '--autoplay-policy=no-user-gesture-required',
+      '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required', ...args,
     ],
   });
+}
+
+/** Records every state the status line shows, however briefly, in `window.e2eStates`. */
+function watchStates(page) {
+  return page.evaluate(() => {
+    window.e2eStates = [];
+    const status = document.querySelector('#status');
+    new MutationObserver(() => window.e2eStates.push(status.dataset.state)).observe(status, { attributes: true });
+  });
+}
+
+async function conversation(base, backend) {
+  const browser = await launch([
+    '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
+    `--use-file-for-fake-audio-capture=${speechPath}%noloop`,
+  ]);
   const errors = [];
   const warnings = [];
   try {
@@ -177,12 +191,7 @@ async function conversation(base, backend) {
 
     await page.click('#mic-start');
     await page.waitForSelector('#status[data-state="listening"]', { timeout: 10_000 });
-    // Every state the status line shows, however briefly.
-    await page.evaluate(() => {
-      window.e2eStates = [];
-      const status = document.querySelector('#status');
-      new MutationObserver(() => window.e2eStates.push(status.dataset.state)).observe(status, { attributes: true });
-    });
+    await watchStates(page);
     // The whole speech file plays into the microphone, then one more second.
     await page.waitForTimeout((speechSeconds + 1) * 1000);
     await page.click('#mic-stop');
@@ -220,11 +229,7 @@ async function conversation(base, backend) {
 
 /** The emulator ends the connection (`fault`); the page must continue the conversation. */
 async function reconnects(base, backend, fault, because) {
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--autoplay-policy=no-user-gesture-required'],
-  });
+  const browser = await launch();
   try {
     const page = await browser.newPage();
     const errors = [];
@@ -236,11 +241,7 @@ async function reconnects(base, backend, fault, because) {
     await page.fill('#secret', backend.key);
     await page.click('#connect');
     await page.waitForSelector('#status[data-state="ready"]', { timeout: 20_000 });
-    await page.evaluate(() => {
-      window.e2eStates = [];
-      const status = document.querySelector('#status');
-      new MutationObserver(() => window.e2eStates.push(status.dataset.state)).observe(status, { attributes: true });
-    });
+    await watchStates(page);
     const reconnected = await page
       .waitForFunction(() => [...document.querySelectorAll('#log li')].some((l) => l.textContent.startsWith('Reconnected')), null, { timeout: 15_000 })
       .then(() => page.waitForSelector('#status[data-state="ready"]', { timeout: 5_000 }))
