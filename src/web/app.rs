@@ -715,7 +715,8 @@ fn meter_timer(app: &Shared) -> gloo_timers::callback::Interval {
         let level = a.player.as_ref().map_or(0.0, Player::level);
         a.set_meter("output-level", dbfs(level));
         let playing = a.player.as_ref().is_some_and(Player::is_playing);
-        if playing != speaking {
+        // Between connections the line keeps saying "reconnecting" while audio plays out.
+        if playing != speaking && a.session.is_some() {
             speaking = playing;
             if playing {
                 a.status("speaking", "The model is speaking. Talk to interrupt it.");

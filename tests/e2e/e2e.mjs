@@ -259,6 +259,41 @@ async function reconnects(base, backend, fault, because) {
   }
 }
 
+// ---------------------------------------------------------------- refusals
+
+/** A wrong key and a denied microphone: plain words on the status line, the page still usable. */
+async function refusals(base, backend) {
+  const browser = await launch(['--use-fake-device-for-media-stream']); // no fake UI: the prompt is denied
+  try {
+    const page = await browser.newPage();
+    const errors = [];
+    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(`${base}?backend=url&url=${encodeURIComponent(backend.url)}`);
+    await page.waitForSelector('#status[data-state="idle"]', { timeout: 20_000 });
+    await page.fill('#secret', 'not-the-key');
+    await page.click('#connect');
+    await page.waitForSelector('#status[data-state="error"]', { timeout: 10_000 });
+    const keyStatus = await page.$eval('#status', (e) => e.textContent);
+    check('wrong key: the status line says the key was refused', keyStatus.startsWith('The API key was refused (1008).'), keyStatus);
+    check('wrong key: Connect usable again, the key not in the log',
+      !(await page.$eval('#connect', (e) => e.disabled)) && !(await page.$$eval('#log li', (lis) => lis.some((l) => l.textContent.includes('not-the-key')))));
+
+    await page.selectOption('#backend', 'offline');
+    await page.click('#connect');
+    await page.waitForSelector('#status[data-state="ready"]', { timeout: 10_000 });
+    await page.click('#mic-start');
+    await page.waitForFunction(() => !document.querySelector('#mic-start').disabled
+      && document.querySelector('#status').dataset.state === 'ready', null, { timeout: 10_000 });
+    const micStatus = await page.$eval('#status', (e) => e.textContent);
+    check('denied microphone: the status line says so and what to do', /microphone/i.test(micStatus) && /allow|permission/i.test(micStatus), micStatus);
+    check('denied microphone: the session stays connected', !(await page.$eval('#disconnect', (e) => e.disabled)));
+    check('refusals: no console error or panic', errors.length === 0, errors.join(' | '));
+  } finally {
+    await browser.close();
+  }
+}
+
 // ---------------------------------------------------------------- what the recording must hold
 
 function checkRecording(label, run) {
@@ -334,6 +369,8 @@ try {
     console.log('\nreconnecting');
     await reconnects(base, emulator, 'goaway', 'goAway');
     await reconnects(base, emulator, 'drop', 'a dropped connection');
+    console.log('\nrefusals');
+    await refusals(base, emulator);
   }
 } finally {
   server.close();
