@@ -6,10 +6,10 @@
 //! only [`Endpoint::redacted`]. Text goes into the page with `textContent`, never as HTML.
 
 use super::capture::{add_processor, fetch_dsp, Capture, CaptureEvent};
-use super::js_error;
 use super::playback::Player;
 use super::recording::{download_name, draw_waveform, wav_blob};
 use super::session::{connect, connect_offline, Events, Session, SETUP_TIMEOUT_MS};
+use super::{js_error, page_now_ms};
 use crate::endpoint::{Credential, Endpoint};
 use crate::playback::PlaybackConfig;
 use crate::protocol::{ServerEvent, Setup, DEFAULT_MODEL, DEFAULT_VOICE, VOICES};
@@ -60,13 +60,12 @@ struct App {
     linked: bool,
     /// The person pressed Disconnect: no reconnecting.
     user_closed: bool,
-    /// The current connection received `goAway`.
-    goaway: bool,
     /// Microphone audio captured while no connection could take it (reconnecting), in samples.
     unsent: u64,
     /// When the latest microphone chunk went out (page clock, ms): the reply latency's start.
     last_sent_at: f64,
-    /// One AudioContext per session, at the device's rate; created on the first Start Mic.
+    /// One AudioContext per conversation (kept across reconnects), at the device's rate;
+    /// created on the Connect click.
     audio: Option<AudioContext>,
     /// The compiled capture DSP (compiled once per page).
     dsp: Option<WebAssembly::Module>,
@@ -108,7 +107,6 @@ pub fn start() -> Result<(), String> {
         session: None,
         linked: false,
         user_closed: false,
-        goaway: false,
         unsent: 0,
         last_sent_at: 0.0,
         audio: None,
@@ -477,11 +475,7 @@ async fn open_session(
     link: &Link,
     handle: Option<String>,
 ) -> Result<(Session, Events), SessionError> {
-    let setup = if handle.is_some() {
-        link.setup.clone().with_resumption(handle)
-    } else {
-        link.setup.clone()
-    };
+    let setup = link.setup.clone().with_resumption(handle);
     match &link.endpoint {
         Some(endpoint) => connect(endpoint, setup, SETUP_TIMEOUT_MS).await,
         None => connect_offline(setup, SETUP_TIMEOUT_MS).await,
@@ -497,7 +491,8 @@ async fn converse(app: &Shared, link: &Link) {
     let mut connected_once = false;
     loop {
         let result = open_session(link, handle.clone()).await;
-        let error = match result {
+        // A failed attempt had no goAway of its own.
+        let (error, goaway) = match result {
             Ok((session, events)) => {
                 if app.borrow().user_closed {
                     session.close();
@@ -507,7 +502,6 @@ async fn converse(app: &Shared, link: &Link) {
                 {
                     let mut a = app.borrow_mut();
                     a.session = Some(session);
-                    a.goaway = false;
                     if connected_once {
                         let unsent = std::mem::take(&mut a.unsent) as f64 / 16_000.0;
                         a.log(
@@ -523,23 +517,17 @@ async fn converse(app: &Shared, link: &Link) {
                     a.settle();
                 }
                 connected_once = true;
-                let error = run_events(app, events).await;
+                let ended = run_events(app, events).await;
                 let mut a = app.borrow_mut();
                 if let Some(latest) = a.session.as_ref().and_then(Session::resumption_handle) {
                     handle = Some(latest);
                 }
                 a.session = None;
-                error
+                ended
             }
-            Err(error) => {
-                app.borrow_mut().goaway = false; // a failed attempt had no goAway of its own
-                error
-            }
+            Err(error) => (error, false),
         };
-        let (user_closed, goaway) = {
-            let mut a = app.borrow_mut();
-            (a.user_closed, std::mem::take(&mut a.goaway))
-        };
+        let user_closed = app.borrow().user_closed;
         let delay = (connected_once && !user_closed && handle.is_some())
             .then(|| policy.decide(&error, goaway, attempt))
             .flatten();
@@ -602,8 +590,10 @@ fn finish_conversation(app: &Shared, error: Option<SessionError>) {
     }
 }
 
-/// Handles the session's events until it ends; returns why it ended.
-async fn run_events(app: &Shared, mut events: Events) -> SessionError {
+/// Handles the session's events until it ends; returns why it ended and whether the server
+/// announced it (`goAway`).
+async fn run_events(app: &Shared, mut events: Events) -> (SessionError, bool) {
+    let mut goaway = false;
     while let Some(event) = events.next().await {
         let mut a = app.borrow_mut();
         match event {
@@ -642,9 +632,7 @@ async fn run_events(app: &Shared, mut events: Events) -> SessionError {
                             player.turn_complete();
                         }
                     }
-                    ServerEvent::GoAway { .. } => {
-                        a.goaway = true;
-                    }
+                    ServerEvent::GoAway { .. } => goaway = true,
                     _ => {}
                 }
                 if matches!(event, ServerEvent::TurnComplete | ServerEvent::Interrupted)
@@ -662,10 +650,13 @@ async fn run_events(app: &Shared, mut events: Events) -> SessionError {
                 a.log("server", &describe(&event));
             }
             SessionEvent::BadFrame(error) => a.log("warn", &error.to_string()),
-            SessionEvent::Ended(error) => return error,
+            SessionEvent::Ended(error) => return (error, goaway),
         }
     }
-    SessionError::Open("the connection went away".into())
+    (
+        SessionError::Open("the connection went away".into()),
+        goaway,
+    )
 }
 
 /// One log line per server event.
@@ -751,13 +742,6 @@ fn playback_config() -> PlaybackConfig {
     config
 }
 
-/// The page's clock (ms since navigation).
-fn page_now_ms() -> f64 {
-    web_sys::window()
-        .and_then(|w| w.performance())
-        .map_or(0.0, |p| p.now())
-}
-
 /// A linear level as dBFS for the meters (floor -60).
 fn dbfs(linear: f32) -> f64 {
     (20.0 * f64::from(linear.max(1e-6)).log10()).max(-60.0)
@@ -799,10 +783,7 @@ impl App {
         let (Some(ctx), Some(player)) = (&self.audio, &self.player) else {
             return;
         };
-        let now = web_sys::window()
-            .and_then(|w| w.performance())
-            .map_or(0.0, |p| p.now() / 1000.0);
-        let offset = now - ctx.current_time();
+        let offset = page_now_ms() / 1000.0 - ctx.current_time();
         let id = self.recorder.begin_session(offset, player.rate());
         self.rec_session = Some((id, offset));
     }
@@ -881,13 +862,7 @@ impl App {
         if self.last_sent_at <= 0.0 {
             return;
         }
-        let Some(start) = player
-            .log()
-            .iter()
-            .filter(|p| p.turn == turn)
-            .map(|p| p.start)
-            .min()
-        else {
+        let Some(start) = player.first_start(turn) else {
             return;
         };
         let plays_at = (offset + start as f64 / f64::from(player.rate())) * 1000.0;

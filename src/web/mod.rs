@@ -11,6 +11,13 @@ pub mod standin;
 
 use wasm_bindgen::JsValue;
 
+/// The page's clock: milliseconds since navigation (`performance.now()`).
+pub fn page_now_ms() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or(0.0, |p| p.now())
+}
+
 /// A JS exception or error value as readable text (the one place `JsValue` errors are
 /// converted).
 pub fn js_error(value: JsValue) -> String {

@@ -154,6 +154,18 @@ impl Player {
         self.inner.borrow().core.log().to_vec()
     }
 
+    /// The context frame where `turn`'s first buffer starts, once it is scheduled.
+    pub fn first_start(&self, turn: u64) -> Option<u64> {
+        let inner = self.inner.borrow();
+        inner
+            .core
+            .log()
+            .iter()
+            .filter(|p| p.turn == turn)
+            .map(|p| p.start)
+            .min()
+    }
+
     /// The wait before a turn's first sample, in ms.
     pub fn prebuffer_ms(&self) -> f64 {
         let inner = self.inner.borrow();

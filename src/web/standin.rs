@@ -5,6 +5,7 @@
 //! Frames are delivered through the same channel a socket uses, so they arrive
 //! asynchronously and in order; reply chunks due later are sent by a 20 ms timer.
 
+use super::page_now_ms;
 use super::socket::{Transport, TransportEvent};
 use crate::close::CloseInfo;
 use crate::standin::{StandIn, StandInConfig};
@@ -49,13 +50,6 @@ pub struct Offline {
     _timer: Interval,
 }
 
-/// The page's clock in milliseconds.
-fn now_ms() -> f64 {
-    web_sys::window()
-        .and_then(|w| w.performance())
-        .map_or(0.0, |p| p.now())
-}
-
 impl Offline {
     /// Opens at once (the `Open` event is already queued on the receiver).
     pub fn open(config: StandInConfig) -> (Offline, UnboundedReceiver<TransportEvent>) {
@@ -72,8 +66,9 @@ impl Offline {
             let Ok(mut state) = state.try_borrow_mut() else {
                 return;
             };
-            if state.open && state.core.next_due().is_some_and(|due| due <= now_ms()) {
-                let frames = state.core.poll(now_ms());
+            let now = page_now_ms();
+            if state.open && state.core.next_due().is_some_and(|due| due <= now) {
+                let frames = state.core.poll(now);
                 state.deliver(frames);
             }
         });
@@ -93,7 +88,7 @@ impl Transport for Offline {
         if !state.open {
             return Err("the connection is not open".into());
         }
-        match state.core.receive(now_ms(), text) {
+        match state.core.receive(page_now_ms(), text) {
             Ok(frames) => state.deliver(frames),
             // What the real service would do: close with its code and reason.
             Err(reject) => state.close(reject.code, &reject.reason),

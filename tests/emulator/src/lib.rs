@@ -162,7 +162,6 @@ struct Connection {
     standin: StandIn,
     /// The connection's clock origin (the stand-in counts milliseconds from it).
     start: Instant,
-    set_up: bool,
     fault_at: Option<Instant>,
 }
 
@@ -223,7 +222,6 @@ impl Connection {
             sink,
             standin,
             start: Instant::now(),
-            set_up: false,
             fault_at: None,
         };
         let end = conn.run(&mut stream).await;
@@ -298,6 +296,7 @@ impl Connection {
                         Some(Ok(_)) => continue,
                     };
                     let now = self.millis();
+                    let was_set_up = self.standin.setup().is_some();
                     let frames = match self.standin.receive(now, &text) {
                         Ok(frames) => frames,
                         Err(Reject { code, reason }) => return End::Close(code, reason),
@@ -305,11 +304,9 @@ impl Connection {
                     if let Err(end) = self.send_all(frames).await {
                         return end;
                     }
-                    if !self.set_up && self.standin.setup().is_some() {
-                        self.set_up = true;
-                        if self.params.fault.is_some() {
-                            self.fault_at = Some(Instant::now() + self.params.fault_after);
-                        }
+                    // Faults are timed from `setupComplete`.
+                    if !was_set_up && self.standin.setup().is_some() && self.params.fault.is_some() {
+                        self.fault_at = Some(Instant::now() + self.params.fault_after);
                     }
                 }
                 _ = sleep_until(reply_at.unwrap_or(far)), if reply_at.is_some() => {
