@@ -177,7 +177,7 @@ where
             Ok(()) => return,
             Err(skip) => web_sys::console::warn_1(
                 &format!(
-                    "attempt {attempt}: the audio thread skipped the quantum at frame {}",
+                    "attempt {attempt} inconclusive at frame {}: the audio thread skipped render quanta, or its clock jumped",
                     skip.at
                 )
                 .into(),
