@@ -24,8 +24,7 @@
 use live_dsp::resample::Resampler;
 use std::collections::VecDeque;
 
-/// The rate of the model's audio.
-pub const SOURCE_RATE: u32 = 24_000;
+use crate::protocol::OUTPUT_RATE as SOURCE_RATE;
 
 /// Tunable timings, in milliseconds.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -130,6 +129,9 @@ pub struct PlaybackStats {
     pub dropped_chunks: u64,
     /// Frames received but never played (queued when an interruption came).
     pub discarded_frames: u64,
+    /// Frames of a resampler tail dropped because `turnComplete` came after the turn's last
+    /// sample had played (the tail belongs right after it, or nowhere).
+    pub late_tail_frames: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -147,6 +149,9 @@ struct Pending {
     out_index: u64,
     /// Whether the turn's first frame is this block's (anchors with the prebuffer).
     first: bool,
+    /// The resampler's tail after `turnComplete`: it plays right after the turn's last
+    /// sample or not at all (re-anchored alone it would be a click after a gap).
+    tail: bool,
 }
 
 /// The scheduler. Feed it chunks, the clock, `interrupted` and `turnComplete`; it answers
@@ -298,11 +303,11 @@ impl Scheduler {
             None => input,
         };
         self.source_in += chunk.len() as u64;
-        self.enqueue(samples, first);
+        self.enqueue(samples, first, false);
         self.pump(now)
     }
 
-    fn enqueue(&mut self, samples: Vec<f32>, first: bool) {
+    fn enqueue(&mut self, samples: Vec<f32>, first: bool, tail: bool) {
         let out_index = self.out_made;
         self.out_made += samples.len() as u64;
         if !samples.is_empty() || first {
@@ -310,12 +315,13 @@ impl Scheduler {
                 samples,
                 out_index,
                 first,
+                tail,
             });
         }
     }
 
-    /// `turnComplete`: whatever is queued plays out, including the resampler's tail; nothing
-    /// is cut. After an interruption it ends the dropping. Returns buffers to start.
+    /// `turnComplete`: whatever is queued plays out, including the resampler's tail (right
+    /// after the turn's last sample, or dropped if that has already played); nothing is cut. After an interruption it ends the dropping. Returns buffers to start.
     pub fn turn_complete(&mut self, now: u64) -> Vec<Play> {
         match self.state {
             TurnState::Idle => {}
@@ -332,7 +338,7 @@ impl Scheduler {
                         let zeros = vec![0f32; r.taps() + 1];
                         let mut tail = r.process_to_vec(&zeros);
                         tail.truncate(missing);
-                        self.enqueue(tail, false);
+                        self.enqueue(tail, false, true);
                     }
                 }
                 self.state = TurnState::Idle;
@@ -346,6 +352,12 @@ impl Scheduler {
     pub fn pump(&mut self, now: u64) -> Vec<Play> {
         let mut plays = Vec::new();
         while let Some(front) = self.queue.front() {
+            if front.tail && self.cursor.is_none_or(|c| c < now + self.lead) {
+                // The turn's last sample has already played: too late to follow it.
+                self.stats.late_tail_frames += front.samples.len() as u64;
+                self.queue.pop_front();
+                continue;
+            }
             let start = if front.first {
                 // A new turn: after the prebuffer, and never over the previous turn.
                 (now + self.prebuffer).max(self.cursor.unwrap_or(0))

@@ -17,12 +17,11 @@
 //! point and saturates when converting to int16 (no wrap-around), one block at a time.
 
 use crate::pcm::{f32_to_i16, i16_to_f32};
-use crate::playback::{Played, SOURCE_RATE};
+use crate::playback::Played;
+use crate::protocol::{INPUT_RATE as USER_RATE, OUTPUT_RATE as SOURCE_RATE};
 use crate::wav::{self, WavError};
 use live_dsp::resample::Resampler;
 
-/// The rate of the user's audio as sent.
-pub const USER_RATE: u32 = 16_000;
 /// Frames rendered per block (one second at 24 kHz).
 const BLOCK: usize = 24_000;
 
@@ -43,8 +42,8 @@ impl Format {
 
     pub fn rate(self) -> u32 {
         match self {
-            Format::Mono16k => 16_000,
-            Format::Mono24k | Format::Stereo24k => 24_000,
+            Format::Mono16k => USER_RATE,
+            Format::Mono24k | Format::Stereo24k => SOURCE_RATE,
         }
     }
 

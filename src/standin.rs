@@ -27,6 +27,11 @@ pub struct StandInConfig {
     pub pace: f64,
     /// The first `burst` chunks of a reply go out at once, as the real service often does.
     pub burst: u32,
+    /// How long after the reply's last chunk `generationComplete` and `turnComplete` follow
+    /// (ms). 0 sends them with the last chunk, before the audio has played out; the real
+    /// service's timing varies, and a value longer than the playback buffer sends them after
+    /// the audio has played out.
+    pub turn_complete_after_ms: f64,
     /// New resumption handles are `<handle_prefix><n>`.
     pub handle_prefix: String,
     /// A `setup` may resume only handles starting with this (the service's own handles);
@@ -41,6 +46,7 @@ impl Default for StandInConfig {
             chunk_ms: 200,
             pace: 1.0,
             burst: 0,
+            turn_complete_after_ms: 0.0,
             handle_prefix: "standin-".into(),
             accepted_handles: "standin-".into(),
         }
@@ -54,6 +60,8 @@ struct Reply {
     sent: u32,
     start_ms: f64,
     heard_secs: f64,
+    /// Once every chunk is out: when the turn's end goes out.
+    end_due: Option<f64>,
 }
 
 /// One connection's worth of conversation.
@@ -108,7 +116,7 @@ impl StandIn {
                 }
             }
             ClientMsg::Audio { rate, samples } => {
-                let samples = if rate == 16_000 {
+                let samples = if rate == crate::protocol::INPUT_RATE {
                     samples
                 } else {
                     resample_nearest(&samples, rate)
@@ -137,6 +145,9 @@ impl StandIn {
     /// When the next reply chunk is due, if a reply is under way.
     pub fn next_due(&self) -> Option<f64> {
         let reply = self.reply.as_ref()?;
+        if reply.chunks.is_empty() {
+            return reply.end_due;
+        }
         // Chunk n (from 0) waits for (n + 1 - burst) steps; burst 0 and 1 both send the
         // first chunk at once.
         let paced = (reply.sent + 1).saturating_sub(self.config.burst.max(1));
@@ -147,8 +158,8 @@ impl StandIn {
     /// The frames due at `now_ms` (reply chunks, and the turn's end after the last).
     pub fn poll(&mut self, now_ms: f64) -> Vec<Value> {
         let mut out = Vec::new();
-        while self.next_due().is_some_and(|due| due <= now_ms) {
-            self.send_next_chunk(&mut out);
+        while let Some(due) = self.next_due().filter(|due| *due <= now_ms) {
+            self.send_next_chunk(due, &mut out);
         }
         out
     }
@@ -174,7 +185,7 @@ impl StandIn {
                     out.push(json!({"serverContent": {"turnComplete": true}}));
                 }
                 Action::Reply(heard) => {
-                    let heard_secs = heard.len() as f64 / 16_000.0;
+                    let heard_secs = heard.len() as f64 / f64::from(crate::protocol::INPUT_RATE);
                     self.notes.push(format!("reply: echo of {heard_secs:.2} s"));
                     if self.setup.as_ref().is_some_and(|s| s.input_transcription) {
                         let text = format!("(heard {heard_secs:.2} s of speech)");
@@ -193,18 +204,21 @@ impl StandIn {
                         sent: 0,
                         start_ms: now_ms,
                         heard_secs,
+                        end_due: None,
                     });
                 }
             }
         }
     }
 
-    fn send_next_chunk(&mut self, out: &mut Vec<Value>) {
+    /// Sends what is due at `due`: the next chunk, or the turn's end.
+    fn send_next_chunk(&mut self, due: f64, out: &mut Vec<Value>) {
         let Some(reply) = self.reply.as_mut() else {
             return;
         };
         let Some(chunk) = reply.chunks.pop_front() else {
             self.reply = None;
+            self.end_turn(out);
             return;
         };
         reply.sent += 1;
@@ -221,16 +235,25 @@ impl StandIn {
         }
         out.push(json!({ "serverContent": content }));
         if last {
-            self.reply = None;
             self.turns.reply_done();
-            out.push(json!({"serverContent": {"generationComplete": true}}));
-            out.push(json!({
-                "serverContent": {"turnComplete": true},
-                "usageMetadata": {"promptTokenCount": 25, "responseTokenCount": 50, "totalTokenCount": 75}
-            }));
-            if self.setup.as_ref().is_some_and(|s| s.resumption) {
-                out.push(self.handle());
+            let delay = self.config.turn_complete_after_ms;
+            if delay > 0.0 && delay.is_finite() {
+                reply.end_due = Some(due + delay);
+            } else {
+                self.reply = None;
+                self.end_turn(out);
             }
+        }
+    }
+
+    fn end_turn(&mut self, out: &mut Vec<Value>) {
+        out.push(json!({"serverContent": {"generationComplete": true}}));
+        out.push(json!({
+            "serverContent": {"turnComplete": true},
+            "usageMetadata": {"promptTokenCount": 25, "responseTokenCount": 50, "totalTokenCount": 75}
+        }));
+        if self.setup.as_ref().is_some_and(|s| s.resumption) {
+            out.push(self.handle());
         }
     }
 }

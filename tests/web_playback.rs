@@ -251,3 +251,47 @@ async fn interruption_on(ctx: &AudioContext) -> Result<(), Skipped> {
     );
     Ok(())
 }
+
+#[wasm_bindgen_test]
+async fn a_turn_complete_after_the_audio_played_out_adds_no_sound() {
+    retry_on_skips(|| async {
+        let ctx = context(48_000.0).await;
+        let result = late_turn_complete_on(&ctx).await;
+        let _ = ctx.close();
+        result
+    })
+    .await;
+}
+
+/// An independent server sent `turnComplete` 120-300 ms after the reply had played out:
+/// the resampler's tail used to be re-anchored and played alone after a gap (a click, and
+/// "speaking" again). Now the output after the turn's last sample stays silent.
+async fn late_turn_complete_on(ctx: &AudioContext) -> Result<(), Skipped> {
+    let player = Player::new(ctx, PlaybackConfig::default()).unwrap();
+    let tap = Tap::new(ctx, &player.output());
+    let source = tone(440.0, 0.5, 12_000); // 0.5 s
+    for chunk in chunks(&source) {
+        player.push(chunk);
+    }
+    let want = expected(&source, 48_000);
+    let start = player.log()[0].start;
+    let end = start + want.len() as u64;
+    tap.wait_for(end + 9_600, 5_000).await; // 200 ms after the last sample
+    assert!(!player.is_playing());
+    player.turn_complete();
+    tap.wait_for(end + 9_600 + 19_200, 5_000).await; // 400 ms more: past any prebuffer
+    let stats = player.stats();
+    assert_eq!((stats.underruns, stats.silence_frames), (0, 0), "{stats:?}");
+    assert!(stats.late_tail_frames > 0, "{stats:?}");
+    assert!(!player.is_playing());
+    let got = tap.signal(start, want.len())?;
+    let (diff, at) = max_diff(&got, &want);
+    assert!(diff < 1e-6, "frame {at}: {} != {}", got[at], want[at]);
+    let after = tap.signal(end, 28_800)?;
+    assert!(
+        after.iter().all(|&x| x == 0.0),
+        "sound after the turn ended, at frame {:?}",
+        after.iter().position(|&x| x != 0.0).map(|i| end + i as u64)
+    );
+    Ok(())
+}

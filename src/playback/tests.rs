@@ -266,3 +266,55 @@ fn at_44k1_the_tone_comes_through_at_the_right_level() {
     }
     assert!(worst < 1e-3, "worst error {worst}");
 }
+
+/// A 48 kHz turn of `chunks` 4800-sample chunks pushed at frame 0 and pumped every 1920
+/// frames (40 ms) up to `until`; `turnComplete` at frame `complete_at`.
+fn turn_with_late_complete(chunks: usize, complete_at: u64, until: u64) -> (Scheduler, Vec<Play>) {
+    let mut s = Scheduler::new(48_000, PlaybackConfig::default()).unwrap();
+    let mut plays = Vec::new();
+    for _ in 0..chunks {
+        plays.extend(s.push(&chunk(4800), 0));
+    }
+    let mut completed = false;
+    for now in (0..until).step_by(1920) {
+        if !completed && now >= complete_at {
+            plays.extend(s.turn_complete(now));
+            completed = true;
+        }
+        plays.extend(s.pump(now));
+    }
+    (s, plays)
+}
+
+#[test]
+fn turn_complete_early_on_time_or_late_never_plays_the_tail_after_a_gap() {
+    // 3 chunks = 14400 source samples = 28800 frames, from 5760 to 34560 (prebuffer 120 ms).
+    let delay = Resampler::new(24_000, 48_000).unwrap().delay();
+    let tail = ((14_400.0 + delay) * 2.0).ceil() as u64 - 28_800;
+    assert!(tail > 0);
+    // early (long before the end) and on time (still inside the lead margin before the end):
+    // the tail follows the last sample with no gap and nothing is counted as an underrun.
+    for complete_at in [0, 34_560 - 144 - 1920] {
+        let (s, plays) = turn_with_late_complete(3, complete_at, 60_000);
+        for w in plays.windows(2) {
+            assert_eq!(w[1].start, w[0].start + w[0].samples.len() as u64, "{complete_at}");
+        }
+        let last = plays.last().unwrap();
+        assert_eq!(last.start, 34_560, "{complete_at}");
+        assert_eq!(last.samples.len() as u64, tail, "{complete_at}");
+        assert_eq!(s.stats().underruns, 0, "{complete_at}");
+        assert_eq!(s.stats().silence_frames, 0, "{complete_at}");
+        assert_eq!(s.stats().late_tail_frames, 0, "{complete_at}");
+    }
+    // late (after the last sample played, as an independent server did 120-300 ms after):
+    // the tail is dropped, never re-anchored 120 ms later on its own.
+    for complete_at in [34_560, 34_560 + 14_400] {
+        let (s, plays) = turn_with_late_complete(3, complete_at, 80_000);
+        assert_eq!(plays.last().unwrap().start + 9_600, 34_560, "{complete_at}");
+        assert!(plays.iter().all(|p| p.start < 34_560), "{complete_at}");
+        assert_eq!(s.stats().underruns, 0, "{complete_at}");
+        assert_eq!(s.stats().silence_frames, 0, "{complete_at}");
+        assert_eq!(s.stats().late_tail_frames, tail, "{complete_at}");
+        assert!(!s.is_playing(34_560), "{complete_at}");
+    }
+}

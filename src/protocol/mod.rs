@@ -53,8 +53,6 @@ pub const VOICES: &[&str] = &[
     "Zubenelgenubi",
 ];
 
-/// Sample rate of the audio the client sends (the model's native input rate).
-pub const INPUT_RATE: u32 = 16_000;
-
-/// Sample rate of the audio the model sends.
-pub const OUTPUT_RATE: u32 = 24_000;
+/// The audio rates (the client sends 16 kHz, the model speaks at 24 kHz) and the
+/// microphone chunk size, defined once in the DSP crate.
+pub use live_dsp::rates::{CHUNK, INPUT_RATE, OUTPUT_RATE};

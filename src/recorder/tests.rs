@@ -61,6 +61,8 @@ fn user_chunks_land_on_their_exact_sample_and_mic_gaps_stay_silent() {
 fn model_buffers_land_where_they_played_not_where_they_arrived() {
     let mut rec = Recorder::new();
     rec.add_user(5.5, &[0; 160]);
+    // The person speaks again after the model's turn: the file runs on past it.
+    rec.add_user(6.6, &[0; 160]);
     let session = rec.begin_session(5.0, 24_000);
     let turn: Vec<i16> = [[500i16; 4800], [600; 4800]].concat();
     rec.add_model(session, 1, &turn);
@@ -74,10 +76,11 @@ fn model_buffers_land_where_they_played_not_where_they_arrived() {
     let (rate, channels, s) = read(rec.to_wav(Format::Stereo24k).unwrap());
     assert_eq!((rate, channels), (24_000, 2));
     let model = channel(&s, 2, 1);
-    assert_eq!(model.len(), 21_600); // 5.5 s .. 6.4 s
+    assert_eq!(model.len(), 26_640); // 5.5 s .. 6.61 s
     assert!(model[..12_000].iter().all(|&x| x == 0));
     assert!(model[12_000..16_800].iter().all(|&x| x == 500));
     assert!(model[16_800..21_600].iter().all(|&x| x == 600));
+    // After the model's last heard sample (6.4 s), its track is silent to the end.
     assert!(model[21_600..].iter().all(|&x| x == 0));
     assert!(
         channel(&s, 2, 0).iter().all(|&x| x == 0),

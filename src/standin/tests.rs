@@ -263,3 +263,42 @@ fn a_handle_from_an_earlier_connection_resumes_the_conversation() {
         ]
     );
 }
+
+#[test]
+fn turn_complete_follows_the_last_chunk_after_the_configured_delay() {
+    let end_of = |events: &[(f64, ServerEvent)]| {
+        let last_audio = audio_of(events).last().map(|(t, _)| *t);
+        let complete = events
+            .iter()
+            .find(|(_, e)| *e == ServerEvent::TurnComplete)
+            .map(|(t, _)| *t);
+        (last_audio, complete)
+    };
+    for (after, expected) in [(0.0, 1200.0), (350.0, 1550.0)] {
+        let mut s = ready(StandInConfig {
+            burst: 3,
+            pace: 2.0,
+            turn_complete_after_ms: after,
+            ..StandInConfig::default()
+        });
+        send(&mut s, 0.0, &tone(1000, 8000.0));
+        let mut events: Vec<(f64, ServerEvent)> = s
+            .receive(1000.0, &ClientMessage::audio_stream_end().to_json())
+            .unwrap()
+            .iter()
+            .flat_map(|f| decode(f).into_iter().map(|e| (1000.0, e)))
+            .collect();
+        events.extend(poll_until(&mut s, 10_000.0));
+        // the last of 5 chunks goes out at 1200 ms (see the burst test); the turn's end
+        // follows it `after` ms later, generationComplete first
+        assert_eq!(end_of(&events), (Some(1200.0), Some(expected)), "{after}");
+        let ends: Vec<&ServerEvent> = events
+            .iter()
+            .filter(|(t, _)| *t == expected)
+            .map(|(_, e)| e)
+            .filter(|e| !matches!(e, ServerEvent::Audio(_)))
+            .collect();
+        assert_eq!(ends[0], &ServerEvent::GenerationComplete, "{after}");
+        assert_eq!(s.next_due(), None, "{after}");
+    }
+}

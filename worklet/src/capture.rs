@@ -6,10 +6,9 @@
 
 use crate::resample::{ResampleError, Resampler};
 
-/// Samples per chunk: 128 ms at 16 kHz, what the Live API guide sends.
-pub const CHUNK: usize = 2048;
+pub use crate::rates::CHUNK;
 /// Output rate: the Live API's native input rate.
-pub const OUTPUT_RATE: u32 = 16_000;
+use crate::rates::INPUT_RATE as OUTPUT_RATE;
 /// Completed chunks held until the caller takes them (a 128-frame quantum makes at most one).
 pub const QUEUE: usize = 4;
 

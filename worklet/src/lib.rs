@@ -3,6 +3,7 @@
 //! raw `wasm32-unknown-unknown` module with the `exports` feature (C ABI, no wasm-bindgen).
 
 pub mod capture;
+pub mod rates;
 pub mod resample;
 
 #[cfg(feature = "exports")]

@@ -7,7 +7,10 @@
 //! - `text=1`: server frames as text instead of binary;
 //! - `pace=F`: reply F times faster than real time (default 1);
 //! - `burst=N`: send the first N reply chunks at once, as the real service often does;
-//! - `silence_ms=N`: the pause that ends an utterance (default 500).
+//! - `silence_ms=N`: the pause that ends an utterance (default 500);
+//! - `turn_complete_ms=N`: send `turnComplete` N ms after the reply's last chunk (default 0:
+//!   with it, before the audio has played out; a value past the playback buffer sends it
+//!   after the audio has played out, as the real service sometimes does).
 
 /// The conversation logic is the page's offline stand-in's (pure, host-tested there).
 pub use gemini_live_voice::standin::{turns, validate};
@@ -99,6 +102,7 @@ struct Params {
     pace: Option<f64>,
     burst: usize,
     silence_ms: Option<u32>,
+    turn_complete_ms: f64,
 }
 
 impl Params {
@@ -127,6 +131,9 @@ impl Params {
                 "pace" => p.pace = v.parse().ok().filter(|x: &f64| *x > 0.0),
                 "burst" => p.burst = v.parse().unwrap_or(0),
                 "silence_ms" => p.silence_ms = v.parse().ok(),
+                "turn_complete_ms" => {
+                    p.turn_complete_ms = v.parse().ok().filter(|x: &f64| *x >= 0.0).unwrap_or(0.0)
+                }
                 _ => {}
             }
         }
@@ -211,6 +218,7 @@ impl Connection {
             chunk_ms: config.chunk_ms,
             pace: params.pace.unwrap_or(1.0),
             burst: params.burst as u32,
+            turn_complete_after_ms: params.turn_complete_ms,
             handle_prefix: format!("emu-{id}-"),
             // A handle from any earlier connection resumes (that is what handles are for).
             accepted_handles: "emu-".into(),
