@@ -4,6 +4,7 @@
 //! thin browser modules under [`web`] that translate between them and the page.
 
 pub mod close;
+pub mod conversation;
 pub mod device;
 pub mod endpoint;
 pub mod pcm;

@@ -481,7 +481,10 @@ async fn bench_capture_dsp_per_quantum_in_chromium() {
             budget
         ));
         // The README's figure is 0.3%; the audio thread must never come near its budget.
-        assert!(us / budget < 0.05, "capture DSP takes {us:.2} us of {budget:.0} us");
+        assert!(
+            us / budget < 0.05,
+            "capture DSP takes {us:.2} us of {budget:.0} us"
+        );
     }
 }
 
@@ -589,7 +592,10 @@ async fn bench_browser_resampling_of_24k_buffers_vs_ours() {
         // (if a Chromium release fixes that, revisit the design note, not this bound).
         assert!(mine <= 0.001, "our resampled playback error {mine} > 0.001");
         if rate == 44_100 {
-            assert!(browser >= 0.01, "browser resampling error {browser}: the design note's reason changed");
+            assert!(
+                browser >= 0.01,
+                "browser resampling error {browser}: the design note's reason changed"
+            );
         }
     }
 }

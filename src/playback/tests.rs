@@ -297,7 +297,11 @@ fn turn_complete_early_on_time_or_late_never_plays_the_tail_after_a_gap() {
     for complete_at in [0, 34_560 - 144 - 1920] {
         let (s, plays) = turn_with_late_complete(3, complete_at, 60_000);
         for w in plays.windows(2) {
-            assert_eq!(w[1].start, w[0].start + w[0].samples.len() as u64, "{complete_at}");
+            assert_eq!(
+                w[1].start,
+                w[0].start + w[0].samples.len() as u64,
+                "{complete_at}"
+            );
         }
         let last = plays.last().unwrap();
         assert_eq!(last.start, 34_560, "{complete_at}");

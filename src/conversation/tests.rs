@@ -1,0 +1,587 @@
+use super::*;
+use crate::close::CloseInfo;
+use crate::protocol::AudioChunk;
+
+fn log(kind: LogKind, text: &str) -> Effect {
+    Effect::Log {
+        kind,
+        text: text.into(),
+    }
+}
+
+fn view(state: &'static str, text: &str, buttons: [bool; 4]) -> Effect {
+    Effect::Show(View {
+        state,
+        text: text.into(),
+        connect: buttons[0],
+        disconnect: buttons[1],
+        mic_start: buttons[2],
+        mic_stop: buttons[3],
+    })
+}
+
+fn closed(code: u16, reason: &str) -> SessionError {
+    SessionError::Closed(CloseInfo {
+        code,
+        reason: reason.into(),
+        was_clean: code != 1006,
+    })
+}
+
+fn audio(rate: u32, len: usize) -> Event {
+    Event::Server(ServerEvent::Audio(AudioChunk {
+        rate,
+        samples: vec![100; len],
+    }))
+}
+
+const READY: &str = "Connected. Press Start Mic to talk.";
+const LISTENING: &str = "Listening. Talk to the model.";
+
+/// A conversation connected to the offline stand-in (events checked in the first test).
+fn live() -> Conversation {
+    let mut c = Conversation::default();
+    c.handle(
+        0.0,
+        Event::Connect {
+            target: Target::Offline,
+            model: "m".into(),
+        },
+    );
+    c.handle(1.0, Event::AudioReady);
+    c.handle(2.0, Event::Opened(Ok(())));
+    c
+}
+
+/// A live conversation with microphone 1 on.
+fn listening() -> Conversation {
+    let mut c = live();
+    c.handle(3.0, Event::StartMic);
+    c.handle(
+        4.0,
+        Event::MicOpened {
+            id: 1,
+            result: Ok(48_000.0),
+        },
+    );
+    c
+}
+
+fn chunk(id: u32, len: usize, time: f64) -> Event {
+    Event::MicChunk {
+        id,
+        samples: vec![7; len],
+        time,
+    }
+}
+
+#[test]
+fn connect_starts_audio_then_opens_then_is_ready() {
+    let mut c = Conversation::default();
+    assert_eq!(c.view().state, "idle");
+    assert_eq!(
+        c.handle(
+            0.0,
+            Event::Connect {
+                target: Target::Remote("wss://host/ws?key=...".into()),
+                model: "gemini-x".into(),
+            }
+        ),
+        vec![
+            log(LogKind::Info, "Connecting to wss://host/ws?key=..."),
+            log(LogKind::Info, "Model gemini-x"),
+            Effect::StartAudio,
+            view("connecting", "Connecting...", [false, true, false, false]),
+        ]
+    );
+    assert_eq!(
+        c.handle(1.0, Event::AudioReady),
+        vec![Effect::Open { handle: None }]
+    );
+    assert_eq!(c.link(), &Link::Opening { attempt: 0 });
+    assert_eq!(
+        c.handle(2.0, Event::Opened(Ok(()))),
+        vec![
+            Effect::BeginRecording,
+            log(LogKind::Server, "setupComplete: the session is ready."),
+            view("ready", READY, [false, true, true, false]),
+        ]
+    );
+    // A second Connect while connected does nothing.
+    let again = Event::Connect {
+        target: Target::Offline,
+        model: "m".into(),
+    };
+    assert_eq!(c.handle(3.0, again), vec![]);
+}
+
+#[test]
+fn audio_that_cannot_start_is_said_in_words_and_connect_works_again() {
+    let mut c = Conversation::default();
+    c.handle(
+        0.0,
+        Event::Connect {
+            target: Target::Offline,
+            model: "m".into(),
+        },
+    );
+    let why = "Audio could not start: NotSupportedError";
+    assert_eq!(
+        c.handle(1.0, Event::AudioFailed(why.into())),
+        vec![
+            Effect::EndAudio,
+            log(LogKind::Error, why),
+            view("error", why, [true, false, false, false]),
+        ]
+    );
+    assert_eq!(c.link(), &Link::Idle);
+}
+
+#[test]
+fn go_away_reconnects_at_once_and_reports_the_audio_that_could_not_be_sent() {
+    let mut c = listening();
+    c.handle(10.0, chunk(1, 2048, 0.5));
+    c.handle(
+        11.0,
+        Event::Server(ServerEvent::GoAway {
+            time_left: Some(std::time::Duration::from_secs(5)),
+        }),
+    );
+    let ended = Event::Ended {
+        error: closed(1008, "The connection lifetime is over."),
+        handle: Some("h-1".into()),
+    };
+    assert_eq!(
+        c.handle(12.0, ended),
+        vec![
+            log(
+                LogKind::Warn,
+                "The server ended the connection as it announced (goAway). Reconnecting with the resumption handle h-1 (attempt 1)..."
+            ),
+            Effect::TurnComplete,
+            Effect::RetryAfter(0),
+            view(
+                "reconnecting",
+                "Reconnecting; the conversation will continue...",
+                [false, true, false, true]
+            ),
+        ]
+    );
+    // The person keeps talking: recorded, not sent (10 chunks = 20480 samples = 1.28 s).
+    for k in 0..10 {
+        assert_eq!(
+            c.handle(20.0 + f64::from(k), chunk(1, 2048, 1.0)),
+            vec![Effect::MicAudio {
+                samples: vec![7; 2048],
+                time: 1.0,
+                send: false
+            }]
+        );
+    }
+    assert_eq!(
+        c.handle(30.0, Event::RetryDue),
+        vec![Effect::Open {
+            handle: Some("h-1".into())
+        }]
+    );
+    assert_eq!(
+        c.handle(40.0, Event::Opened(Ok(()))),
+        vec![
+            log(
+                LogKind::Server,
+                "Reconnected; the conversation continues (1.3 s of microphone audio could not be sent meanwhile)."
+            ),
+            view("listening", LISTENING, [false, true, false, true]),
+        ]
+    );
+    assert_eq!(c.link(), &Link::Live { goaway: false });
+}
+
+#[test]
+fn a_dropped_network_retries_with_a_growing_delay_then_gives_up_in_words() {
+    let mut c = live();
+    c.handle(
+        5.0,
+        Event::Server(ServerEvent::ResumptionUpdate {
+            new_handle: Some("h-1".into()),
+            resumable: true,
+        }),
+    );
+    let dropped = closed(1006, "");
+    let effects = c.handle(
+        10.0,
+        Event::Ended {
+            error: dropped.clone(),
+            handle: Some("h-1".into()),
+        },
+    );
+    assert!(effects.contains(&Effect::RetryAfter(500)), "{effects:?}");
+    let mut delays = Vec::new();
+    for attempt in 1..=3 {
+        assert_eq!(c.link(), &Link::Waiting { attempt });
+        c.handle(100.0, Event::RetryDue);
+        let effects = c.handle(200.0, Event::Opened(Err(dropped.clone())));
+        delays.extend(effects.iter().filter_map(|e| match e {
+            Effect::RetryAfter(ms) => Some(*ms),
+            _ => None,
+        }));
+        if attempt == 3 {
+            let text = dropped.to_string();
+            assert_eq!(
+                effects,
+                vec![
+                    Effect::EndAudio,
+                    Effect::DrawRecording,
+                    log(LogKind::Error, &text),
+                    view("error", &text, [true, false, false, false]),
+                ]
+            );
+        }
+    }
+    assert_eq!(delays, vec![1000, 2000]);
+    assert_eq!(c.link(), &Link::Idle);
+}
+
+#[test]
+fn a_refused_first_connection_is_final_and_says_why() {
+    let mut c = Conversation::default();
+    c.handle(
+        0.0,
+        Event::Connect {
+            target: Target::Offline,
+            model: "m".into(),
+        },
+    );
+    c.handle(1.0, Event::AudioReady);
+    let key = closed(1008, "API key not valid. Please pass a valid API key.");
+    let effects = c.handle(2.0, Event::Opened(Err(key.clone())));
+    assert_eq!(effects[0], Effect::EndAudio);
+    assert_eq!(
+        effects.last(),
+        Some(&view(
+            "error",
+            &key.to_string(),
+            [true, false, false, false]
+        ))
+    );
+    assert!(!effects.iter().any(|e| matches!(e, Effect::RetryAfter(_))));
+}
+
+#[test]
+fn disconnect_while_waiting_cancels_the_retry_and_while_opening_closes_what_opens() {
+    let mut c = live();
+    c.handle(
+        5.0,
+        Event::Ended {
+            error: closed(1011, "Internal error"),
+            handle: Some("h-1".into()),
+        },
+    );
+    assert_eq!(
+        c.handle(6.0, Event::Disconnect),
+        vec![
+            Effect::CancelRetry,
+            Effect::EndAudio,
+            Effect::DrawRecording,
+            log(LogKind::Info, "Disconnected."),
+            view("closed", "Disconnected.", [true, false, false, false]),
+        ]
+    );
+    assert_eq!(c.handle(7.0, Event::RetryDue), vec![]);
+
+    let mut c = Conversation::default();
+    c.handle(
+        0.0,
+        Event::Connect {
+            target: Target::Offline,
+            model: "m".into(),
+        },
+    );
+    c.handle(1.0, Event::AudioReady);
+    let effects = c.handle(2.0, Event::Disconnect);
+    assert_eq!(
+        effects,
+        vec![view(
+            "closing",
+            "Disconnecting...",
+            [false, true, false, false]
+        )]
+    );
+    assert_eq!(c.handle(3.0, Event::Opened(Ok(()))), vec![Effect::Close]);
+    let effects = c.handle(
+        4.0,
+        Event::Ended {
+            error: closed(1000, "client closed"),
+            handle: None,
+        },
+    );
+    assert_eq!(
+        effects.last().unwrap(),
+        &view("closed", "Disconnected.", [true, false, false, false])
+    );
+}
+
+#[test]
+fn disconnect_while_live_closes_and_the_mic_goes_with_the_conversation() {
+    let mut c = listening();
+    assert_eq!(
+        c.handle(5.0, Event::Disconnect),
+        vec![
+            Effect::Close,
+            view("closing", "Disconnecting...", [false, true, false, true])
+        ]
+    );
+    let effects = c.handle(
+        6.0,
+        Event::Ended {
+            error: closed(1000, "client closed"),
+            handle: Some("h-1".into()),
+        },
+    );
+    assert_eq!(
+        &effects[..3],
+        &[
+            Effect::CloseMic { id: 1 },
+            Effect::EndAudio,
+            Effect::DrawRecording
+        ]
+    );
+    assert_eq!(c.mic(), Mic::Off);
+}
+
+#[test]
+fn stop_start_stop_within_a_second_waits_for_the_second_stops_own_last_chunk() {
+    let mut c = listening();
+    assert_eq!(
+        c.handle(100.0, Event::StopMic),
+        vec![
+            Effect::FlushMic {
+                id: 1,
+                deadline_ms: 1000
+            },
+            view("listening", LISTENING, [false, true, false, false]),
+        ]
+    );
+    let stopped = c.handle(105.0, Event::MicFlushed { id: 1 });
+    assert_eq!(
+        &stopped[..4],
+        &[
+            Effect::CloseMic { id: 1 },
+            Effect::DrawRecording,
+            Effect::SendStreamEnd,
+            log(LogKind::Info, "Microphone off (audioStreamEnd sent)."),
+        ]
+    );
+    assert_eq!(
+        c.handle(200.0, Event::StartMic)[0],
+        Effect::OpenMic { id: 2 }
+    );
+    c.handle(
+        300.0,
+        Event::MicOpened {
+            id: 2,
+            result: Ok(48_000.0),
+        },
+    );
+    c.handle(400.0, Event::StopMic);
+    assert_eq!(
+        c.mic(),
+        Mic::Stopping {
+            id: 2,
+            since: 400.0
+        }
+    );
+    // The first stop's deadline fires (1 s after it): it is not this stop's, nothing happens.
+    assert_eq!(c.handle(1100.0, Event::MicDeadline { id: 1 }), vec![]);
+    // Microphone 2's last partial chunk still goes out, then its flush ends the stop.
+    assert_eq!(
+        c.handle(1150.0, chunk(2, 700, 1.2)),
+        vec![Effect::MicAudio {
+            samples: vec![7; 700],
+            time: 1.2,
+            send: true
+        }]
+    );
+    let stopped = c.handle(1160.0, Event::MicFlushed { id: 2 });
+    assert_eq!(stopped[0], Effect::CloseMic { id: 2 });
+    assert_eq!(c.mic(), Mic::Off);
+    // Its own deadline, later, changes nothing either.
+    assert_eq!(c.handle(1400.0, Event::MicDeadline { id: 2 }), vec![]);
+}
+
+#[test]
+fn a_worklet_that_never_flushes_is_stopped_by_the_deadline() {
+    let mut c = listening();
+    c.handle(100.0, Event::StopMic);
+    let effects = c.handle(1100.0, Event::MicDeadline { id: 1 });
+    assert_eq!(
+        &effects[..3],
+        &[
+            log(
+                LogKind::Warn,
+                "The microphone did not deliver its last audio within 1 s; stopped anyway."
+            ),
+            Effect::CloseMic { id: 1 },
+            Effect::DrawRecording,
+        ]
+    );
+    assert_eq!(c.view().state, "ready");
+}
+
+#[test]
+fn a_denied_microphone_leaves_the_session_ready_and_start_mic_usable() {
+    let mut c = live();
+    c.handle(3.0, Event::StartMic);
+    assert_eq!(c.view().state, "starting");
+    let why = "Microphone access was denied.";
+    assert_eq!(
+        c.handle(
+            4.0,
+            Event::MicOpened {
+                id: 1,
+                result: Err(why.into())
+            }
+        ),
+        vec![
+            log(LogKind::Error, why),
+            view("ready", why, [false, true, true, false])
+        ]
+    );
+}
+
+#[test]
+fn a_microphone_that_opens_after_the_session_ended_is_released() {
+    let mut c = live();
+    c.handle(3.0, Event::StartMic);
+    c.handle(
+        4.0,
+        Event::Ended {
+            error: closed(1011, "x"),
+            handle: None,
+        },
+    );
+    assert_eq!(
+        c.handle(
+            5.0,
+            Event::MicOpened {
+                id: 1,
+                result: Ok(48_000.0)
+            }
+        ),
+        vec![Effect::CloseMic { id: 1 }]
+    );
+    assert_eq!(c.handle(6.0, chunk(1, 2048, 0.0)), vec![]);
+}
+
+#[test]
+fn model_audio_is_played_counted_per_turn_and_timed_from_the_last_chunk_sent() {
+    let mut c = listening();
+    c.handle(1000.0, chunk(1, 2048, 0.9));
+    assert_eq!(
+        c.handle(1050.0, audio(24_000, 4800)),
+        vec![Effect::Play {
+            samples: vec![100; 4800],
+            first: true
+        }]
+    );
+    assert_eq!(
+        c.handle(
+            1051.0,
+            Event::ReplyStarts {
+                plays_at: 1171.5,
+                prebuffer_ms: 120.0
+            }
+        ),
+        vec![log(
+            LogKind::Info,
+            "Reply latency: the first sample plays 171.5 ms after the last microphone chunk was sent (120 ms of it is the playback buffer)."
+        )]
+    );
+    // A 16 kHz chunk plays at its true length: 3200 samples -> 4800 at 24 kHz.
+    let effects = c.handle(1100.0, audio(16_000, 3200));
+    assert!(
+        matches!(&effects[..], [Effect::Play { samples, first: false }] if samples.len() == 4800)
+    );
+    assert_eq!(
+        c.handle(1200.0, Event::Playing(true)),
+        vec![view(
+            "speaking",
+            "The model is speaking. Talk to interrupt it.",
+            [false, true, false, true]
+        )]
+    );
+    assert_eq!(
+        c.handle(1300.0, Event::Server(ServerEvent::TurnComplete)),
+        vec![
+            Effect::TurnComplete,
+            log(LogKind::Server, "model audio: 2 chunks, 0.40 s"),
+            log(LogKind::Server, "turnComplete"),
+        ]
+    );
+    assert_eq!(
+        c.handle(1500.0, Event::Playing(false)),
+        vec![view("listening", LISTENING, [false, true, false, true])]
+    );
+}
+
+#[test]
+fn an_interruption_cuts_says_so_and_reports_the_cut() {
+    let mut c = listening();
+    c.handle(10.0, audio(24_000, 4800));
+    assert_eq!(
+        c.handle(20.0, Event::Server(ServerEvent::Interrupted)),
+        vec![
+            Effect::Interrupt,
+            log(LogKind::Server, "model audio: 1 chunks, 0.20 s"),
+            log(LogKind::Server, "interrupted"),
+            view(
+                "interrupted",
+                "You interrupted the model.",
+                [false, true, false, true]
+            ),
+        ]
+    );
+    assert_eq!(
+        c.handle(
+            21.0,
+            Event::Cut {
+                silent_after_ms: 8.04
+            }
+        ),
+        vec![log(
+            LogKind::Info,
+            "Playback cut: silent 8.0 ms after interrupted"
+        )]
+    );
+}
+
+#[test]
+fn transcripts_bad_frames_and_failed_sends_reach_the_page_once() {
+    let mut c = listening();
+    assert_eq!(
+        c.handle(
+            1.0,
+            Event::Server(ServerEvent::InputTranscription("hi".into()))
+        ),
+        vec![
+            Effect::Transcript {
+                speaker: Speaker::You,
+                text: "hi".into()
+            },
+            log(LogKind::Server, "you: hi"),
+        ]
+    );
+    assert_eq!(
+        c.handle(2.0, Event::BadFrame("not JSON".into())),
+        vec![log(LogKind::Warn, "not JSON")]
+    );
+    let failed = |n| Event::SendFailed {
+        samples: n,
+        error: "Could not send: closing".into(),
+    };
+    assert_eq!(
+        c.handle(3.0, failed(2048)),
+        vec![log(LogKind::Warn, "Could not send: closing")]
+    );
+    assert_eq!(c.handle(4.0, failed(2048)), vec![]);
+}
