@@ -13,6 +13,7 @@ pub mod protocol;
 pub mod reconnect;
 pub mod recorder;
 pub mod session;
+pub mod settings;
 pub mod standin;
 pub mod wav;
 

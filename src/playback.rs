@@ -259,6 +259,27 @@ impl Scheduler {
         &self.log
     }
 
+    /// The log from index `from` up to the first buffer that may still sound or be cut:
+    /// entries whose `heard` is final, for a recorder fed as playback goes (buffers finish
+    /// in log order, so the settled entries are always a prefix of the log).
+    pub fn settled_since(&self, from: usize) -> &[Played] {
+        let end = self.live.front().copied().unwrap_or(self.log.len());
+        self.log.get(from..end).unwrap_or(&[])
+    }
+
+    /// Playback stops for good at frame `now` (the AudioContext closes): what was still to
+    /// sound is heard up to `now`, and every entry is settled.
+    pub fn stop(&mut self, now: u64) {
+        for &i in &self.live {
+            let p = &mut self.log[i];
+            p.heard = p.heard.min(now.saturating_sub(p.start));
+        }
+        self.live.clear();
+        self.stats.discarded_frames += self.queued_frames();
+        self.queue.clear();
+        self.cursor = self.cursor.map(|c| c.min(now));
+    }
+
     /// The current turn number (0 before any audio).
     pub fn turn(&self) -> u64 {
         self.turn

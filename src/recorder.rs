@@ -176,6 +176,14 @@ impl Recorder {
         }
     }
 
+    /// More of the session's playback log, in order: entries whose `heard` is final
+    /// ([`crate::playback::Scheduler::settled_since`]), so nothing is copied twice.
+    pub fn add_played(&mut self, session: SessionId, played: &[Played]) {
+        if let Some(s) = self.sessions.get_mut(session.0) {
+            s.played.extend_from_slice(played);
+        }
+    }
+
     /// Whether anything was recorded.
     pub fn is_empty(&self) -> bool {
         self.span().is_none()

@@ -322,3 +322,34 @@ fn turn_complete_early_on_time_or_late_never_plays_the_tail_after_a_gap() {
         assert!(!s.is_playing(34_560), "{complete_at}");
     }
 }
+
+#[test]
+fn settled_entries_are_the_log_prefix_whose_heard_is_final() {
+    let mut s = direct();
+    for _ in 0..3 {
+        s.push(&chunk(4800), 0);
+    }
+    // 2880..7680, 7680..12480 scheduled; the third waits for the lookahead.
+    assert_eq!(s.settled_since(0), &[]);
+    s.pump(7680);
+    let settled: Vec<u64> = s.settled_since(0).iter().map(|p| p.id).collect();
+    assert_eq!(settled, vec![1]);
+    assert_eq!(s.settled_since(1), &[]);
+    // An interruption settles everything that was live, cut where the fade ended.
+    let cut = s.interrupt(8000);
+    let settled: Vec<(u64, u64)> = s.settled_since(1).iter().map(|p| (p.id, p.heard)).collect();
+    assert_eq!(settled, vec![(2, cut.end - 7680), (3, 0)]);
+    assert_eq!(s.settled_since(3), &[]);
+    assert_eq!(s.settled_since(99), &[]);
+}
+
+#[test]
+fn stopping_settles_what_was_still_to_sound_as_heard_up_to_now() {
+    let mut s = direct();
+    s.push(&chunk(4800), 0);
+    s.push(&chunk(4800), 0);
+    s.stop(5000);
+    let heard: Vec<u64> = s.settled_since(0).iter().map(|p| p.heard).collect();
+    assert_eq!(heard, vec![5000 - 2880, 0]);
+    assert!(!s.is_playing(5000));
+}

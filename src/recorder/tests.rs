@@ -303,3 +303,30 @@ fn peaks_outline_each_side_where_it_sounds() {
     assert_eq!(peaks[3], [0.5, 0.0]);
     assert_eq!(peaks[4], [0.0, 0.25]);
 }
+
+#[test]
+fn fed_as_playback_settles_it_renders_the_same_bytes_as_the_whole_log() {
+    let log = [
+        played(1, 24_000, 4800, 4800, 0.0),
+        played(1, 28_800, 4800, 2000, 4800.0),
+        played(2, 40_000, 4800, 4800, 0.0),
+    ];
+    let build = |feed: &dyn Fn(&mut Recorder, SessionId)| {
+        let mut rec = Recorder::new();
+        rec.add_user(5.5, &sine(300.0, 16_000.0, 40_000));
+        let session = rec.begin_session(5.0, 24_000);
+        rec.add_model(session, 1, &sine(500.0, 24_000.0, 9600));
+        rec.add_model(session, 2, &sine(700.0, 24_000.0, 4800));
+        feed(&mut rec, session);
+        rec.to_wav(Format::Stereo24k).unwrap()
+    };
+    let whole = build(&|rec, s| rec.set_played(s, &log));
+    let fed = build(&|rec, s| {
+        rec.add_played(s, &log[..1]);
+        rec.add_played(s, &[]);
+        rec.add_played(s, &log[1..]);
+    });
+    assert_eq!(fed, whole);
+    let (_, _, samples) = read(whole);
+    assert!(samples.iter().any(|&x| x != 0));
+}

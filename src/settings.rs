@@ -1,0 +1,190 @@
+//! The page's settings as plain data: the connection form, the settings a link may carry in
+//! its query, and what they build (where to connect, the `setup`, the playback timings).
+//! The browser side (`web::settings`) only reads and fills the form and the storage.
+
+use crate::conversation::Target;
+use crate::endpoint::{Credential, Endpoint};
+use crate::playback::PlaybackConfig;
+use crate::protocol::Setup;
+
+/// Settings a link may carry in its query, as (query name, form field id); never the key.
+pub const QUERY_SETTINGS: &[(&str, &str)] = &[
+    ("backend", "backend"),
+    ("transcription", "transcription"),
+    ("url", "url"),
+    ("model", "model"),
+    ("voice", "voice"),
+    ("format", "rec-format"),
+];
+
+/// The connection form as the person filled it in.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Form {
+    /// `offline`, `key`, `token` or `url`.
+    pub backend: String,
+    /// The key or token (trimmed when used).
+    pub secret: String,
+    pub url: String,
+    pub model: String,
+    pub voice: String,
+    pub instruction: String,
+    pub transcription: bool,
+}
+
+/// Where a conversation connects (`None`: the in-page offline stand-in) and its `setup`;
+/// kept so that a reconnect continues the same conversation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Connection {
+    pub endpoint: Option<Endpoint>,
+    pub setup: Setup,
+}
+
+impl Form {
+    /// Where to connect; `None` for the offline stand-in.
+    pub fn endpoint(&self) -> Option<Endpoint> {
+        let secret = self.secret.trim().to_owned();
+        Some(match self.backend.as_str() {
+            "offline" => return None,
+            "token" => Endpoint::ephemeral_token(&secret),
+            "url" => {
+                let credential = if secret.is_empty() {
+                    Credential::None
+                } else if secret.starts_with("auth_tokens/") {
+                    Credential::EphemeralToken(secret)
+                } else {
+                    Credential::ApiKey(secret)
+                };
+                Endpoint::custom(&self.url, credential)
+            }
+            _ => Endpoint::api_key(&secret),
+        })
+    }
+
+    /// The session's `setup` (resumable, with a sliding context window).
+    pub fn setup(&self) -> Setup {
+        Setup::audio(&self.model, &self.voice)
+            .with_system_instruction(&self.instruction)
+            .with_transcription(self.transcription, self.transcription)
+            .with_resumption(None)
+            .with_sliding_window()
+    }
+
+    pub fn connection(&self) -> Connection {
+        Connection {
+            endpoint: self.endpoint(),
+            setup: self.setup(),
+        }
+    }
+
+    /// Whether the secret is to be stored (the offline stand-in needs none).
+    pub fn uses_secret(&self) -> bool {
+        self.backend != "offline"
+    }
+}
+
+impl Connection {
+    /// Where it connects, for the log: the URL with the credential redacted.
+    pub fn target(&self) -> Target {
+        match &self.endpoint {
+            Some(endpoint) => Target::Remote(endpoint.redacted()),
+            None => Target::Offline,
+        }
+    }
+}
+
+/// Playback timings, with the prebuffer from `?prebuffer=MS` (clamped to 20-500 ms).
+pub fn playback_config(prebuffer: Option<&str>) -> PlaybackConfig {
+    let mut config = PlaybackConfig::default();
+    let ms = prebuffer
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|v| v.is_finite());
+    if let Some(ms) = ms {
+        config.prebuffer_ms = ms.clamp(20.0, 500.0);
+        config.lookahead_ms = config.lookahead_ms.max(config.prebuffer_ms + 200.0);
+    }
+    config
+}
+
+/// The volume slider's value (percent) as a gain, 0..=1; unreadable means full volume.
+pub fn volume(percent: &str) -> f32 {
+    percent
+        .trim()
+        .parse::<f32>()
+        .ok()
+        .filter(|v| v.is_finite())
+        .map_or(1.0, |p| (p / 100.0).clamp(0.0, 1.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(backend: &str, secret: &str) -> Form {
+        Form {
+            backend: backend.into(),
+            secret: secret.into(),
+            url: " ws://127.0.0.1:9/ws ".into(),
+            model: "gemini-x".into(),
+            voice: "Puck".into(),
+            instruction: String::new(),
+            transcription: true,
+        }
+    }
+
+    #[test]
+    fn each_backend_builds_its_endpoint_and_the_log_never_sees_the_secret() {
+        assert_eq!(form("offline", "k").endpoint(), None);
+        assert_eq!(form("offline", "k").connection().target(), Target::Offline);
+        assert!(!form("offline", "k").uses_secret());
+        assert_eq!(
+            form("key", " AIza1 ").endpoint(),
+            Some(Endpoint::api_key("AIza1"))
+        );
+        assert_eq!(
+            form("token", "auth_tokens/t").endpoint(),
+            Some(Endpoint::ephemeral_token("auth_tokens/t"))
+        );
+        let custom = |secret: &str| form("url", secret).endpoint().unwrap().credential;
+        assert_eq!(custom(""), Credential::None);
+        assert_eq!(
+            custom("auth_tokens/t"),
+            Credential::EphemeralToken("auth_tokens/t".into())
+        );
+        assert_eq!(custom("k1"), Credential::ApiKey("k1".into()));
+        let Target::Remote(shown) = form("url", "k1").connection().target() else {
+            panic!("a URL backend is remote");
+        };
+        assert_eq!(shown, "ws://127.0.0.1:9/ws?key=***");
+    }
+
+    #[test]
+    fn the_setup_carries_the_form() {
+        let setup = form("key", "k").setup();
+        assert_eq!(setup.model, "models/gemini-x");
+        assert!(setup.input_audio_transcription.is_some());
+        assert!(setup.system_instruction.is_none());
+        assert!(setup.session_resumption.is_some());
+        let quiet = Form {
+            transcription: false,
+            instruction: "Be brief.".into(),
+            ..form("key", "k")
+        }
+        .setup();
+        assert!(quiet.output_audio_transcription.is_none());
+        assert!(quiet.system_instruction.is_some());
+    }
+
+    #[test]
+    fn the_prebuffer_and_the_volume_are_read_safely() {
+        assert_eq!(playback_config(None), PlaybackConfig::default());
+        assert_eq!(playback_config(Some("abc")), PlaybackConfig::default());
+        let c = playback_config(Some("40"));
+        assert_eq!((c.prebuffer_ms, c.lookahead_ms), (40.0, 500.0));
+        let c = playback_config(Some("9000"));
+        assert_eq!((c.prebuffer_ms, c.lookahead_ms), (500.0, 700.0));
+        assert_eq!(playback_config(Some("1")).prebuffer_ms, 20.0);
+        assert_eq!(volume("50"), 0.5);
+        assert_eq!(volume("250"), 1.0);
+        assert_eq!(volume(""), 1.0);
+    }
+}
