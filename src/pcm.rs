@@ -80,6 +80,11 @@ pub fn f32_to_i16(x: f32) -> i16 {
     scaled.clamp(-32768.0, 32767.0) as i16
 }
 
+/// A linear level as dBFS for the page's meters, floored at -60 dB (silence and NaN too).
+pub fn dbfs(linear: f32) -> f64 {
+    (20.0 * f64::from(linear.max(1e-6)).log10()).max(-60.0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,5 +149,13 @@ mod tests {
         for s in [i16::MIN, -1, 0, 1, 12345, i16::MAX] {
             assert_eq!(f32_to_i16(i16_to_f32(s)), s);
         }
+    }
+
+    #[test]
+    fn levels_in_dbfs_for_the_meters() {
+        assert_eq!(super::dbfs(1.0), 0.0);
+        assert!((super::dbfs(0.5) - -6.0206).abs() < 1e-4);
+        assert_eq!(super::dbfs(0.0), -60.0);
+        assert_eq!(super::dbfs(f32::NAN), -60.0);
     }
 }

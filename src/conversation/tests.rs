@@ -1,6 +1,7 @@
 use super::*;
 use crate::close::CloseInfo;
 use crate::protocol::AudioChunk;
+use crate::session::SessionError;
 
 fn log(kind: LogKind, text: &str) -> Effect {
     Effect::Log {

@@ -3,9 +3,12 @@
 
 pub mod app;
 pub mod capture;
+pub mod page;
 pub mod playback;
 pub mod recording;
+pub mod rig;
 pub mod session;
+pub mod settings;
 pub mod socket;
 pub mod standin;
 

@@ -154,6 +154,20 @@ impl Player {
         self.inner.borrow().core.log().to_vec()
     }
 
+    /// Played-log entries from index `from` whose `heard` is final (for the recording, fed
+    /// as playback goes; see [`crate::playback::Scheduler::settled_since`]).
+    pub fn settled_since(&self, from: usize) -> Vec<Played> {
+        self.inner.borrow().core.settled_since(from).to_vec()
+    }
+
+    /// Playback ends for good now (the context is about to close): what was still to sound
+    /// is logged as heard up to now.
+    pub fn stop(&self) {
+        let mut inner = self.inner.borrow_mut();
+        let now = inner.now();
+        inner.core.stop(now);
+    }
+
     /// The context frame where `turn`'s first buffer starts, once it is scheduled.
     pub fn first_start(&self, turn: u64) -> Option<u64> {
         let inner = self.inner.borrow();

@@ -7,9 +7,11 @@
 
 use super::socket::{Socket, Transport, TransportEvent};
 use super::standin::Offline;
+use crate::conversation::Event;
 use crate::endpoint::Endpoint;
 use crate::protocol::{ClientMessage, ServerEvent, Setup};
 use crate::session::{Phase, SessionCore, SessionError, SessionEvent, SessionStats};
+use crate::settings::Connection;
 use crate::standin::StandInConfig;
 use futures_channel::mpsc::UnboundedReceiver;
 use futures_util::future::{select, Either};
@@ -224,4 +226,72 @@ impl Session {
     pub fn close(&self) {
         self.inner.transport.close(1000, "client closed");
     }
+}
+
+/// The conversation's current connection, if any: where its audio goes. Clones share it.
+#[derive(Clone, Default)]
+pub struct Current(Rc<RefCell<Option<Session>>>);
+
+impl Current {
+    /// Microphone audio to the model (an error when no connection takes it).
+    pub fn send_audio(&self, samples: &[i16]) -> Result<(), SessionError> {
+        match &*self.0.borrow() {
+            Some(session) => session.send_audio(samples),
+            None => Err(SessionError::NotReady(Phase::Closed)),
+        }
+    }
+
+    pub fn send_audio_stream_end(&self) -> Result<(), SessionError> {
+        match &*self.0.borrow() {
+            Some(session) => session.send_audio_stream_end(),
+            None => Ok(()),
+        }
+    }
+
+    pub fn close(&self) {
+        if let Some(session) = &*self.0.borrow() {
+            session.close();
+        }
+    }
+
+    /// Forgets the connection (it has ended).
+    pub fn clear(&self) {
+        self.0.borrow_mut().take();
+    }
+}
+
+/// Opens a connection for the conversation (resuming `handle`) and reports what happens as
+/// the conversation's events: [`Event::Opened`], then what the server says, then
+/// [`Event::Ended`] with the latest resumption handle. While it is open, `current` holds it.
+pub async fn run(
+    connection: Connection,
+    handle: Option<String>,
+    current: Current,
+    report: impl Fn(Event),
+) {
+    let setup = connection.setup.with_resumption(handle);
+    let opened = match &connection.endpoint {
+        Some(endpoint) => connect(endpoint, setup, SETUP_TIMEOUT_MS).await,
+        None => connect_offline(setup, SETUP_TIMEOUT_MS).await,
+    };
+    let (session, mut events) = match opened {
+        Ok(opened) => opened,
+        Err(e) => return report(Event::Opened(Err(e))),
+    };
+    *current.0.borrow_mut() = Some(session.clone());
+    report(Event::Opened(Ok(())));
+    let mut error = SessionError::Open("the connection went away".into());
+    while let Some(event) = events.next().await {
+        match event {
+            SessionEvent::Server(event) => report(Event::Server(event)),
+            SessionEvent::BadFrame(e) => report(Event::BadFrame(e.to_string())),
+            SessionEvent::Ended(ended) => {
+                error = ended;
+                break;
+            }
+        }
+    }
+    current.clear();
+    let handle = session.resumption_handle();
+    report(Event::Ended { error, handle });
 }

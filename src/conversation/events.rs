@@ -1,0 +1,218 @@
+//! The conversation's vocabulary: its states ([`Link`], [`Mic`]), what happens
+//! ([`Event`]), and what the edge must do ([`Effect`], [`View`]).
+
+use crate::protocol::ServerEvent;
+use crate::session::SessionError;
+
+/// The connection's state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Link {
+    /// No conversation: before the first Connect, or after one ended.
+    Idle,
+    /// Connect was pressed; the audio graph is being made.
+    Starting,
+    /// A connection is opening: attempt 0 starts the conversation, later ones continue it.
+    Opening { attempt: u32 },
+    /// `setupComplete` came; `goaway` once the server announced the end of this connection.
+    Live { goaway: bool },
+    /// Between connections, until the retry timer fires ([`Event::RetryDue`]).
+    Waiting { attempt: u32 },
+    /// Disconnect was pressed; waiting for the connection to close.
+    Closing,
+}
+
+/// The microphone's state. `id` tells one opening of the microphone from the next, so a
+/// late event of an earlier one changes nothing.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Mic {
+    Off,
+    /// Start Mic was pressed (the permission prompt may be open).
+    Starting {
+        id: u32,
+    },
+    On {
+        id: u32,
+    },
+    /// Stop Mic was pressed at `since` (ms): waiting for the last partial chunk.
+    Stopping {
+        id: u32,
+        since: f64,
+    },
+}
+
+/// Where a conversation connects, for the log (never the key).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// The in-page offline stand-in.
+    Offline,
+    /// A server, its URL redacted.
+    Remote(String),
+}
+
+/// Something that happened.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    Connect {
+        target: Target,
+        model: String,
+    },
+    /// The AudioContext and the player are running.
+    AudioReady,
+    AudioFailed(String),
+    /// How opening the connection asked for by [`Effect::Open`] went.
+    Opened(Result<(), SessionError>),
+    Server(ServerEvent),
+    /// A frame that could not be understood (the words say why).
+    BadFrame(String),
+    /// The connection ended; `handle` is the latest resumption handle it gave.
+    Ended {
+        error: SessionError,
+        handle: Option<String>,
+    },
+    RetryDue,
+    Disconnect,
+    StartMic,
+    StopMic,
+    /// The `m` key.
+    ToggleMic,
+    /// The microphone asked for by [`Effect::OpenMic`] runs at `Ok(device rate)`, or not.
+    MicOpened {
+        id: u32,
+        result: Result<f32, String>,
+    },
+    /// 16 kHz samples whose first was captured at `time` (the audio clock, s).
+    MicChunk {
+        id: u32,
+        samples: Vec<i16>,
+        time: f64,
+    },
+    /// Everything captured has been delivered (after [`Effect::FlushMic`]).
+    MicFlushed {
+        id: u32,
+    },
+    /// [`MIC_STOP_DEADLINE_MS`] passed after [`Effect::FlushMic`].
+    MicDeadline {
+        id: u32,
+    },
+    MicFailed {
+        id: u32,
+        error: String,
+    },
+    SendFailed {
+        samples: usize,
+        error: String,
+    },
+    /// The turn's first sample plays at `plays_at` (page clock, ms).
+    ReplyStarts {
+        plays_at: f64,
+        prebuffer_ms: f64,
+    },
+    /// An interruption's fade ends this long after the `interrupted` call.
+    Cut {
+        silent_after_ms: f64,
+    },
+    /// Whether the model's audio is sounding or queued (polled on a timer).
+    Playing(bool),
+}
+
+/// A log line's kind (its CSS class).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogKind {
+    Info,
+    Warn,
+    Error,
+    Server,
+}
+
+impl LogKind {
+    pub fn class(self) -> &'static str {
+        match self {
+            LogKind::Info => "info",
+            LogKind::Warn => "warn",
+            LogKind::Error => "error",
+            LogKind::Server => "server",
+        }
+    }
+}
+
+/// Who a transcript line belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Speaker {
+    You,
+    Model,
+}
+
+/// What the status line and the buttons show. `state` names the state for styling and
+/// tests; `text` is for people; each flag says whether that button is enabled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct View {
+    pub state: &'static str,
+    pub text: String,
+    pub connect: bool,
+    pub disconnect: bool,
+    pub mic_start: bool,
+    pub mic_stop: bool,
+}
+
+/// Something for the edge to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Make the AudioContext and the player; answer [`Event::AudioReady`] or `AudioFailed`.
+    StartAudio,
+    /// Stop capture and playback and close the AudioContext (the recording keeps all).
+    EndAudio,
+    /// Open a connection (resuming `handle`); answer [`Event::Opened`].
+    Open {
+        handle: Option<String>,
+    },
+    /// Close the connection normally.
+    Close,
+    /// Answer [`Event::RetryDue`] after this many ms.
+    RetryAfter(u32),
+    CancelRetry,
+    /// The recording's model track starts on this connection's audio clock.
+    BeginRecording,
+    /// Open the microphone; answer [`Event::MicOpened`] with `id`.
+    OpenMic {
+        id: u32,
+    },
+    /// Ask for the last partial chunk; answer [`Event::MicFlushed`], and
+    /// [`Event::MicDeadline`] after `deadline_ms` unless cancelled by `CloseMic`.
+    FlushMic {
+        id: u32,
+        deadline_ms: u32,
+    },
+    /// Release microphone `id` (tracks stopped, graph disconnected).
+    CloseMic {
+        id: u32,
+    },
+    /// A microphone chunk: into the recording (always: the person's voice is its continuous
+    /// base track) and, if `send`, to the model.
+    MicAudio {
+        samples: Vec<i16>,
+        time: f64,
+        send: bool,
+    },
+    SendStreamEnd,
+    /// 24 kHz model audio to play and record; `first` of its turn (answer
+    /// [`Event::ReplyStarts`]).
+    Play {
+        samples: Vec<i16>,
+        first: bool,
+    },
+    /// Cut playback now (answer [`Event::Cut`]).
+    Interrupt,
+    /// Let what is queued play out.
+    TurnComplete,
+    Transcript {
+        speaker: Speaker,
+        text: String,
+    },
+    Log {
+        kind: LogKind,
+        text: String,
+    },
+    Show(View),
+    /// Redraw the recording's picture.
+    DrawRecording,
+}

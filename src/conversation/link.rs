@@ -1,0 +1,139 @@
+//! The connection's life: Connect, opening, the reconnect loop, Disconnect, the end.
+
+use super::{Conversation, Effect, Link, LogKind, Mic, Out, Target};
+use crate::protocol::INPUT_RATE;
+use crate::session::SessionError;
+
+impl Conversation {
+    pub(super) fn connect(&mut self, target: Target, model: &str, out: &mut Out) {
+        if self.link != Link::Idle {
+            return;
+        }
+        self.link = Link::Starting;
+        self.connected_once = false;
+        self.handle = None;
+        self.unsent = 0;
+        self.last_sent_at = None;
+        self.set_status("connecting", "Connecting...");
+        match target {
+            Target::Remote(url) => out.log(LogKind::Info, &format!("Connecting to {url}")),
+            Target::Offline => out.log(
+                LogKind::Info,
+                "Connecting to the offline stand-in (in this page, no network): it echoes what you say.",
+            ),
+        }
+        out.log(LogKind::Info, &format!("Model {model}"));
+        out.push(Effect::StartAudio);
+    }
+
+    pub(super) fn opened(&mut self, result: Result<(), SessionError>, out: &mut Out) {
+        match (result, &self.link) {
+            (Ok(()), Link::Opening { .. }) => {
+                self.link = Link::Live { goaway: false };
+                self.send_failing = false;
+                if self.connected_once {
+                    let secs = std::mem::take(&mut self.unsent) as f64 / f64::from(INPUT_RATE);
+                    out.log(LogKind::Server, &format!(
+                        "Reconnected; the conversation continues ({secs:.1} s of microphone audio could not be sent meanwhile)."
+                    ));
+                } else {
+                    out.push(Effect::BeginRecording);
+                    out.log(LogKind::Server, "setupComplete: the session is ready.");
+                }
+                self.connected_once = true;
+                self.set_status("ready", "Connected. The session is ready.");
+                self.settle();
+            }
+            // Disconnect was pressed while it opened (or it is stale): close it at once.
+            (Ok(()), _) => out.push(Effect::Close),
+            (Err(error), Link::Opening { attempt }) => {
+                let attempt = *attempt;
+                self.after_end(error, false, attempt, out);
+            }
+            (Err(_), Link::Closing) => self.finish(None, out),
+            (Err(_), _) => {}
+        }
+    }
+
+    /// A connection ended (or failed to open) on its `attempt`: continue on a new one, or
+    /// end the conversation.
+    pub(super) fn after_end(
+        &mut self,
+        error: SessionError,
+        goaway: bool,
+        attempt: u32,
+        out: &mut Out,
+    ) {
+        let delay = (self.connected_once && self.handle.is_some())
+            .then(|| self.policy.decide(&error, goaway, attempt))
+            .flatten();
+        let Some(delay) = delay else {
+            return self.finish(Some(error), out);
+        };
+        let attempt = attempt + 1;
+        self.link = Link::Waiting { attempt };
+        let why = if goaway {
+            "The server ended the connection as it announced (goAway).".to_owned()
+        } else {
+            error.to_string()
+        };
+        out.log(
+            LogKind::Warn,
+            &format!(
+                "{why} Reconnecting with the resumption handle {} (attempt {attempt})...",
+                self.handle.as_deref().unwrap_or_default()
+            ),
+        );
+        self.set_status(
+            "reconnecting",
+            "Reconnecting; the conversation will continue...",
+        );
+        // The model's unfinished turn plays out; its next audio is a new turn.
+        out.push(Effect::TurnComplete);
+        self.reply.end();
+        out.push(Effect::RetryAfter(delay));
+    }
+
+    pub(super) fn disconnect(&mut self, out: &mut Out) {
+        match self.link {
+            Link::Idle | Link::Closing => {}
+            Link::Starting => self.finish(None, out),
+            Link::Waiting { .. } => {
+                out.push(Effect::CancelRetry);
+                self.finish(None, out);
+            }
+            Link::Opening { .. } | Link::Live { .. } => {
+                if matches!(self.link, Link::Live { .. }) {
+                    out.push(Effect::Close);
+                }
+                self.link = Link::Closing;
+                self.set_status("closing", "Disconnecting...");
+            }
+        }
+    }
+
+    /// The conversation is over: audio stops, the recording keeps everything so far.
+    pub(super) fn finish(&mut self, error: Option<SessionError>, out: &mut Out) {
+        self.link = Link::Idle;
+        if let Mic::Starting { id } | Mic::On { id } | Mic::Stopping { id, .. } = self.mic {
+            out.push(Effect::CloseMic { id });
+        }
+        self.mic = Mic::Off;
+        self.playing = false;
+        self.reply.end();
+        out.push(Effect::EndAudio);
+        out.push(Effect::DrawRecording);
+        match error {
+            Some(error) => {
+                let text = error.to_string();
+                out.log(LogKind::Error, &text);
+                let normal = matches!(&error, SessionError::Closed(info) if info.code == 1000);
+                self.set_status(if normal { "closed" } else { "error" }, &text);
+            }
+            None => {
+                out.log(LogKind::Info, "Disconnected.");
+                self.set_status("closed", "Disconnected.");
+            }
+        }
+    }
+}

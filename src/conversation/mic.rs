@@ -1,0 +1,82 @@
+//! The microphone's life: Start Mic, the permission prompt, Stop Mic waiting for its own
+//! last chunk (or its deadline), failures.
+
+use super::{Conversation, Effect, Link, LogKind, Mic, Out, MIC_STOP_DEADLINE_MS};
+
+impl Conversation {
+    pub(super) fn start_mic(&mut self, out: &mut Out) {
+        if self.mic != Mic::Off || !matches!(self.link, Link::Live { .. }) {
+            return;
+        }
+        self.next_mic += 1;
+        let id = self.next_mic;
+        self.mic = Mic::Starting { id };
+        self.set_status("starting", "Starting the microphone...");
+        out.push(Effect::OpenMic { id });
+    }
+
+    pub(super) fn stop_mic(&mut self, now: f64, out: &mut Out) {
+        if let Mic::On { id } = self.mic {
+            self.mic = Mic::Stopping { id, since: now };
+            out.push(Effect::FlushMic {
+                id,
+                deadline_ms: MIC_STOP_DEADLINE_MS,
+            });
+        }
+    }
+
+    pub(super) fn mic_opened(&mut self, id: u32, result: Result<f32, String>, out: &mut Out) {
+        if self.mic != (Mic::Starting { id }) {
+            if result.is_ok() {
+                out.push(Effect::CloseMic { id });
+            }
+            return;
+        }
+        match result {
+            Ok(rate) if matches!(self.link, Link::Live { .. }) => {
+                self.mic = Mic::On { id };
+                out.log(
+                    LogKind::Info,
+                    &format!("Microphone on ({rate} Hz device rate, sent as 16 kHz)"),
+                );
+                self.set_status("listening", "Listening. Talk to the model.");
+            }
+            // The session ended while the permission prompt was open.
+            Ok(_) => {
+                self.mic = Mic::Off;
+                out.push(Effect::CloseMic { id });
+            }
+            Err(error) => self.fail_mic(&error, out),
+        }
+    }
+
+    /// The microphone delivered its last chunk (or the deadline passed): it is off.
+    pub(super) fn mic_stopped(&mut self, id: u32, out: &mut Out) {
+        if !matches!(self.mic, Mic::Stopping { id: current, .. } if current == id) {
+            return;
+        }
+        self.mic = Mic::Off;
+        out.push(Effect::CloseMic { id });
+        out.push(Effect::DrawRecording);
+        if matches!(self.link, Link::Live { .. }) {
+            out.push(Effect::SendStreamEnd);
+            out.log(LogKind::Info, "Microphone off (audioStreamEnd sent).");
+            if self.playing {
+                self.set_status("speaking", "The model is speaking.");
+            } else {
+                self.settle();
+            }
+        }
+    }
+
+    pub(super) fn fail_mic(&mut self, error: &str, out: &mut Out) {
+        self.mic = Mic::Off;
+        out.log(LogKind::Error, error);
+        let live = matches!(self.link, Link::Live { .. });
+        self.set_status(if live { "ready" } else { "closed" }, error);
+    }
+
+    pub(super) fn mic_is(&self, id: u32) -> bool {
+        matches!(self.mic, Mic::On { id: c } | Mic::Stopping { id: c, .. } if c == id)
+    }
+}

@@ -1,0 +1,214 @@
+//! The page's DOM: form fields read and written by id, the status line and the buttons
+//! rendered from the conversation's [`View`], the log and transcript panes (one
+//! append-and-trim helper), the meters. Text goes in with `textContent`, never as HTML.
+
+use super::js_error;
+use crate::conversation::{LogKind, Speaker, View};
+use gloo_events::EventListener;
+use wasm_bindgen::JsCast;
+use web_sys::{
+    Document, Element, HtmlAnchorElement, HtmlElement, HtmlInputElement, HtmlMeterElement,
+    HtmlSelectElement, HtmlTextAreaElement, KeyboardEvent,
+};
+
+/// Lines kept in the log and the transcript.
+const MAX_LINES: u32 = 500;
+
+/// The app's page. Cheap to clone (a document handle).
+#[derive(Clone)]
+pub struct Page {
+    doc: Document,
+}
+
+impl Page {
+    /// The page, if this document is the app's (tests load the module without it).
+    pub fn find() -> Option<Page> {
+        let doc = web_sys::window()?.document()?;
+        doc.get_element_by_id("app")?;
+        Some(Page { doc })
+    }
+
+    pub fn element<T: JsCast>(&self, id: &str) -> Result<T, String> {
+        self.doc
+            .get_element_by_id(id)
+            .ok_or_else(|| format!("the page has no #{id}"))?
+            .dyn_into::<T>()
+            .map_err(|_| format!("#{id} is not the expected kind of element"))
+    }
+
+    pub fn document(&self) -> &Document {
+        &self.doc
+    }
+
+    /// A field's value (input, select or textarea); empty if there is no such field.
+    pub fn value(&self, id: &str) -> String {
+        if let Ok(input) = self.element::<HtmlInputElement>(id) {
+            return input.value();
+        }
+        if let Ok(select) = self.element::<HtmlSelectElement>(id) {
+            return select.value();
+        }
+        self.element::<HtmlTextAreaElement>(id)
+            .map(|t| t.value())
+            .unwrap_or_default()
+    }
+
+    /// Sets a field; a checkbox is ticked unless `value` is 0/false/off/no.
+    pub fn set_value(&self, id: &str, value: &str) {
+        if let Ok(input) = self.element::<HtmlInputElement>(id) {
+            if input.type_() == "checkbox" {
+                input.set_checked(!matches!(value, "0" | "false" | "off" | "no"));
+                return;
+            }
+            input.set_value(value);
+        } else if let Ok(select) = self.element::<HtmlSelectElement>(id) {
+            select.set_value(value);
+        }
+    }
+
+    pub fn checked(&self, id: &str) -> bool {
+        self.element::<HtmlInputElement>(id)
+            .map(|i| i.checked())
+            .unwrap_or(false)
+    }
+
+    /// Fills a select with (value, label) options.
+    pub fn options(&self, id: &str, options: &[(&str, &str)], chosen: &str) -> Result<(), String> {
+        let select: HtmlSelectElement = self.element(id)?;
+        for (value, label) in options {
+            let option = self.doc.create_element("option").map_err(js_error)?;
+            option.set_text_content(Some(label));
+            option.set_attribute("value", value).map_err(js_error)?;
+            select.append_child(&option).map_err(js_error)?;
+        }
+        select.set_value(chosen);
+        Ok(())
+    }
+
+    /// The status line and the buttons, as the conversation says.
+    pub fn show(&self, view: &View) {
+        if let Ok(status) = self.element::<HtmlElement>("status") {
+            let _ = status.set_attribute("data-state", view.state);
+            status.set_text_content(Some(&view.text));
+        }
+        for (id, enabled) in [
+            ("connect", view.connect),
+            ("disconnect", view.disconnect),
+            ("mic-start", view.mic_start),
+            ("mic-stop", view.mic_stop),
+        ] {
+            self.enable(id, enabled);
+        }
+    }
+
+    pub fn enable(&self, id: &str, enabled: bool) {
+        if let Ok(button) = self.element::<HtmlElement>(id) {
+            let _ = button.toggle_attribute_with_force("disabled", !enabled);
+        }
+    }
+
+    pub fn set_hidden(&self, id: &str, hidden: bool) {
+        if let Ok(element) = self.element::<HtmlElement>(id) {
+            element.set_hidden(hidden);
+        }
+    }
+
+    pub fn set_text(&self, id: &str, text: &str) {
+        if let Ok(element) = self.element::<HtmlElement>(id) {
+            element.set_text_content(Some(text));
+        }
+    }
+
+    /// One line in the log.
+    pub fn log(&self, kind: LogKind, text: &str) {
+        self.append("log", kind.class(), text);
+    }
+
+    /// A transcription fragment: it continues the speaker's current line, or starts one.
+    pub fn transcript(&self, speaker: Speaker, text: &str) {
+        let speaker = match speaker {
+            Speaker::You => "you",
+            Speaker::Model => "model",
+        };
+        let Ok(list) = self.element::<HtmlElement>("transcript") else {
+            return;
+        };
+        let last = list
+            .last_element_child()
+            .filter(|l| l.get_attribute("data-speaker").as_deref() == Some(speaker));
+        match last {
+            Some(line) => {
+                let mut content = line.text_content().unwrap_or_default();
+                content.push_str(text);
+                line.set_text_content(Some(&content));
+                list.set_scroll_top(list.scroll_height());
+            }
+            None => {
+                if let Some(line) = self.append("transcript", speaker, text.trim_start()) {
+                    let _ = line.set_attribute("data-speaker", speaker);
+                }
+            }
+        }
+    }
+
+    /// Appends an `<li class=...>` with `text` to list `id`, keeps the last [`MAX_LINES`],
+    /// and scrolls to it.
+    fn append(&self, id: &str, class: &str, text: &str) -> Option<Element> {
+        let list = self.element::<HtmlElement>(id).ok()?;
+        let line = self.doc.create_element("li").ok()?;
+        let _ = line.set_attribute("class", class);
+        line.set_text_content(Some(text));
+        let _ = list.append_child(&line);
+        while list.child_element_count() > MAX_LINES {
+            if let Some(first) = list.first_element_child() {
+                first.remove();
+            }
+        }
+        list.set_scroll_top(list.scroll_height());
+        Some(line)
+    }
+
+    /// A meter, in dBFS (floor -60).
+    pub fn set_meter(&self, id: &str, dbfs: f64) {
+        if let Ok(meter) = self.element::<HtmlMeterElement>(id) {
+            meter.set_value(dbfs.max(-60.0));
+        }
+    }
+
+    /// Offers `url` as a download named `name` (the link stays on the page).
+    pub fn offer_download(&self, url: &str, name: &str) {
+        if let Ok(link) = self.element::<HtmlAnchorElement>("rec-link") {
+            link.set_href(url);
+            link.set_download(name);
+            link.set_text_content(Some(name));
+            link.set_hidden(false);
+            link.click();
+        }
+    }
+
+    /// Calls `f` on element `id`'s `event`, for as long as the page lives: the page's own
+    /// controls never go away, so the listener is never removed (`forget`).
+    pub fn on(&self, id: &str, event: &'static str, f: impl Fn() + 'static) -> Result<(), String> {
+        let target: HtmlElement = self.element(id)?;
+        EventListener::new(&target, event, move |_| f()).forget();
+        Ok(())
+    }
+
+    /// Calls `f` when `key` is pressed without a modifier, outside text fields, for as long
+    /// as the page lives (never removed, like [`Page::on`]).
+    pub fn on_key(&self, key: &'static str, f: impl Fn() + 'static) {
+        let listener = EventListener::new(&self.doc, "keydown", move |e| {
+            let Some(e) = e.dyn_ref::<KeyboardEvent>() else {
+                return;
+            };
+            let typing = e
+                .target()
+                .and_then(|t| t.dyn_into::<HtmlElement>().ok())
+                .is_some_and(|t| matches!(t.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
+            if !typing && e.key() == key && !(e.ctrl_key() || e.meta_key() || e.alt_key()) {
+                f();
+            }
+        });
+        listener.forget();
+    }
+}

@@ -1,0 +1,140 @@
+//! The settings' browser side: fills the form (voices, formats, the default model, the
+//! stored key, the page's query), reads it into the pure [`Form`], and keeps the key.
+//!
+//! Secrets: the key or token lives in `sessionStorage` (gone with the tab) unless the
+//! person ticks "remember" (then `localStorage`); it never reaches the log, which shows only
+//! the redacted URL.
+
+use super::page::Page;
+use crate::playback::PlaybackConfig;
+use crate::protocol::{DEFAULT_MODEL, DEFAULT_VOICE, VOICES};
+use crate::recorder::Format;
+use crate::settings::{playback_config, Form, QUERY_SETTINGS};
+use web_sys::{HtmlElement, HtmlInputElement, Storage, UrlSearchParams};
+
+const SECRET_KEY: &str = "gemini-live-voice.secret";
+
+/// Fills the form with its choices, the stored key and the settings in the page's query.
+pub fn fill(page: &Page) -> Result<(), String> {
+    let voices: Vec<(&str, &str)> = VOICES.iter().map(|v| (*v, *v)).collect();
+    page.options("voice", &voices, DEFAULT_VOICE)?;
+    let formats: Vec<(&str, &str)> = Format::ALL.iter().map(|f| (f.id(), f.label())).collect();
+    page.options("rec-format", &formats, Format::default().id())?;
+    page.set_value("model", DEFAULT_MODEL.trim_start_matches("models/"));
+    let (remembered, secret) = stored_secret().unwrap_or_default();
+    // With no key at hand the page starts on the offline stand-in: it works at once.
+    page.set_value("backend", if secret.is_empty() { "offline" } else { "key" });
+    if let Some(params) = query() {
+        for (name, id) in QUERY_SETTINGS {
+            if let Some(value) = params.get(name) {
+                page.set_value(id, &value);
+            }
+        }
+    }
+    page.set_value("secret", &secret);
+    if let Ok(remember) = page.element::<HtmlInputElement>("remember") {
+        remember.set_checked(remembered);
+    }
+    show_backend_fields(page);
+    Ok(())
+}
+
+/// The volume slider as a gain (0..=1); its spoken value follows it.
+pub fn volume(page: &Page) -> f32 {
+    let value = page.value("volume");
+    if let Ok(slider) = page.element::<HtmlElement>("volume") {
+        let _ = slider.set_attribute("aria-valuetext", &format!("{value}%"));
+    }
+    crate::settings::volume(&value)
+}
+
+/// The form as it stands.
+pub fn read(page: &Page) -> Form {
+    Form {
+        backend: page.value("backend"),
+        secret: page.value("secret"),
+        url: page.value("url"),
+        model: page.value("model"),
+        voice: page.value("voice"),
+        instruction: page.value("instruction"),
+        transcription: page.checked("transcription"),
+    }
+}
+
+/// Keeps the key as the person asked (only for backends that use one).
+pub fn keep_secret(page: &Page, form: &Form) {
+    if form.uses_secret() {
+        store_secret(form.secret.trim(), page.checked("remember"));
+    }
+}
+
+/// Shows the fields the chosen backend needs.
+pub fn show_backend_fields(page: &Page) {
+    let backend = page.value("backend");
+    page.set_hidden("url-row", backend != "url");
+    page.set_hidden("secret-row", backend == "offline");
+    page.set_text(
+        "secret-label",
+        match backend.as_str() {
+            "token" => "Ephemeral token",
+            "url" => "Key or token for the URL (optional)",
+            _ => "API key",
+        },
+    );
+}
+
+/// Playback timings, with `?prebuffer=MS` if the page's query has it.
+pub fn playback() -> PlaybackConfig {
+    playback_config(query().and_then(|p| p.get("prebuffer")).as_deref())
+}
+
+/// The recording format chosen on the page.
+pub fn format(page: &Page) -> Format {
+    Format::parse(&page.value("rec-format")).unwrap_or_default()
+}
+
+fn query() -> Option<UrlSearchParams> {
+    let search = web_sys::window()?.location().search().ok()?;
+    UrlSearchParams::new_with_str(&search).ok()
+}
+
+fn storages() -> (Option<Storage>, Option<Storage>) {
+    let window = web_sys::window();
+    let session = window
+        .as_ref()
+        .and_then(|w| w.session_storage().ok().flatten());
+    let local = window
+        .as_ref()
+        .and_then(|w| w.local_storage().ok().flatten());
+    (session, local)
+}
+
+/// (remembered, secret) from localStorage or sessionStorage.
+fn stored_secret() -> Option<(bool, String)> {
+    let (session, local) = storages();
+    if let Some(secret) = local.and_then(|s| s.get_item(SECRET_KEY).ok().flatten()) {
+        return Some((true, secret));
+    }
+    session
+        .and_then(|s| s.get_item(SECRET_KEY).ok().flatten())
+        .map(|secret| (false, secret))
+}
+
+fn store_secret(secret: &str, remember: bool) {
+    let (session, local) = storages();
+    // A storage that refuses (private mode, quota) only costs retyping the key.
+    if let Some(local) = local {
+        let _ = if remember && !secret.is_empty() {
+            local.set_item(SECRET_KEY, secret)
+        } else {
+            local.remove_item(SECRET_KEY)
+        };
+    }
+    if let Some(session) = session {
+        let _ = if secret.is_empty() {
+            session.remove_item(SECRET_KEY)
+        } else {
+            session.set_item(SECRET_KEY, secret)
+        };
+    }
+}
