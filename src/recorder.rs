@@ -23,7 +23,7 @@ use crate::wav::{self, WavError};
 use live_dsp::resample::Resampler;
 
 /// Frames rendered per block (one second at 24 kHz).
-const BLOCK: usize = 24_000;
+const BLOCK: usize = SOURCE_RATE as usize;
 
 mod format;
 pub use format::Format;

@@ -12,6 +12,7 @@
 pub mod turns;
 pub mod validate;
 
+use crate::protocol::{INPUT_RATE, OUTPUT_RATE};
 use serde_json::{json, Value};
 use std::collections::VecDeque;
 use turns::{Action, TurnConfig, Turns};
@@ -116,7 +117,7 @@ impl StandIn {
                 }
             }
             ClientMsg::Audio { rate, samples } => {
-                let samples = if rate == crate::protocol::INPUT_RATE {
+                let samples = if rate == INPUT_RATE {
                     samples
                 } else {
                     resample_nearest(&samples, rate)
@@ -185,14 +186,15 @@ impl StandIn {
                     out.push(json!({"serverContent": {"turnComplete": true}}));
                 }
                 Action::Reply(heard) => {
-                    let heard_secs = heard.len() as f64 / f64::from(crate::protocol::INPUT_RATE);
+                    let heard_secs = heard.len() as f64 / f64::from(INPUT_RATE);
                     self.notes.push(format!("reply: echo of {heard_secs:.2} s"));
                     if self.setup.as_ref().is_some_and(|s| s.input_transcription) {
                         let text = format!("(heard {heard_secs:.2} s of speech)");
                         out.push(json!({"serverContent": {"inputTranscription": {"text": text}}}));
                     }
                     let audio = turns::upsample_16k_to_24k(&heard);
-                    let per_chunk = (24 * self.config.chunk_ms).max(1) as usize;
+                    let per_ms = OUTPUT_RATE / 1000;
+                    let per_chunk = (per_ms * self.config.chunk_ms).max(1) as usize;
                     let chunks: VecDeque<Vec<i16>> =
                         audio.chunks(per_chunk).map(<[i16]>::to_vec).collect();
                     if chunks.is_empty() {
@@ -226,7 +228,7 @@ impl StandIn {
         let last = reply.chunks.is_empty();
         let heard_secs = reply.heard_secs;
         let mut content = json!({"modelTurn": {"parts": [{"inlineData": {
-            "mimeType": "audio/pcm;rate=24000",
+            "mimeType": format!("audio/pcm;rate={OUTPUT_RATE}"),
             "data": crate::pcm::to_base64(&chunk),
         }}]}});
         if first && self.setup.as_ref().is_some_and(|s| s.output_transcription) {
@@ -260,9 +262,10 @@ impl StandIn {
 
 /// Any declared input rate to 16 kHz by nearest sample (turn detection only needs energy).
 pub fn resample_nearest(samples: &[i16], rate: u32) -> Vec<i16> {
-    let out = (samples.len() as u64 * 16_000 / u64::from(rate.max(1))) as usize;
+    let to = u64::from(INPUT_RATE);
+    let out = (samples.len() as u64 * to / u64::from(rate.max(1))) as usize;
     (0..out)
-        .map(|i| samples[((i as u64 * u64::from(rate)) / 16_000) as usize])
+        .map(|i| samples[((i as u64 * u64::from(rate)) / to) as usize])
         .collect()
 }
 
