@@ -21,6 +21,9 @@
 //!   everything, clears the queue and drops audio of the interrupted turn until its
 //!   `turnComplete`; `turnComplete` drains (nothing is cut).
 
+pub mod jitter;
+
+use jitter::Jitter;
 use live_dsp::resample::Resampler;
 use std::collections::VecDeque;
 
@@ -38,6 +41,9 @@ pub struct PlaybackConfig {
     /// Margin between the clock the main thread reads and the first frame it can still
     /// change; a cut starts this far after the call.
     pub lead_ms: f64,
+    /// Learn the prebuffer from how audio arrives ([`jitter`]), starting from `prebuffer_ms`;
+    /// `false` keeps `prebuffer_ms` fixed.
+    pub adaptive: bool,
 }
 
 impl Default for PlaybackConfig {
@@ -47,6 +53,18 @@ impl Default for PlaybackConfig {
             lookahead_ms: 500.0,
             fade_ms: 5.0,
             lead_ms: 3.0,
+            adaptive: false,
+        }
+    }
+}
+
+impl PlaybackConfig {
+    /// The adaptive jitter buffer, starting at [`jitter::START_MS`] (the page's default).
+    pub fn adaptive() -> Self {
+        PlaybackConfig {
+            prebuffer_ms: jitter::START_MS,
+            adaptive: true,
+            ..PlaybackConfig::default()
         }
     }
 }
@@ -159,6 +177,8 @@ struct Pending {
 pub struct Scheduler {
     rate: u32,
     prebuffer: u64,
+    /// The adaptive prebuffer, if on (it then replaces `prebuffer`).
+    jitter: Option<Jitter>,
     lookahead: u64,
     fade: u64,
     lead: u64,
@@ -184,9 +204,19 @@ fn frames(ms: f64, rate: u32) -> u64 {
 }
 
 impl Scheduler {
-    /// The wait before a turn's first sample, in context frames.
+    /// The wait before a turn's first sample (and the re-anchor after an underrun), in
+    /// context frames: fixed, or what the adaptive buffer has learnt so far.
     pub fn prebuffer_frames(&self) -> u64 {
-        self.prebuffer
+        self.jitter
+            .as_ref()
+            .map_or(self.prebuffer, Jitter::prebuffer)
+    }
+
+    /// The most scheduled ahead of the clock: the setting, or more if the prebuffer grew
+    /// near it (a turn's first block must fit).
+    fn lookahead_frames(&self) -> u64 {
+        self.lookahead
+            .max(self.prebuffer_frames() + frames(200.0, self.rate))
     }
 
     /// A scheduler for a context running at `rate` Hz.
@@ -226,6 +256,9 @@ impl Scheduler {
         Ok(Scheduler {
             rate,
             prebuffer: frames(c.prebuffer_ms, rate),
+            jitter: c
+                .adaptive
+                .then(|| Jitter::new(rate, c.prebuffer_ms, c.lead_ms + c.fade_ms)),
             lookahead: frames(c.lookahead_ms, rate),
             fade: frames(c.fade_ms, rate).max(1),
             lead: frames(c.lead_ms, rate),
@@ -324,6 +357,9 @@ impl Scheduler {
             None => input,
         };
         self.source_in += chunk.len() as u64;
+        if let Some(jitter) = &mut self.jitter {
+            jitter.arrival(now, samples.len() as u64);
+        }
         self.enqueue(samples, first, false);
         self.pump(now)
     }
@@ -344,6 +380,9 @@ impl Scheduler {
     /// `turnComplete`: whatever is queued plays out, including the resampler's tail (right
     /// after the turn's last sample, or dropped if that has already played); nothing is cut. After an interruption it ends the dropping. Returns buffers to start.
     pub fn turn_complete(&mut self, now: u64) -> Vec<Play> {
+        if let Some(jitter) = &mut self.jitter {
+            jitter.end_turn();
+        }
         match self.state {
             TurnState::Idle => {}
             TurnState::Dropping => self.state = TurnState::Idle,
@@ -381,20 +420,23 @@ impl Scheduler {
             }
             let start = if front.first {
                 // A new turn: after the prebuffer, and never over the previous turn.
-                (now + self.prebuffer).max(self.cursor.unwrap_or(0))
+                (now + self.prebuffer_frames()).max(self.cursor.unwrap_or(0))
             } else {
                 match self.cursor {
                     Some(c) if c >= now + self.lead => c,
                     Some(c) => {
-                        let anchor = now + self.prebuffer;
+                        if let Some(jitter) = &mut self.jitter {
+                            jitter.underrun();
+                        }
+                        let anchor = now + self.prebuffer_frames();
                         self.stats.underruns += 1;
                         self.stats.silence_frames += anchor.saturating_sub(c);
                         anchor
                     }
-                    None => now + self.prebuffer,
+                    None => now + self.prebuffer_frames(),
                 }
             };
-            if start > now + self.lookahead {
+            if start > now + self.lookahead_frames() {
                 break;
             }
             let Some(block) = self.queue.pop_front() else {
@@ -459,6 +501,9 @@ impl Scheduler {
         self.stats.discarded_frames += self.queued_frames();
         self.queue.clear();
         self.stats.interruptions += 1;
+        if let Some(jitter) = &mut self.jitter {
+            jitter.end_turn();
+        }
         // The next turn starts after the fade at the earliest.
         self.cursor = Some(end);
         self.state = TurnState::Dropping;

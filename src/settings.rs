@@ -92,13 +92,15 @@ impl Connection {
     }
 }
 
-/// Playback timings, with the prebuffer from `?prebuffer=MS` (clamped to 20-500 ms).
+/// Playback timings: the adaptive jitter buffer, or a fixed prebuffer from `?prebuffer=MS`
+/// (clamped to 20-500 ms).
 pub fn playback_config(prebuffer: Option<&str>) -> PlaybackConfig {
-    let mut config = PlaybackConfig::default();
+    let mut config = PlaybackConfig::adaptive();
     let ms = prebuffer
         .and_then(|v| v.trim().parse::<f64>().ok())
         .filter(|v| v.is_finite());
     if let Some(ms) = ms {
+        config.adaptive = false;
         config.prebuffer_ms = ms.clamp(20.0, 500.0);
         config.lookahead_ms = config.lookahead_ms.max(config.prebuffer_ms + 200.0);
     }
@@ -176,10 +178,14 @@ mod tests {
 
     #[test]
     fn the_prebuffer_and_the_volume_are_read_safely() {
-        assert_eq!(playback_config(None), PlaybackConfig::default());
-        assert_eq!(playback_config(Some("abc")), PlaybackConfig::default());
+        assert_eq!(playback_config(None), PlaybackConfig::adaptive());
+        assert!(PlaybackConfig::adaptive().adaptive);
+        assert_eq!(playback_config(Some("abc")), PlaybackConfig::adaptive());
         let c = playback_config(Some("40"));
-        assert_eq!((c.prebuffer_ms, c.lookahead_ms), (40.0, 500.0));
+        assert_eq!(
+            (c.prebuffer_ms, c.lookahead_ms, c.adaptive),
+            (40.0, 500.0, false)
+        );
         let c = playback_config(Some("9000"));
         assert_eq!((c.prebuffer_ms, c.lookahead_ms), (500.0, 700.0));
         assert_eq!(playback_config(Some("1")).prebuffer_ms, 20.0);

@@ -23,15 +23,13 @@ use gemini_live_voice::recorder::{Format, Recorder};
 use gemini_live_voice::web::playback::Player;
 use gemini_live_voice::web::recording::wav_blob;
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::RefCell;
-use std::collections::VecDeque;
-use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use support::stream::{rendered, Chained};
 use support::{context, report, sleep_ms, tone, Tap};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
-use web_sys::{AudioBuffer, AudioBufferSourceNode, AudioContext, AudioNode, GainNode};
+use web_sys::{AudioBuffer, AudioNode};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -39,68 +37,6 @@ const RATE: u32 = 48_000;
 const SECONDS: usize = 20;
 const HZ: f64 = 440.0;
 const AMPLITUDE: f64 = 0.5;
-
-/// The older way: a queue of 24 kHz buffers; each starts when the previous one's `onended`
-/// fires.
-struct Chained {
-    ctx: AudioContext,
-    out: GainNode,
-    queue: Rc<RefCell<VecDeque<AudioBuffer>>>,
-    playing: Rc<RefCell<bool>>,
-    on_ended: Rc<RefCell<Option<Callback>>>,
-}
-
-type Callback = Closure<dyn FnMut()>;
-
-impl Chained {
-    fn new(ctx: &AudioContext) -> Chained {
-        let out = ctx.create_gain().unwrap();
-        out.connect_with_audio_node(&ctx.destination()).unwrap();
-        Chained {
-            ctx: ctx.clone(),
-            out,
-            queue: Rc::default(),
-            playing: Rc::default(),
-            on_ended: Rc::default(),
-        }
-    }
-
-    fn push(&self, samples: &[i16]) {
-        let data: Vec<f32> = samples.iter().map(|&s| i16_to_f32(s)).collect();
-        let buffer = self
-            .ctx
-            .create_buffer(1, data.len() as u32, 24_000.0)
-            .unwrap();
-        buffer.copy_to_channel(&data, 0).unwrap();
-        self.queue.borrow_mut().push_back(buffer);
-        if !*self.playing.borrow() {
-            self.play_next();
-        }
-    }
-
-    fn play_next(&self) {
-        let Some(buffer) = self.queue.borrow_mut().pop_front() else {
-            *self.playing.borrow_mut() = false;
-            return;
-        };
-        *self.playing.borrow_mut() = true;
-        let node: AudioBufferSourceNode = self.ctx.create_buffer_source().unwrap();
-        node.set_buffer(Some(&buffer));
-        node.connect_with_audio_node(&self.out).unwrap();
-        let me = Chained {
-            ctx: self.ctx.clone(),
-            out: self.out.clone(),
-            queue: Rc::clone(&self.queue),
-            playing: Rc::clone(&self.playing),
-            on_ended: Rc::clone(&self.on_ended),
-        };
-        let closure = Closure::<dyn FnMut()>::new(move || me.play_next());
-        let scheduled = node.unchecked_ref::<web_sys::AudioScheduledSourceNode>();
-        scheduled.set_onended(Some(closure.as_ref().unchecked_ref()));
-        *self.on_ended.borrow_mut() = Some(closure); // the previous one has fired
-        scheduled.start().unwrap();
-    }
-}
 
 /// Streams the tone in API-sized chunks, 1.5x faster than real time (as the API often
 /// sends), through `push`.
@@ -121,30 +57,8 @@ async fn stream(source: &[i16], push: impl Fn(&[i16])) {
 /// Figures for a rendered stream: (inserted silence in ms, discontinuities, frames the tap
 /// missed), over the span from the first to the last sounding frame.
 fn measure(tap: &Tap, from: u64, source_frames: usize) -> (f64, usize, u64) {
-    let (all, missed) = tap.signal_lossy(from, (tap.end() - from) as usize);
-    if missed > 0 {
-        report(&format!(
-            "  (the tap missed {missed} frames: the audio thread skipped quanta)"
-        ));
-    }
-    let first = all.iter().position(|&x| x != 0.0).expect("nothing played");
-    let last = all.iter().rposition(|&x| x != 0.0).unwrap();
-    let span = &all[first..=last];
-    let inserted = span.len() as f64 - source_frames as f64;
-    // A sine's largest step between frames; anything well above it is a break.
-    let limit = (AMPLITUDE * 2.0 * std::f64::consts::PI * HZ / f64::from(RATE) * 1.5) as f32;
-    let mut breaks = 0;
-    let mut last_break = None;
-    for (i, w) in span.windows(2).enumerate() {
-        let zero_run = w[0] == 0.0 && w[1] == 0.0;
-        if (w[1] - w[0]).abs() > limit || zero_run {
-            if last_break.is_none_or(|b| i > b + 64) {
-                breaks += 1;
-            }
-            last_break = Some(i);
-        }
-    }
-    (inserted.max(0.0) * 1000.0 / f64::from(RATE), breaks, missed)
+    let r = rendered(tap, from, source_frames, RATE, HZ, AMPLITUDE);
+    (r.silence_ms, r.breaks, r.missed)
 }
 
 #[wasm_bindgen_test]

@@ -353,3 +353,76 @@ fn stopping_settles_what_was_still_to_sound_as_heard_up_to_now() {
     assert_eq!(heard, vec![5000 - 2880, 0]);
     assert!(!s.is_playing(5000));
 }
+
+/// Pushes a turn of 200 ms chunks (4800 source samples) arriving at the given frames (48 kHz
+/// context), pumping every 40 ms in between, then `turnComplete` and drains it. Returns the
+/// turn's first start frame and the underruns and inserted silence it added.
+fn adaptive_turn(s: &mut Scheduler, arrivals: &[u64]) -> (u64, u64, u64) {
+    let before = s.stats();
+    let first_log = s.log().len();
+    let mut now = arrivals[0];
+    for &at in arrivals {
+        while now + 1920 < at {
+            now += 1920;
+            s.pump(now);
+        }
+        now = at;
+        s.push(&chunk(4800), now);
+    }
+    s.turn_complete(now);
+    for _ in 0..200 {
+        now += 1920;
+        s.pump(now);
+    }
+    let after = s.stats();
+    (
+        s.log()[first_log].start,
+        after.underruns - before.underruns,
+        after.silence_frames - before.silence_frames,
+    )
+}
+
+#[test]
+fn the_adaptive_buffer_starts_at_25_ms_on_a_steady_link_and_never_underruns() {
+    let mut s = Scheduler::new(48_000, PlaybackConfig::adaptive()).unwrap();
+    assert_eq!(s.prebuffer_frames(), 1200);
+    // Real time, +-5 ms (240 frames).
+    let steady: Vec<u64> = (0..20u64)
+        .map(|k| 100_000 + k * 9600 + [0, 240, 0, 120][k as usize % 4])
+        .collect();
+    assert_eq!(adaptive_turn(&mut s, &steady), (101_200, 0, 0));
+    // The service's burst: 8 chunks at once, then real time +-40 ms.
+    let mut burst = vec![1_000_000; 8];
+    burst.extend((8..20u64).map(|k| 1_000_000 + (k - 7) * 9600 + [0, 1920][k as usize % 2]));
+    let p = s.prebuffer_frames();
+    assert_eq!(adaptive_turn(&mut s, &burst), (1_000_000 + p, 0, 0));
+}
+
+#[test]
+fn a_slow_stream_underruns_less_than_the_fixed_buffer_and_is_learnt_for_the_next_turn() {
+    // 0.9x real time for 23 chunks (200 ms every 222 ms), then the rest at once.
+    let slow = |t0: u64| {
+        let mut a: Vec<u64> = (0..23u64).map(|k| t0 + k * 10_656).collect();
+        a.extend([t0 + 23 * 10_656; 7]);
+        a
+    };
+    let mut fixed = Scheduler::new(48_000, PlaybackConfig::default()).unwrap();
+    let mut adaptive = Scheduler::new(48_000, PlaybackConfig::adaptive()).unwrap();
+    let f1 = adaptive_turn(&mut fixed, &slow(0));
+    let a1 = adaptive_turn(&mut adaptive, &slow(0));
+    let f2 = adaptive_turn(&mut fixed, &slow(1_000_000));
+    let a2 = adaptive_turn(&mut adaptive, &slow(1_000_000));
+    println!("fixed {f1:?} {f2:?}, adaptive {a1:?} {a2:?}");
+    assert_eq!((f1.1, f1.2), (f2.1, f2.2));
+    // Turn 1: the adaptive buffer starts 95 ms sooner and grows at each underrun.
+    assert_eq!(a1.0, 1200);
+    // Turn 2: it learnt the stream's worst lateness (the 24th chunk, 506 ms, + 15 ms): no
+    // underrun at all.
+    assert_eq!(a2, (1_000_000 + 521 * 48, 0, 0));
+    assert!(
+        a1.2 + a2.2 <= f1.2 + f2.2,
+        "silence over both turns: adaptive {} fixed {}",
+        a1.2 + a2.2,
+        f1.2 + f2.2
+    );
+}

@@ -2,6 +2,8 @@
 //! frame, and a context at a chosen rate.
 #![allow(dead_code)]
 
+pub mod stream;
+
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
