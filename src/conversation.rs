@@ -23,6 +23,7 @@ mod mic;
 
 pub use events::{Effect, Event, Link, LogKind, Mic, Speaker, Target, View};
 
+use crate::decimal::fixed;
 use crate::protocol::ServerEvent;
 use crate::reconnect::Reconnect;
 use reply::{Audio, Reply};
@@ -195,14 +196,28 @@ impl Conversation {
             } => {
                 if let Some(sent) = self.last_sent_at {
                     out.log(LogKind::Info, &format!(
-                        "Reply latency: the first sample plays {:.1} ms after the last microphone chunk was sent ({prebuffer_ms:.0} ms of it is the playback buffer).",
-                        plays_at - sent
+                        "Reply latency: the first sample plays {} ms after the last microphone chunk was sent ({} ms of it is the playback buffer).",
+                        fixed(plays_at - sent, 1),
+                        fixed(prebuffer_ms, 0)
                     ));
                 }
             }
+            Event::FrameTiming(s) => out.log(
+                LogKind::Info,
+                &format!(
+                    "Model audio frames so far: {}; arrival to scheduled: median {} ms, 99th percentile {} ms, longest {} ms.",
+                    s.count,
+                    fixed(s.median, 1),
+                    fixed(s.p99, 1),
+                    fixed(s.max, 1)
+                ),
+            ),
             Event::Cut { silent_after_ms } => out.log(
                 LogKind::Info,
-                &format!("Playback cut: silent {silent_after_ms:.1} ms after interrupted"),
+                &format!(
+                    "Playback cut: silent {} ms after interrupted",
+                    fixed(silent_after_ms, 1)
+                ),
             ),
             Event::Playing(playing) => {
                 if playing != self.playing {

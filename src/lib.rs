@@ -5,8 +5,10 @@
 
 pub mod close;
 pub mod conversation;
+pub mod decimal;
 pub mod device;
 pub mod endpoint;
+pub mod latency;
 pub mod pcm;
 pub mod playback;
 pub mod protocol;

@@ -23,6 +23,7 @@
 
 pub mod jitter;
 
+use crate::decimal::short;
 use jitter::Jitter;
 use live_dsp::resample::Resampler;
 use std::collections::VecDeque;
@@ -230,21 +231,23 @@ impl Scheduler {
         ] {
             if !(value.is_finite() && value >= 0.0) {
                 return Err(PlaybackError::Config(format!(
-                    "{name} must be a number of milliseconds >= 0, not {value}"
+                    "{name} must be a number of milliseconds >= 0, not {}",
+                    short(value)
                 )));
             }
         }
         if c.prebuffer_ms < c.lead_ms + c.fade_ms {
             return Err(PlaybackError::Config(format!(
                 "the prebuffer ({} ms) must cover lead + fade ({} ms), or a new turn could start inside a fade",
-                c.prebuffer_ms,
-                c.lead_ms + c.fade_ms
+                short(c.prebuffer_ms),
+                short(c.lead_ms + c.fade_ms)
             )));
         }
         if c.lookahead_ms <= c.prebuffer_ms {
             return Err(PlaybackError::Config(format!(
                 "the lookahead ({} ms) must exceed the prebuffer ({} ms)",
-                c.lookahead_ms, c.prebuffer_ms
+                short(c.lookahead_ms),
+                short(c.prebuffer_ms)
             )));
         }
         let resampler = if rate == SOURCE_RATE {

@@ -16,6 +16,7 @@
 //! Rendering resamples with the band-limited resampler (16 <-> 24 kHz), mixes in floating
 //! point and saturates when converting to int16 (no wrap-around), one block at a time.
 
+use crate::decimal::fixed;
 use crate::pcm::{f32_to_i16, i16_to_f32};
 use crate::playback::Played;
 use crate::protocol::{INPUT_RATE as USER_RATE, OUTPUT_RATE as SOURCE_RATE};
@@ -317,7 +318,7 @@ pub fn file_name(date: [u32; 6], format: Format) -> String {
 pub fn describe(seconds: f64, bytes: u64) -> String {
     let total = seconds.max(0.0).round() as u64;
     let size = if bytes >= 1_000_000 {
-        format!("{:.1} MB", bytes as f64 / 1e6)
+        format!("{} MB", fixed(bytes as f64 / 1e6, 1))
     } else {
         format!("{} kB", bytes.div_ceil(1000))
     };

@@ -12,6 +12,7 @@
 pub mod turns;
 pub mod validate;
 
+use crate::decimal::fixed;
 use crate::protocol::{INPUT_RATE, OUTPUT_RATE};
 use serde_json::{json, Value};
 use std::collections::VecDeque;
@@ -187,9 +188,10 @@ impl StandIn {
                 }
                 Action::Reply(heard) => {
                     let heard_secs = heard.len() as f64 / f64::from(INPUT_RATE);
-                    self.notes.push(format!("reply: echo of {heard_secs:.2} s"));
+                    self.notes
+                        .push(format!("reply: echo of {} s", fixed(heard_secs, 2)));
                     if self.setup.as_ref().is_some_and(|s| s.input_transcription) {
-                        let text = format!("(heard {heard_secs:.2} s of speech)");
+                        let text = format!("(heard {} s of speech)", fixed(heard_secs, 2));
                         out.push(json!({"serverContent": {"inputTranscription": {"text": text}}}));
                     }
                     let audio = turns::upsample_16k_to_24k(&heard);
@@ -233,7 +235,7 @@ impl StandIn {
         }}]}});
         if first && self.setup.as_ref().is_some_and(|s| s.output_transcription) {
             content["outputTranscription"] =
-                json!({"text": format!("(echo of {heard_secs:.2} s)")});
+                json!({"text": format!("(echo of {} s)", fixed(heard_secs, 2))});
         }
         out.push(json!({ "serverContent": content }));
         if last {

@@ -1,6 +1,7 @@
 //! The conversation's vocabulary: its states ([`Link`], [`Mic`]), what happens
 //! ([`Event`]), and what the edge must do ([`Effect`], [`View`]).
 
+use crate::latency::Summary;
 use crate::protocol::ServerEvent;
 use crate::session::SessionError;
 
@@ -113,6 +114,9 @@ pub enum Event {
     },
     /// Whether the model's audio is sounding or queued (polled on a timer).
     Playing(bool),
+    /// The time from a server audio frame arriving to its buffer being scheduled, over the
+    /// connection so far (reported at each turn's end).
+    FrameTiming(Summary),
 }
 
 /// A log line's kind (its CSS class).

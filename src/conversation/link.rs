@@ -1,6 +1,7 @@
 //! The connection's life: Connect, opening, the reconnect loop, Disconnect, the end.
 
 use super::{Conversation, Effect, Link, LogKind, Mic, Out, Target};
+use crate::decimal::fixed;
 use crate::protocol::INPUT_RATE;
 use crate::session::SessionError;
 
@@ -34,7 +35,8 @@ impl Conversation {
                 if self.connected_once {
                     let secs = std::mem::take(&mut self.unsent) as f64 / f64::from(INPUT_RATE);
                     out.log(LogKind::Server, &format!(
-                        "Reconnected; the conversation continues ({secs:.1} s of microphone audio could not be sent meanwhile)."
+                        "Reconnected; the conversation continues ({} s of microphone audio could not be sent meanwhile).",
+                        fixed(secs, 1)
                     ));
                 } else {
                     out.push(Effect::BeginRecording);

@@ -2,6 +2,7 @@
 //! last chunk (or its deadline), failures.
 
 use super::{Conversation, Effect, Link, LogKind, Mic, Out, MIC_STOP_DEADLINE_MS};
+use crate::decimal::fixed;
 
 impl Conversation {
     pub(super) fn start_mic(&mut self, out: &mut Out) {
@@ -37,7 +38,10 @@ impl Conversation {
                 self.mic = Mic::On { id };
                 out.log(
                     LogKind::Info,
-                    &format!("Microphone on ({rate} Hz device rate, sent as 16 kHz)"),
+                    &format!(
+                        "Microphone on ({} Hz device rate, sent as 16 kHz)",
+                        fixed(f64::from(rate), 0)
+                    ),
                 );
                 self.set_status("listening", "Listening. Talk to the model.");
             }

@@ -542,6 +542,19 @@ fn an_interruption_cuts_says_so_and_reports_the_cut() {
             ),
         ]
     );
+    let timing = crate::latency::Summary {
+        count: 12,
+        median: 0.7,
+        p99: 2.1,
+        max: 2.06,
+    };
+    assert_eq!(
+        c.handle(22.0, Event::FrameTiming(timing)),
+        vec![log(
+            LogKind::Info,
+            "Model audio frames so far: 12; arrival to scheduled: median 0.7 ms, 99th percentile 2.1 ms, longest 2.1 ms."
+        )]
+    );
     assert_eq!(
         c.handle(
             21.0,

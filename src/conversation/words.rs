@@ -1,5 +1,6 @@
 //! What the page's log says about each server event, one line each.
 
+use crate::decimal::fixed;
 use crate::protocol::ServerEvent;
 
 /// One log line for a server event.
@@ -23,7 +24,10 @@ pub fn describe(event: &ServerEvent) -> String {
             format!("toolCallCancellation: {}", ids.join(", "))
         }
         ServerEvent::GoAway { time_left } => match time_left {
-            Some(t) => format!("goAway: the server closes in {:.1} s", t.as_secs_f64()),
+            Some(t) => format!(
+                "goAway: the server closes in {} s",
+                fixed(t.as_secs_f64(), 1)
+            ),
             None => "goAway".into(),
         },
         ServerEvent::ResumptionUpdate { resumable, .. } => {

@@ -5,10 +5,12 @@
 //! text between it and the transport. [`Session`] is a cheap handle for sending (the
 //! mic callback holds one); [`Events`] is the single consumer of what comes back.
 
+use super::page_now_ms;
 use super::socket::{Socket, Transport, TransportEvent};
 use super::standin::Offline;
 use crate::conversation::Event;
 use crate::endpoint::Endpoint;
+use crate::latency::Latencies;
 use crate::protocol::{ClientMessage, ServerEvent, Setup};
 use crate::session::{Phase, SessionCore, SessionError, SessionEvent, SessionStats};
 use crate::settings::Connection;
@@ -41,6 +43,8 @@ pub struct Events {
     rx: UnboundedReceiver<TransportEvent>,
     pending: VecDeque<SessionEvent>,
     ended: bool,
+    /// When the frame the latest events came from arrived (page clock, ms).
+    frame_at: f64,
 }
 
 /// Opens a WebSocket to `endpoint` and completes the setup handshake.
@@ -86,6 +90,7 @@ pub async fn connect_over(
         rx,
         pending: VecDeque::new(),
         ended: false,
+        frame_at: 0.0,
     };
     let outcome = {
         let handshake = Box::pin(events.until_ready());
@@ -116,7 +121,8 @@ impl Events {
                         .send_text(&setup)
                         .map_err(SessionError::Send)?;
                 }
-                TransportEvent::Frame(bytes) => {
+                TransportEvent::Frame(bytes, at) => {
+                    self.frame_at = at;
                     let events = self.inner.core.borrow_mut().on_frame(&bytes);
                     for event in events {
                         if event == SessionEvent::Server(ServerEvent::SetupComplete) {
@@ -137,6 +143,11 @@ impl Events {
         Err(SessionError::Open("the transport went away".into()))
     }
 
+    /// When the frame the latest event came from arrived (page clock, ms).
+    pub fn frame_arrived_ms(&self) -> f64 {
+        self.frame_at
+    }
+
     /// The next event; `None` after [`SessionEvent::Ended`] has been delivered.
     pub async fn next(&mut self) -> Option<SessionEvent> {
         loop {
@@ -150,7 +161,8 @@ impl Events {
                 return None;
             }
             match self.rx.next().await {
-                Some(TransportEvent::Frame(bytes)) => {
+                Some(TransportEvent::Frame(bytes, at)) => {
+                    self.frame_at = at;
                     let events = self.inner.core.borrow_mut().on_frame(&bytes);
                     self.pending.extend(events);
                 }
@@ -281,9 +293,22 @@ pub async fn run(
     *current.0.borrow_mut() = Some(session.clone());
     report(Event::Opened(Ok(())));
     let mut error = SessionError::Open("the connection went away".into());
+    let mut timing = Latencies::default();
     while let Some(event) = events.next().await {
         match event {
-            SessionEvent::Server(event) => report(Event::Server(event)),
+            SessionEvent::Server(event @ ServerEvent::Audio(_)) => {
+                // Reporting plays it: the time to here is frame arrival -> buffer scheduled.
+                report(Event::Server(event));
+                timing.record(page_now_ms() - events.frame_arrived_ms());
+            }
+            SessionEvent::Server(event) => {
+                let turn_end =
+                    matches!(event, ServerEvent::TurnComplete | ServerEvent::Interrupted);
+                report(Event::Server(event));
+                if let Some(summary) = timing.summary().filter(|_| turn_end) {
+                    report(Event::FrameTiming(summary));
+                }
+            }
             SessionEvent::BadFrame(e) => report(Event::BadFrame(e.to_string())),
             SessionEvent::Ended(ended) => {
                 error = ended;

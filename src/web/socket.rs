@@ -14,11 +14,12 @@ use wasm_bindgen::JsCast;
 use web_sys::{BinaryType, CloseEvent, Event, MessageEvent, WebSocket};
 
 /// What a transport reports.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum TransportEvent {
     Open,
-    /// A frame's bytes (binary frames as they are, text frames as UTF-8).
-    Frame(Vec<u8>),
+    /// A frame's bytes (binary frames as they are, text frames as UTF-8) and when it
+    /// arrived (page clock, ms).
+    Frame(Vec<u8>, f64),
     Closed(CloseInfo),
 }
 
@@ -57,7 +58,8 @@ impl Socket {
         let on_message = {
             let tx = tx.clone();
             Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
-                let _ = tx.unbounded_send(TransportEvent::Frame(frame_bytes(&e.data())));
+                let frame = TransportEvent::Frame(frame_bytes(&e.data()), e.time_stamp());
+                let _ = tx.unbounded_send(frame);
             })
         };
         let on_close = {

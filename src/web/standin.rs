@@ -26,9 +26,10 @@ struct State {
 impl State {
     fn deliver(&mut self, frames: Vec<serde_json::Value>) {
         for frame in frames {
-            let _ = self
-                .tx
-                .unbounded_send(TransportEvent::Frame(frame.to_string().into_bytes()));
+            let _ = self.tx.unbounded_send(TransportEvent::Frame(
+                frame.to_string().into_bytes(),
+                page_now_ms(),
+            ));
         }
     }
 

@@ -151,6 +151,21 @@ function launch(args = []) {
   });
 }
 
+/** Collects the page's main-thread tasks over 50 ms (PerformanceObserver `longtask`) in
+ * `window.e2eLong`; `longTasks(page)` takes what was collected since the last call. */
+function watchLongTasks(page) {
+  return page.evaluate(() => {
+    window.e2eLong = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) window.e2eLong.push(e.duration);
+    }).observe({ type: 'longtask' });
+  });
+}
+async function longTasks(page) {
+  const tasks = await page.evaluate(() => window.e2eLong.splice(0));
+  return { count: tasks.length, longest: Math.max(0, ...tasks) };
+}
+
 /** Records every state the status line shows, however briefly, in `window.e2eStates`. */
 function watchStates(page) {
   return page.evaluate(() => {
@@ -189,6 +204,7 @@ async function conversation(base, backend) {
     const ready = Date.now() - connectStart;
     check(`${backend.name}: Start Mic enabled once ready`, !(await page.$eval('#mic-start', (e) => e.disabled)));
 
+    await watchLongTasks(page);
     await page.click('#mic-start');
     await page.waitForSelector('#status[data-state="listening"]', { timeout: 10_000 });
     await watchStates(page);
@@ -197,6 +213,7 @@ async function conversation(base, backend) {
     await page.click('#mic-stop');
     // The reply to the second sentence plays out; the page settles on "ready".
     await page.waitForSelector('#status[data-state="ready"]', { timeout: 20_000 });
+    const talking = await longTasks(page);
     const states = new Set(await page.evaluate(() => window.e2eStates));
     check(`${backend.name}: status went through speaking and interrupted`, states.has('speaking') && states.has('interrupted'), [...states].join(', '));
 
@@ -204,6 +221,7 @@ async function conversation(base, backend) {
     const file = join(outDir, `conversation-${backend.name}.wav`);
     await download.saveAs(file);
     const name = download.suggestedFilename();
+    const saving = await longTasks(page);
     const info = await page.$eval('#rec-info', (e) => e.textContent);
     const log = await page.$$eval('#log li', (lis) => lis.map((l) => `${l.className} | ${l.textContent}`));
     const picture = await page.evaluate(() => {
@@ -219,7 +237,7 @@ async function conversation(base, backend) {
     await page.click('#disconnect');
     await page.waitForSelector('#status[data-state="closed"]', { timeout: 10_000 });
     writeFileSync(join(outDir, `log-${backend.name}.txt`), log.join('\n') + '\n');
-    return { file, name, info, log, picture, errors, warnings, loaded, ready };
+    return { file, name, info, log, picture, errors, warnings, loaded, ready, talking, saving };
   } finally {
     await browser.close();
   }
@@ -349,10 +367,63 @@ function checkRecording(label, run) {
   return { echo1, echo2 };
 }
 
+// ---------------------------------------------------------------- a long conversation
+
+/** `--long MINUTES`: the speech file looping into the microphone for that long against the
+ * emulator (the service's burst of 8), then Save: long tasks, frame timing, JS heap. */
+async function longConversation(base, backend, minutes) {
+  const browser = await launch([
+    '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
+    `--use-file-for-fake-audio-capture=${speechPath}`, '--enable-precise-memory-info',
+  ]);
+  try {
+    const page = await browser.newPage({ acceptDownloads: true });
+    const errors = [];
+    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(`${base}?backend=url&url=${encodeURIComponent(`${backend.url}?burst=8`)}`);
+    await page.waitForSelector('#status[data-state="idle"]', { timeout: 20_000 });
+    await page.fill('#secret', backend.key);
+    await page.click('#connect');
+    await page.waitForSelector('#status[data-state="ready"]', { timeout: 20_000 });
+    await watchLongTasks(page);
+    await page.click('#mic-start');
+    const heap = [];
+    for (let m = 0; m < minutes; m++) {
+      await page.waitForTimeout(60_000);
+      heap.push(await page.evaluate(() => performance.memory.usedJSHeapSize));
+      console.log(`  minute ${m + 1}: JS heap ${(heap[m] / 1e6).toFixed(1)} MB`);
+    }
+    await page.click('#mic-stop');
+    await page.waitForSelector('#status[data-state="ready"]', { timeout: 30_000 });
+    const talking = await longTasks(page);
+    await Promise.all([page.waitForEvent('download'), page.click('#rec-save')]);
+    const saving = await longTasks(page);
+    const log = await page.$$eval('#log li', (lis) => lis.map((l) => `${l.className} | ${l.textContent}`));
+    const replies = log.filter((l) => l.includes("Reply latency")).length;
+    console.log(`  ${minutes} min against the emulator: ${replies} replies`);
+    printTiming(`${minutes} min`, { talking, saving, log });
+    check(`${minutes}-minute conversation: no error in the page's log or console`,
+      !log.some((l) => l.startsWith('error')) && errors.length === 0, [...errors, ...log.filter((l) => l.startsWith('error'))].join('; '));
+  } finally {
+    await browser.close();
+  }
+}
+
 // ---------------------------------------------------------------- run
 
 const server = await serve(dist);
 const base = `http://127.0.0.1:${server.address().port}/`;
+if (args.long) {
+  try {
+    console.log(`\na ${args.long}-minute conversation`);
+    await longConversation(base, { url: args.emulator, key: args.key }, Number(args.long));
+  } finally {
+    server.close();
+  }
+  console.log(`\ntest result: ${failed ? 'FAILED' : 'ok'}. ${passed} passed; ${failed} failed (end-to-end)`);
+  process.exit(failed ? 1 : 0);
+}
 const backends = [{ name: 'offline' }];
 if (args.emulator && args.emulator !== true) backends.push({ name: 'emulator', url: args.emulator, key: args.key === true ? undefined : args.key });
 const runs = {};
@@ -393,7 +464,15 @@ if (args.bench) {
       const m = /plays ([\d.]+) ms .*\((\d+) ms of it/.exec(line);
       if (m) console.log(`  ${name}: last chunk sent -> first reply sample ${m[1]} ms (prebuffer ${m[2]} ms, client overhead ${(m[1] - m[2]).toFixed(1)} ms)`);
     }
+    printTiming(name, run);
   }
+}
+
+/** The main-thread and frame-timing figures of a run. */
+function printTiming(name, run) {
+  console.log(`  ${name}: main-thread tasks over 50 ms while talking: ${run.talking.count} (longest ${run.talking.longest.toFixed(0)} ms); during Save: ${run.saving.count} (longest ${run.saving.longest.toFixed(0)} ms)`);
+  const frames = run.log.filter((l) => l.includes('Model audio frames so far')).pop();
+  if (frames) console.log(`  ${name}: ${frames.replace(/^info \| /, '')}`);
 }
 
 console.log(`\ntest result: ${failed ? 'FAILED' : 'ok'}. ${passed} passed; ${failed} failed (end-to-end)`);
