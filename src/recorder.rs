@@ -17,17 +17,20 @@
 //! point and saturates when converting to int16 (no wrap-around), one block at a time.
 
 use crate::decimal::fixed;
-use crate::pcm::{f32_to_i16, i16_to_f32};
 use crate::playback::Played;
 use crate::protocol::{INPUT_RATE as USER_RATE, OUTPUT_RATE as SOURCE_RATE};
 use crate::wav::{self, WavError};
-use live_dsp::resample::Resampler;
 
 /// Frames rendered per block (one second at 24 kHz).
 const BLOCK: usize = SOURCE_RATE as usize;
 
 mod format;
+pub mod live;
+mod stream;
+
 pub use format::Format;
+use std::borrow::Cow;
+use stream::{mix_block, Segment, Stream};
 
 struct UserChunk {
     at: f64,
@@ -51,32 +54,6 @@ pub struct SessionId(usize);
 pub struct Recorder {
     user: Vec<UserChunk>,
     sessions: Vec<ModelSession>,
-}
-
-/// A piece of a track at its own rate: `samples` from index `at`, the tail from `fade`
-/// on ramping down to zero.
-#[derive(Debug, Clone, Copy)]
-struct Segment<'a> {
-    at: i64,
-    samples: &'a [i16],
-    fade: Option<usize>,
-}
-
-impl<'a> Segment<'a> {
-    fn end(&self) -> i64 {
-        self.at + self.samples.len() as i64
-    }
-
-    fn value(&self, i: usize) -> f32 {
-        let x = i16_to_f32(self.samples[i]);
-        match self.fade {
-            Some(f) if i >= f => {
-                let len = (self.samples.len() - f) as f32;
-                x * (1.0 - (i - f) as f32 / len)
-            }
-            _ => x,
-        }
-    }
 }
 
 impl Recorder {
@@ -158,36 +135,11 @@ impl Recorder {
     fn model_pieces(&self) -> Vec<(f64, Segment<'_>)> {
         let mut pieces = Vec::new();
         for s in &self.sessions {
-            let rate = f64::from(s.rate);
-            let per_frame = f64::from(SOURCE_RATE) / rate; // source samples per frame
             for p in &s.played {
-                let Some(turn) = p.turn.checked_sub(1).and_then(|t| s.turns.get(t as usize)) else {
-                    continue;
-                };
-                let first = p.source_pos.round().max(0.0) as usize;
-                let last = (p.source_pos + p.heard as f64 * per_frame).round().max(0.0) as usize;
-                let last = last.min(turn.len());
-                if last <= first {
-                    continue;
+                let turn = p.turn.checked_sub(1).and_then(|t| s.turns.get(t as usize));
+                if let Some(piece) = turn.and_then(|turn| piece(s.offset, s.rate, turn, p)) {
+                    pieces.push(piece);
                 }
-                // Source sample i sounds at start + (i - source_pos) / 24 kHz.
-                let at = s.offset
-                    + p.start as f64 / rate
-                    + (first as f64 - p.source_pos) / f64::from(SOURCE_RATE);
-                let fade = p.fade_from.map(|f| {
-                    let i = (p.source_pos + (f.saturating_sub(p.start)) as f64 * per_frame)
-                        .round()
-                        .max(0.0) as usize;
-                    i.clamp(first, last) - first
-                });
-                pieces.push((
-                    at,
-                    Segment {
-                        at: 0,
-                        samples: &turn[first..last],
-                        fade,
-                    },
-                ));
             }
         }
         pieces
@@ -232,7 +184,7 @@ impl Recorder {
             .iter()
             .map(|c| Segment {
                 at: ((c.at - origin) * f64::from(USER_RATE)).round() as i64,
-                samples: &c.samples,
+                samples: Cow::Borrowed(&c.samples),
                 fade: None,
             })
             .collect();
@@ -281,7 +233,7 @@ impl Recorder {
         for c in &self.user {
             let segment = Segment {
                 at: 0,
-                samples: &c.samples,
+                samples: Cow::Borrowed(&c.samples),
                 fade: None,
             };
             mark(0, c.at, &segment, USER_RATE);
@@ -296,6 +248,38 @@ impl Recorder {
     pub fn to_wav(&self, format: Format) -> Result<Vec<u8>, WavError> {
         Ok(self.render(format)?.flatten().collect())
     }
+}
+
+/// What of a played buffer was heard, as (start time in seconds on the recording's clock,
+/// segment of `turn`'s 24 kHz audio with `at` = 0), for a session whose clock starts at
+/// `offset` and counts frames at `rate`. `None` when nothing of it was heard.
+fn piece<'t>(offset: f64, rate: u32, turn: &'t [i16], p: &Played) -> Option<(f64, Segment<'t>)> {
+    let rate = f64::from(rate);
+    let per_frame = f64::from(SOURCE_RATE) / rate; // source samples per frame
+    let first = p.source_pos.round().max(0.0) as usize;
+    let last = (p.source_pos + p.heard as f64 * per_frame).round().max(0.0) as usize;
+    let last = last.min(turn.len());
+    if last <= first {
+        return None;
+    }
+    // Source sample i sounds at start + (i - source_pos) / 24 kHz.
+    let at =
+        offset + p.start as f64 / rate + (first as f64 - p.source_pos) / f64::from(SOURCE_RATE);
+    let fade = p.fade_from.map(|f| {
+        let i = (p.source_pos + (f.saturating_sub(p.start)) as f64 * per_frame)
+            .round()
+            .max(0.0) as usize;
+        i.clamp(first, last) - first
+    });
+    let samples = Cow::Borrowed(&turn[first..last]);
+    Some((
+        at,
+        Segment {
+            at: 0,
+            samples,
+            fade,
+        },
+    ))
 }
 
 /// Frames `seconds` of audio take in `format` (the tolerance keeps float noise in a whole
@@ -325,109 +309,6 @@ pub fn describe(seconds: f64, bytes: u64) -> String {
     format!("{}:{:02}, {size}", total / 60, total % 60)
 }
 
-/// One track brought to the output rate, block by block.
-struct Stream<'a> {
-    segments: Vec<Segment<'a>>,
-    /// Segments before this one end before `pos`.
-    first: usize,
-    /// Next index to read, at the track's own rate.
-    pos: i64,
-    resampler: Option<Resampler>,
-    /// Resampled outputs still to throw away (the filter's delay).
-    skip: usize,
-    ready: Vec<f32>,
-    read: usize,
-    scratch: Vec<f32>,
-}
-
-impl<'a> Stream<'a> {
-    fn new(segments: Vec<Segment<'a>>, rate: u32, out_rate: u32) -> Self {
-        // 16 <-> 24 kHz always has a resampler; equal rates pass through.
-        let resampler = (rate != out_rate)
-            .then(|| Resampler::new(rate, out_rate).ok())
-            .flatten();
-        let skip = resampler.as_ref().map_or(0, |r| {
-            let (up, down) = r.ratio();
-            (r.delay() * f64::from(up) / f64::from(down)).round() as usize
-        });
-        Stream {
-            segments,
-            first: 0,
-            pos: 0,
-            resampler,
-            skip,
-            ready: Vec::new(),
-            read: 0,
-            scratch: vec![0.0; 4096],
-        }
-    }
-
-    /// The track's own samples `pos..pos + n` into `scratch`.
-    fn fill(&mut self, n: usize) {
-        self.scratch.clear();
-        self.scratch.resize(n, 0.0);
-        let (from, to) = (self.pos, self.pos + n as i64);
-        while self
-            .segments
-            .get(self.first)
-            .is_some_and(|s| s.end() <= from)
-        {
-            self.first += 1;
-        }
-        for seg in self.segments[self.first..].iter() {
-            if seg.at >= to {
-                break;
-            }
-            let lo = seg.at.max(from);
-            let hi = seg.end().min(to);
-            for t in lo..hi {
-                self.scratch[(t - from) as usize] += seg.value((t - seg.at) as usize);
-            }
-        }
-        self.pos = to;
-    }
-
-    /// The next `n` output samples, appended to `out`.
-    fn take(&mut self, n: usize, out: &mut Vec<f32>) {
-        out.clear();
-        if self.resampler.is_none() {
-            self.fill(n);
-            out.extend_from_slice(&self.scratch);
-            return;
-        }
-        while out.len() < n {
-            if self.read == self.ready.len() {
-                self.ready.clear();
-                self.read = 0;
-                self.fill(4096);
-                let Stream {
-                    resampler,
-                    scratch,
-                    ready,
-                    ..
-                } = self;
-                if let Some(r) = resampler {
-                    // Silence in, silence out: skip the arithmetic (mic gaps, the model's
-                    // quiet time).
-                    if r.is_quiet() && scratch.iter().all(|&x| x == 0.0) {
-                        let n = r.skip_silence(scratch.len());
-                        ready.resize(n, 0.0);
-                    } else {
-                        r.process(scratch, |y| ready.push(y));
-                    }
-                }
-                let drop = self.skip.min(self.ready.len());
-                self.read = drop;
-                self.skip -= drop;
-                continue;
-            }
-            let take = (n - out.len()).min(self.ready.len() - self.read);
-            out.extend_from_slice(&self.ready[self.read..self.read + take]);
-            self.read += take;
-        }
-    }
-}
-
 /// The WAV file as blocks of bytes: the header, then up to one second of audio per block.
 pub struct Render<'a> {
     header: Option<[u8; wav::HEADER_LEN]>,
@@ -453,17 +334,7 @@ impl Iterator for Render<'_> {
         self.left -= n as u64;
         self.user.take(n, &mut self.user_block);
         self.model.take(n, &mut self.model_block);
-        let pairs = self.user_block.iter().zip(&self.model_block);
-        let samples: Vec<i16> = if self.stereo {
-            pairs
-                .flat_map(|(&u, &m)| [f32_to_i16(u), f32_to_i16(m)])
-                .collect()
-        } else {
-            pairs.map(|(&u, &m)| f32_to_i16(u + m)).collect()
-        };
-        let mut bytes = Vec::with_capacity(samples.len() * 2);
-        wav::append_samples(&mut bytes, &samples);
-        Some(bytes)
+        Some(mix_block(&self.user_block, &self.model_block, self.stereo))
     }
 }
 

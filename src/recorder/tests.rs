@@ -1,4 +1,5 @@
 use super::*;
+use crate::pcm::{f32_to_i16, i16_to_f32};
 use crate::playback::{PlaybackConfig, Scheduler};
 
 /// Reads a file back with hound: (rate, channels, samples).

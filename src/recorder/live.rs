@@ -1,0 +1,245 @@
+//! The recording rendered as the conversation goes: each block of the file is made as soon as
+//! nothing can change it any more, so the file is ready the moment the conversation stops,
+//! and what is held in memory is only what is still open (the last second or so, the model's
+//! current turn), not the whole call.
+//!
+//! It is fed what the whole-file [`Recorder`](super::Recorder) is fed (the microphone's
+//! chunks, the model's audio per turn, the playback log's entries once they are settled) and
+//! told, from time to time, how far the conversation is final ([`LiveRecorder::render`]).
+//! The bytes it makes are the whole-file render's for the same inputs, block for block (host
+//! tests): same origin (the first audio), same segments, same resampling and mix. Audio that
+//! arrives for a time already rendered (later than the margin the caller allows) cannot be
+//! placed; it is counted ([`LiveRecorder::lost_samples`]), never a panic.
+
+use super::stream::{mix_block, Segment, Stream};
+use super::{frames_in, piece, Format, SessionId, BLOCK, SOURCE_RATE, USER_RATE};
+use crate::playback::Played;
+use crate::wav::{self, WavError};
+use std::borrow::Cow;
+
+/// Waveform columns per block (a tenth of a second at 24 kHz).
+const COLUMNS_PER_BLOCK: usize = 10;
+
+/// A recording in one format, rendered block by block as the conversation goes.
+#[derive(Clone)]
+pub struct LiveRecorder {
+    format: Format,
+    /// The recording clock's time of the file's first frame: the first audio given.
+    origin: Option<f64>,
+    /// The end of the latest audio given (s).
+    end: f64,
+    user: Stream<'static>,
+    model: Stream<'static>,
+    sessions: Vec<SessionState>,
+    /// Frames rendered so far.
+    written: u64,
+    lost: u64,
+    peaks: Vec<[f32; 2]>,
+}
+
+#[derive(Clone)]
+struct SessionState {
+    offset: f64,
+    rate: u32,
+    /// The model's audio per turn (turn `n` at index `n - 1`); turns before the one the
+    /// playback log has reached are freed.
+    turns: Vec<Vec<i16>>,
+}
+
+impl LiveRecorder {
+    pub fn new(format: Format) -> Self {
+        LiveRecorder {
+            format,
+            origin: None,
+            end: 0.0,
+            user: Stream::new(Vec::new(), USER_RATE, format.rate()),
+            model: Stream::new(Vec::new(), SOURCE_RATE, format.rate()),
+            sessions: Vec::new(),
+            written: 0,
+            lost: 0,
+            peaks: Vec::new(),
+        }
+    }
+
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
+    /// A new playback session (see [`super::Recorder::begin_session`]).
+    pub fn begin_session(&mut self, offset: f64, rate: u32) -> SessionId {
+        self.sessions.push(SessionState {
+            offset,
+            rate: rate.max(1),
+            turns: Vec::new(),
+        });
+        SessionId(self.sessions.len() - 1)
+    }
+
+    /// A microphone chunk (16 kHz) whose first sample was captured at `at` (s).
+    pub fn add_user(&mut self, at: f64, samples: &[i16]) {
+        if samples.is_empty() || !at.is_finite() {
+            return;
+        }
+        let origin = *self.origin.get_or_insert(at);
+        self.end = self
+            .end
+            .max(at + samples.len() as f64 / f64::from(USER_RATE));
+        let segment = Segment {
+            at: ((at - origin) * f64::from(USER_RATE)).round() as i64,
+            samples: Cow::Owned(samples.to_vec()),
+            fade: None,
+        };
+        self.lost += self.user.push(segment) as u64;
+    }
+
+    /// Model audio (24 kHz) of `turn` (from 1), in the order received.
+    pub fn add_model(&mut self, session: SessionId, turn: u64, samples: &[i16]) {
+        let Some(s) = self.sessions.get_mut(session.0) else {
+            return;
+        };
+        let Some(index) = (turn as usize).checked_sub(1) else {
+            return;
+        };
+        if s.turns.len() <= index {
+            s.turns.resize_with(index + 1, Vec::new);
+        }
+        s.turns[index].extend_from_slice(samples);
+    }
+
+    /// Playback-log entries whose `heard` is final, in log order.
+    pub fn add_played(&mut self, session: SessionId, played: &[Played]) {
+        for p in played {
+            let Some(s) = self.sessions.get_mut(session.0) else {
+                return;
+            };
+            let Some(index) = p.turn.checked_sub(1).map(|t| t as usize) else {
+                continue;
+            };
+            // Earlier turns are over: their audio is not needed any more.
+            for old in s.turns.iter_mut().take(index) {
+                *old = Vec::new();
+            }
+            let Some(turn) = s.turns.get(index) else {
+                continue;
+            };
+            let Some((at, segment)) = piece(s.offset, s.rate, turn, p) else {
+                continue;
+            };
+            let origin = *self.origin.get_or_insert(at);
+            let len = segment.samples.len();
+            self.end = self.end.max(at + len as f64 / f64::from(SOURCE_RATE));
+            let segment = Segment {
+                at: ((at - origin) * f64::from(SOURCE_RATE)).round() as i64,
+                samples: Cow::Owned(segment.samples.into_owned()),
+                fade: segment.fade,
+            };
+            self.lost += self.model.push(segment) as u64;
+        }
+    }
+
+    /// Renders the blocks that are final: nothing of the conversation before `final_until`
+    /// (s) can change any more. Returns their bytes (audio only; see [`Self::header`]).
+    pub fn render(&mut self, final_until: f64) -> Vec<u8> {
+        let Some(origin) = self.origin else {
+            return Vec::new();
+        };
+        // Never past the latest audio: the file may end there.
+        let until = final_until.min(self.end) - origin;
+        let user_limit = (until * f64::from(USER_RATE)).floor() as i64;
+        let model_limit = (until * f64::from(SOURCE_RATE)).floor() as i64;
+        self.user.pump(user_limit);
+        self.model.pump(model_limit);
+        let mut bytes = Vec::new();
+        while self.user.available(user_limit) >= BLOCK && self.model.available(model_limit) >= BLOCK
+        {
+            bytes.extend(self.block(BLOCK));
+        }
+        bytes
+    }
+
+    /// The conversation is over: the rest of the file (all of it is final now).
+    pub fn finish(&mut self) -> Vec<u8> {
+        let total = self.total_frames();
+        let mut bytes = Vec::new();
+        while self.written < total {
+            let n = (total - self.written).min(BLOCK as u64) as usize;
+            bytes.extend(self.block(n));
+        }
+        bytes
+    }
+
+    /// What [`Self::finish`] would add now, leaving this recording as it is (a Save during
+    /// the conversation).
+    pub fn tail(&self) -> Vec<u8> {
+        self.clone().finish()
+    }
+
+    fn block(&mut self, n: usize) -> Vec<u8> {
+        let (mut user, mut model) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        self.user.take(n, &mut user);
+        self.model.take(n, &mut model);
+        for column in 0..n.div_ceil(BLOCK / COLUMNS_PER_BLOCK) {
+            let span = column * BLOCK / COLUMNS_PER_BLOCK
+                ..((column + 1) * BLOCK / COLUMNS_PER_BLOCK).min(n);
+            let peak = |x: &[f32]| {
+                x[span.clone()]
+                    .iter()
+                    .fold(0f32, |m, v| m.max(v.abs()).min(1.0))
+            };
+            self.peaks.push([peak(&user), peak(&model)]);
+        }
+        self.written += n as u64;
+        mix_block(&user, &model, self.format.channels() == 2)
+    }
+
+    /// Frames the whole file holds, as of the audio given so far.
+    pub fn total_frames(&self) -> u64 {
+        self.origin
+            .map_or(0, |origin| frames_in(self.end - origin, self.format))
+            .max(self.written)
+    }
+
+    /// Frames rendered so far.
+    pub fn written_frames(&self) -> u64 {
+        self.written
+    }
+
+    /// The WAV header for a file of `frames` frames.
+    pub fn header(&self, frames: u64) -> Result<[u8; wav::HEADER_LEN], WavError> {
+        wav::header(self.format.rate(), self.format.channels(), frames)
+    }
+
+    /// Seconds of audio so far.
+    pub fn duration(&self) -> f64 {
+        self.origin.map_or(0.0, |origin| self.end - origin)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.origin.is_none()
+    }
+
+    /// The waveform of what is rendered: per tenth of a block, the largest absolute sample
+    /// (0..=1) of the person's track and of the model's.
+    pub fn peaks(&self) -> &[[f32; 2]] {
+        &self.peaks
+    }
+
+    /// Samples that came for a time already rendered and could not be placed.
+    pub fn lost_samples(&self) -> u64 {
+        self.lost
+    }
+
+    /// Samples held: what is not rendered yet, and the model's current turns.
+    pub fn held_samples(&self) -> usize {
+        let turns: usize = self
+            .sessions
+            .iter()
+            .flat_map(|s| s.turns.iter())
+            .map(Vec::len)
+            .sum();
+        self.user.held() + self.model.held() + turns
+    }
+}
+
+#[cfg(test)]
+mod tests;

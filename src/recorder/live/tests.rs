@@ -1,0 +1,203 @@
+use super::*;
+use crate::playback::{PlaybackConfig, Scheduler};
+use crate::recorder::Recorder;
+
+/// A small deterministic generator (the same conversation every run).
+struct Lcg(u64);
+
+impl Lcg {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (self.0 >> 33) % n
+    }
+}
+
+fn voice(len: usize, hz: f64, phase: usize) -> Vec<i16> {
+    (0..len)
+        .map(|i| {
+            let t = (phase + i) as f64 / 16_000.0;
+            (9_000.0 * (2.0 * std::f64::consts::PI * hz * t).sin()) as i16
+        })
+        .collect()
+}
+
+/// Everything a test looks at after a conversation.
+struct Run {
+    whole: Vec<u8>,
+    live: Vec<u8>,
+    most_held: usize,
+    stored: usize,
+    lost: u64,
+    peaks: usize,
+}
+
+/// A conversation over two connections (48 kHz, then 44.1 kHz: a reconnect gets a new
+/// AudioContext), each `steps` x 128 ms: the microphone with gaps and partial chunks, model
+/// turns in random chunk sizes, some interrupted, some arriving slower than real time
+/// (underruns), late chunks of an interrupted turn. The same inputs go to the whole-file
+/// recorder and to the live one, which renders up to one second behind the clock.
+fn conversation(format: Format, seed: u64, steps: u64) -> Run {
+    let mut rng = Lcg(seed);
+    let mut whole = Recorder::new();
+    let mut live = LiveRecorder::new(format);
+    let mut bytes = Vec::new();
+    let mut most_held = 0;
+    for (n, rate) in [48_000u32, 44_100].into_iter().enumerate() {
+        let offset = 100.0 + n as f64 * (steps as f64 * 0.128 + 7.3);
+        let mut sched = Scheduler::new(rate, PlaybackConfig::default()).unwrap();
+        let (ws, ls) = (
+            whole.begin_session(offset, rate),
+            live.begin_session(offset, rate),
+        );
+        let mut fed = 0;
+        let mut mic_phase = 0;
+        let mut reply_left = 0u64;
+        for step in 0..steps {
+            let ctx = step as f64 * 0.128;
+            let now = (ctx * f64::from(rate)) as u64;
+            // The microphone: off for a while every 60 steps, a partial chunk at each stop.
+            let phase = step % 60;
+            if phase < 45 {
+                let len = if phase == 44 {
+                    1 + rng.below(2047) as usize
+                } else {
+                    2048
+                };
+                let chunk = voice(len, 220.0 + 40.0 * n as f64, mic_phase);
+                mic_phase += len;
+                whole.add_user(offset + ctx, &chunk);
+                live.add_user(offset + ctx, &chunk);
+            }
+            // The model: a reply of random length in random chunk sizes, sometimes late.
+            if reply_left == 0 && rng.below(12) == 0 {
+                reply_left = 24_000 + rng.below(96_000);
+            }
+            if reply_left > 0 && rng.below(4) != 0 {
+                let len = (1 + rng.below(6_000)).min(reply_left);
+                reply_left -= len;
+                let chunk: Vec<i16> = (0..len)
+                    .map(|i| (7_000.0 * ((step * 977 + i) as f64 * 0.13).sin()) as i16)
+                    .collect();
+                let turn = sched.turn() + u64::from(sched.accepts_audio() && reply_left + len == 0);
+                sched.push(&chunk, now);
+                if sched.accepts_audio() {
+                    let turn = sched.turn().max(turn);
+                    whole.add_model(ws, turn, &chunk);
+                    live.add_model(ls, turn, &chunk);
+                }
+                if reply_left == 0 {
+                    sched.turn_complete(now);
+                }
+            }
+            // Barge-in now and then: the rest of that reply arrives late and is dropped.
+            if rng.below(40) == 0 {
+                sched.interrupt(now);
+                if reply_left > 0 {
+                    sched.push(&vec![500; 700], now);
+                    reply_left = 0;
+                }
+                sched.turn_complete(now);
+            }
+            sched.pump(now);
+            let settled = sched.settled_since(fed).to_vec();
+            fed += settled.len();
+            live.add_played(ls, &settled);
+            bytes.extend(live.render(offset + ctx - 1.0));
+            most_held = most_held.max(live.held_samples());
+        }
+        let end = (steps as f64 * 0.128 * f64::from(rate)) as u64;
+        sched.stop(end);
+        live.add_played(ls, sched.settled_since(fed));
+        whole.set_played(ws, sched.log());
+    }
+    bytes.extend(live.finish());
+    let mut file = live.header(live.total_frames()).unwrap().to_vec();
+    file.extend(bytes);
+    Run {
+        whole: whole.to_wav(format).unwrap(),
+        live: file,
+        most_held,
+        stored: whole.stored_samples(),
+        lost: live.lost_samples(),
+        peaks: live.peaks().len(),
+    }
+}
+
+#[test]
+fn the_live_render_makes_the_whole_renders_bytes_in_every_format() {
+    for format in Format::ALL {
+        for seed in [1, 2] {
+            let run = conversation(format, seed, 120);
+            assert_eq!(run.lost, 0, "{format:?} {seed}");
+            assert_eq!(run.live.len(), run.whole.len(), "{format:?} {seed}");
+            let first_difference = run.live.iter().zip(&run.whole).position(|(a, b)| a != b);
+            assert_eq!(first_difference, None, "{format:?} seed {seed}");
+            // a tenth of a block per waveform column
+            let frames = (run.whole.len() - 44) as u64 / (2 * u64::from(format.channels()));
+            assert_eq!(
+                run.peaks as u64,
+                frames.div_ceil(2_400),
+                "{format:?} {seed}"
+            );
+        }
+    }
+}
+
+#[test]
+fn memory_held_does_not_grow_with_the_conversation() {
+    let short = conversation(Format::Mono24k, 7, 100);
+    let long = conversation(Format::Mono24k, 7, 400);
+    // The whole-file recorder holds everything: four times the conversation, four times
+    // the samples. The live one holds what is open: the last seconds and the current turn.
+    assert!(
+        long.stored > 3 * short.stored,
+        "{} {}",
+        long.stored,
+        short.stored
+    );
+    // At most a reply (up to 5 s at 24 kHz here) and the seconds not yet rendered.
+    assert!(long.most_held < 300_000, "{}", long.most_held);
+    assert!(
+        long.most_held < short.most_held * 2,
+        "{} {}",
+        long.most_held,
+        short.most_held
+    );
+    assert_eq!(long.live, long.whole);
+}
+
+#[test]
+fn audio_for_a_time_already_rendered_is_counted_not_placed() {
+    let mut live = LiveRecorder::new(Format::Mono16k);
+    live.add_user(10.0, &[1_000; 48_000]); // 3 s
+    let first = live.render(13.0);
+    assert_eq!(first.len(), 24_000 * 2); // one block: 1.5 s at 16 kHz
+                                         // A chunk stamped inside the rendered block: its first 0.5 s cannot be placed.
+    live.add_user(11.0, &[2_000; 16_000]);
+    assert_eq!(live.lost_samples(), 8_000);
+    let rest = live.finish();
+    assert_eq!(live.total_frames(), 48_000);
+    assert_eq!(first.len() + rest.len(), 48_000 * 2);
+    assert!(LiveRecorder::new(Format::Stereo24k).render(5.0).is_empty());
+    // Rendering long after the last audio stops at the last audio: the file ends there.
+    let mut live = LiveRecorder::new(Format::Mono24k);
+    let mut whole = Recorder::new();
+    for k in 0..20 {
+        let at = 3.0 + f64::from(k) * 0.128;
+        live.add_user(at, &voice(2048, 300.0, k as usize * 2048));
+        whole.add_user(at, &voice(2048, 300.0, k as usize * 2048));
+    }
+    let mut file = live.render(60.0);
+    file.extend(live.finish());
+    assert_eq!(live.total_frames(), 61_440); // 2.56 s at 24 kHz
+    let mut with_header = live.header(live.total_frames()).unwrap().to_vec();
+    with_header.extend(file);
+    assert_eq!(with_header, whole.to_wav(Format::Mono24k).unwrap());
+    assert_eq!(
+        LiveRecorder::new(Format::Stereo24k).finish(),
+        Vec::<u8>::new()
+    );
+}
