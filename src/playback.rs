@@ -303,6 +303,12 @@ impl Scheduler {
         self.log.get(from..end).unwrap_or(&[])
     }
 
+    /// Where the first buffer whose fate is still open starts (it may still sound or be cut):
+    /// the model's track is final before it.
+    pub fn unsettled_start(&self) -> Option<u64> {
+        self.live.front().map(|&i| self.log[i].start)
+    }
+
     /// Playback stops for good at frame `now` (the AudioContext closes): what was still to
     /// sound is heard up to `now`, and every entry is settled.
     pub fn stop(&mut self, now: u64) {

@@ -298,6 +298,32 @@ pub fn file_name(date: [u32; 6], format: Format) -> String {
     )
 }
 
+/// The stored file's name while it is being written: a name still like this on the next
+/// visit is a recording whose tab died.
+pub fn part_name(name: &str) -> String {
+    format!("{}.part.wav", name.trim_end_matches(".wav"))
+}
+
+/// How a stored recording is listed: "Conversation of 2026-11-23 14:02 (8:12, 23.6 MB)", or
+/// "Recover the conversation of ..." for one whose tab died before it ended. `header` is
+/// the file's first 44 bytes.
+pub fn stored_label(name: &str, size: u64, header: &[u8]) -> String {
+    let stem = name.trim_start_matches("conversation-");
+    let when = match stem.get(..16).map(|s| s.split('-').collect::<Vec<_>>()) {
+        Some(p) if p.len() == 5 && p.iter().all(|x| x.bytes().all(|b| b.is_ascii_digit())) => {
+            format!("{}-{}-{} {}:{}", p[0], p[1], p[2], p[3], p[4])
+        }
+        _ => name.to_owned(),
+    };
+    let seconds = crate::wav::describe_header(header, size).map_or(0.0, |(_, _, s)| s);
+    let what = if name.ends_with(".part.wav") {
+        "Recover the conversation of"
+    } else {
+        "Conversation of"
+    };
+    format!("{what} {when} ({})", describe(seconds, size))
+}
+
 /// "1:05, 3.1 MB": a duration and a size for people.
 pub fn describe(seconds: f64, bytes: u64) -> String {
     let total = seconds.max(0.0).round() as u64;

@@ -58,6 +58,25 @@ pub fn header(rate: u32, channels: u16, frames: u64) -> Result<[u8; HEADER_LEN],
     Ok(h)
 }
 
+/// What a stored file's header says: (rate, channels, seconds of audio), reading no more
+/// audio than `file_len` holds. `None` for anything but a 16-bit PCM header of ours.
+pub fn describe_header(h: &[u8], file_len: u64) -> Option<(u32, u16, f64)> {
+    if h.len() < HEADER_LEN || &h[0..4] != b"RIFF" || &h[8..12] != b"WAVE" || &h[36..40] != b"data"
+    {
+        return None;
+    }
+    let u16_at = |i: usize| u16::from_le_bytes([h[i], h[i + 1]]);
+    let u32_at = |i: usize| u32::from_le_bytes([h[i], h[i + 1], h[i + 2], h[i + 3]]);
+    let (channels, rate, bits) = (u16_at(22), u32_at(24), u16_at(34));
+    if u16_at(20) != 1 || bits != 16 || channels == 0 || rate == 0 {
+        return None;
+    }
+    let present = file_len.saturating_sub(HEADER_LEN as u64);
+    let data = u64::from(u32_at(40)).min(present);
+    let frames = data / (u64::from(channels) * 2);
+    Some((rate, channels, frames as f64 / f64::from(rate)))
+}
+
 /// Appends interleaved samples as little-endian bytes.
 pub fn append_samples(out: &mut Vec<u8>, samples: &[i16]) {
     out.reserve(samples.len() * 2);
@@ -116,5 +135,23 @@ mod tests {
         );
         assert!(header(0, 1, 1).is_err());
         assert!(header(24_000, 0, 1).is_err());
+    }
+
+    #[test]
+    fn a_stored_header_is_read_back_and_trusted_only_as_far_as_the_file_goes() {
+        let h = header(24_000, 2, 48_000).unwrap();
+        assert_eq!(describe_header(&h, 44 + 192_000), Some((24_000, 2, 2.0)));
+        // A tab that died between writing audio and its header: the header is believed as
+        // far as the bytes really there.
+        assert_eq!(describe_header(&h, 44 + 96_000), Some((24_000, 2, 1.0)));
+        assert_eq!(
+            describe_header(&header(16_000, 1, 0).unwrap(), 44),
+            Some((16_000, 1, 0.0))
+        );
+        assert_eq!(describe_header(&h[..40], 1_000), None);
+        let mut other = h;
+        other[20] = 3; // IEEE float
+        assert_eq!(describe_header(&other, 1_000), None);
+        assert_eq!(describe_header(&[0; 44], 1_000), None);
     }
 }

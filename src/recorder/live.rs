@@ -17,8 +17,10 @@ use crate::playback::Played;
 use crate::wav::{self, WavError};
 use std::borrow::Cow;
 
-/// Waveform columns per block (a tenth of a second at 24 kHz).
-const COLUMNS_PER_BLOCK: usize = 10;
+/// Frames rendered at a time: a tenth of the whole-file render's block (0.1 s at 24 kHz), so
+/// what is final reaches storage within a tenth of a second. The bytes do not depend on it:
+/// the tracks' outputs are the same however they are taken.
+const STEP: usize = BLOCK / 10;
 
 /// A recording in one format, rendered block by block as the conversation goes.
 #[derive(Clone)]
@@ -150,9 +152,8 @@ impl LiveRecorder {
         self.user.pump(user_limit);
         self.model.pump(model_limit);
         let mut bytes = Vec::new();
-        while self.user.available(user_limit) >= BLOCK && self.model.available(model_limit) >= BLOCK
-        {
-            bytes.extend(self.block(BLOCK));
+        while self.user.available(user_limit) >= STEP && self.model.available(model_limit) >= STEP {
+            bytes.extend(self.block(STEP));
         }
         bytes
     }
@@ -162,7 +163,7 @@ impl LiveRecorder {
         let total = self.total_frames();
         let mut bytes = Vec::new();
         while self.written < total {
-            let n = (total - self.written).min(BLOCK as u64) as usize;
+            let n = (total - self.written).min(STEP as u64) as usize;
             bytes.extend(self.block(n));
         }
         bytes
@@ -178,16 +179,8 @@ impl LiveRecorder {
         let (mut user, mut model) = (Vec::with_capacity(n), Vec::with_capacity(n));
         self.user.take(n, &mut user);
         self.model.take(n, &mut model);
-        for column in 0..n.div_ceil(BLOCK / COLUMNS_PER_BLOCK) {
-            let span = column * BLOCK / COLUMNS_PER_BLOCK
-                ..((column + 1) * BLOCK / COLUMNS_PER_BLOCK).min(n);
-            let peak = |x: &[f32]| {
-                x[span.clone()]
-                    .iter()
-                    .fold(0f32, |m, v| m.max(v.abs()).min(1.0))
-            };
-            self.peaks.push([peak(&user), peak(&model)]);
-        }
+        let peak = |x: &[f32]| x.iter().fold(0f32, |m, v| m.max(v.abs()).min(1.0));
+        self.peaks.push([peak(&user), peak(&model)]);
         self.written += n as u64;
         mix_block(&user, &model, self.format.channels() == 2)
     }
@@ -218,8 +211,8 @@ impl LiveRecorder {
         self.origin.is_none()
     }
 
-    /// The waveform of what is rendered: per tenth of a block, the largest absolute sample
-    /// (0..=1) of the person's track and of the model's.
+    /// The waveform of what is rendered: per step (a tenth of a second at 24 kHz), the
+    /// largest absolute sample (0..=1) of the person's track and of the model's.
     pub fn peaks(&self) -> &[[f32; 2]] {
         &self.peaks
     }
@@ -239,6 +232,19 @@ impl LiveRecorder {
             .sum();
         self.user.held() + self.model.held() + turns
     }
+}
+
+/// `peaks` (per step) fitted to `columns` columns: each the largest of its range.
+pub fn fit_peaks(peaks: &[[f32; 2]], columns: usize) -> Vec<[f32; 2]> {
+    let mut out = vec![[0.0f32; 2]; columns];
+    if peaks.is_empty() || columns == 0 {
+        return out;
+    }
+    for (i, p) in peaks.iter().enumerate() {
+        let column = i * columns / peaks.len();
+        out[column] = [out[column][0].max(p[0]), out[column][1].max(p[1])];
+    }
+    out
 }
 
 #[cfg(test)]

@@ -331,3 +331,27 @@ fn fed_as_playback_settles_it_renders_the_same_bytes_as_the_whole_log() {
     let (_, _, samples) = read(whole);
     assert!(samples.iter().any(|&x| x != 0));
 }
+
+#[test]
+fn stored_recordings_are_listed_in_words() {
+    let name = file_name([2026, 11, 23, 14, 2, 9], Format::Stereo24k);
+    let header = crate::wav::header(24_000, 2, 24_000 * 492).unwrap();
+    let size = 44 + 24_000 * 492 * 4;
+    assert_eq!(
+        stored_label(&name, size, &header),
+        "Conversation of 2026-11-23 14:02 (8:12, 47.2 MB)"
+    );
+    assert_eq!(
+        part_name(&name),
+        "conversation-2026-11-23-14-02-09-stereo.part.wav"
+    );
+    // The tab died: the header was last written a second before the end of the file.
+    assert_eq!(
+        stored_label(&part_name(&name), size + 96_000, &header),
+        "Recover the conversation of 2026-11-23 14:02 (8:12, 47.3 MB)"
+    );
+    assert_eq!(
+        stored_label("notes.wav", 10, &[]),
+        "Conversation of notes.wav (0:00, 1 kB)"
+    );
+}

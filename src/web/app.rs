@@ -41,7 +41,7 @@ pub fn start() -> Result<(), String> {
         conv: Conversation::default(),
         page: page.clone(),
         rig: Rig::default(),
-        recording: Recording::default(),
+        recording: Recording::start(&page),
         connection: None,
         session: Current::default(),
         retry: None,
@@ -139,7 +139,8 @@ impl App {
             Effect::CancelRetry => self.retry = None,
             Effect::BeginRecording => {
                 if let (Some(ctx), Some(player)) = (self.rig.context(), self.rig.player()) {
-                    self.recording.begin(ctx, player);
+                    self.recording
+                        .begin(ctx, player, settings::format(&self.page));
                 }
             }
             Effect::OpenMic { id } => {
@@ -210,10 +211,11 @@ impl App {
         self.page
             .set_meter("output-level", dbfs(self.rig.output_level()));
         self.recording.feed(self.rig.player());
-        self.page.enable("rec-save", self.recording.started());
         if ticks.is_multiple_of(10) {
+            self.recording.draw_on(&self.page);
             self.recording.progress_on(&self.page);
         }
+        self.page.enable("rec-save", self.recording.started());
         self.rig.player().is_some_and(|p| p.is_playing())
     }
 
@@ -228,8 +230,7 @@ impl App {
     /// Save recording: the WAV so far, offered as a download.
     fn save(&mut self) {
         self.recording.feed(self.rig.player());
-        let format = settings::format(&self.page);
-        self.recording.save_on(&self.page, format);
+        self.recording.save_on(&self.page);
     }
 }
 

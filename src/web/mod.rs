@@ -11,6 +11,8 @@ pub mod session;
 pub mod settings;
 pub mod socket;
 pub mod standin;
+pub mod store;
+pub mod stored;
 
 use wasm_bindgen::JsValue;
 

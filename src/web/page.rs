@@ -211,4 +211,53 @@ impl Page {
         });
         listener.forget();
     }
+
+    /// Replaces list `id`'s items: per (key, text) a line with the text and one button per
+    /// (action, label), the button carrying `data-action` and `data-key`.
+    pub fn set_items(&self, id: &str, items: &[(String, String)], actions: &[(&str, &str)]) {
+        let Ok(list) = self.element::<HtmlElement>(id) else {
+            return;
+        };
+        list.set_text_content(None);
+        for (key, text) in items {
+            let Ok(line) = self.doc.create_element("li") else {
+                return;
+            };
+            if let Ok(span) = self.doc.create_element("span") {
+                span.set_text_content(Some(text));
+                let _ = line.append_child(&span);
+            }
+            for (action, label) in actions {
+                let Ok(button) = self.doc.create_element("button") else {
+                    continue;
+                };
+                let _ = button.set_attribute("type", "button");
+                let _ = button.set_attribute("data-action", action);
+                let _ = button.set_attribute("data-key", key);
+                let _ = button.set_attribute("aria-label", &format!("{label}: {text}"));
+                button.set_text_content(Some(label));
+                let _ = line.append_child(&button);
+            }
+            let _ = list.append_child(&line);
+        }
+    }
+
+    /// Calls `f(action, key)` when a button made by [`Page::set_items`] in list `id` is
+    /// pressed, for as long as the page lives (never removed, like [`Page::on`]).
+    pub fn on_item(&self, id: &str, f: impl Fn(String, String) + 'static) -> Result<(), String> {
+        let list: HtmlElement = self.element(id)?;
+        let listener = EventListener::new(&list, "click", move |e| {
+            let Some(button) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) else {
+                return;
+            };
+            if let (Some(action), Some(key)) = (
+                button.get_attribute("data-action"),
+                button.get_attribute("data-key"),
+            ) {
+                f(action, key);
+            }
+        });
+        listener.forget();
+        Ok(())
+    }
 }

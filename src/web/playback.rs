@@ -160,6 +160,13 @@ impl Player {
         self.inner.borrow().core.settled_since(from).to_vec()
     }
 
+    /// The context time (s) where the first buffer that may still sound or be cut starts.
+    pub fn unsettled_start(&self) -> Option<f64> {
+        let inner = self.inner.borrow();
+        let start = inner.core.unsettled_start()?;
+        Some(start as f64 / f64::from(inner.core.rate()))
+    }
+
     /// Playback ends for good now (the context is about to close): what was still to sound
     /// is logged as heard up to now.
     pub fn stop(&self) {

@@ -1,16 +1,24 @@
-//! The recording's browser side: [`Recording`] owns the pure [`Recorder`] for the page's
-//! lifetime (across connections), is fed the microphone's chunks and the model's audio as
-//! they come and the player's settled buffers as playback goes (never a copy of the whole
-//! log), and offers the WAV as a download: the recorder renders it in blocks, each block a
-//! Blob part, so the file is never one big buffer in wasm memory.
+//! The recording's browser side: [`Recording`] owns the conversation's [`LiveRecorder`]
+//! (one per conversation, across reconnects), feeds it the microphone's chunks and the
+//! model's audio as they come and the player's settled buffers as playback goes, and has it
+//! render every second what has become final. The rendered blocks leave wasm memory at once
+//! as Blob parts, so wasm memory stays flat however long the call; Save puts the header in
+//! front of the parts (and, during the conversation, the still-open tail after them): a
+//! Blob of Blobs, no build, no copy. The waveform is drawn from the blocks as they come.
 
 use super::page::Page;
 use super::playback::Player;
+use super::store::{buffer, Store};
+use super::stored::Stored;
 use super::{js_error, page_now_ms};
 use crate::conversation::LogKind;
-use crate::recorder::{describe, file_name, Format, Recorder, SessionId};
+use crate::recorder::live::{fit_peaks, LiveRecorder};
+use crate::recorder::{describe, file_name, part_name, Format, Recorder, SessionId};
 use js_sys::{Array, Uint8Array};
+use std::cell::RefCell;
+use std::rc::Rc;
 use wasm_bindgen::JsCast;
+use wasm_bindgen::JsValue;
 use web_sys::{Blob, BlobPropertyBag, CanvasRenderingContext2d, HtmlCanvasElement};
 
 /// The WAV file in `format` as a Blob (`audio/wav`).
@@ -42,8 +50,8 @@ pub fn download_name(started: &js_sys::Date, format: Format) -> String {
 }
 
 /// The person's voice (blue) and the model's (orange, drawn over it), one column per pixel,
-/// mirrored about the middle line.
-pub fn draw_waveform(canvas: &HtmlCanvasElement, recorder: &Recorder) -> Result<(), String> {
+/// mirrored about the middle line, from per-column peaks (0..=1).
+pub fn draw_waveform(canvas: &HtmlCanvasElement, peaks: &[[f32; 2]]) -> Result<(), String> {
     let ctx = canvas
         .get_context("2d")
         .map_err(js_error)?
@@ -52,7 +60,7 @@ pub fn draw_waveform(canvas: &HtmlCanvasElement, recorder: &Recorder) -> Result<
         .map_err(|_| "the canvas has no 2d context")?;
     let (width, height) = (canvas.width(), f64::from(canvas.height()));
     ctx.clear_rect(0.0, 0.0, f64::from(width), height);
-    let peaks = recorder.peaks(width as usize);
+    let peaks = fit_peaks(peaks, width as usize);
     let middle = height / 2.0;
     for (track, colour) in [(0, "#2a7de1"), (1, "#e8731c")] {
         ctx.set_fill_style_str(colour);
@@ -67,15 +75,33 @@ pub fn draw_waveform(canvas: &HtmlCanvasElement, recorder: &Recorder) -> Result<
     Ok(())
 }
 
-/// The conversation's recording.
+/// How far behind the clock the recording renders: a microphone chunk (128 ms) arrives well
+/// within this of its capture time, so nothing is rendered before its audio is in.
+const MARGIN_S: f64 = 0.5;
+
+/// One conversation's recording.
+struct Take {
+    live: LiveRecorder,
+    session: Option<(SessionId, f64, usize)>,
+    /// The rendered blocks, as Blob parts (out of wasm memory).
+    parts: Array,
+    started: js_sys::Date,
+    finished: bool,
+    /// The file it is stored as while it is written (`*.part.wav`).
+    file: String,
+}
+
+/// The conversation's recording (the latest one, once it has ended).
 #[derive(Default)]
 pub struct Recording {
-    recorder: Recorder,
-    /// The current connection's playback session and its clock's offset (s), and how much
-    /// of its played log the recorder has.
-    session: Option<(SessionId, f64, usize)>,
-    /// When the recording began (names the download).
-    started: Option<js_sys::Date>,
+    take: Option<Take>,
+    /// A block that could not be kept (the browser refused the memory), told once.
+    error: Option<String>,
+    /// The browser's storage (the Origin Private File System, through a worker), if any.
+    store: Option<(Rc<Store>, Rc<Stored>)>,
+    /// Why the storage refused (set by a failed write; then nothing more is sent).
+    storage_error: Rc<RefCell<Option<String>>>,
+    storage_told: bool,
     /// The object URL of the last download (revoked when replaced).
     url: Option<String>,
 }
@@ -87,97 +113,238 @@ pub struct Saved {
     pub summary: String,
 }
 
+fn blob(parts: &Array) -> Result<Blob, String> {
+    let options = BlobPropertyBag::new();
+    options.set_type("audio/wav");
+    Blob::new_with_blob_sequence_and_options(parts, &options).map_err(js_error)
+}
+
+fn part(bytes: &[u8]) -> Result<Blob, String> {
+    let array = Array::of1(&Uint8Array::from(bytes));
+    Blob::new_with_u8_array_sequence(&array).map_err(js_error)
+}
+
 impl Recording {
-    /// The model's audio from now on plays on `ctx`'s clock through `player`.
-    pub fn begin(&mut self, ctx: &web_sys::AudioContext, player: &Player) {
+    /// A recording part with the browser's storage, if it has one (the page then lists what
+    /// is stored and what a tab that died left behind).
+    pub fn start(page: &Page) -> Recording {
+        let mut recording = Recording::default();
+        match Store::open().and_then(|store| {
+            let store = Rc::new(store);
+            Ok((Rc::clone(&store), Stored::start(store, page)?))
+        }) {
+            Ok(store) => recording.store = Some(store),
+            Err(e) => *recording.storage_error.borrow_mut() = Some(e),
+        }
+        recording
+    }
+
+    /// Sends a storage request; a refusal stops the storing (the recording goes on in memory).
+    fn store(&self, op: &'static str, fields: Vec<(&'static str, JsValue)>) {
+        let Some((store, _)) = &self.store else {
+            return;
+        };
+        if self.storage_error.borrow().is_some() {
+            return;
+        }
+        let (store, error) = (Rc::clone(store), Rc::clone(&self.storage_error));
+        wasm_bindgen_futures::spawn_local(async move {
+            if let Err(e) = store.request(op, &fields).await {
+                error.borrow_mut().get_or_insert(e);
+            }
+        });
+    }
+
+    /// The model's audio from now on plays on `ctx`'s clock through `player`; the first
+    /// connection of a conversation starts a new recording in `format`.
+    pub fn begin(&mut self, ctx: &web_sys::AudioContext, player: &Player, format: Format) {
         let offset = page_now_ms() / 1000.0 - ctx.current_time();
-        let id = self.recorder.begin_session(offset, player.rate());
-        self.session = Some((id, offset, 0));
+        if self.take.as_ref().is_none_or(|t| t.finished) {
+            let started = js_sys::Date::new_0();
+            let file = part_name(&download_name(&started, format));
+            let live = LiveRecorder::new(format);
+            if let Ok(header) = live.header(0) {
+                let fields = vec![
+                    ("name", file.as_str().into()),
+                    ("header", buffer(&header).into()),
+                ];
+                self.store("open", fields);
+            }
+            self.take = Some(Take {
+                live,
+                session: None,
+                parts: Array::new(),
+                started,
+                finished: false,
+                file,
+            });
+        }
+        if let Some(take) = &mut self.take {
+            let id = take.live.begin_session(offset, player.rate());
+            take.session = Some((id, offset, 0));
+        }
+    }
+
+    fn open(&mut self) -> Option<&mut Take> {
+        self.take.as_mut().filter(|t| !t.finished)
     }
 
     /// The offset of the current session's audio clock on the page clock (s).
     pub fn offset(&self) -> Option<f64> {
-        self.session.map(|(_, offset, _)| offset)
+        self.take.as_ref()?.session.map(|(_, offset, _)| offset)
     }
 
     /// A microphone chunk captured at `time` on the audio clock.
     pub fn user(&mut self, time: f64, samples: &[i16]) {
-        if let Some((_, offset, _)) = self.session {
-            self.recorder.add_user(offset + time, samples);
-            self.mark_started();
+        if let Some(take) = self.open() {
+            if let Some((_, offset, _)) = take.session {
+                take.live.add_user(offset + time, samples);
+            }
         }
     }
 
     /// Model audio (24 kHz) queued in `turn`.
     pub fn model(&mut self, turn: u64, samples: &[i16]) {
-        if let Some((id, _, _)) = self.session {
-            self.recorder.add_model(id, turn, samples);
-            self.mark_started();
+        if let Some(take) = self.open() {
+            if let Some((id, _, _)) = take.session {
+                take.live.add_model(id, turn, samples);
+            }
         }
     }
 
-    /// Whether any audio went in (the recording can be saved).
-    pub fn started(&self) -> bool {
-        self.started.is_some()
+    /// Takes the buffers the player has settled since the last call, and renders what is
+    /// final: up to a second ago, and not past the first buffer still playing.
+    pub fn feed(&mut self, player: Option<&Player>) {
+        if let Err(e) = self.try_feed(player) {
+            self.error.get_or_insert(e);
+        }
     }
 
-    /// Takes the buffers whose fate the player has settled since the last call.
-    pub fn feed(&mut self, player: Option<&Player>) {
-        if let (Some((id, _, fed)), Some(player)) = (&mut self.session, player) {
+    fn try_feed(&mut self, player: Option<&Player>) -> Result<(), String> {
+        let Some(take) = self.open() else {
+            return Ok(());
+        };
+        let Some((id, offset, fed)) = &mut take.session else {
+            return Ok(());
+        };
+        let mut until = page_now_ms() / 1000.0 - MARGIN_S;
+        if let Some(player) = player {
             let settled = player.settled_since(*fed);
             *fed += settled.len();
-            self.recorder.add_played(*id, &settled);
+            take.live.add_played(*id, &settled);
+            if let Some(start) = player.unsettled_start() {
+                until = until.min(*offset + start);
+            }
         }
+        let bytes = take.live.render(until);
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        take.parts.push(part(&bytes)?.as_ref());
+        let header = take
+            .live
+            .header(take.live.written_frames())
+            .map_err(|e| e.to_string())?;
+        let fields = vec![
+            ("name", take.file.as_str().into()),
+            ("data", buffer(&bytes).into()),
+            ("header", buffer(&header).into()),
+        ];
+        self.store("append", fields);
+        Ok(())
     }
 
-    /// Playback ends (the context is closing): everything heard goes in.
+    /// Playback ends (the context is closing): everything heard goes in and the rest of the
+    /// file is rendered.
     pub fn end(&mut self, player: Option<&Player>) {
         if let Some(player) = player {
             player.stop();
         }
         self.feed(player);
-        self.session = None;
+        let Some(take) = self.take.as_mut().filter(|t| !t.finished) else {
+            return;
+        };
+        take.session = None;
+        take.finished = true;
+        let rest = take.live.finish();
+        let lost = take.live.lost_samples();
+        if lost > 0 {
+            self.error.get_or_insert(format!(
+                "{lost} samples of audio arrived after their moment had been written."
+            ));
+        }
+        let header = take.live.header(take.live.total_frames());
+        let name = download_name(&take.started, take.live.format());
+        let kept = part(&rest).map(|p| {
+            if !rest.is_empty() {
+                take.parts.push(p.as_ref());
+            }
+        });
+        let fields = header.map(|header| {
+            vec![
+                ("name", take.file.as_str().into()),
+                ("data", buffer(&rest).into()),
+                ("header", buffer(&header).into()),
+                ("rename", name.as_str().into()),
+            ]
+        });
+        if let Err(e) = kept {
+            self.error.get_or_insert(e);
+        }
+        if let Ok(fields) = fields {
+            self.store("close", fields);
+        }
+        if let Some((_, stored)) = &self.store {
+            stored.refresh();
+        }
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.recorder.is_empty()
+    /// Whether any audio went in (the recording can be saved).
+    pub fn started(&self) -> bool {
+        self.take.as_ref().is_some_and(|t| !t.live.is_empty())
     }
 
     /// Seconds recorded so far.
     pub fn duration(&self) -> f64 {
-        self.recorder.duration()
+        self.take.as_ref().map_or(0.0, |t| t.live.duration())
     }
 
-    /// The file in `format` as an object URL (the previous one is revoked).
-    pub fn save(&mut self, format: Format) -> Result<Saved, String> {
-        let blob = wav_blob(&self.recorder, format)?;
-        let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(js_error)?;
+    /// The file so far as an object URL (the previous one is revoked): the header, the
+    /// rendered parts and, during the conversation, the tail that is still open.
+    pub fn save(&mut self) -> Result<Saved, String> {
+        let take = self.take.as_ref().ok_or("Nothing recorded yet.")?;
+        let tail = if take.finished {
+            Vec::new()
+        } else {
+            take.live.tail()
+        };
+        let frames = take.live.total_frames();
+        let header = take.live.header(frames).map_err(|e| e.to_string())?;
+        let parts = Array::of1(part(&header)?.as_ref());
+        for p in take.parts.iter() {
+            parts.push(&p);
+        }
+        if !tail.is_empty() {
+            parts.push(part(&tail)?.as_ref());
+        }
+        let file = blob(&parts)?;
+        let url = web_sys::Url::create_object_url_with_blob(&file).map_err(js_error)?;
         if let Some(old) = self.url.replace(url.clone()) {
             let _ = web_sys::Url::revoke_object_url(&old);
         }
-        let started = self.started.clone().unwrap_or_else(js_sys::Date::new_0);
         Ok(Saved {
             url,
-            name: download_name(&started, format),
-            summary: describe(self.recorder.duration(), blob.size() as u64),
+            name: download_name(&take.started, take.live.format()),
+            summary: describe(take.live.duration(), file.size() as u64),
         })
     }
 
-    /// Draws the recording so far (nothing while it is empty).
-    pub fn draw(&self, canvas: &HtmlCanvasElement) -> Result<bool, String> {
-        if self.recorder.is_empty() {
-            return Ok(false);
-        }
-        draw_waveform(canvas, &self.recorder)?;
-        Ok(true)
-    }
-
-    /// Saves the recording so far in `format` and offers it as a download on the page.
-    pub fn save_on(&mut self, page: &Page, format: Format) {
-        if self.is_empty() {
+    /// Saves the recording so far and offers it as a download on the page.
+    pub fn save_on(&mut self, page: &Page) {
+        if !self.started() {
             return page.set_text("rec-info", "Nothing recorded yet.");
         }
-        match self.save(format) {
+        match self.save() {
             Ok(saved) => {
                 page.offer_download(&saved.url, &saved.name);
                 page.set_text("rec-info", &format!("({})", saved.summary));
@@ -192,13 +359,16 @@ impl Recording {
         }
     }
 
-    /// Draws the waveform on the page's canvas and shows it (once there is audio).
+    /// Draws the waveform of what is rendered on the page's canvas and shows it.
     pub fn draw_on(&self, page: &Page) {
+        let Some(take) = self.take.as_ref().filter(|t| !t.live.peaks().is_empty()) else {
+            return;
+        };
         let Ok(canvas) = page.element::<HtmlCanvasElement>("rec-wave") else {
             return;
         };
-        match self.draw(&canvas) {
-            Ok(drawn) => page.set_hidden("rec-figure", !drawn),
+        match draw_waveform(&canvas, take.live.peaks()) {
+            Ok(()) => page.set_hidden("rec-figure", false),
             Err(e) => page.log(
                 LogKind::Warn,
                 &format!("The waveform could not be drawn: {e}"),
@@ -206,18 +376,26 @@ impl Recording {
         }
     }
 
-    /// "1:02 recorded so far." on the page.
-    pub fn progress_on(&self, page: &Page) {
-        if !self.is_empty() {
+    /// "1:02 recorded so far." on the page (or why part of it could not be kept).
+    pub fn progress_on(&mut self, page: &Page) {
+        if !self.storage_told {
+            if let Some(e) = self.storage_error.borrow().as_ref() {
+                self.storage_told = true;
+                let text = format!("This recording is kept in this tab only: the browser did not store it ({e}). Save still has all of it; closing the tab would lose it.");
+                page.log(LogKind::Warn, &text);
+                page.set_text("rec-stored-none", &text);
+                page.set_hidden("rec-stored-none", false);
+            }
+        }
+        if let Some(e) = self.error.take() {
+            let text = format!("Part of the recording could not be kept: {e}");
+            page.log(LogKind::Error, &text);
+            return page.set_text("rec-info", &text);
+        }
+        if self.started() {
             let secs = self.duration().round() as u64;
             let text = format!("{}:{:02} recorded so far.", secs / 60, secs % 60);
             page.set_text("rec-info", &text);
-        }
-    }
-
-    fn mark_started(&mut self) {
-        if self.started.is_none() {
-            self.started = Some(js_sys::Date::new_0());
         }
     }
 }

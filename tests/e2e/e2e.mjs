@@ -10,7 +10,8 @@
 
 import { chromium } from 'playwright-core';
 import { createServer } from 'node:http';
-import { readFileSync, readdirSync, statSync, mkdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, extname, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
@@ -236,6 +237,12 @@ async function conversation(base, backend) {
     });
     await page.click('#disconnect');
     await page.waitForSelector('#status[data-state="closed"]', { timeout: 10_000 });
+    // The conversation was stored as it went; now it is listed under its final name.
+    const stored = await page
+      .waitForFunction(() => [...document.querySelectorAll('#rec-stored li span')].map((l) => l.textContent).find((t) => t.startsWith('Conversation of')), null, { timeout: 10_000 })
+      .then((h) => h.jsonValue())
+      .catch(() => '');
+    check(`${backend.name}: the conversation is stored and listed`, /^Conversation of \d{4}-\d\d-\d\d \d\d:\d\d \(0:1\d, /.test(stored), stored);
     writeFileSync(join(outDir, `log-${backend.name}.txt`), log.join('\n') + '\n');
     return { file, name, info, log, picture, errors, warnings, loaded, ready, talking, saving };
   } finally {
@@ -367,6 +374,65 @@ function checkRecording(label, run) {
   return { echo1, echo2 };
 }
 
+// ---------------------------------------------------------------- a tab that dies
+
+/** A conversation on the offline stand-in whose renderer crashes mid-conversation: the next
+ * page in the same profile offers it for recovery, holding all but the last second. */
+async function crashRecovery(base) {
+  const profile = mkdtempSync(join(tmpdir(), 'e2e-profile-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    acceptDownloads: true,
+    args: [
+      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required',
+      '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${speechPath}`,
+    ],
+  });
+  try {
+    let page = await context.newPage();
+    await page.goto(`${base}?format=mono24`);
+    await page.waitForSelector('#status[data-state="idle"]', { timeout: 20_000 });
+    await page.click('#connect');
+    await page.waitForSelector('#status[data-state="ready"]', { timeout: 20_000 });
+    await page.click('#mic-start');
+    await page.waitForSelector('#status[data-state="listening"]', { timeout: 10_000 });
+    const started = Date.now();
+    await page.waitForTimeout(8_000);
+    const cdp = await context.newCDPSession(page);
+    const talked = (Date.now() - started) / 1000;
+    // The renderer dies at once; neither the crash request nor closing it ever answers.
+    const settle = (promise) => Promise.race([promise.catch(() => {}), new Promise((r) => setTimeout(r, 2_000))]);
+    await settle(cdp.send('Page.crash'));
+    await settle(page.close());
+    page = await context.newPage();
+    await page.goto(base);
+    await page.waitForSelector('#status[data-state="idle"]', { timeout: 20_000 });
+    const label = await page
+      .waitForFunction(() => [...document.querySelectorAll('#rec-stored li span')].map((l) => l.textContent).find((t) => t.startsWith('Recover')), null, { timeout: 10_000 })
+      .then((h) => h.jsonValue())
+      .catch(() => '');
+    check('crashed tab: its conversation is offered for recovery', label.startsWith('Recover the conversation of'), label);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#rec-stored li button[data-action="download"]')]);
+    const file = join(outDir, 'recovered.wav');
+    await download.saveAs(file);
+    const wav = parseWav(readFileSync(file));
+    const seconds = wav.samples.length / wav.channels / wav.rate;
+    check('crashed tab: the recovered file is a whole WAV file', wav.dataSize + 44 === statSync(file).size && download.suggestedFilename().endsWith('-mono24.wav'), `${download.suggestedFilename()}, ${wav.dataSize} B of audio`);
+    check('crashed tab: it holds the conversation up to at most 1 s before the crash', seconds >= talked - 1.0 - 0.4 && seconds <= talked + 0.2, `${seconds.toFixed(2)} s of ${talked.toFixed(2)} s talked (the microphone takes about 0.3 s to start)`);
+    await page.click('#rec-stored li button[data-action="delete"]');
+    const left = await page
+      .waitForFunction(() => document.querySelectorAll('#rec-stored li').length === 0, null, { timeout: 10_000 })
+      .then(() => 0)
+      .catch(async () => page.$$eval('#rec-stored li', (l) => l.length));
+    check('crashed tab: Delete removes it', left === 0, `${left} left`);
+  } finally {
+    await context.close();
+    rmSync(profile, { recursive: true, force: true });
+  }
+}
+
 // ---------------------------------------------------------------- a long conversation
 
 /** `--long MINUTES`: the speech file looping into the microphone for that long against the
@@ -443,6 +509,8 @@ try {
     console.log('\nrefusals');
     await refusals(base, emulator);
   }
+  console.log('\na tab that dies');
+  await crashRecovery(base);
 } finally {
   server.close();
 }

@@ -135,7 +135,7 @@ fn the_live_render_makes_the_whole_renders_bytes_in_every_format() {
             assert_eq!(run.live.len(), run.whole.len(), "{format:?} {seed}");
             let first_difference = run.live.iter().zip(&run.whole).position(|(a, b)| a != b);
             assert_eq!(first_difference, None, "{format:?} seed {seed}");
-            // a tenth of a block per waveform column
+            // a step (0.1 s at 24 kHz) per waveform column
             let frames = (run.whole.len() - 44) as u64 / (2 * u64::from(format.channels()));
             assert_eq!(
                 run.peaks as u64,
@@ -173,13 +173,21 @@ fn memory_held_does_not_grow_with_the_conversation() {
 fn audio_for_a_time_already_rendered_is_counted_not_placed() {
     let mut live = LiveRecorder::new(Format::Mono16k);
     live.add_user(10.0, &[1_000; 48_000]); // 3 s
-    let first = live.render(13.0);
-    assert_eq!(first.len(), 24_000 * 2); // one block: 1.5 s at 16 kHz
-                                         // A chunk stamped inside the rendered block: its first 0.5 s cannot be placed.
-    live.add_user(11.0, &[2_000; 16_000]);
+    let first = live.render(11.5);
+    // In steps of 0.15 s (at 16 kHz), as far as both tracks are final: the model's track
+    // (silent here) is resampled 24 -> 16 kHz and lags by its 4096-sample reads.
+    let rendered = live.written_frames();
+    assert_eq!(first.len() as u64, rendered * 2);
+    assert!((19_200..=24_000).contains(&rendered), "{rendered}");
+    // A chunk stamped 0.5 s before the end of what is rendered: that half cannot be placed.
+    live.add_user(
+        10.0 + (rendered as f64 - 8_000.0) / 16_000.0,
+        &[2_000; 16_000],
+    );
     assert_eq!(live.lost_samples(), 8_000);
     let rest = live.finish();
     assert_eq!(live.total_frames(), 48_000);
+    assert_eq!(live.written_frames(), 48_000);
     assert_eq!(first.len() + rest.len(), 48_000 * 2);
     assert!(LiveRecorder::new(Format::Stereo24k).render(5.0).is_empty());
     // Rendering long after the last audio stops at the last audio: the file ends there.
@@ -200,4 +208,16 @@ fn audio_for_a_time_already_rendered_is_counted_not_placed() {
         LiveRecorder::new(Format::Stereo24k).finish(),
         Vec::<u8>::new()
     );
+}
+
+#[test]
+fn peaks_fit_the_picture() {
+    let peaks = [[0.1, 0.0], [0.5, 0.2], [0.3, 0.9], [0.0, 0.4], [0.2, 0.2]];
+    assert_eq!(fit_peaks(&peaks, 2), vec![[0.5, 0.9], [0.2, 0.4]]);
+    assert_eq!(fit_peaks(&peaks, 5), peaks.to_vec());
+    assert_eq!(
+        fit_peaks(&peaks[..1], 3),
+        vec![[0.1, 0.0], [0.0, 0.0], [0.0, 0.0]]
+    );
+    assert_eq!(fit_peaks(&[], 2), vec![[0.0, 0.0]; 2]);
 }

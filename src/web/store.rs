@@ -1,0 +1,132 @@
+//! The recordings' storage: requests to the dedicated worker (`www/recording-worker.js`)
+//! that keeps them in the Origin Private File System. Each request gets one reply, in order;
+//! a refused request (no OPFS in this browser, a full disk) is an error in words, never a
+//! panic. Dropping the store ends the worker.
+
+use super::js_error;
+use futures_channel::oneshot;
+use js_sys::{Array, ArrayBuffer, Object, Reflect, Uint8Array};
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{MessageEvent, Worker};
+
+const WORKER_URL: &str = "recording-worker.js";
+
+type Replies = Rc<RefCell<HashMap<u32, oneshot::Sender<Result<Object, String>>>>>;
+
+/// A connection to the storage worker. Cheap to share through an `Rc`.
+pub struct Store {
+    worker: Worker,
+    replies: Replies,
+    next: Cell<u32>,
+    _on_message: Closure<dyn FnMut(MessageEvent)>,
+}
+
+/// A stored recording, as listed.
+pub struct Stored {
+    pub name: String,
+    pub size: u64,
+    /// The file's first 44 bytes (its WAV header).
+    pub header: Vec<u8>,
+}
+
+/// Bytes out of wasm memory into a transferable buffer.
+pub fn buffer(bytes: &[u8]) -> ArrayBuffer {
+    Uint8Array::from(bytes).buffer()
+}
+
+impl Store {
+    /// Starts the worker (it opens the storage on the first request).
+    pub fn open() -> Result<Store, String> {
+        let worker = Worker::new(WORKER_URL).map_err(js_error)?;
+        let replies: Replies = Rc::default();
+        let pending = Rc::clone(&replies);
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
+            let reply: Object = e.data().unchecked_into();
+            let id = Reflect::get(&reply, &"id".into())
+                .ok()
+                .and_then(|v| v.as_f64())
+                .unwrap_or(-1.0) as u32;
+            let error = Reflect::get(&reply, &"error".into())
+                .ok()
+                .and_then(|v| v.as_string());
+            if let Some(tx) = pending.borrow_mut().remove(&id) {
+                let _ = tx.send(match error {
+                    Some(error) => Err(error),
+                    None => Ok(reply),
+                });
+            }
+        });
+        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        Ok(Store {
+            worker,
+            replies,
+            next: Cell::new(0),
+            _on_message: on_message,
+        })
+    }
+
+    /// Sends `op` with `fields` (buffers among them are transferred) and waits for the reply.
+    pub async fn request(&self, op: &str, fields: &[(&str, JsValue)]) -> Result<Object, String> {
+        let id = self.next.get();
+        self.next.set(id.wrapping_add(1));
+        let message = Object::new();
+        let transfer = Array::new();
+        let set = |k: &str, v: &JsValue| Reflect::set(&message, &k.into(), v).map(|_| ());
+        set("op", &op.into()).map_err(js_error)?;
+        set("id", &id.into()).map_err(js_error)?;
+        for (key, value) in fields {
+            set(key, value).map_err(js_error)?;
+            if value.is_instance_of::<ArrayBuffer>() {
+                transfer.push(value);
+            }
+        }
+        let (tx, rx) = oneshot::channel();
+        self.replies.borrow_mut().insert(id, tx);
+        if let Err(e) = self.worker.post_message_with_transfer(&message, &transfer) {
+            self.replies.borrow_mut().remove(&id);
+            return Err(js_error(e));
+        }
+        rx.await
+            .map_err(|_| "the storage worker went away".to_owned())?
+    }
+
+    /// The stored recordings, newest first.
+    pub async fn list(&self) -> Result<Vec<Stored>, String> {
+        let reply = self.request("list", &[]).await?;
+        let list: Array = Reflect::get(&reply, &"list".into())
+            .map_err(js_error)?
+            .unchecked_into();
+        let field = |o: &JsValue, k: &str| Reflect::get(o, &k.into()).unwrap_or(JsValue::NULL);
+        Ok(list
+            .iter()
+            .map(|entry| Stored {
+                name: field(&entry, "name").as_string().unwrap_or_default(),
+                size: field(&entry, "size").as_f64().unwrap_or(0.0) as u64,
+                header: field(&entry, "header")
+                    .dyn_into::<ArrayBuffer>()
+                    .map(|b| Uint8Array::new(&b).to_vec())
+                    .unwrap_or_default(),
+            })
+            .collect())
+    }
+
+    /// A stored recording as a `File` (a `Blob`: handed to the browser as it is).
+    pub async fn file(&self, name: &str) -> Result<web_sys::Blob, String> {
+        let reply = self.request("file", &[("name", name.into())]).await?;
+        Reflect::get(&reply, &"file".into())
+            .map_err(js_error)?
+            .dyn_into()
+            .map_err(|_| "the storage gave no file".to_owned())
+    }
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        self.worker.set_onmessage(None);
+        self.worker.terminate();
+    }
+}

@@ -1,0 +1,89 @@
+//! The stored conversations on the page: the list (with the one whose tab died offered for
+//! recovery), Download (the stored file itself, no copy) and Delete.
+
+use super::page::Page;
+use super::store::Store;
+use crate::conversation::LogKind;
+use crate::recorder::stored_label;
+use std::cell::RefCell;
+use std::rc::Rc;
+
+const LIST: &str = "rec-stored";
+
+/// The list's state: the storage, and the object URL of the last download.
+pub struct Stored {
+    store: Rc<Store>,
+    page: Page,
+    url: RefCell<Option<String>>,
+}
+
+impl Stored {
+    /// Wires the list's buttons (for the page's lifetime) and shows what is stored.
+    pub fn start(store: Rc<Store>, page: &Page) -> Result<Rc<Stored>, String> {
+        let stored = Rc::new(Stored {
+            store,
+            page: page.clone(),
+            url: RefCell::default(),
+        });
+        let me = Rc::clone(&stored);
+        page.on_item(LIST, move |action, name| {
+            let me = Rc::clone(&me);
+            wasm_bindgen_futures::spawn_local(async move { me.act(&action, &name).await });
+        })?;
+        stored.refresh();
+        Ok(stored)
+    }
+
+    /// Lists what is stored now (after whatever the worker has been asked before).
+    pub fn refresh(self: &Rc<Self>) {
+        let me = Rc::clone(self);
+        wasm_bindgen_futures::spawn_local(async move {
+            match me.store.list().await {
+                Ok(list) => {
+                    let items: Vec<(String, String)> = list
+                        .iter()
+                        .map(|s| (s.name.clone(), stored_label(&s.name, s.size, &s.header)))
+                        .collect();
+                    me.page.set_items(
+                        LIST,
+                        &items,
+                        &[("download", "Download"), ("delete", "Delete")],
+                    );
+                    me.page.set_hidden("rec-stored-none", !items.is_empty());
+                }
+                Err(e) => me.page.set_text(
+                    "rec-stored-none",
+                    &format!("Stored conversations cannot be listed in this browser ({e})."),
+                ),
+            }
+        });
+    }
+
+    async fn act(self: &Rc<Self>, action: &str, name: &str) {
+        let done = match action {
+            "download" => self.download(name).await,
+            "delete" => self
+                .store
+                .request("remove", &[("name", name.into())])
+                .await
+                .map(|_| ()),
+            _ => Ok(()),
+        };
+        if let Err(e) = done {
+            let text = format!("The stored conversation {name} could not be used: {e}");
+            self.page.log(LogKind::Error, &text);
+        }
+        self.refresh();
+    }
+
+    async fn download(&self, name: &str) -> Result<(), String> {
+        let file = self.store.file(name).await?;
+        let url = web_sys::Url::create_object_url_with_blob(&file).map_err(super::js_error)?;
+        if let Some(old) = self.url.borrow_mut().replace(url.clone()) {
+            let _ = web_sys::Url::revoke_object_url(&old);
+        }
+        let name = name.replace(".part.wav", ".wav");
+        self.page.offer_download(&url, &name);
+        Ok(())
+    }
+}

@@ -1,0 +1,162 @@
+//! Browser benchmark of the recording rendered as the conversation goes (ignored by the test
+//! run; it prints figures and fails when a goal regresses):
+//!
+//! ```sh
+//! WASM_BINDGEN_TEST_TIMEOUT=600 wasm-pack test --release --headless --chrome --mode no-install . --test web_bench_recording -- --include-ignored
+//! ```
+//!
+//! A synthetic 10- and 60-minute conversation (the person talking with the mic on except two
+//! seconds in every twenty, a 6-second reply every twenty seconds through the 48 kHz
+//! scheduler), fed to the live recorder as the page feeds it: every 128 ms the chunks that
+//! arrived, the playback entries that settled, a render of what is final, the bytes out of
+//! wasm memory as a Blob part. Figures: the longest single feed (a main-thread slice), the
+//! total render time, wasm heap held at the end and at its peak, and Save (header + parts as
+//! one Blob, the object URL): from click to URL.
+#![cfg(target_arch = "wasm32")]
+
+mod support;
+
+use gemini_live_voice::playback::{PlaybackConfig, Scheduler};
+use gemini_live_voice::recorder::live::LiveRecorder;
+use gemini_live_voice::recorder::Format;
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use support::{report, tone};
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+struct Counting;
+
+static IN_USE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let now = IN_USE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+        PEAK.fetch_max(now, Ordering::Relaxed);
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        IN_USE.fetch_sub(layout.size(), Ordering::Relaxed);
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+fn part(bytes: &[u8]) -> web_sys::Blob {
+    let array = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
+    web_sys::Blob::new_with_u8_array_sequence(&array).unwrap()
+}
+
+struct Figures {
+    longest_feed_ms: f64,
+    render_ms: f64,
+    held_end: usize,
+    peak: usize,
+    save_ms: f64,
+    size: f64,
+}
+
+fn conversation(minutes: usize, format: Format) -> Figures {
+    let rate = 48_000u64;
+    let before = IN_USE.load(Ordering::Relaxed);
+    PEAK.store(before, Ordering::Relaxed);
+    let mut live = LiveRecorder::new(format);
+    let session = live.begin_session(0.0, rate as u32);
+    let mut sched = Scheduler::new(rate as u32, PlaybackConfig::default()).unwrap();
+    let voice = tone(300.0, 0.3, 2048 * 3);
+    let reply = tone(500.0, 0.3, 5760);
+    let parts = js_sys::Array::new();
+    let (mut fed, mut longest, mut total) = (0usize, 0f64, 0f64);
+    let steps = (minutes as f64 * 60.0 / 0.128) as usize;
+    for step in 0..steps {
+        let t = step as f64 * 0.128;
+        let now = (t * rate as f64) as u64;
+        let t0 = js_sys::Date::now();
+        let cycle = t % 20.0;
+        if !(8.0..10.0).contains(&cycle) {
+            let k = step % 3;
+            live.add_user(t, &voice[k * 2048..(k + 1) * 2048]);
+        }
+        // The reply: 25 chunks of 240 ms from 10 s, two per step (twice real time).
+        let k = ((cycle - 10.0) / 0.128).floor();
+        if (0.0..13.0).contains(&k) {
+            for _ in 0..2 {
+                if sched.stats().chunks % 25 != 24 || k < 12.0 {
+                    sched.push(&reply, now);
+                    live.add_model(session, sched.turn(), &reply);
+                }
+            }
+            if k == 12.0 {
+                sched.turn_complete(now);
+            }
+        }
+        sched.pump(now);
+        let settled = sched.settled_since(fed).to_vec();
+        fed += settled.len();
+        live.add_played(session, &settled);
+        let bytes = live.render(t - 0.5);
+        if !bytes.is_empty() {
+            parts.push(&part(&bytes));
+        }
+        let ms = js_sys::Date::now() - t0;
+        longest = longest.max(ms);
+        total += ms;
+    }
+    let held_end = IN_USE.load(Ordering::Relaxed) - before;
+    let peak = PEAK.load(Ordering::Relaxed) - before;
+    // Save: the conversation is over; the rest, the header, one Blob of the parts, the URL.
+    let t0 = js_sys::Date::now();
+    sched.stop((steps as f64 * 0.128 * rate as f64) as u64);
+    live.add_played(session, sched.settled_since(fed));
+    let rest = live.finish();
+    let all = js_sys::Array::of1(&part(&live.header(live.total_frames()).unwrap()));
+    for p in parts.iter() {
+        all.push(&p);
+    }
+    all.push(&part(&rest));
+    let file = web_sys::Blob::new_with_blob_sequence(&all).unwrap();
+    let url = web_sys::Url::create_object_url_with_blob(&file).unwrap();
+    let save_ms = js_sys::Date::now() - t0;
+    let _ = web_sys::Url::revoke_object_url(&url);
+    Figures {
+        longest_feed_ms: longest,
+        render_ms: total,
+        held_end,
+        peak,
+        save_ms,
+        size: file.size(),
+    }
+}
+
+#[wasm_bindgen_test]
+#[ignore = "benchmark: run with --include-ignored"]
+async fn bench_live_recording_10_and_60_minutes() {
+    for minutes in [10, 60] {
+        for format in Format::ALL {
+            let f = conversation(minutes, format);
+            report(&format!(
+                "live recording, {minutes} min, {}: Save {:.1} ms; longest feed {:.1} ms, render {:.1} s in all; wasm heap held at the end {:.2} MB (peak {:.2} MB); file {:.1} MB",
+                format.id(),
+                f.save_ms,
+                f.longest_feed_ms,
+                f.render_ms / 1000.0,
+                f.held_end as f64 / 1e6,
+                f.peak as f64 / 1e6,
+                f.size / 1e6
+            ));
+            // The goals: Save at most 200 ms, no slice over 50 ms, memory flat in length.
+            assert!(f.save_ms <= 200.0, "Save took {:.0} ms", f.save_ms);
+            assert!(
+                f.longest_feed_ms <= 50.0,
+                "a feed took {:.0} ms",
+                f.longest_feed_ms
+            );
+            assert!(f.held_end < 5_000_000, "{} B held", f.held_end);
+        }
+    }
+}
