@@ -83,8 +83,11 @@ const MARGIN_S: f64 = 0.5;
 struct Take {
     live: LiveRecorder,
     session: Option<(SessionId, f64, usize)>,
-    /// The rendered blocks, as Blob parts (out of wasm memory).
+    /// The rendered blocks, as Blob parts (out of wasm memory): the latest small ones, and
+    /// the earlier ones joined [`JOIN`] at a time (a Blob of thousands of parts takes long
+    /// to put together at Save).
     parts: Array,
+    joined: Array,
     started: js_sys::Date,
     finished: bool,
     /// The file it is stored as while it is written (`*.part.wav`).
@@ -111,6 +114,22 @@ pub struct Saved {
     pub url: String,
     pub name: String,
     pub summary: String,
+}
+
+/// Small parts joined into one (about 6 s of pieces): Save then puts together hundreds of
+/// parts for an hour, not tens of thousands.
+const JOIN: u32 = 64;
+
+impl Take {
+    fn keep(&mut self, piece: Blob) -> Result<(), String> {
+        self.parts.push(piece.as_ref());
+        if self.parts.length() >= JOIN {
+            let joined = Blob::new_with_blob_sequence(&self.parts).map_err(js_error)?;
+            self.joined.push(joined.as_ref());
+            self.parts = Array::new();
+        }
+        Ok(())
+    }
 }
 
 fn blob(parts: &Array) -> Result<Blob, String> {
@@ -174,6 +193,7 @@ impl Recording {
                 live,
                 session: None,
                 parts: Array::new(),
+                joined: Array::new(),
                 started,
                 finished: false,
                 file,
@@ -240,7 +260,7 @@ impl Recording {
         if bytes.is_empty() {
             return Ok(());
         }
-        take.parts.push(part(&bytes)?.as_ref());
+        take.keep(part(&bytes)?)?;
         let header = take
             .live
             .header(take.live.written_frames())
@@ -321,7 +341,7 @@ impl Recording {
         let frames = take.live.total_frames();
         let header = take.live.header(frames).map_err(|e| e.to_string())?;
         let parts = Array::of1(part(&header)?.as_ref());
-        for p in take.parts.iter() {
+        for p in take.joined.iter().chain(take.parts.iter()) {
             parts.push(&p);
         }
         if !tail.is_empty() {

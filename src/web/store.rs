@@ -22,7 +22,10 @@ pub struct Store {
     worker: Worker,
     replies: Replies,
     next: Cell<u32>,
+    /// Why the worker could not run (its script failed to load or threw), once it is known.
+    failed: Rc<RefCell<Option<String>>>,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
+    _on_error: Closure<dyn FnMut(web_sys::ErrorEvent)>,
 }
 
 /// A stored recording, as listed.
@@ -61,16 +64,34 @@ impl Store {
             }
         });
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        // A worker that cannot run answers nothing: every request waiting, and every later
+        // one, fails with the reason instead.
+        let failed: Rc<RefCell<Option<String>>> = Rc::default();
+        let (pending, reason) = (Rc::clone(&replies), Rc::clone(&failed));
+        let on_error =
+            Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |e: web_sys::ErrorEvent| {
+                let why = format!("the storage worker stopped ({})", e.message());
+                for (_, tx) in pending.borrow_mut().drain() {
+                    let _ = tx.send(Err(why.clone()));
+                }
+                reason.borrow_mut().get_or_insert(why);
+            });
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
         Ok(Store {
             worker,
             replies,
             next: Cell::new(0),
+            failed,
             _on_message: on_message,
+            _on_error: on_error,
         })
     }
 
     /// Sends `op` with `fields` (buffers among them are transferred) and waits for the reply.
     pub async fn request(&self, op: &str, fields: &[(&str, JsValue)]) -> Result<Object, String> {
+        if let Some(why) = self.failed.borrow().clone() {
+            return Err(why);
+        }
         let id = self.next.get();
         self.next.set(id.wrapping_add(1));
         let message = Object::new();
@@ -127,6 +148,7 @@ impl Store {
 impl Drop for Store {
     fn drop(&mut self) {
         self.worker.set_onmessage(None);
+        self.worker.set_onerror(None);
         self.worker.terminate();
     }
 }
