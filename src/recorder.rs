@@ -86,16 +86,9 @@ impl Recorder {
 
     /// Model audio (24 kHz) of `turn` (from 1), in the order received.
     pub fn add_model(&mut self, session: SessionId, turn: u64, samples: &[i16]) {
-        let Some(s) = self.sessions.get_mut(session.0) else {
-            return;
-        };
-        let Some(index) = (turn as usize).checked_sub(1) else {
-            return;
-        };
-        if s.turns.len() <= index {
-            s.turns.resize_with(index + 1, Vec::new);
+        if let Some(s) = self.sessions.get_mut(session.0) {
+            append_turn(&mut s.turns, turn, samples);
         }
-        s.turns[index].extend_from_slice(samples);
     }
 
     /// The session's playback log as it stands (it changes when an interruption cuts).
@@ -248,6 +241,17 @@ impl Recorder {
     pub fn to_wav(&self, format: Format) -> Result<Vec<u8>, WavError> {
         Ok(self.render(format)?.flatten().collect())
     }
+}
+
+/// Appends model audio to turn `turn` (from 1) of a session's per-turn audio.
+fn append_turn(turns: &mut Vec<Vec<i16>>, turn: u64, samples: &[i16]) {
+    let Some(index) = (turn as usize).checked_sub(1) else {
+        return;
+    };
+    if turns.len() <= index {
+        turns.resize_with(index + 1, Vec::new);
+    }
+    turns[index].extend_from_slice(samples);
 }
 
 /// What of a played buffer was heard, as (start time in seconds on the recording's clock,

@@ -19,6 +19,7 @@
 //!
 //! Counted in context frames, as integers, like the scheduler.
 
+use super::frames;
 /// The first turn's prebuffer.
 pub const START_MS: f64 = 25.0;
 /// The least it shrinks to (it must also cover the interruption's lead and fade).
@@ -44,10 +45,6 @@ pub struct Jitter {
     received: u64,
     /// The turn's worst lateness, in frames (negative: always ahead of real time).
     worst: i64,
-}
-
-fn frames(ms: f64, rate: u32) -> u64 {
-    (ms * f64::from(rate) / 1000.0).round() as u64
 }
 
 impl Jitter {

@@ -12,7 +12,7 @@
 //! placed; it is counted ([`LiveRecorder::lost_samples`]), never a panic.
 
 use super::stream::{mix_block, Segment, Stream};
-use super::{frames_in, piece, Format, SessionId, BLOCK, SOURCE_RATE, USER_RATE};
+use super::{append_turn, frames_in, piece, Format, SessionId, BLOCK, SOURCE_RATE, USER_RATE};
 use crate::playback::Played;
 use crate::wav::{self, WavError};
 use std::borrow::Cow;
@@ -96,16 +96,9 @@ impl LiveRecorder {
 
     /// Model audio (24 kHz) of `turn` (from 1), in the order received.
     pub fn add_model(&mut self, session: SessionId, turn: u64, samples: &[i16]) {
-        let Some(s) = self.sessions.get_mut(session.0) else {
-            return;
-        };
-        let Some(index) = (turn as usize).checked_sub(1) else {
-            return;
-        };
-        if s.turns.len() <= index {
-            s.turns.resize_with(index + 1, Vec::new);
+        if let Some(s) = self.sessions.get_mut(session.0) {
+            append_turn(&mut s.turns, turn, samples);
         }
-        s.turns[index].extend_from_slice(samples);
     }
 
     /// Playback-log entries whose `heard` is final, in log order.
