@@ -319,7 +319,14 @@ pub fn stored_label(name: &str, size: u64, header: &[u8]) -> String {
         }
         _ => name.to_owned(),
     };
-    let seconds = crate::wav::describe_header(header, size).map_or(0.0, |(_, _, s)| s);
+    let Some((_, _, seconds)) = crate::wav::describe_header(header, size) else {
+        // Not a WAV header of ours (a write cut short at the very start, or another file):
+        // listed, so it can be downloaded as it is or deleted.
+        return format!(
+            "Damaged recording of {when} ({} kB, no readable header)",
+            size.div_ceil(1000)
+        );
+    };
     let what = if name.ends_with(".part.wav") {
         "Recover the conversation of"
     } else {

@@ -351,7 +351,11 @@ fn stored_recordings_are_listed_in_words() {
         "Recover the conversation of 2026-11-23 14:02 (8:12, 47.3 MB)"
     );
     assert_eq!(
+        stored_label(&part_name(&name), 30, &header[..30]),
+        "Damaged recording of 2026-11-23 14:02 (1 kB, no readable header)"
+    );
+    assert_eq!(
         stored_label("notes.wav", 10, &[]),
-        "Conversation of notes.wav (0:00, 1 kB)"
+        "Damaged recording of notes.wav (1 kB, no readable header)"
     );
 }

@@ -60,8 +60,11 @@ pub fn start() -> Result<(), String> {
     };
     on("connect", "click", connect_clicked)?;
     on("rec-save", "click", |app| app.borrow_mut().save())?;
-    on("backend", "change", |app| app.borrow().backend_changed())?;
-    on("volume", "input", |app| app.borrow().volume_changed())?;
+    on("backend", "change", |app| app.borrow().changed("backend"))?;
+    on("volume", "input", |app| app.borrow().changed("volume"))?;
+    on("rec-format", "change", |app| {
+        app.borrow().changed("rec-format")
+    })?;
     let keys = Rc::clone(&app);
     page.on_key("m", move || dispatch(&keys, Event::ToggleMic)); // `m` toggles the mic
     page.show(&app.borrow().conv.view());
@@ -70,9 +73,7 @@ pub fn start() -> Result<(), String> {
 
 fn connect_clicked(app: &Shared) {
     let mut a = app.borrow_mut();
-    let form = settings::read(&a.page);
-    settings::keep_secret(&a.page, &form);
-    let connection = form.connection();
+    let connection = settings::connection(&a.page);
     let (target, model) = (connection.target(), connection.setup.model.clone());
     if *a.conv.link() == Link::Idle {
         a.connection = Some(connection);
@@ -219,12 +220,13 @@ impl App {
         self.rig.player().is_some_and(|p| p.is_playing())
     }
 
-    fn backend_changed(&self) {
-        settings::show_backend_fields(&self.page);
-    }
-
-    fn volume_changed(&self) {
-        self.rig.set_volume(settings::volume(&self.page));
+    /// A setting on the page changed.
+    fn changed(&self, id: &str) {
+        match id {
+            "backend" => settings::show_backend_fields(&self.page),
+            "volume" => self.rig.set_volume(settings::volume(&self.page)),
+            _ => self.recording.format_changed(&self.page),
+        }
     }
 
     /// Save recording: the WAV so far, offered as a download.

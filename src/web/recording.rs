@@ -396,6 +396,20 @@ impl Recording {
         }
     }
 
+    /// The format menu changed: during a conversation it applies to the next one.
+    pub fn format_changed(&self, page: &Page) {
+        if self.open_take().is_some() {
+            page.set_text(
+                "rec-info",
+                "This conversation keeps its format; the new one applies to the next conversation.",
+            );
+        }
+    }
+
+    fn open_take(&self) -> Option<&Take> {
+        self.take.as_ref().filter(|t| !t.finished)
+    }
+
     /// "1:02 recorded so far." on the page (or why part of it could not be kept).
     pub fn progress_on(&mut self, page: &Page) {
         if !self.storage_told {

@@ -9,7 +9,7 @@ use super::page::Page;
 use crate::playback::PlaybackConfig;
 use crate::protocol::{DEFAULT_MODEL, DEFAULT_VOICE, VOICES};
 use crate::recorder::Format;
-use crate::settings::{playback_config, Form, QUERY_SETTINGS};
+use crate::settings::{playback_config, Connection, Form, QUERY_SETTINGS};
 use web_sys::{HtmlElement, HtmlInputElement, Storage, UrlSearchParams};
 
 const SECRET_KEY: &str = "gemini-live-voice.secret";
@@ -59,6 +59,13 @@ pub fn read(page: &Page) -> Form {
         instruction: page.value("instruction"),
         transcription: page.checked("transcription"),
     }
+}
+
+/// The connection the form describes; the key is kept as the person asked.
+pub fn connection(page: &Page) -> Connection {
+    let form = read(page);
+    keep_secret(page, &form);
+    form.connection()
 }
 
 /// Keeps the key as the person asked (only for backends that use one).

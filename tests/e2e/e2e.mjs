@@ -427,6 +427,11 @@ async function crashRecovery(base) {
       .then(() => 0)
       .catch(async () => page.$$eval('#rec-stored li', (l) => l.length));
     check('crashed tab: Delete removes it', left === 0, `${left} left`);
+    await page.reload();
+    await page.waitForSelector('#status[data-state="idle"]', { timeout: 20_000 });
+    await page.waitForTimeout(1_000);
+    const again = await page.$$eval('#rec-stored li', (l) => l.length);
+    check('crashed tab: the next visit offers nothing more', again === 0, `${again} listed`);
   } finally {
     await context.close();
     rmSync(profile, { recursive: true, force: true });
