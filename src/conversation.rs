@@ -47,6 +47,8 @@ pub struct Conversation {
     last_sent_at: Option<f64>,
     reply: Reply,
     playing: bool,
+    /// When Connect was pressed and when the audio graph was ready (ms).
+    connect_at: (f64, f64),
     status: (&'static str, String),
     shown: Option<View>,
 }
@@ -71,6 +73,7 @@ impl Conversation {
             last_sent_at: None,
             reply: Reply::default(),
             playing: false,
+            connect_at: (0.0, 0.0),
             status: ("idle", "Not connected.".into()),
             shown: None,
         }
@@ -112,8 +115,9 @@ impl Conversation {
 
     fn step(&mut self, now: f64, event: Event, out: &mut Out) {
         match event {
-            Event::Connect { target, model } => self.connect(target, &model, out),
+            Event::Connect { target, model } => self.connect(now, target, &model, out),
             Event::AudioReady if self.link == Link::Starting => {
+                self.connect_at.1 = now;
                 self.link = Link::Opening { attempt: 0 };
                 out.push(Effect::Open { handle: None });
             }
@@ -123,7 +127,7 @@ impl Conversation {
                 out.log(LogKind::Error, &why);
                 self.set_status("error", &why);
             }
-            Event::Opened(result) => self.opened(result, out),
+            Event::Opened(result) => self.opened(now, result, out),
             Event::Ended { error, handle } => {
                 if handle.is_some() {
                     self.handle = handle;

@@ -6,11 +6,12 @@ use crate::protocol::INPUT_RATE;
 use crate::session::SessionError;
 
 impl Conversation {
-    pub(super) fn connect(&mut self, target: Target, model: &str, out: &mut Out) {
+    pub(super) fn connect(&mut self, now: f64, target: Target, model: &str, out: &mut Out) {
         if self.link != Link::Idle {
             return;
         }
         self.link = Link::Starting;
+        self.connect_at = (now, now);
         self.connected_once = false;
         self.handle = None;
         self.unsent = 0;
@@ -27,7 +28,7 @@ impl Conversation {
         out.push(Effect::StartAudio);
     }
 
-    pub(super) fn opened(&mut self, result: Result<(), SessionError>, out: &mut Out) {
+    pub(super) fn opened(&mut self, now: f64, result: Result<(), SessionError>, out: &mut Out) {
         match (result, &self.link) {
             (Ok(()), Link::Opening { .. }) => {
                 self.link = Link::Live { goaway: false };
@@ -41,6 +42,16 @@ impl Conversation {
                 } else {
                     out.push(Effect::BeginRecording);
                     out.log(LogKind::Server, "setupComplete: the session is ready.");
+                    let (clicked, audio) = self.connect_at;
+                    out.log(
+                        LogKind::Info,
+                        &format!(
+                            "Connect to ready: {} ms (the audio graph {} ms, then the session {} ms).",
+                            fixed(now - clicked, 1),
+                            fixed(audio - clicked, 1),
+                            fixed(now - audio, 1)
+                        ),
+                    );
                 }
                 self.connected_once = true;
                 self.set_status("ready", "Connected. The session is ready.");

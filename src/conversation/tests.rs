@@ -101,10 +101,14 @@ fn connect_starts_audio_then_opens_then_is_ready() {
     );
     assert_eq!(c.link(), &Link::Opening { attempt: 0 });
     assert_eq!(
-        c.handle(2.0, Event::Opened(Ok(()))),
+        c.handle(162.5, Event::Opened(Ok(()))),
         vec![
             Effect::BeginRecording,
             log(LogKind::Server, "setupComplete: the session is ready."),
+            log(
+                LogKind::Info,
+                "Connect to ready: 162.5 ms (the audio graph 1.0 ms, then the session 161.5 ms)."
+            ),
             view("ready", READY, [false, true, true, false]),
         ]
     );

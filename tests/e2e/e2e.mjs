@@ -546,6 +546,8 @@ if (args.bench) {
 /** The main-thread and frame-timing figures of a run. */
 function printTiming(name, run) {
   console.log(`  ${name}: main-thread tasks over 50 ms while talking: ${run.talking.count} (longest ${run.talking.longest.toFixed(0)} ms); during Save: ${run.saving.count} (longest ${run.saving.longest.toFixed(0)} ms)`);
+  const connect = run.log.find((l) => l.includes('Connect to ready:'));
+  if (connect) console.log(`  ${name}: ${connect.replace(/^info \| /, '')} (as the page measures it)`);
   const frames = run.log.filter((l) => l.includes('Model audio frames so far')).pop();
   if (frames) console.log(`  ${name}: ${frames.replace(/^info \| /, '')}`);
 }
