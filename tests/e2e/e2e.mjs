@@ -440,6 +440,46 @@ async function crashRecovery(base) {
   }
 }
 
+/** The browser refuses to store (a full disk): the page says so, and the recording goes on in
+ * memory, whole. The storage worker is replaced by one that refuses every request. */
+async function storageRefused(base) {
+  const browser = await launch([
+    '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
+    `--use-file-for-fake-audio-capture=${speechPath}%noloop`,
+  ]);
+  try {
+    const page = await browser.newPage({ acceptDownloads: true });
+    const errors = [];
+    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    await page.route('**/recording-worker.js', (route) => route.fulfill({
+      contentType: 'text/javascript',
+      body: "onmessage = ({ data }) => postMessage({ id: data.id, error: 'QuotaExceededError: the disk is full', name: 'QuotaExceededError' });",
+    }));
+    await page.goto(`${base}?format=mono16`);
+    await page.waitForSelector('#status[data-state="idle"]', { timeout: 20_000 });
+    await page.click('#connect');
+    await page.waitForSelector('#status[data-state="ready"]', { timeout: 20_000 });
+    await page.click('#mic-start');
+    await page.waitForSelector('#status[data-state="listening"]', { timeout: 10_000 });
+    await page.waitForTimeout(5_000);
+    await page.click('#mic-stop');
+    await page.waitForSelector('#status[data-state="ready"]', { timeout: 20_000 });
+    const said = await page.$eval('#rec-stored-none', (e) => (e.hidden ? '' : e.textContent));
+    check('storage refused: the page says the recording is kept in this tab only', said.includes('kept in this tab only') && said.includes('QuotaExceededError'), said);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#rec-save')]);
+    const file = join(outDir, 'not-stored.wav');
+    await download.saveAs(file);
+    const wav = parseWav(readFileSync(file));
+    const seconds = wav.samples.length / wav.rate;
+    check('storage refused: Save still has the whole conversation', wav.rate === 16_000 && seconds >= 4.5 && wav.dataSize + 44 === statSync(file).size, `${seconds.toFixed(2)} s at ${wav.rate} Hz`);
+    const log = await page.$$eval('#log li', (lis) => lis.map((l) => `${l.className} | ${l.textContent}`));
+    check('storage refused: a warning, no error, in the log and the console', log.some((l) => l.startsWith('warn') && l.includes('kept in this tab only')) && !log.some((l) => l.startsWith('error')) && errors.length === 0,
+      [...errors, ...log.filter((l) => !l.startsWith('server'))].join('; '));
+  } finally {
+    await browser.close();
+  }
+}
+
 // ---------------------------------------------------------------- a long conversation
 
 /** `--long MINUTES`: the speech file looping into the microphone for that long against the
@@ -518,6 +558,8 @@ try {
   }
   console.log('\na tab that dies');
   await crashRecovery(base);
+  console.log('\nstorage refused');
+  await storageRefused(base);
 } finally {
   server.close();
 }
