@@ -7,7 +7,7 @@
 //! chunks, the model's audio per turn, the playback log's entries once they are settled) and
 //! told, from time to time, how far the conversation is final ([`LiveRecorder::render`]).
 //! The bytes it makes are the whole-file render's for the same inputs, block for block (host
-//! tests): same origin (the first audio), same segments, same resampling and mix. Audio that
+//! tests): same origin (the earliest audio), same segments, same resampling and mix. Audio that
 //! arrives for a time already rendered (later than the margin the caller allows) cannot be
 //! placed; it is counted ([`LiveRecorder::lost_samples`]), never a panic.
 
@@ -26,8 +26,12 @@ const STEP: usize = BLOCK / 10;
 #[derive(Clone)]
 pub struct LiveRecorder {
     format: Format,
-    /// The recording clock's time of the file's first frame: the first audio given.
+    /// The recording clock's time of the file's first frame: the earliest audio, fixed at the
+    /// first render that finds some of it final (audio may be given out of order before:
+    /// the model's first words settle after they played, the microphone's chunks at once).
     origin: Option<f64>,
+    /// Audio given before the origin is fixed: (start in s, model track?, segment).
+    early: Vec<(f64, bool, Segment<'static>)>,
     /// The end of the latest audio given (s).
     end: f64,
     user: Stream<'static>,
@@ -53,6 +57,7 @@ impl LiveRecorder {
         LiveRecorder {
             format,
             origin: None,
+            early: Vec::new(),
             end: 0.0,
             user: Stream::new(Vec::new(), USER_RATE, format.rate()),
             model: Stream::new(Vec::new(), SOURCE_RATE, format.rate()),
@@ -82,16 +87,15 @@ impl LiveRecorder {
         if samples.is_empty() || !at.is_finite() {
             return;
         }
-        let origin = *self.origin.get_or_insert(at);
         self.end = self
             .end
             .max(at + samples.len() as f64 / f64::from(USER_RATE));
         let segment = Segment {
-            at: ((at - origin) * f64::from(USER_RATE)).round() as i64,
+            at: 0,
             samples: Cow::Owned(samples.to_vec()),
             fade: None,
         };
-        self.lost += self.user.push(segment) as u64;
+        self.place(at, false, segment);
     }
 
     /// Model audio (24 kHz) of `turn` (from 1), in the order received.
@@ -120,22 +124,58 @@ impl LiveRecorder {
             let Some((at, segment)) = piece(s.offset, s.rate, turn, p) else {
                 continue;
             };
-            let origin = *self.origin.get_or_insert(at);
             let len = segment.samples.len();
             self.end = self.end.max(at + len as f64 / f64::from(SOURCE_RATE));
             let segment = Segment {
-                at: ((at - origin) * f64::from(SOURCE_RATE)).round() as i64,
+                at: 0,
                 samples: Cow::Owned(segment.samples.into_owned()),
                 fade: segment.fade,
             };
-            self.lost += self.model.push(segment) as u64;
+            self.place(at, true, segment);
         }
+    }
+
+    /// Puts a segment starting at `at` (s) on its track, or keeps it until the origin is fixed.
+    fn place(&mut self, at: f64, model: bool, mut segment: Segment<'static>) {
+        let Some(origin) = self.origin else {
+            self.early.push((at, model, segment));
+            return;
+        };
+        let (rate, track) = if model {
+            (SOURCE_RATE, &mut self.model)
+        } else {
+            (USER_RATE, &mut self.user)
+        };
+        segment.at = ((at - origin) * f64::from(rate)).round() as i64;
+        self.lost += track.push(segment) as u64;
+    }
+
+    /// Fixes the origin at the earliest audio given, if any: from now on nothing earlier can
+    /// come (the caller said it is final), and the audio kept meanwhile goes on its tracks.
+    fn fix_origin(&mut self) -> Option<f64> {
+        if self.origin.is_none() {
+            let first = self.early.iter().map(|(at, _, _)| *at).reduce(f64::min)?;
+            self.origin = Some(first);
+            for (at, model, segment) in std::mem::take(&mut self.early) {
+                self.place(at, model, segment);
+            }
+        }
+        self.origin
+    }
+
+    /// The earliest audio given so far (s).
+    fn first(&self) -> Option<f64> {
+        self.origin
+            .or_else(|| self.early.iter().map(|(at, _, _)| *at).reduce(f64::min))
     }
 
     /// Renders the blocks that are final: nothing of the conversation before `final_until`
     /// (s) can change any more. Returns their bytes (audio only; see [`Self::header`]).
     pub fn render(&mut self, final_until: f64) -> Vec<u8> {
-        let Some(origin) = self.origin else {
+        if self.origin.is_none() && self.first().is_none_or(|first| first >= final_until) {
+            return Vec::new();
+        }
+        let Some(origin) = self.fix_origin() else {
             return Vec::new();
         };
         // Never past the latest audio: the file may end there.
@@ -153,6 +193,7 @@ impl LiveRecorder {
 
     /// The conversation is over: the rest of the file (all of it is final now).
     pub fn finish(&mut self) -> Vec<u8> {
+        self.fix_origin();
         let total = self.total_frames();
         let mut bytes = Vec::new();
         while self.written < total {
@@ -180,8 +221,8 @@ impl LiveRecorder {
 
     /// Frames the whole file holds, as of the audio given so far.
     pub fn total_frames(&self) -> u64 {
-        self.origin
-            .map_or(0, |origin| frames_in(self.end - origin, self.format))
+        self.first()
+            .map_or(0, |first| frames_in(self.end - first, self.format))
             .max(self.written)
     }
 
@@ -197,11 +238,11 @@ impl LiveRecorder {
 
     /// Seconds of audio so far.
     pub fn duration(&self) -> f64 {
-        self.origin.map_or(0.0, |origin| self.end - origin)
+        self.first().map_or(0.0, |first| self.end - first)
     }
 
     pub fn is_empty(&self) -> bool {
-        self.origin.is_none()
+        self.first().is_none()
     }
 
     /// The waveform of what is rendered: per step (a tenth of a second at 24 kHz), the

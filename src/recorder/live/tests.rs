@@ -221,3 +221,39 @@ fn peaks_fit_the_picture() {
     );
     assert_eq!(fit_peaks(&[], 2), vec![[0.0, 0.0]; 2]);
 }
+
+#[test]
+fn the_model_heard_before_the_first_chunk_arrives_later_and_still_opens_the_file() {
+    // The model spoke from 2.0 s (its buffer settles at 2.5 s); the microphone started at
+    // 2.2 s and its chunk came first. Found by the fuzzer (seed 11): 149 samples were lost.
+    let played = crate::playback::Played {
+        id: 1,
+        turn: 1,
+        start: 0,
+        frames: 12_000,
+        heard: 12_000,
+        fade_from: None,
+        source_pos: 0.0,
+    };
+    let reply = voice(12_000, 500.0, 0);
+    let mut live = LiveRecorder::new(Format::Stereo24k);
+    let mut whole = Recorder::new();
+    let (ls, ws) = (
+        live.begin_session(2.0, 24_000),
+        whole.begin_session(2.0, 24_000),
+    );
+    live.add_model(ls, 1, &reply);
+    whole.add_model(ws, 1, &reply);
+    live.add_user(2.2, &voice(2048, 300.0, 0));
+    whole.add_user(2.2, &voice(2048, 300.0, 0));
+    // Rendering up to where the model's buffer is still open renders nothing yet.
+    assert!(live.render(2.0).is_empty());
+    live.add_played(ls, &[played.clone()]);
+    whole.set_played(ws, &[played]);
+    let mut file = live.render(2.3);
+    file.extend(live.finish());
+    assert_eq!(live.lost_samples(), 0);
+    let mut with_header = live.header(live.total_frames()).unwrap().to_vec();
+    with_header.extend(file);
+    assert_eq!(with_header, whole.to_wav(Format::Stereo24k).unwrap());
+}
