@@ -119,7 +119,10 @@ impl SessionCore {
 
     /// The socket opened: returns the `setup` JSON to send first.
     pub fn on_open(&mut self) -> String {
-        self.phase = Phase::AwaitingSetup;
+        // A session that ended stays ended (a new connection gets a new core).
+        if self.phase != Phase::Closed {
+            self.phase = Phase::AwaitingSetup;
+        }
         ClientMessage::Setup(self.setup.clone()).to_json()
     }
 
@@ -307,5 +310,21 @@ mod tests {
             t.on_setup_timeout(10_000).to_string(),
             "The server did not confirm the session within 10.0 s. Check the URL; the server may be overloaded."
         );
+    }
+
+    #[test]
+    fn a_session_that_ended_never_sends_again() {
+        // Found by the fuzzer: an open after the close let a late setupComplete revive it.
+        let mut s = SessionCore::new(Setup::audio("m", "Puck"));
+        s.on_open();
+        s.on_close(CloseInfo {
+            code: 1006,
+            reason: String::new(),
+            was_clean: false,
+        });
+        s.on_open();
+        s.on_frame(br#"{"setupComplete":{}}"#);
+        assert_eq!(s.phase(), Phase::Closed);
+        assert_eq!(s.text("hi"), Err(SessionError::NotReady(Phase::Closed)));
     }
 }

@@ -149,7 +149,8 @@ pub fn pcm_rate(mime: &str) -> Option<u32> {
 /// Parses a protobuf JSON duration (`"50s"`, `"0.250s"`).
 pub fn parse_duration(text: &str) -> Option<Duration> {
     let seconds: f64 = text.trim().strip_suffix('s')?.parse().ok()?;
-    (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds))
+    // `try_`: a finite but huge value (a hostile "1e300s") must not panic the page.
+    Duration::try_from_secs_f64(seconds).ok()
 }
 
 #[derive(Deserialize)]

@@ -240,6 +240,12 @@ fn durations() {
     assert_eq!(parse_duration("0.250s"), Some(Duration::from_millis(250)));
     assert_eq!(parse_duration("50"), None);
     assert_eq!(parse_duration("-1s"), None);
+    // Found by the fuzzer: finite but too long for a Duration panicked the page.
+    assert_eq!(parse_duration("1e300s"), None);
+    assert_eq!(
+        decode(br#"{"goAway":{"timeLeft":"1e300s"}}"#).unwrap(),
+        vec![ServerEvent::GoAway { time_left: None }]
+    );
     assert_eq!(
         one(r#"{"goAway":{}}"#),
         ServerEvent::GoAway { time_left: None }
