@@ -398,7 +398,10 @@ fn run(
     (runs, findings)
 }
 
-fn targets() -> Vec<(&'static str, Box<dyn Fn(&mut Rng)>)> {
+/// A fuzz target: one run from a seeded generator.
+type FuzzTarget = Box<dyn Fn(&mut Rng)>;
+
+fn targets() -> Vec<(&'static str, FuzzTarget)> {
     let corpus = client_corpus();
     vec![
         ("decode", Box::new(fuzz_decode)),

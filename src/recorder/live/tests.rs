@@ -248,7 +248,7 @@ fn the_model_heard_before_the_first_chunk_arrives_later_and_still_opens_the_file
     whole.add_user(2.2, &voice(2048, 300.0, 0));
     // Rendering up to where the model's buffer is still open renders nothing yet.
     assert!(live.render(2.0).is_empty());
-    live.add_played(ls, &[played.clone()]);
+    live.add_played(ls, std::slice::from_ref(&played));
     whole.set_played(ws, &[played]);
     let mut file = live.render(2.3);
     file.extend(live.finish());
