@@ -19,7 +19,7 @@
 //!   and goes out on [`Scheduler::pump`], so an interruption has little to cancel;
 //! - `interrupted` fades out over `fade` frames starting `lead` frames after the call, stops
 //!   everything, clears the queue and drops audio of the interrupted turn until its
-//!   `turnComplete`; `turnComplete` drains (nothing is cut).
+//!   `turnComplete` (or a pause of [`DROP_GAP_MS`]); `turnComplete` drains (nothing is cut).
 
 pub mod jitter;
 
@@ -158,9 +158,19 @@ enum TurnState {
     /// No turn in progress; the next audio opens one.
     Idle,
     Playing,
-    /// Interrupted: audio is dropped until `turnComplete`.
-    Dropping,
+    /// Interrupted: audio is dropped until `turnComplete`, or until the model's stream has
+    /// been quiet for [`DROP_GAP_MS`] since `last` (the frame of the interruption or of the
+    /// last chunk dropped): a server that never sends the `turnComplete` must not silence
+    /// every later turn.
+    Dropping {
+        last: u64,
+    },
 }
+
+/// After an interruption, a pause this long in the model's audio means its next chunk opens
+/// a new turn even without `turnComplete` (the interrupted turn's chunks still in flight come
+/// within a few hundred ms; a new reply needs the person to finish talking first).
+pub const DROP_GAP_MS: f64 = 1000.0;
 
 struct Pending {
     samples: Vec<f32>,
@@ -327,9 +337,15 @@ impl Scheduler {
         self.turn
     }
 
-    /// Whether the next chunk would be played (false while an interrupted turn is dropped).
-    pub fn accepts_audio(&self) -> bool {
-        self.state != TurnState::Dropping
+    /// Whether a chunk arriving at frame `now` would be played (false while an interrupted
+    /// turn's audio is dropped).
+    pub fn accepts_audio(&self, now: u64) -> bool {
+        match self.state {
+            TurnState::Dropping { last } => {
+                now.saturating_sub(last) >= frames(DROP_GAP_MS, self.rate)
+            }
+            _ => true,
+        }
     }
 
     /// Whether audio is scheduled past `now` or waiting in the queue.
@@ -344,9 +360,13 @@ impl Scheduler {
 
     /// A 24 kHz chunk arrived at frame `now`. Returns the buffers to start.
     pub fn push(&mut self, chunk: &[i16], now: u64) -> Vec<Play> {
-        if self.state == TurnState::Dropping {
-            self.stats.dropped_chunks += 1;
-            return Vec::new();
+        if let TurnState::Dropping { .. } = self.state {
+            if !self.accepts_audio(now) {
+                self.state = TurnState::Dropping { last: now };
+                self.stats.dropped_chunks += 1;
+                return Vec::new();
+            }
+            self.state = TurnState::Idle;
         }
         let first = self.state == TurnState::Idle;
         if first {
@@ -394,7 +414,7 @@ impl Scheduler {
         }
         match self.state {
             TurnState::Idle => {}
-            TurnState::Dropping => self.state = TurnState::Idle,
+            TurnState::Dropping { .. } => self.state = TurnState::Idle,
             TurnState::Playing => {
                 if let Some(r) = &mut self.resampler {
                     // Outputs up to the last input's position: ceil((in + delay) * L / M).
@@ -515,7 +535,7 @@ impl Scheduler {
         }
         // The next turn starts after the fade at the earliest.
         self.cursor = Some(end);
-        self.state = TurnState::Dropping;
+        self.state = TurnState::Dropping { last: now };
         Cut { at, end, stop }
     }
 }

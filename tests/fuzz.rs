@@ -276,7 +276,7 @@ fn fuzz_recorder(rng: &mut Rng) {
             1 => {
                 sched.turn_complete(now);
             }
-            _ if sched.accepts_audio() => {
+            _ if sched.accepts_audio(now) => {
                 let chunk = vec![(step * 13 % 3000) as i16; rng.below(6000) as usize];
                 sched.push(&chunk, now);
                 whole.add_model(ws, sched.turn(), &chunk);

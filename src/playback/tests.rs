@@ -426,3 +426,22 @@ fn a_slow_stream_underruns_less_than_the_fixed_buffer_and_is_learnt_for_the_next
         f1.2 + f2.2
     );
 }
+
+#[test]
+fn without_turn_complete_a_pause_after_an_interruption_opens_the_next_turn() {
+    // 24 kHz: frames are samples; DROP_GAP_MS = 1000 ms = 24000 frames.
+    let mut s = direct();
+    s.push(&chunk(4800), 0);
+    s.interrupt(3000);
+    // The interrupted turn's chunks still in flight: dropped, each extending the window.
+    assert!(s.push(&chunk(4800), 6000).is_empty());
+    assert!(!s.accepts_audio(29_999));
+    assert!(s.push(&chunk(4800), 29_000).is_empty());
+    assert_eq!(s.stats().dropped_chunks, 2);
+    // The server never sends turnComplete; a second later the next reply comes: it plays.
+    assert!(s.accepts_audio(53_000));
+    let plays = s.push(&chunk(4800), 53_000);
+    assert_eq!(starts(&plays), vec![(53_000 + 2880, 4800)]);
+    assert_eq!(s.turn(), 2);
+    assert_eq!(s.stats().dropped_chunks, 2);
+}

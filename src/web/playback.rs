@@ -98,12 +98,11 @@ impl Player {
     /// `None` when it was dropped (it belongs to an interrupted turn).
     pub fn push(&self, samples: &[i16]) -> Option<u64> {
         let mut inner = self.inner.borrow_mut();
-        if !inner.core.accepts_audio() {
-            let now = inner.now();
+        let now = inner.now();
+        if !inner.core.accepts_audio(now) {
             inner.core.push(samples, now); // counted as dropped
             return None;
         }
-        let now = inner.now();
         let plays = inner.core.push(samples, now);
         inner.start(plays);
         Some(inner.core.turn())

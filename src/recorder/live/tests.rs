@@ -81,9 +81,10 @@ fn conversation(format: Format, seed: u64, steps: u64) -> Run {
                 let chunk: Vec<i16> = (0..len)
                     .map(|i| (7_000.0 * ((step * 977 + i) as f64 * 0.13).sin()) as i16)
                     .collect();
-                let turn = sched.turn() + u64::from(sched.accepts_audio() && reply_left + len == 0);
+                let turn =
+                    sched.turn() + u64::from(sched.accepts_audio(now) && reply_left + len == 0);
                 sched.push(&chunk, now);
-                if sched.accepts_audio() {
+                if sched.accepts_audio(now) {
                     let turn = sched.turn().max(turn);
                     whole.add_model(ws, turn, &chunk);
                     live.add_model(ls, turn, &chunk);
