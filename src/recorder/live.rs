@@ -268,17 +268,22 @@ impl LiveRecorder {
     }
 }
 
-/// `peaks` (per step) fitted to `columns` columns: each the largest of its range.
+/// `peaks` (per step) fitted to `columns` columns: each the largest of the steps it covers
+/// (a short recording's steps are widened over several columns, so the picture is whole).
 pub fn fit_peaks(peaks: &[[f32; 2]], columns: usize) -> Vec<[f32; 2]> {
-    let mut out = vec![[0.0f32; 2]; columns];
-    if peaks.is_empty() || columns == 0 {
-        return out;
-    }
-    for (i, p) in peaks.iter().enumerate() {
-        let column = i * columns / peaks.len();
-        out[column] = [out[column][0].max(p[0]), out[column][1].max(p[1])];
-    }
-    out
+    let n = peaks.len();
+    (0..columns)
+        .map(|c| {
+            if n == 0 {
+                return [0.0; 2];
+            }
+            let lo = c * n / columns;
+            let hi = ((c + 1) * n / columns).max(lo + 1).min(n);
+            peaks[lo..hi]
+                .iter()
+                .fold([0.0f32; 2], |m, p| [m[0].max(p[0]), m[1].max(p[1])])
+        })
+        .collect()
 }
 
 #[cfg(test)]

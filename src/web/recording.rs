@@ -428,7 +428,12 @@ impl Recording {
         }
         if self.started() {
             let secs = self.duration().round() as u64;
-            let text = format!("{}:{:02} recorded so far.", secs / 60, secs % 60);
+            let done = if self.open_take().is_some() {
+                " so far"
+            } else {
+                ""
+            };
+            let text = format!("{}:{:02} recorded{done}.", secs / 60, secs % 60);
             page.set_text("rec-info", &text);
         }
     }

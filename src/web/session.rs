@@ -302,8 +302,7 @@ pub async fn run(
                 timing.record(page_now_ms() - events.frame_arrived_ms());
             }
             SessionEvent::Server(event) => {
-                let turn_end =
-                    matches!(event, ServerEvent::TurnComplete | ServerEvent::Interrupted);
+                let turn_end = event == ServerEvent::TurnComplete;
                 report(Event::Server(event));
                 if let Some(summary) = timing.summary().filter(|_| turn_end) {
                     report(Event::FrameTiming(summary));

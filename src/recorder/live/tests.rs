@@ -214,11 +214,14 @@ fn audio_for_a_time_already_rendered_is_counted_not_placed() {
 #[test]
 fn peaks_fit_the_picture() {
     let peaks = [[0.1, 0.0], [0.5, 0.2], [0.3, 0.9], [0.0, 0.4], [0.2, 0.2]];
-    assert_eq!(fit_peaks(&peaks, 2), vec![[0.5, 0.9], [0.2, 0.4]]);
+    // Two columns: steps 0-1 and 2-4.
+    assert_eq!(fit_peaks(&peaks, 2), vec![[0.5, 0.2], [0.3, 0.9]]);
     assert_eq!(fit_peaks(&peaks, 5), peaks.to_vec());
+    // Fewer steps than columns: each step spans its columns, none left empty.
+    assert_eq!(fit_peaks(&peaks[..1], 3), vec![[0.1, 0.0]; 3]);
     assert_eq!(
-        fit_peaks(&peaks[..1], 3),
-        vec![[0.1, 0.0], [0.0, 0.0], [0.0, 0.0]]
+        fit_peaks(&peaks[..2], 4),
+        vec![[0.1, 0.0], [0.1, 0.0], [0.5, 0.2], [0.5, 0.2]]
     );
     assert_eq!(fit_peaks(&[], 2), vec![[0.0, 0.0]; 2]);
 }
