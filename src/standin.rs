@@ -34,6 +34,9 @@ pub struct StandInConfig {
     /// service's timing varies, and a value longer than the playback buffer sends them after
     /// the audio has played out.
     pub turn_complete_after_ms: f64,
+    /// Whether `interrupted` is followed by the interrupted turn's `turnComplete` (as the
+    /// service does today); off, for a server that never sends it.
+    pub turn_complete_on_interrupt: bool,
     /// New resumption handles are `<handle_prefix><n>`.
     pub handle_prefix: String,
     /// A `setup` may resume only handles starting with this (the service's own handles);
@@ -49,6 +52,7 @@ impl Default for StandInConfig {
             pace: 1.0,
             burst: 0,
             turn_complete_after_ms: 0.0,
+            turn_complete_on_interrupt: true,
             handle_prefix: "standin-".into(),
             accepted_handles: "standin-".into(),
         }
@@ -184,7 +188,9 @@ impl StandIn {
                     self.notes.push("interrupted".into());
                     self.reply = None;
                     out.push(json!({"serverContent": {"interrupted": true}}));
-                    out.push(json!({"serverContent": {"turnComplete": true}}));
+                    if self.config.turn_complete_on_interrupt {
+                        out.push(json!({"serverContent": {"turnComplete": true}}));
+                    }
                 }
                 Action::Reply(heard) => {
                     let heard_secs = heard.len() as f64 / f64::from(INPUT_RATE);

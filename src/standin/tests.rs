@@ -302,3 +302,23 @@ fn turn_complete_follows_the_last_chunk_after_the_configured_delay() {
         assert_eq!(s.next_due(), None, "{after}");
     }
 }
+
+#[test]
+fn a_server_that_never_sends_the_interrupted_turns_turn_complete_can_be_played() {
+    let mut s = ready(StandInConfig {
+        turn_complete_on_interrupt: false,
+        ..StandInConfig::default()
+    });
+    let mut sent = tone(500, 8000.0);
+    sent.extend_from_slice(&[0; 8192]);
+    let start = send(&mut s, 0.0, &sent)[0].0;
+    send(&mut s, start + 250.0, &tone(20, 8000.0));
+    let out = s.receive(
+        start + 290.0,
+        &ClientMessage::audio(&tone(20, 8000.0), 16_000).to_json(),
+    );
+    assert_eq!(
+        out.unwrap(),
+        vec![json!({"serverContent": {"interrupted": true}})]
+    );
+}

@@ -192,7 +192,7 @@ async function conversation(base, backend) {
     page.on('pageerror', (e) => errors.push(String(e)));
     // The emulator sends its first 8 chunks (1.6 s) at once, as the real service does: at the
     // barge-in the page holds far more audio than it has played, and must drop it.
-    const query = backend.name === 'offline' ? '?format=stereo' : `?backend=url&format=stereo&url=${encodeURIComponent(`${backend.url}?burst=8`)}`;
+    const query = backend.name === 'offline' ? '?format=stereo' : `?backend=url&format=stereo&url=${encodeURIComponent(`${backend.url}?burst=8${backend.faults ?? ''}`)}`;
     const loadStart = Date.now();
     await page.goto(base + query);
     await page.waitForSelector('#status[data-state="idle"]', { timeout: 20_000 });
@@ -538,7 +538,13 @@ if (args.long) {
   process.exit(failed ? 1 : 0);
 }
 const backends = [{ name: 'offline' }];
-if (args.emulator && args.emulator !== true) backends.push({ name: 'emulator', url: args.emulator, key: args.key === true ? undefined : args.key });
+if (args.emulator && args.emulator !== true) {
+  const emulator = { url: args.emulator, key: args.key === true ? undefined : args.key };
+  backends.push({ name: 'emulator', ...emulator });
+  // A server that never sends the interrupted turn's turnComplete: the second reply must
+  // still play whole (it used to be dropped with the rest of the interrupted turn).
+  backends.push({ name: 'emulator-no-turncomplete', faults: '&interrupt_turn_complete=0', ...emulator });
+}
 const runs = {};
 try {
   for (const backend of backends) {

@@ -10,7 +10,8 @@
 //! - `silence_ms=N`: the pause that ends an utterance (default 500);
 //! - `turn_complete_ms=N`: send `turnComplete` N ms after the reply's last chunk (default 0:
 //!   with it, before the audio has played out; a value past the playback buffer sends it
-//!   after the audio has played out, as the real service sometimes does).
+//!   after the audio has played out, as the real service sometimes does);
+//! - `interrupt_turn_complete=0`: `interrupted` without the `turnComplete` that follows it.
 
 /// The conversation logic is the page's offline stand-in's (pure, host-tested there).
 pub use gemini_live_voice::standin::{turns, validate};
@@ -103,6 +104,7 @@ struct Params {
     burst: usize,
     silence_ms: Option<u32>,
     turn_complete_ms: f64,
+    no_interrupt_turn_complete: bool,
 }
 
 impl Params {
@@ -131,6 +133,7 @@ impl Params {
                 "pace" => p.pace = v.parse().ok().filter(|x: &f64| *x > 0.0),
                 "burst" => p.burst = v.parse().unwrap_or(0),
                 "silence_ms" => p.silence_ms = v.parse().ok(),
+                "interrupt_turn_complete" => p.no_interrupt_turn_complete = v == "0",
                 "turn_complete_ms" => {
                     p.turn_complete_ms = v.parse().ok().filter(|x: &f64| *x >= 0.0).unwrap_or(0.0)
                 }
@@ -219,6 +222,7 @@ impl Connection {
             pace: params.pace.unwrap_or(1.0),
             burst: params.burst as u32,
             turn_complete_after_ms: params.turn_complete_ms,
+            turn_complete_on_interrupt: !params.no_interrupt_turn_complete,
             handle_prefix: format!("emu-{id}-"),
             // A handle from any earlier connection resumes (that is what handles are for).
             accepted_handles: "emu-".into(),
