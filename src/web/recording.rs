@@ -1,7 +1,7 @@
 //! The recording's browser side: [`Recording`] owns the conversation's [`LiveRecorder`]
 //! (one per conversation, across reconnects), feeds it the microphone's chunks and the
 //! model's audio as they come and the player's settled buffers as playback goes, and has it
-//! render every second what has become final. The rendered blocks leave wasm memory at once
+//! render, every 100 ms, what has become final. The rendered blocks leave wasm memory at once
 //! as Blob parts, so wasm memory stays flat however long the call; Save puts the header in
 //! front of the parts (and, during the conversation, the still-open tail after them): a
 //! Blob of Blobs, no build, no copy. The waveform is drawn from the blocks as they come.
@@ -233,7 +233,7 @@ impl Recording {
     }
 
     /// Takes the buffers the player has settled since the last call, and renders what is
-    /// final: up to a second ago, and not past the first buffer still playing.
+    /// final: up to [`MARGIN_S`] ago, and not past the first buffer still playing.
     pub fn feed(&mut self, player: Option<&Player>) {
         if let Err(e) = self.try_feed(player) {
             self.error.get_or_insert(e);
@@ -293,25 +293,19 @@ impl Recording {
                 "{lost} samples of audio arrived after their moment had been written."
             ));
         }
-        let header = take.live.header(take.live.total_frames());
-        let name = download_name(&take.started, take.live.format());
-        let kept = part(&rest).map(|p| {
-            if !rest.is_empty() {
-                take.parts.push(p.as_ref());
+        if !rest.is_empty() {
+            if let Err(e) = part(&rest).and_then(|p| take.keep(p)) {
+                self.error.get_or_insert(e);
             }
-        });
-        let fields = header.map(|header| {
-            vec![
+        }
+        let name = download_name(&take.started, take.live.format());
+        if let Ok(header) = take.live.header(take.live.total_frames()) {
+            let fields = vec![
                 ("name", take.file.as_str().into()),
                 ("data", buffer(&rest).into()),
                 ("header", buffer(&header).into()),
                 ("rename", name.as_str().into()),
-            ]
-        });
-        if let Err(e) = kept {
-            self.error.get_or_insert(e);
-        }
-        if let Ok(fields) = fields {
+            ];
             self.store("close", fields);
         }
         if let Some((_, stored)) = &self.store {

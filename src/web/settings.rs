@@ -49,7 +49,7 @@ pub fn volume(page: &Page) -> f32 {
 }
 
 /// The form as it stands.
-pub fn read(page: &Page) -> Form {
+fn read(page: &Page) -> Form {
     Form {
         backend: page.value("backend"),
         secret: page.value("secret"),
@@ -69,7 +69,7 @@ pub fn connection(page: &Page) -> Connection {
 }
 
 /// Keeps the key as the person asked (only for backends that use one).
-pub fn keep_secret(page: &Page, form: &Form) {
+fn keep_secret(page: &Page, form: &Form) {
     if form.uses_secret() {
         store_secret(form.secret.trim(), page.checked("remember"));
     }
