@@ -22,8 +22,7 @@ use gemini_live_voice::playback::{PlaybackConfig, Scheduler};
 use gemini_live_voice::recorder::{Format, Recorder};
 use gemini_live_voice::web::playback::Player;
 use gemini_live_voice::web::recording::wav_blob;
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use support::heap::{self, Counting};
 use support::stream::{rendered, Chained};
 use support::{context, report, sleep_ms, tone, Tap};
 use wasm_bindgen::prelude::*;
@@ -151,36 +150,17 @@ async fn bench_interruption_to_silence() {
     let _ = ctx.close();
 }
 
-/// Counts heap bytes in use and the peak, for the memory figures.
-struct Counting;
-
-static IN_USE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let now = IN_USE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-        PEAK.fetch_max(now, Ordering::Relaxed);
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        IN_USE.fetch_sub(layout.size(), Ordering::Relaxed);
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
 #[global_allocator]
 static ALLOC: Counting = Counting;
 
 /// Runs `f`, returning its result, the milliseconds it took and the heap it needed at its
 /// peak beyond what was in use before.
 fn measured<T>(f: impl FnOnce() -> T) -> (T, f64, usize) {
-    let before = IN_USE.load(Ordering::Relaxed);
-    PEAK.store(before, Ordering::Relaxed);
+    let before = heap::reset_peak();
     let t0 = js_sys::Date::now();
     let out = f();
     let ms = js_sys::Date::now() - t0;
-    (out, ms, PEAK.load(Ordering::Relaxed) - before)
+    (out, ms, heap::peak() - before)
 }
 
 /// A synthetic conversation, in 20 s cycles: the user talks with the mic on, turns it off

@@ -19,33 +19,14 @@ use gemini_live_voice::latency::{Latencies, Summary};
 use gemini_live_voice::playback::{PlaybackConfig, Scheduler};
 use gemini_live_voice::recorder::live::LiveRecorder;
 use gemini_live_voice::recorder::Format;
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use support::heap::{self, Counting};
 use support::{report, tone};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-struct Counting;
-
-static IN_USE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let now = IN_USE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-        PEAK.fetch_max(now, Ordering::Relaxed);
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        IN_USE.fetch_sub(layout.size(), Ordering::Relaxed);
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
 #[global_allocator]
-static ALLOCATOR: Counting = Counting;
+static ALLOC: Counting = Counting;
 
 fn part(bytes: &[u8]) -> web_sys::Blob {
     let array = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
@@ -63,8 +44,7 @@ struct Figures {
 
 fn conversation(minutes: usize, format: Format) -> Figures {
     let rate = 48_000u64;
-    let before = IN_USE.load(Ordering::Relaxed);
-    PEAK.store(before, Ordering::Relaxed);
+    let before = heap::reset_peak();
     let mut live = LiveRecorder::new(format);
     let session = live.begin_session(0.0, rate as u32);
     let mut sched = Scheduler::new(rate as u32, PlaybackConfig::default()).unwrap();
@@ -112,8 +92,8 @@ fn conversation(minutes: usize, format: Format) -> Figures {
         feeds.record(ms);
         total += ms;
     }
-    let held_end = IN_USE.load(Ordering::Relaxed) - before;
-    let peak = PEAK.load(Ordering::Relaxed) - before;
+    let held_end = heap::in_use() - before;
+    let peak = heap::peak() - before;
     // Save: the conversation is over; the rest, the header, one Blob of the parts, the URL.
     let t0 = js_sys::Date::now();
     sched.stop((steps as f64 * 0.128 * rate as f64) as u64);

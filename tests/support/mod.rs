@@ -2,6 +2,7 @@
 //! frame, and a context at a chosen rate.
 #![allow(dead_code)]
 
+pub mod heap;
 pub mod stream;
 
 use std::cell::RefCell;
