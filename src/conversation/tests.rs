@@ -36,19 +36,21 @@ fn audio(rate: u32, len: usize) -> Event {
     }))
 }
 
+/// Connect, with the offline stand-in chosen.
+fn connect_offline() -> Event {
+    Event::Connect {
+        target: Target::Offline,
+        model: "m".into(),
+    }
+}
+
 const READY: &str = "Connected. Press Start Mic to talk.";
 const LISTENING: &str = "Listening. Talk to the model.";
 
 /// A conversation connected to the offline stand-in (events checked in the first test).
 fn live() -> Conversation {
     let mut c = Conversation::default();
-    c.handle(
-        0.0,
-        Event::Connect {
-            target: Target::Offline,
-            model: "m".into(),
-        },
-    );
+    c.handle(0.0, connect_offline());
     c.handle(1.0, Event::AudioReady);
     c.handle(2.0, Event::Opened(Ok(())));
     c
@@ -113,23 +115,14 @@ fn connect_starts_audio_then_opens_then_is_ready() {
         ]
     );
     // A second Connect while connected does nothing.
-    let again = Event::Connect {
-        target: Target::Offline,
-        model: "m".into(),
-    };
+    let again = connect_offline();
     assert_eq!(c.handle(3.0, again), vec![]);
 }
 
 #[test]
 fn audio_that_cannot_start_is_said_in_words_and_connect_works_again() {
     let mut c = Conversation::default();
-    c.handle(
-        0.0,
-        Event::Connect {
-            target: Target::Offline,
-            model: "m".into(),
-        },
-    );
+    c.handle(0.0, connect_offline());
     let why = "Audio could not start: NotSupportedError";
     assert_eq!(
         c.handle(1.0, Event::AudioFailed(why.into())),
@@ -250,13 +243,7 @@ fn a_dropped_network_retries_with_a_growing_delay_then_gives_up_in_words() {
 #[test]
 fn a_refused_first_connection_is_final_and_says_why() {
     let mut c = Conversation::default();
-    c.handle(
-        0.0,
-        Event::Connect {
-            target: Target::Offline,
-            model: "m".into(),
-        },
-    );
+    c.handle(0.0, connect_offline());
     c.handle(1.0, Event::AudioReady);
     let key = closed(1008, "API key not valid. Please pass a valid API key.");
     let effects = c.handle(2.0, Event::Opened(Err(key.clone())));
@@ -295,13 +282,7 @@ fn disconnect_while_waiting_cancels_the_retry_and_while_opening_closes_what_open
     assert_eq!(c.handle(7.0, Event::RetryDue), vec![]);
 
     let mut c = Conversation::default();
-    c.handle(
-        0.0,
-        Event::Connect {
-            target: Target::Offline,
-            model: "m".into(),
-        },
-    );
+    c.handle(0.0, connect_offline());
     c.handle(1.0, Event::AudioReady);
     let effects = c.handle(2.0, Event::Disconnect);
     assert_eq!(

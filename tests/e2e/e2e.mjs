@@ -142,14 +142,29 @@ console.log(`speech file: ${speechSeconds.toFixed(2)} s, sentence A ${f3(A.start
 
 /** Headless Chromium as root on a closed network (see ../shared/toolchain.md), plus `args`. */
 function launch(args = []) {
-  return chromium.launch({
+  return chromium.launch(browserOptions(args));
+}
+
+/** The executable and flags every browser of this run starts with, plus `args`. */
+function browserOptions(args = []) {
+  return {
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
     args: [
       '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required', ...args,
     ],
-  });
+  };
+}
+
+/** Opens `url`, connects and starts the microphone: the page is listening when it returns. */
+async function startTalking(page, url) {
+  await page.goto(url);
+  await page.waitForSelector('#status[data-state="idle"]', { timeout: 20_000 });
+  await page.click('#connect');
+  await page.waitForSelector('#status[data-state="ready"]', { timeout: 20_000 });
+  await page.click('#mic-start');
+  await page.waitForSelector('#status[data-state="listening"]', { timeout: 10_000 });
 }
 
 /** Collects the page's main-thread tasks over 50 ms (PerformanceObserver `longtask`) in
@@ -383,23 +398,12 @@ function checkRecording(label, run) {
 async function crashRecovery(base) {
   const profile = mkdtempSync(join(tmpdir(), 'e2e-profile-'));
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    headless: true,
+    ...browserOptions(['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${speechPath}`]),
     acceptDownloads: true,
-    args: [
-      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required',
-      '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${speechPath}`,
-    ],
   });
   try {
     let page = await context.newPage();
-    await page.goto(`${base}?format=mono24`);
-    await page.waitForSelector('#status[data-state="idle"]', { timeout: 20_000 });
-    await page.click('#connect');
-    await page.waitForSelector('#status[data-state="ready"]', { timeout: 20_000 });
-    await page.click('#mic-start');
-    await page.waitForSelector('#status[data-state="listening"]', { timeout: 10_000 });
+    await startTalking(page, `${base}?format=mono24`);
     const started = Date.now();
     await page.waitForTimeout(8_000);
     const cdp = await context.newCDPSession(page);
@@ -455,12 +459,7 @@ async function storageRefused(base) {
       contentType: 'text/javascript',
       body: "onmessage = ({ data }) => postMessage({ id: data.id, error: 'QuotaExceededError: the disk is full', name: 'QuotaExceededError' });",
     }));
-    await page.goto(`${base}?format=mono16`);
-    await page.waitForSelector('#status[data-state="idle"]', { timeout: 20_000 });
-    await page.click('#connect');
-    await page.waitForSelector('#status[data-state="ready"]', { timeout: 20_000 });
-    await page.click('#mic-start');
-    await page.waitForSelector('#status[data-state="listening"]', { timeout: 10_000 });
+    await startTalking(page, `${base}?format=mono16`);
     await page.waitForTimeout(5_000);
     await page.click('#mic-stop');
     await page.waitForSelector('#status[data-state="ready"]', { timeout: 20_000 });
