@@ -20,7 +20,7 @@ use gemini_live_voice::playback::{PlaybackConfig, Scheduler};
 use gemini_live_voice::recorder::live::LiveRecorder;
 use gemini_live_voice::recorder::Format;
 use support::heap::{self, Counting};
-use support::{report, tone};
+use support::{report, sleep_ms, tone};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -42,7 +42,7 @@ struct Figures {
     size: f64,
 }
 
-fn conversation(minutes: usize, format: Format) -> Figures {
+async fn conversation(minutes: usize, format: Format) -> Figures {
     let rate = 48_000u64;
     let before = heap::reset_peak();
     let mut live = LiveRecorder::new(format);
@@ -55,6 +55,11 @@ fn conversation(minutes: usize, format: Format) -> Figures {
     let (mut fed, mut feeds, mut total) = (0usize, Latencies::default(), 0f64);
     let steps = (minutes as f64 * 60.0 / 0.128) as usize;
     for step in 0..steps {
+        // Back to the browser now and then, as the page is between its feeds (a loop that
+        // never yields keeps the test driver waiting past its 30 s limit under load).
+        if step % 1_000 == 0 {
+            sleep_ms(0).await;
+        }
         let t = step as f64 * 0.128;
         let now = (t * rate as f64) as u64;
         let t0 = js_sys::Date::now();
@@ -123,7 +128,7 @@ fn conversation(minutes: usize, format: Format) -> Figures {
 async fn bench_live_recording_10_and_60_minutes() {
     for minutes in [10, 60] {
         for format in Format::ALL {
-            let f = conversation(minutes, format);
+            let f = conversation(minutes, format).await;
             report(&format!(
                 "live recording, {minutes} min, {}: Save {:.1} ms; each 128 ms feed: median {:.1} ms, 99th percentile {:.1} ms, longest {:.1} ms, {:.1} s in all; wasm heap held at the end {:.2} MB (peak {:.2} MB); file {:.1} MB",
                 format.id(),
@@ -136,9 +141,9 @@ async fn bench_live_recording_10_and_60_minutes() {
                 f.peak as f64 / 1e6,
                 f.size / 1e6
             ));
-            // The goals: Save at most 200 ms, the feeds far from a 50 ms task (this loop never
-            // yields, so the browser's garbage collection lands inside some of them: the
-            // 99th percentile is the bound, the longest is printed), memory flat in length.
+            // The goals: Save at most 200 ms, the feeds far from a 50 ms task (this loop yields
+            // only every 1,000 feeds, so the browser's garbage collection lands inside some of
+            // them: the 99th percentile is the bound, the longest is printed), memory flat.
             assert!(f.save_ms <= 200.0, "Save took {:.0} ms", f.save_ms);
             assert!(f.feeds.p99 <= 10.0, "feeds: {:?}", f.feeds);
             assert!(f.held_end < 5_000_000, "{} B held", f.held_end);
