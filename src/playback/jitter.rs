@@ -10,8 +10,8 @@
 //! - after an underrun it grows at once by [`STEP_MS`], so each re-anchor holds more and
 //!   underruns get rarer rather than repeating; a step, not a doubling: every re-anchor's
 //!   prebuffer is silence inserted into the turn, and what is still buffered when the stream
-//!   catches up was waited for in vain (doubling inserted 2.5 times the fixed buffer's
-//!   silence on a 0.9x stream);
+//!   catches up was waited for in vain (a doubling variant, tried on the slow stream of the
+//!   scheduler's host test, inserted more than twice the fixed buffer's silence);
 //! - at the end of a turn, a worse link than it was tuned for sets the prebuffer to what the
 //!   turn needed; a better one lowers it by a quarter of the difference per turn (slowly:
 //!   one good turn does not forget a bad link);
