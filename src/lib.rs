@@ -8,6 +8,7 @@ pub mod conversation;
 pub mod decimal;
 pub mod device;
 pub mod endpoint;
+pub mod json;
 pub mod latency;
 pub mod pcm;
 pub mod playback;

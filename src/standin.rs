@@ -13,8 +13,8 @@ pub mod turns;
 pub mod validate;
 
 use crate::decimal::fixed;
+use crate::json::Value;
 use crate::protocol::{INPUT_RATE, OUTPUT_RATE};
-use serde_json::{json, Value};
 use std::collections::VecDeque;
 use turns::{Action, TurnConfig, Turns};
 use validate::{ClientMsg, Reject, SetupInfo};
@@ -116,7 +116,7 @@ impl StandIn {
                 self.notes.push(format!("setup {}", info.model));
                 let resumable = info.resumption;
                 self.setup = Some(info);
-                out.push(json!({"setupComplete": {}}));
+                out.push(Value::object([("setupComplete", Value::empty_object())]));
                 if resumable {
                     out.push(self.handle());
                 }
@@ -138,8 +138,8 @@ impl StandIn {
                 // "A message here will interrupt any current model generation."
                 if self.reply.take().is_some() {
                     self.turns.cancel_reply();
-                    out.push(json!({"serverContent": {"interrupted": true}}));
-                    out.push(json!({"serverContent": {"turnComplete": true}}));
+                    out.push(content("interrupted"));
+                    out.push(content("turnComplete"));
                 }
             }
             ClientMsg::Text(_) | ClientMsg::ToolResponse | ClientMsg::Activity => {}
@@ -178,7 +178,8 @@ impl StandIn {
     fn handle(&mut self) -> Value {
         self.handles += 1;
         let handle = format!("{}{}", self.config.handle_prefix, self.handles);
-        json!({"sessionResumptionUpdate": {"newHandle": handle, "resumable": true}})
+        let update = Value::object([("newHandle", handle.into()), ("resumable", true.into())]);
+        Value::object([("sessionResumptionUpdate", update)])
     }
 
     fn act(&mut self, now_ms: f64, actions: Vec<Action>, out: &mut Vec<Value>) {
@@ -187,9 +188,9 @@ impl StandIn {
                 Action::Interrupt => {
                     self.notes.push("interrupted".into());
                     self.reply = None;
-                    out.push(json!({"serverContent": {"interrupted": true}}));
+                    out.push(content("interrupted"));
                     if self.config.turn_complete_on_interrupt {
-                        out.push(json!({"serverContent": {"turnComplete": true}}));
+                        out.push(content("turnComplete"));
                     }
                 }
                 Action::Reply(heard) => {
@@ -198,7 +199,9 @@ impl StandIn {
                         .push(format!("reply: echo of {} s", fixed(heard_secs, 2)));
                     if self.setup.as_ref().is_some_and(|s| s.input_transcription) {
                         let text = format!("(heard {} s of speech)", fixed(heard_secs, 2));
-                        out.push(json!({"serverContent": {"inputTranscription": {"text": text}}}));
+                        let said = Value::object([("text", text.into())]);
+                        let said = Value::object([("inputTranscription", said)]);
+                        out.push(Value::object([("serverContent", said)]));
                     }
                     let audio = turns::upsample_16k_to_24k(&heard);
                     let per_ms = OUTPUT_RATE / 1000;
@@ -235,15 +238,21 @@ impl StandIn {
         let first = reply.sent == 1;
         let last = reply.chunks.is_empty();
         let heard_secs = reply.heard_secs;
-        let mut content = json!({"modelTurn": {"parts": [{"inlineData": {
-            "mimeType": format!("audio/pcm;rate={OUTPUT_RATE}"),
-            "data": crate::pcm::to_base64(&chunk),
-        }}]}});
+        let blob = Value::object([
+            ("mimeType", format!("audio/pcm;rate={OUTPUT_RATE}").into()),
+            ("data", crate::pcm::to_base64(&chunk).into()),
+        ]);
+        let part = Value::object([("inlineData", blob)]);
+        let turn = Value::object([("parts", vec![part].into())]);
+        let mut content = Value::object([("modelTurn", turn)]);
         if first && self.setup.as_ref().is_some_and(|s| s.output_transcription) {
-            content["outputTranscription"] =
-                json!({"text": format!("(echo of {} s)", fixed(heard_secs, 2))});
+            let text = format!("(echo of {} s)", fixed(heard_secs, 2));
+            content.insert(
+                "outputTranscription",
+                Value::object([("text", text.into())]),
+            );
         }
-        out.push(json!({ "serverContent": content }));
+        out.push(Value::object([("serverContent", content)]));
         if last {
             self.turns.reply_done();
             let delay = self.config.turn_complete_after_ms;
@@ -257,15 +266,25 @@ impl StandIn {
     }
 
     fn end_turn(&mut self, out: &mut Vec<Value>) {
-        out.push(json!({"serverContent": {"generationComplete": true}}));
-        out.push(json!({
-            "serverContent": {"turnComplete": true},
-            "usageMetadata": {"promptTokenCount": 25, "responseTokenCount": 50, "totalTokenCount": 75}
-        }));
+        out.push(content("generationComplete"));
+        let mut last = content("turnComplete");
+        let usage = [
+            ("promptTokenCount", 25u32),
+            ("responseTokenCount", 50),
+            ("totalTokenCount", 75),
+        ];
+        let usage = Value::object(usage.map(|(name, count)| (name, count.into())));
+        last.insert("usageMetadata", usage);
+        out.push(last);
         if self.setup.as_ref().is_some_and(|s| s.resumption) {
             out.push(self.handle());
         }
     }
+}
+
+/// `{"serverContent": {"<flag>": true}}`.
+fn content(flag: &str) -> Value {
+    Value::object([("serverContent", Value::object([(flag, true.into())]))])
 }
 
 /// Any declared input rate to 16 kHz by nearest sample (turn detection only needs energy).

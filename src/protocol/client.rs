@@ -5,12 +5,13 @@
 //! model by definition and is fatal (1007) on 3.1 models. Stop Mic sends
 //! [`ClientMessage::audio_stream_end`] instead of `clientContent {turnComplete: true}`.
 
+use crate::json::Value;
 use crate::pcm;
-use serde::Serialize;
+
+mod encode;
 
 /// One message from the client. Serialises as `{"<variant>": {...}}`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub enum ClientMessage {
     /// Sent once, first; nothing else may be sent before `setupComplete`.
     Setup(Setup),
@@ -68,37 +69,33 @@ impl ClientMessage {
 
     /// The JSON text sent on the socket.
     pub fn to_json(&self) -> String {
-        // Only strings, numbers, bools, string-keyed maps: serialisation cannot fail.
-        serde_json::to_string(self).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+        let (key, body) = match self {
+            ClientMessage::Setup(m) => ("setup", m.to_value()),
+            ClientMessage::RealtimeInput(m) => ("realtimeInput", m.to_value()),
+            ClientMessage::ClientContent(m) => ("clientContent", m.to_value()),
+            ClientMessage::ToolResponse(m) => ("toolResponse", m.to_value()),
+        };
+        Value::object([(key, body)]).to_json()
     }
 }
 
 /// An empty JSON object, `{}`: how the API switches on a feature with default settings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Enabled {}
 
 /// `setup`: the session's configuration.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Setup {
     /// With the `models/` prefix.
     pub model: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub generation_config: Option<GenerationConfig>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub system_instruction: Option<Content>,
     /// Tool declarations, passed through as given (`[{"functionDeclarations": [...]}]`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub tools: Option<Vec<serde_json::Value>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tools: Option<Vec<Value>>,
     pub realtime_input_config: Option<RealtimeInputConfig>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub input_audio_transcription: Option<Enabled>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub output_audio_transcription: Option<Enabled>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_resumption: Option<SessionResumption>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub context_window_compression: Option<ContextWindowCompression>,
 }
 
@@ -160,23 +157,19 @@ impl Setup {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GenerationConfig {
     pub response_modalities: Vec<Modality>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub speech_config: Option<SpeechConfig>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "UPPERCASE")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Modality {
     Audio,
     Text,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SpeechConfig {
     pub voice_config: VoiceConfig,
 }
@@ -193,53 +186,45 @@ impl SpeechConfig {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct VoiceConfig {
     pub prebuilt_voice_config: PrebuiltVoiceConfig,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PrebuiltVoiceConfig {
     pub voice_name: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RealtimeInputConfig {
     pub automatic_activity_detection: AutomaticActivityDetection,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AutomaticActivityDetection {
     pub disabled: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionResumption {
     /// The `newHandle` of an earlier session; `None` starts a new, resumable one.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub handle: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ContextWindowCompression {
     pub sliding_window: SlidingWindow,
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SlidingWindow {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub target_tokens: Option<u64>,
 }
 
 /// A turn: a role and its parts.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Content {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
     pub parts: Vec<Part>,
 }
@@ -254,12 +239,9 @@ impl Content {
 }
 
 /// A text part or an inline media part.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Part {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub inline_data: Option<MediaBlob>,
 }
 
@@ -273,54 +255,44 @@ impl Part {
 }
 
 /// Base64 data with its mime type.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MediaBlob {
     pub data: String,
     pub mime_type: String,
 }
 
 /// `realtimeInput`: exactly one field is set per message.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RealtimeInput {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub audio: Option<MediaBlob>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub audio_stream_end: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// Manual turn-taking only (automatic activity detection disabled).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub activity_start: Option<Enabled>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub activity_end: Option<Enabled>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ClientContent {
     pub turns: Vec<Content>,
     pub turn_complete: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ToolResponse {
     pub function_responses: Vec<FunctionResponse>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct FunctionResponse {
     pub id: String,
     pub name: String,
-    pub response: serde_json::Value,
+    pub response: Value,
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     /// The samples in `live-protocol.md`, byte for byte (minified).
     #[test]
@@ -391,7 +363,7 @@ mod tests {
         let response = FunctionResponse {
             id: "call-1".into(),
             name: "get_time".into(),
-            response: json!({"time": "12:00"}),
+            response: Value::object([("time", "12:00".into())]),
         };
         assert_eq!(
             ClientMessage::tool_response(vec![response]).to_json(),

@@ -4,8 +4,8 @@
 //! Unknown fields are ignored (the service adds fields over time). Every part of a
 //! `modelTurn` is delivered, not just the first. Malformed input is an error value.
 
+use crate::json::{self, Value};
 use crate::pcm::{self, PcmError};
-use serde::Deserialize;
 use std::fmt;
 use std::time::Duration;
 
@@ -51,18 +51,16 @@ pub struct AudioChunk {
 }
 
 /// A function the model wants called.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct FunctionCall {
-    #[serde(default)]
     pub id: Option<String>,
     pub name: String,
-    #[serde(default)]
-    pub args: serde_json::Value,
+    /// The arguments object (`null` when the model sent none).
+    pub args: Value,
 }
 
 /// Token counts (all optional: the service sends what it has).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct UsageMetadata {
     pub prompt_token_count: Option<u64>,
     pub response_token_count: Option<u64>,
@@ -74,11 +72,16 @@ pub struct UsageMetadata {
 pub enum ProtocolError {
     /// The frame is not UTF-8 text.
     NotUtf8 { valid_up_to: usize },
-    /// The frame is not the JSON shape of a server message.
+    /// The frame is not JSON text.
     Json {
         line: usize,
         column: usize,
         detail: String,
+    },
+    /// A known field holds the wrong kind of value (`path` like `serverContent.turnComplete`).
+    Shape {
+        path: String,
+        expected: &'static str,
     },
     /// An audio part's payload could not be read.
     Audio { part: usize, error: PcmError },
@@ -101,6 +104,10 @@ impl fmt::Display for ProtocolError {
                 f,
                 "server frame is not a valid message (line {line}, column {column}: {detail})"
             ),
+            ProtocolError::Shape { path, expected } => write!(
+                f,
+                "server frame is not a valid message ({path} should be {expected})"
+            ),
             ProtocolError::Audio { part, error } => {
                 write!(f, "model audio in part {part} is unreadable: {error}")
             }
@@ -119,12 +126,12 @@ pub fn decode(frame: &[u8]) -> Result<Vec<ServerEvent>, ProtocolError> {
     let text = std::str::from_utf8(frame).map_err(|e| ProtocolError::NotUtf8 {
         valid_up_to: e.valid_up_to(),
     })?;
-    let raw: RawMessage = serde_json::from_str(text).map_err(|e| ProtocolError::Json {
-        line: e.line(),
-        column: e.column(),
-        detail: e.to_string(),
+    let message = json::parse(text).map_err(|e| ProtocolError::Json {
+        line: e.line,
+        column: e.column,
+        detail: e.message.to_owned(),
     })?;
-    raw.into_events()
+    shape::events(&message)
 }
 
 /// Parses an audio mime type: `audio/pcm;rate=24000` (also `audio/L16`, any case, spaces
@@ -146,169 +153,21 @@ pub fn pcm_rate(mime: &str) -> Option<u32> {
     (1_000..=384_000).contains(&rate).then_some(rate)
 }
 
-/// Parses a protobuf JSON duration (`"50s"`, `"0.250s"`).
+/// Parses a protobuf JSON duration (`"50s"`, `"0.250s"`: seconds, up to 9 decimals).
+/// Anything else (a sign, an exponent, more seconds than a `u64`) is `None`, never a panic.
 pub fn parse_duration(text: &str) -> Option<Duration> {
-    let seconds: f64 = text.trim().strip_suffix('s')?.parse().ok()?;
-    // `try_`: a finite but huge value (a hostile "1e300s") must not panic the page.
-    Duration::try_from_secs_f64(seconds).ok()
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RawMessage {
-    setup_complete: Option<serde_json::Value>,
-    server_content: Option<RawServerContent>,
-    tool_call: Option<RawToolCall>,
-    tool_call_cancellation: Option<RawToolCallCancellation>,
-    go_away: Option<RawGoAway>,
-    session_resumption_update: Option<RawResumptionUpdate>,
-    usage_metadata: Option<UsageMetadata>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RawServerContent {
-    model_turn: Option<RawContent>,
-    #[serde(default)]
-    turn_complete: bool,
-    #[serde(default)]
-    generation_complete: bool,
-    #[serde(default)]
-    interrupted: bool,
-    input_transcription: Option<RawTranscription>,
-    output_transcription: Option<RawTranscription>,
-}
-
-#[derive(Deserialize)]
-struct RawContent {
-    #[serde(default)]
-    parts: Vec<RawPart>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RawPart {
-    text: Option<String>,
-    #[serde(default)]
-    thought: bool,
-    inline_data: Option<RawBlob>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RawBlob {
-    #[serde(default)]
-    mime_type: String,
-    #[serde(default)]
-    data: String,
-}
-
-#[derive(Deserialize)]
-struct RawTranscription {
-    #[serde(default)]
-    text: String,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RawToolCall {
-    #[serde(default)]
-    function_calls: Vec<FunctionCall>,
-}
-
-#[derive(Deserialize)]
-struct RawToolCallCancellation {
-    #[serde(default)]
-    ids: Vec<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RawGoAway {
-    time_left: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RawResumptionUpdate {
-    new_handle: Option<String>,
-    #[serde(default)]
-    resumable: bool,
-}
-
-impl RawMessage {
-    fn into_events(self) -> Result<Vec<ServerEvent>, ProtocolError> {
-        let mut events = Vec::new();
-        if self.setup_complete.is_some() {
-            events.push(ServerEvent::SetupComplete);
-        }
-        if let Some(content) = self.server_content {
-            content.push_events(&mut events)?;
-        }
-        if let Some(call) = self.tool_call {
-            events.push(ServerEvent::ToolCall(call.function_calls));
-        }
-        if let Some(cancel) = self.tool_call_cancellation {
-            events.push(ServerEvent::ToolCallCancellation(cancel.ids));
-        }
-        if let Some(update) = self.session_resumption_update {
-            events.push(ServerEvent::ResumptionUpdate {
-                new_handle: update.new_handle.filter(|h| !h.is_empty()),
-                resumable: update.resumable,
-            });
-        }
-        if let Some(go_away) = self.go_away {
-            events.push(ServerEvent::GoAway {
-                time_left: go_away.time_left.as_deref().and_then(parse_duration),
-            });
-        }
-        if let Some(usage) = self.usage_metadata {
-            events.push(ServerEvent::Usage(usage));
-        }
-        Ok(events)
+    let number = text.trim().strip_suffix('s')?;
+    let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty() || !digits(whole) || !digits(fraction) || fraction.len() > 9 {
+        return None;
     }
+    let nanos = fraction.bytes().chain(std::iter::repeat(b'0')).take(9);
+    let nanos = nanos.fold(0, |n, b| n * 10 + u32::from(b - b'0'));
+    Some(Duration::new(whole.parse().ok()?, nanos))
 }
 
-impl RawServerContent {
-    /// Order: what the user said, what the model said, then the turn's state changes.
-    fn push_events(self, events: &mut Vec<ServerEvent>) -> Result<(), ProtocolError> {
-        if let Some(t) = self.input_transcription.filter(|t| !t.text.is_empty()) {
-            events.push(ServerEvent::InputTranscription(t.text));
-        }
-        let parts = self.model_turn.map(|turn| turn.parts).unwrap_or_default();
-        for (index, part) in parts.into_iter().enumerate() {
-            if let Some(blob) = part.inline_data {
-                let rate =
-                    pcm_rate(&blob.mime_type).ok_or_else(|| ProtocolError::UnsupportedMime {
-                        part: index,
-                        mime: blob.mime_type.clone(),
-                    })?;
-                let samples = pcm::from_base64(&blob.data)
-                    .map_err(|error| ProtocolError::Audio { part: index, error })?;
-                events.push(ServerEvent::Audio(AudioChunk { rate, samples }));
-            }
-            if let Some(text) = part.text.filter(|t| !t.is_empty()) {
-                events.push(ServerEvent::Text {
-                    text,
-                    thought: part.thought,
-                });
-            }
-        }
-        if let Some(t) = self.output_transcription.filter(|t| !t.text.is_empty()) {
-            events.push(ServerEvent::OutputTranscription(t.text));
-        }
-        if self.interrupted {
-            events.push(ServerEvent::Interrupted);
-        }
-        if self.generation_complete {
-            events.push(ServerEvent::GenerationComplete);
-        }
-        if self.turn_complete {
-            events.push(ServerEvent::TurnComplete);
-        }
-        Ok(())
-    }
-}
+mod shape;
 
 #[cfg(test)]
 mod tests;

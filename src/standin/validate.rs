@@ -1,9 +1,10 @@
 //! Independent checks of what the client sends, as the real service makes them: unknown
 //! fields are rejected (close 1007), `setup` must come first, the model must exist (1008).
-//! Written against `serde_json::Value`, not the client's types, so a mistake in one cannot
-//! hide in the other.
+//! Written against the parsed JSON [`Value`], not the client's types, so a mistake in one
+//! cannot hide in the other.
 
-use serde_json::{Map, Value};
+use crate::json::{self, Value};
+use crate::pcm::{self, PcmError};
 
 /// A message the stand-in understood.
 #[derive(Debug, Clone, PartialEq)]
@@ -152,7 +153,7 @@ pub const MODELS: &[&str] = &[
     "models/gemini-3.1-flash-live-preview",
 ];
 
-fn check_fields(path: &str, object: &Map<String, Value>) -> Result<(), Reject> {
+fn check_fields(path: &str, object: &[(String, Value)]) -> Result<(), Reject> {
     let Some((_, allowed)) = SCHEMA.iter().find(|(p, _)| *p == path) else {
         return Ok(()); // free-form (tools, parts, responses...)
     };
@@ -181,8 +182,8 @@ fn check_fields(path: &str, object: &Map<String, Value>) -> Result<(), Reject> {
 
 /// Parses and checks one client frame. `setup_done` says whether `setup` came already.
 pub fn parse(text: &str, setup_done: bool) -> Result<ClientMsg, Reject> {
-    let value: Value = serde_json::from_str(text)
-        .map_err(|e| invalid(format!("Invalid JSON payload received. {e}")))?;
+    let value =
+        json::parse(text).map_err(|e| invalid(format!("Invalid JSON payload received. {e}")))?;
     let Value::Object(top) = &value else {
         return Err(invalid(
             "Invalid JSON payload received. Expected an object.",
@@ -194,7 +195,7 @@ pub fn parse(text: &str, setup_done: bool) -> Result<ClientMsg, Reject> {
             "Exactly one of setup, realtimeInput, clientContent, toolResponse must be set.",
         ));
     }
-    let (kind, body) = top.iter().next().ok_or_else(|| invalid("Empty message."))?;
+    let (kind, body) = top.first().ok_or_else(|| invalid("Empty message."))?;
     if (kind == "setup") == setup_done {
         return Err(invalid(if setup_done {
             "setup may be sent only once."
@@ -225,9 +226,10 @@ fn parse_setup(body: &Value) -> Result<SetupInfo, Reject> {
     }
     let modalities = body.pointer("/generationConfig/responseModalities");
     if let Some(m) = modalities {
-        let ok = m
-            .as_array()
-            .is_some_and(|a| a.iter().all(|x| x == "AUDIO" || x == "TEXT"));
+        let ok = m.as_array().is_some_and(|a| {
+            a.iter()
+                .all(|x| matches!(x.as_str(), Some("AUDIO" | "TEXT")))
+        });
         if !ok {
             return Err(invalid("Request contains an invalid argument."));
         }
@@ -252,12 +254,12 @@ fn parse_realtime(body: &Value) -> Result<ClientMsg, Reject> {
     if fields.len() != 1 {
         return Err(invalid("Exactly one realtimeInput field must be set."));
     }
-    if fields.contains_key("mediaChunks") {
+    if body.get("mediaChunks").is_some() {
         return Err(invalid(
             "realtimeInput.mediaChunks is deprecated; use realtimeInput.audio.",
         ));
     }
-    if let Some(audio) = fields.get("audio") {
+    if let Some(audio) = body.get("audio") {
         let mime = audio
             .get("mimeType")
             .and_then(Value::as_str)
@@ -271,26 +273,19 @@ fn parse_realtime(body: &Value) -> Result<ClientMsg, Reject> {
             .get("data")
             .and_then(Value::as_str)
             .unwrap_or_default();
-        use base64::Engine as _;
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(data)
-            .map_err(|_| invalid("Invalid value at 'realtime_input.audio.data' (TYPE_BYTES), Base64 decoding failed."))?;
-        if !bytes.len().is_multiple_of(2) {
-            return Err(invalid("Audio data must hold whole 16-bit samples."));
-        }
-        let samples = bytes
-            .chunks_exact(2)
-            .map(|b| i16::from_le_bytes([b[0], b[1]]))
-            .collect();
+        let samples = pcm::from_base64(data).map_err(|e| match e {
+            PcmError::Base64 { .. } => invalid("Invalid value at 'realtime_input.audio.data' (TYPE_BYTES), Base64 decoding failed."),
+            PcmError::OddLength { .. } => invalid("Audio data must hold whole 16-bit samples."),
+        })?;
         return Ok(ClientMsg::Audio { rate, samples });
     }
-    if let Some(end) = fields.get("audioStreamEnd") {
+    if let Some(end) = body.get("audioStreamEnd") {
         return match end {
             Value::Bool(true) => Ok(ClientMsg::AudioStreamEnd),
             _ => Err(invalid("audioStreamEnd must be true.")),
         };
     }
-    if let Some(text) = fields.get("text") {
+    if let Some(text) = body.get("text") {
         return Ok(ClientMsg::Text(
             text.as_str().unwrap_or_default().to_owned(),
         ));

@@ -24,10 +24,10 @@ struct State {
 }
 
 impl State {
-    fn deliver(&mut self, frames: Vec<serde_json::Value>) {
+    fn deliver(&mut self, frames: Vec<crate::json::Value>) {
         for frame in frames {
             let _ = self.tx.unbounded_send(TransportEvent::Frame(
-                frame.to_string().into_bytes(),
+                frame.to_json().into_bytes(),
                 page_now_ms(),
             ));
         }

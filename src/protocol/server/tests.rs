@@ -41,7 +41,7 @@ fn documented_samples_decode() {
         ServerEvent::ToolCall(vec![FunctionCall {
             id: Some("a1".into()),
             name: "lookup".into(),
-            args: serde_json::json!({"q": 1}),
+            args: crate::json::parse(r#"{"q":1}"#).unwrap(),
         }])
     );
     assert_eq!(
@@ -169,14 +169,43 @@ fn malformed_json_is_an_error_with_a_position() {
         decode(b"").unwrap_err(),
         ProtocolError::Json { .. }
     ));
-    assert!(matches!(
-        decode(b"[1,2]").unwrap_err(),
-        ProtocolError::Json { .. }
-    ));
-    assert!(matches!(
-        decode(br#"{"serverContent":{"turnComplete":"yes"}}"#).unwrap_err(),
-        ProtocolError::Json { .. }
-    ));
+    assert_eq!(
+        decode(b"[1,2]").unwrap_err().to_string(),
+        "server frame is not a valid message (the frame should be an object)"
+    );
+    assert_eq!(
+        decode(br#"{"serverContent":{"turnComplete":"yes"}}"#)
+            .unwrap_err()
+            .to_string(),
+        "server frame is not a valid message (serverContent.turnComplete should be true or false)"
+    );
+    assert_eq!(
+        decode(br#"{"serverContent":{"modelTurn":{"parts":[{},{"inlineData":{"mimeType":"audio/pcm","data":7}}]}}}"#)
+            .unwrap_err(),
+        ProtocolError::Shape {
+            path: "serverContent.modelTurn.parts[1].inlineData.data".into(),
+            expected: "a string"
+        }
+    );
+    assert_eq!(
+        decode(br#"{"toolCall":{"functionCalls":[{"id":"a"}]}}"#).unwrap_err(),
+        ProtocolError::Shape {
+            path: "toolCall.functionCalls[0].name".into(),
+            expected: "a function name"
+        }
+    );
+    assert_eq!(
+        decode(br#"{"usageMetadata":{"totalTokenCount":-1}}"#).unwrap_err(),
+        ProtocolError::Shape {
+            path: "usageMetadata.totalTokenCount".into(),
+            expected: "a count"
+        }
+    );
+    // `null` is absent, as serde's `Option` read it.
+    assert_eq!(
+        decode(br#"{"setupComplete":null,"serverContent":{"turnComplete":null}}"#).unwrap(),
+        vec![]
+    );
 }
 
 #[test]
@@ -240,6 +269,14 @@ fn durations() {
     assert_eq!(parse_duration("0.250s"), Some(Duration::from_millis(250)));
     assert_eq!(parse_duration("50"), None);
     assert_eq!(parse_duration("-1s"), None);
+    assert_eq!(parse_duration("1.5e3s"), None);
+    assert_eq!(
+        parse_duration("0.000000001s"),
+        Some(Duration::from_nanos(1))
+    );
+    assert_eq!(parse_duration("1.0000000001s"), None);
+    assert_eq!(parse_duration(".5s"), None);
+    assert_eq!(parse_duration("99999999999999999999s"), None);
     // Found by the fuzzer: finite but too long for a Duration panicked the page.
     assert_eq!(parse_duration("1e300s"), None);
     assert_eq!(

@@ -17,8 +17,8 @@
 pub use gemini_live_voice::standin::{turns, validate};
 
 use futures_util::{SinkExt, StreamExt};
+use gemini_live_voice::json::Value;
 use gemini_live_voice::standin::{StandIn, StandInConfig};
-use serde_json::{json, Value};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -361,7 +361,10 @@ impl Connection {
     }
 
     async fn send(&mut self, value: Value) -> Result<(), End> {
-        let text = serde_json::to_string_pretty(&value).unwrap_or_default();
+        // Pretty-printed, as the real service sends it (the page must not rely on compact text).
+        let text = serde_json::from_str::<serde_json::Value>(&value.to_json())
+            .and_then(|v| serde_json::to_string_pretty(&v))
+            .unwrap_or_default();
         let message = if self.params.text_frames {
             Message::Text(text.into())
         } else {
@@ -392,7 +395,8 @@ impl Connection {
                 self.sink.send(message).await.map_err(|_| End::Gone)
             }
             Some(Fault::GoAway) => {
-                self.send(json!({"goAway": {"timeLeft": "1s"}})).await?;
+                let left = Value::object([("timeLeft", "1s".into())]);
+                self.send(Value::object([("goAway", left)])).await?;
                 tokio::time::sleep(Duration::from_secs(1)).await;
                 Err(End::Close(1008, "The connection lifetime is over.".into()))
             }
