@@ -65,7 +65,13 @@ impl fmt::Display for SessionError {
                 fixed(f64::from(*millis) / 1000.0, 1)
             ),
             SessionError::NotReady(phase) => {
-                write!(f, "The session is not ready to send ({phase:?}).")
+                let phase = match phase {
+                    Phase::Connecting => "still connecting",
+                    Phase::AwaitingSetup => "waiting for the server to confirm the setup",
+                    Phase::Ready => "ready",
+                    Phase::Closed => "closed",
+                };
+                write!(f, "The session is not ready to send ({phase}).")
             }
             SessionError::Send(why) => write!(f, "Could not send: {why}"),
         }

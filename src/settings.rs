@@ -93,28 +93,24 @@ impl Connection {
 }
 
 /// Playback timings: the adaptive jitter buffer, or a fixed prebuffer from `?prebuffer=MS`
-/// (clamped to 20-500 ms).
+/// (whole milliseconds, clamped to 20-500 ms). Whole numbers only: the page's settings are
+/// read as integers, which keeps float parsing out of the page's wasm.
 pub fn playback_config(prebuffer: Option<&str>) -> PlaybackConfig {
     let mut config = PlaybackConfig::adaptive();
-    let ms = prebuffer
-        .and_then(|v| v.trim().parse::<f64>().ok())
-        .filter(|v| v.is_finite());
-    if let Some(ms) = ms {
+    if let Some(ms) = prebuffer.and_then(|v| v.trim().parse::<u32>().ok()) {
         config.adaptive = false;
-        config.prebuffer_ms = ms.clamp(20.0, 500.0);
+        config.prebuffer_ms = f64::from(ms.clamp(20, 500));
         config.lookahead_ms = config.lookahead_ms.max(config.prebuffer_ms + 200.0);
     }
     config
 }
 
-/// The volume slider's value (percent) as a gain, 0..=1; unreadable means full volume.
+/// The volume slider's value (whole percent) as a gain, 0..=1; unreadable means full volume.
 pub fn volume(percent: &str) -> f32 {
     percent
         .trim()
-        .parse::<f32>()
-        .ok()
-        .filter(|v| v.is_finite())
-        .map_or(1.0, |p| (p / 100.0).clamp(0.0, 1.0))
+        .parse::<u8>()
+        .map_or(1.0, |p| f32::from(p.min(100)) / 100.0)
 }
 
 #[cfg(test)]
@@ -192,5 +188,8 @@ mod tests {
         assert_eq!(volume("50"), 0.5);
         assert_eq!(volume("250"), 1.0);
         assert_eq!(volume(""), 1.0);
+        assert_eq!(volume("0"), 0.0);
+        assert_eq!(volume("7.5"), 1.0, "the slider gives whole percent");
+        assert_eq!(playback_config(Some("60.5")), PlaybackConfig::adaptive());
     }
 }

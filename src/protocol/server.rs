@@ -113,7 +113,7 @@ impl fmt::Display for ProtocolError {
             }
             ProtocolError::UnsupportedMime { part, mime } => write!(
                 f,
-                "model sent {mime:?} in part {part}; only audio/pcm is supported"
+                "model sent \"{mime}\" in part {part}; only audio/pcm is supported"
             ),
         }
     }

@@ -4,9 +4,9 @@
 //
 //   node tests/e2e/wasm-size.mjs FILE.wasm [TOP]
 //
-// FILE is cargo's release output before wasm-bindgen and wasm-opt (they strip the names):
-// `cargo build --release --target wasm32-unknown-unknown -p gemini-live-voice`. Sizes are of
-// function bodies before wasm-opt, so they rank rather than add up to the shipped file.
+// FILE is a wasm with its name section: the shipped module as .ci/size builds it
+// (wasm-bindgen --keep-debug, then wasm-opt -Oz -g: the same code as the page's, names kept),
+// or cargo's release output before wasm-bindgen (mangled names, glue not yet removed).
 
 import { readFileSync } from 'node:fs';
 
@@ -77,9 +77,14 @@ function crate(name) {
     const m = /C[sn]?[0-9A-Za-z]*_(\d+)/.exec(name);
     return m ? name.substr(m.index + m[0].length, Number(m[1])) : 'std';
   }
-  return name.startsWith('__wbg') || name.startsWith('__wbindgen') ? 'wasm-bindgen glue' : 'other';
+  if (name.startsWith('__wbg') || name.startsWith('__wbindgen')) return 'wasm-bindgen glue';
+  // Already demangled (wasm-bindgen --keep-debug): `core[1a2b]::fmt::...`, `<alloc::... as ...>`.
+  const m = /^<?&?(?:mut )?(?:dyn )?([A-Za-z_][A-Za-z_0-9]*)(?:\[[0-9a-f]+\])?::/.exec(name);
+  return m ? m[1] : 'other';
 }
-const demangle = (name) => (name.startsWith('_ZN') ? segments(name).filter((s) => !/^h[0-9a-f]{16}$/.test(s)).join('::').replace(/^_</, '<') : name);
+const demangle = (name) => (name.startsWith('_ZN')
+  ? segments(name).filter((s) => !/^h[0-9a-f]{16}$/.test(s)).join('::').replace(/^_</, '<')
+  : name.replace(/::h[0-9a-f]{16}$/, '').replace(/\[[0-9a-f]+\]/g, ''));
 
 const perCrate = new Map();
 const functions = bodies.map((size, i) => {
