@@ -20,8 +20,9 @@ pub mod words;
 mod events;
 mod link;
 mod mic;
+mod talk;
 
-pub use events::{Effect, Event, Link, LogKind, Mic, Speaker, Target, View};
+pub use events::{Effect, Event, Hold, Link, LogKind, Mic, Plan, Speaker, Target, View};
 
 use crate::decimal::fixed;
 use crate::protocol::ServerEvent;
@@ -51,6 +52,11 @@ pub struct Conversation {
     connect_at: (f64, f64),
     status: (&'static str, String),
     shown: Option<View>,
+    /// This conversation's turns are push-to-talk.
+    push_to_talk: bool,
+    hold: Hold,
+    /// Talk was pressed while idle: the microphone starts once the session is ready.
+    talk_when_ready: bool,
 }
 
 impl Default for Conversation {
@@ -76,6 +82,9 @@ impl Conversation {
             connect_at: (0.0, 0.0),
             status: ("idle", "Not connected.".into()),
             shown: None,
+            push_to_talk: false,
+            hold: Hold::Up,
+            talk_when_ready: false,
         }
     }
 
@@ -90,6 +99,7 @@ impl Conversation {
     /// What the page shows now.
     pub fn view(&self) -> View {
         let live = matches!(self.link, Link::Live { .. });
+        let settled = matches!(self.mic, Mic::Off | Mic::On { .. });
         View {
             state: self.status.0,
             text: self.status.1.clone(),
@@ -97,6 +107,11 @@ impl Conversation {
             disconnect: self.link != Link::Idle,
             mic_start: live && self.mic == Mic::Off,
             mic_stop: matches!(self.mic, Mic::On { .. }),
+            talk: self.link == Link::Idle || (live && settled),
+            talking: self.mic != Mic::Off,
+            typing: live,
+            push_to_talk: live && self.push_to_talk,
+            held: self.hold == Hold::Down,
         }
     }
 
@@ -115,7 +130,15 @@ impl Conversation {
 
     fn step(&mut self, now: f64, event: Event, out: &mut Out) {
         match event {
-            Event::Connect { target, model } => self.connect(now, target, &model, out),
+            Event::Connect(plan) => self.connect(now, plan, out),
+            Event::Talk(plan) => self.talk(now, plan, out),
+            Event::Invalid(why) if self.link == Link::Idle => {
+                out.log(LogKind::Error, &why);
+                self.set_status("error", &why);
+            }
+            Event::Hold => self.hold(out),
+            Event::Release => self.release(),
+            Event::Text(text) => self.text(&text, out),
             Event::AudioReady if self.link == Link::Starting => {
                 self.connect_at.1 = now;
                 self.link = Link::Opening { attempt: 0 };
@@ -158,17 +181,7 @@ impl Conversation {
             },
             Event::MicOpened { id, result } => self.mic_opened(id, result, out),
             Event::MicChunk { id, samples, time } if self.mic_is(id) => {
-                let send = matches!(self.link, Link::Live { .. });
-                if send {
-                    self.last_sent_at = Some(now);
-                } else {
-                    self.unsent += samples.len() as u64;
-                }
-                out.push(Effect::MicAudio {
-                    samples,
-                    time,
-                    send,
-                });
+                self.mic_chunk(now, samples, time, out)
             }
             Event::MicFlushed { id } => self.mic_stopped(id, out),
             Event::MicDeadline { id } => {
@@ -183,7 +196,7 @@ impl Conversation {
             Event::MicFailed { id, error } if self.mic_is(id) => {
                 out.push(Effect::CloseMic { id });
                 if matches!(self.link, Link::Live { .. }) {
-                    out.push(Effect::SendStreamEnd);
+                    self.audio_ended(out);
                 }
                 self.fail_mic(&error, out);
             }
@@ -233,11 +246,13 @@ impl Conversation {
                     }
                 }
             }
-            // Late or stale: an earlier microphone's chunk or failure, a second AudioReady.
+            // Late or stale: an earlier microphone's chunk or failure, a second AudioReady,
+            // settings refused while a conversation runs (it keeps its own).
             Event::AudioReady
             | Event::AudioFailed(_)
             | Event::MicChunk { .. }
-            | Event::MicFailed { .. } => {}
+            | Event::MicFailed { .. }
+            | Event::Invalid(_) => {}
         }
     }
 
@@ -266,6 +281,7 @@ impl Conversation {
                 out.push(Effect::Interrupt);
             }
             ServerEvent::TurnComplete => out.push(Effect::TurnComplete),
+            ServerEvent::ToolCall(calls) => out.push(Effect::AnswerTools(calls.clone())),
             ServerEvent::GoAway { .. } => {
                 if let Link::Live { goaway } = &mut self.link {
                     *goaway = true;
@@ -288,6 +304,9 @@ impl Conversation {
         }
         match self.mic {
             Mic::Starting { .. } => {}
+            _ if self.push_to_talk && self.hold != Hold::Down => {
+                self.set_status("ready", "Hold the talk button (or the space bar) to talk.")
+            }
             Mic::On { .. } | Mic::Stopping { .. } => {
                 self.set_status("listening", "Listening. Talk to the model.")
             }

@@ -19,6 +19,7 @@ pub mod recorder;
 pub mod session;
 pub mod settings;
 pub mod standin;
+pub mod tools;
 pub mod wav;
 
 #[cfg(target_arch = "wasm32")]

@@ -5,7 +5,8 @@
 use crate::conversation::Target;
 use crate::endpoint::{Credential, Endpoint};
 use crate::playback::PlaybackConfig;
-use crate::protocol::Setup;
+use crate::protocol::{Sensitivity, Setup, TurnTaking};
+use crate::tools::Toolbox;
 
 /// Settings a link may carry in its query, as (query name, form field id); never the key.
 pub const QUERY_SETTINGS: &[(&str, &str)] = &[
@@ -15,6 +16,10 @@ pub const QUERY_SETTINGS: &[(&str, &str)] = &[
     ("model", "model"),
     ("voice", "voice"),
     ("format", "rec-format"),
+    ("turns", "turns"),
+    ("silence_ms", "silence"),
+    ("interrupts", "interrupts"),
+    ("builtin_tools", "builtin-tools"),
 ];
 
 /// The connection form as the person filled it in.
@@ -29,6 +34,20 @@ pub struct Form {
     pub voice: String,
     pub instruction: String,
     pub transcription: bool,
+    /// `auto` (the service detects speech) or `push` (push-to-talk).
+    pub turns: String,
+    /// `""` (the service's default), `high` or `low`.
+    pub start_sensitivity: String,
+    pub end_sensitivity: String,
+    /// Whole milliseconds, blank for the service's default.
+    pub prefix_padding_ms: String,
+    pub silence_ms: String,
+    /// Whether talking over the model interrupts it.
+    pub interrupts: bool,
+    /// The built-in tools (time, notes) on or off.
+    pub builtin_tools: bool,
+    /// More function declarations, as JSON.
+    pub tools: String,
 }
 
 /// Where a conversation connects (`None`: the in-page offline stand-in) and its `setup`;
@@ -37,6 +56,10 @@ pub struct Form {
 pub struct Connection {
     pub endpoint: Option<Endpoint>,
     pub setup: Setup,
+    /// Push-to-talk: automatic activity detection is off, the page marks each turn.
+    pub push_to_talk: bool,
+    /// The declared tools and how the page answers them.
+    pub toolbox: Toolbox,
 }
 
 impl Form {
@@ -60,20 +83,48 @@ impl Form {
         })
     }
 
-    /// The session's `setup` (resumable, with a sliding context window).
-    pub fn setup(&self) -> Setup {
-        Setup::audio(&self.model, &self.voice)
+    /// How turns are taken; `None` when everything is the service's default.
+    pub fn turn_taking(&self) -> Option<TurnTaking> {
+        let sensitivity = |s: &str| match s {
+            "high" => Some(Sensitivity::High),
+            "low" => Some(Sensitivity::Low),
+            _ => None,
+        };
+        let ms = |s: &str| s.trim().parse::<u32>().ok();
+        let turns = TurnTaking {
+            automatic: self.turns != "push",
+            start_sensitivity: sensitivity(&self.start_sensitivity),
+            end_sensitivity: sensitivity(&self.end_sensitivity),
+            prefix_padding_ms: ms(&self.prefix_padding_ms),
+            silence_duration_ms: ms(&self.silence_ms),
+            interrupts: self.interrupts,
+        };
+        (turns != TurnTaking::default()).then_some(turns)
+    }
+
+    /// The session's `setup` (resumable, with a sliding context window) and the tools it
+    /// declares, or what is wrong with the tool declarations.
+    pub fn setup(&self) -> Result<(Setup, Toolbox), String> {
+        let toolbox = Toolbox::new(self.builtin_tools, &self.tools)?;
+        let mut setup = Setup::audio(&self.model, &self.voice)
             .with_system_instruction(&self.instruction)
             .with_transcription(self.transcription, self.transcription)
             .with_resumption(None)
             .with_sliding_window()
+            .with_tools(toolbox.setup_tools());
+        setup.realtime_input_config = self.turn_taking();
+        Ok((setup, toolbox))
     }
 
-    pub fn connection(&self) -> Connection {
-        Connection {
+    /// The conversation the form describes, or what is wrong with it.
+    pub fn connection(&self) -> Result<Connection, String> {
+        let (setup, toolbox) = self.setup()?;
+        Ok(Connection {
             endpoint: self.endpoint(),
-            setup: self.setup(),
-        }
+            setup,
+            push_to_talk: self.turns == "push",
+            toolbox,
+        })
     }
 
     /// Whether the secret is to be stored (the offline stand-in needs none).
@@ -126,13 +177,19 @@ mod tests {
             voice: "Puck".into(),
             instruction: String::new(),
             transcription: true,
+            turns: "auto".into(),
+            interrupts: true,
+            ..Form::default()
         }
     }
 
     #[test]
     fn each_backend_builds_its_endpoint_and_the_log_never_sees_the_secret() {
         assert_eq!(form("offline", "k").endpoint(), None);
-        assert_eq!(form("offline", "k").connection().target(), Target::Offline);
+        assert_eq!(
+            form("offline", "k").connection().unwrap().target(),
+            Target::Offline
+        );
         assert!(!form("offline", "k").uses_secret());
         assert_eq!(
             form("key", " AIza1 ").endpoint(),
@@ -149,7 +206,7 @@ mod tests {
             Credential::EphemeralToken("auth_tokens/t".into())
         );
         assert_eq!(custom("k1"), Credential::ApiKey("k1".into()));
-        let Target::Remote(shown) = form("url", "k1").connection().target() else {
+        let Target::Remote(shown) = form("url", "k1").connection().unwrap().target() else {
             panic!("a URL backend is remote");
         };
         assert_eq!(shown, "ws://127.0.0.1:9/ws?key=***");
@@ -157,7 +214,7 @@ mod tests {
 
     #[test]
     fn the_setup_carries_the_form() {
-        let setup = form("key", "k").setup();
+        let setup = form("key", "k").setup().unwrap().0;
         assert_eq!(setup.model, "models/gemini-x");
         assert!(setup.input_audio_transcription.is_some());
         assert!(setup.system_instruction.is_none());
@@ -167,9 +224,52 @@ mod tests {
             instruction: "Be brief.".into(),
             ..form("key", "k")
         }
-        .setup();
+        .setup()
+        .unwrap()
+        .0;
         assert!(quiet.output_audio_transcription.is_none());
         assert!(quiet.system_instruction.is_some());
+    }
+
+    #[test]
+    fn turn_taking_and_tools_from_the_form() {
+        let default = form("key", "k");
+        let (setup, toolbox) = default.setup().unwrap();
+        assert_eq!(setup.realtime_input_config, None, "all defaults: not sent");
+        assert_eq!(setup.tools, None);
+        assert_eq!(toolbox.names().count(), 0);
+        let tuned = Form {
+            turns: "push".into(),
+            start_sensitivity: "low".into(),
+            silence_ms: " 900 ".into(),
+            prefix_padding_ms: "abc".into(),
+            interrupts: false,
+            builtin_tools: true,
+            ..form("key", "k")
+        };
+        assert_eq!(
+            tuned.turn_taking(),
+            Some(TurnTaking {
+                automatic: false,
+                start_sensitivity: Some(Sensitivity::Low),
+                end_sensitivity: None,
+                prefix_padding_ms: None,
+                silence_duration_ms: Some(900),
+                interrupts: false,
+            })
+        );
+        let connection = tuned.connection().unwrap();
+        assert!(connection.push_to_talk);
+        assert_eq!(connection.toolbox.names().count(), 3);
+        assert_eq!(connection.setup.tools.map(|t| t.len()), Some(1));
+        let broken = Form {
+            tools: "[{".into(),
+            ..form("key", "k")
+        };
+        assert_eq!(
+            broken.connection().unwrap_err(),
+            "Tools are not JSON: EOF while parsing an object at line 1 column 3."
+        );
     }
 
     #[test]

@@ -10,6 +10,7 @@
 //! due when.
 
 pub mod turns;
+mod typed;
 pub mod validate;
 
 use crate::decimal::fixed;
@@ -65,7 +66,8 @@ struct Reply {
     chunks: VecDeque<Vec<i16>>,
     sent: u32,
     start_ms: f64,
-    heard_secs: f64,
+    /// The output transcription sent with the first chunk.
+    transcript: String,
     /// Once every chunk is out: when the turn's end goes out.
     end_due: Option<f64>,
 }
@@ -79,6 +81,15 @@ pub struct StandIn {
     reply: Option<Reply>,
     handles: u32,
     notes: Vec<String>,
+    /// Push-to-talk: what was heard since `activityStart`, until `activityEnd`.
+    activity: Option<Vec<i16>>,
+    /// Text typed within a push-to-talk activity, answered at its end.
+    typed: Option<String>,
+    /// The function call waiting for its `toolResponse`: (id, what was typed).
+    pending_call: Option<(String, String)>,
+    calls: u32,
+    /// A reply held back until the current one ends (no-interruption turns).
+    queued: Option<(Vec<i16>, String)>,
 }
 
 impl StandIn {
@@ -90,6 +101,11 @@ impl StandIn {
             reply: None,
             handles: 0,
             notes: Vec::new(),
+            activity: None,
+            typed: None,
+            pending_call: None,
+            calls: 0,
+            queued: None,
         }
     }
 
@@ -114,6 +130,12 @@ impl StandIn {
                     }
                 }
                 self.notes.push(format!("setup {}", info.model));
+                if let Some(ms) = info.silence_ms {
+                    self.turns = Turns::new(TurnConfig {
+                        silence_ms: ms,
+                        ..self.config.turns
+                    });
+                }
                 let resumable = info.resumption;
                 self.setup = Some(info);
                 out.push(Value::object([("setupComplete", Value::empty_object())]));
@@ -127,8 +149,12 @@ impl StandIn {
                 } else {
                     resample_nearest(&samples, rate)
                 };
-                let actions = self.turns.on_audio(&samples);
-                self.act(now_ms, actions, &mut out);
+                if self.automatic() {
+                    let actions = self.turns.on_audio(&samples);
+                    self.act(now_ms, actions, &mut out);
+                } else if let Some(heard) = self.activity.as_mut() {
+                    heard.extend_from_slice(&samples);
+                }
             }
             ClientMsg::AudioStreamEnd => {
                 let actions = self.turns.on_stream_end();
@@ -142,7 +168,38 @@ impl StandIn {
                     out.push(content("turnComplete"));
                 }
             }
-            ClientMsg::Text(_) | ClientMsg::ToolResponse | ClientMsg::Activity => {}
+            ClientMsg::ActivityStart if !self.automatic() => {
+                if self.reply.is_some() {
+                    self.act(now_ms, vec![Action::Interrupt], &mut out);
+                }
+                self.activity = Some(Vec::new());
+            }
+            ClientMsg::ActivityEnd if !self.automatic() => {
+                if let Some(heard) = self.activity.take() {
+                    match self.typed.take() {
+                        Some(text) => self.text_turn(now_ms, &text, &mut out),
+                        None if !heard.is_empty() => {
+                            self.act(now_ms, vec![Action::Reply(heard)], &mut out)
+                        }
+                        None => {}
+                    }
+                }
+            }
+            ClientMsg::ActivityStart | ClientMsg::ActivityEnd => {
+                return Err(Reject {
+                    code: 1007,
+                    reason: "Explicit activity control is not supported when automatic activity detection is enabled.".into(),
+                });
+            }
+            ClientMsg::Text(text) if self.activity.is_some() => self.typed = Some(text),
+            ClientMsg::Text(text) => {
+                // With automatic activity detection, typed text counts as activity.
+                if self.reply.is_some() {
+                    self.act(now_ms, vec![Action::Interrupt], &mut out);
+                }
+                self.text_turn(now_ms, &text, &mut out);
+            }
+            ClientMsg::ToolResponse(answers) => self.tool_answered(now_ms, &answers),
         }
         out.extend(self.poll(now_ms));
         Ok(out)
@@ -185,6 +242,10 @@ impl StandIn {
     fn act(&mut self, now_ms: f64, actions: Vec<Action>, out: &mut Vec<Value>) {
         for action in actions {
             match action {
+                Action::Interrupt if !self.interrupts() => {
+                    self.notes
+                        .push("talked over; it goes on (no interruption)".into());
+                }
                 Action::Interrupt => {
                     self.notes.push("interrupted".into());
                     self.reply = None;
@@ -204,24 +265,42 @@ impl StandIn {
                         out.push(Value::object([("serverContent", said)]));
                     }
                     let audio = turns::upsample_16k_to_24k(&heard);
-                    let per_ms = OUTPUT_RATE / 1000;
-                    let per_chunk = (per_ms * self.config.chunk_ms).max(1) as usize;
-                    let chunks: VecDeque<Vec<i16>> =
-                        audio.chunks(per_chunk).map(<[i16]>::to_vec).collect();
-                    if chunks.is_empty() {
-                        self.turns.reply_done();
-                        continue;
-                    }
-                    self.reply = Some(Reply {
-                        chunks,
-                        sent: 0,
-                        start_ms: now_ms,
-                        heard_secs,
-                        end_due: None,
-                    });
+                    let transcript = format!("(echo of {} s)", fixed(heard_secs, 2));
+                    self.start_reply(now_ms, audio, transcript);
                 }
             }
         }
+    }
+
+    /// Streams `audio` (24 kHz) as the model's next turn, from `now_ms`; held back until
+    /// the current reply ends if there is one (it was not interrupted).
+    fn start_reply(&mut self, now_ms: f64, audio: Vec<i16>, transcript: String) {
+        if self.reply.is_some() {
+            self.queued = Some((audio, transcript));
+            return;
+        }
+        let per_ms = OUTPUT_RATE / 1000;
+        let per_chunk = (per_ms * self.config.chunk_ms).max(1) as usize;
+        let chunks: VecDeque<Vec<i16>> = audio.chunks(per_chunk).map(<[i16]>::to_vec).collect();
+        if chunks.is_empty() {
+            self.turns.reply_done();
+            return;
+        }
+        self.reply = Some(Reply {
+            chunks,
+            sent: 0,
+            start_ms: now_ms,
+            transcript,
+            end_due: None,
+        });
+    }
+
+    fn automatic(&self) -> bool {
+        self.setup.as_ref().is_none_or(|s| s.automatic_activity)
+    }
+
+    fn interrupts(&self) -> bool {
+        self.setup.as_ref().is_none_or(|s| s.interrupts)
     }
 
     /// Sends what is due at `due`: the next chunk, or the turn's end.
@@ -231,13 +310,13 @@ impl StandIn {
         };
         let Some(chunk) = reply.chunks.pop_front() else {
             self.reply = None;
-            self.end_turn(out);
+            self.end_turn(due, out);
             return;
         };
         reply.sent += 1;
         let first = reply.sent == 1;
         let last = reply.chunks.is_empty();
-        let heard_secs = reply.heard_secs;
+        let transcript = std::mem::take(&mut reply.transcript);
         let blob = Value::object([
             ("mimeType", format!("audio/pcm;rate={OUTPUT_RATE}").into()),
             ("data", crate::pcm::to_base64(&chunk).into()),
@@ -246,11 +325,8 @@ impl StandIn {
         let turn = Value::object([("parts", vec![part].into())]);
         let mut content = Value::object([("modelTurn", turn)]);
         if first && self.setup.as_ref().is_some_and(|s| s.output_transcription) {
-            let text = format!("(echo of {} s)", fixed(heard_secs, 2));
-            content.insert(
-                "outputTranscription",
-                Value::object([("text", text.into())]),
-            );
+            let said = Value::object([("text", transcript.into())]);
+            content.insert("outputTranscription", said);
         }
         out.push(Value::object([("serverContent", content)]));
         if last {
@@ -260,12 +336,12 @@ impl StandIn {
                 reply.end_due = Some(due + delay);
             } else {
                 self.reply = None;
-                self.end_turn(out);
+                self.end_turn(due, out);
             }
         }
     }
 
-    fn end_turn(&mut self, out: &mut Vec<Value>) {
+    fn end_turn(&mut self, due: f64, out: &mut Vec<Value>) {
         out.push(content("generationComplete"));
         let mut last = content("turnComplete");
         let usage = [
@@ -278,6 +354,9 @@ impl StandIn {
         out.push(last);
         if self.setup.as_ref().is_some_and(|s| s.resumption) {
             out.push(self.handle());
+        }
+        if let Some((audio, transcript)) = self.queued.take() {
+            self.start_reply(due, audio, transcript);
         }
     }
 }

@@ -22,7 +22,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use gemini_live_voice::close::CloseInfo;
-use gemini_live_voice::conversation::{Conversation, Event, Link, Mic, Target};
+use gemini_live_voice::conversation::{Conversation, Effect, Event, Link, Mic, Plan, Target};
 use gemini_live_voice::playback::{PlaybackConfig, Scheduler};
 use gemini_live_voice::protocol::{self, AudioChunk, ClientMessage, ServerEvent, Setup};
 use gemini_live_voice::recorder::live::LiveRecorder;
@@ -341,14 +341,22 @@ fn fuzz_recorder(rng: &mut Rng) {
 fn fuzz_conversation(rng: &mut Rng) {
     let mut c = Conversation::default();
     let mut now = 0.0;
+    let plan = Plan {
+        target: Target::Offline,
+        model: "m".into(),
+        push_to_talk: rng.below(2) == 0,
+    };
+    // activityStart not yet ended, on the current connection.
+    let mut open_activity = false;
     for _ in 0..rng.below(60) {
         now += rng.below(2_000) as f64;
         let id = rng.below(4) as u32;
-        let event = match rng.below(16) {
-            0 => Event::Connect {
-                target: Target::Offline,
-                model: "m".into(),
-            },
+        let event = match rng.below(22) {
+            0 => Event::Connect(plan.clone()),
+            16 => Event::Talk(plan.clone()),
+            17 | 18 => Event::Hold,
+            19 | 20 => Event::Release,
+            21 => Event::Text("hi".into()),
             1 => Event::AudioReady,
             2 => Event::AudioFailed("no audio".into()),
             3 => Event::Opened(Ok(())),
@@ -382,7 +390,23 @@ fn fuzz_conversation(rng: &mut Rng) {
             })),
             _ => Event::Playing(rng.below(2) == 0),
         };
-        c.handle(now, event);
+        for effect in c.handle(now, event) {
+            match effect {
+                Effect::Open { .. } => open_activity = false,
+                Effect::SendActivity { start } => {
+                    assert!(plan.push_to_talk, "activity markers without push-to-talk");
+                    assert_ne!(open_activity, start, "activity markers out of order");
+                    open_activity = start;
+                }
+                Effect::SendStreamEnd => {
+                    assert!(!plan.push_to_talk, "audioStreamEnd in push-to-talk")
+                }
+                Effect::MicAudio { send: true, .. } if plan.push_to_talk => {
+                    assert!(open_activity, "push-to-talk audio sent outside an activity")
+                }
+                _ => {}
+            }
+        }
         let view = c.view();
         assert_eq!(view.connect, *c.link() == Link::Idle);
         assert_eq!(view.mic_stop, matches!(c.mic(), Mic::On { .. }));

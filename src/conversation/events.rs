@@ -2,7 +2,7 @@
 //! ([`Event`]), and what the edge must do ([`Effect`], [`View`]).
 
 use crate::latency::Summary;
-use crate::protocol::ServerEvent;
+use crate::protocol::{FunctionCall, ServerEvent};
 use crate::session::SessionError;
 
 /// The connection's state.
@@ -50,13 +50,40 @@ pub enum Target {
     Remote(String),
 }
 
+/// What Connect (or Talk, from idle) starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    pub target: Target,
+    pub model: String,
+    /// Push-to-talk: audio goes to the model only while the talk control is held, each
+    /// hold marked by `activityStart` / `activityEnd`.
+    pub push_to_talk: bool,
+}
+
+/// Whether the push-to-talk control is held.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hold {
+    Up,
+    Down,
+    /// Released: the next microphone chunk (which holds the last words) goes out, then
+    /// `activityEnd`.
+    Ending,
+}
+
 /// Something that happened.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
-    Connect {
-        target: Target,
-        model: String,
-    },
+    Connect(Plan),
+    /// The one-click talk control: connects if needed and starts the microphone, or stops it.
+    Talk(Plan),
+    /// The settings cannot make a conversation (the words say why).
+    Invalid(String),
+    /// Push-to-talk pressed (space bar held, the talk control pressed).
+    Hold,
+    /// Push-to-talk released.
+    Release,
+    /// A typed message.
+    Text(String),
     /// The AudioContext and the player are running.
     AudioReady,
     AudioFailed(String),
@@ -156,6 +183,16 @@ pub struct View {
     pub disconnect: bool,
     pub mic_start: bool,
     pub mic_stop: bool,
+    /// The one-click talk control is enabled...
+    pub talk: bool,
+    /// ...and shows "stop" (the microphone is on or on its way).
+    pub talking: bool,
+    /// A typed message can be sent.
+    pub typing: bool,
+    /// Push-to-talk: the talk control is held to talk (in a live conversation).
+    pub push_to_talk: bool,
+    /// It is held now.
+    pub held: bool,
 }
 
 /// Something for the edge to do.
@@ -198,6 +235,13 @@ pub enum Effect {
         send: bool,
     },
     SendStreamEnd,
+    /// `activityStart` (`true`) or `activityEnd`.
+    SendActivity {
+        start: bool,
+    },
+    SendText(String),
+    /// Answer these function calls (every one, ids matched) with one `toolResponse`.
+    AnswerTools(Vec<FunctionCall>),
     /// 24 kHz model audio to play and record; `first` of its turn (answer
     /// [`Event::ReplyStarts`]).
     Play {

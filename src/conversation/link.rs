@@ -1,15 +1,23 @@
 //! The connection's life: Connect, opening, the reconnect loop, Disconnect, the end.
 
-use super::{Conversation, Effect, Link, LogKind, Mic, Out, Target};
+use super::{Conversation, Effect, Hold, Link, LogKind, Mic, Out, Plan, Target};
 use crate::decimal::fixed;
 use crate::protocol::INPUT_RATE;
 use crate::session::SessionError;
 
 impl Conversation {
-    pub(super) fn connect(&mut self, now: f64, target: Target, model: &str, out: &mut Out) {
+    pub(super) fn connect(&mut self, now: f64, plan: Plan, out: &mut Out) {
         if self.link != Link::Idle {
             return;
         }
+        let Plan {
+            target,
+            model,
+            push_to_talk,
+        } = plan;
+        self.push_to_talk = push_to_talk;
+        self.hold = Hold::Up;
+        self.talk_when_ready = false;
         self.link = Link::Starting;
         self.connect_at = (now, now);
         self.connected_once = false;
@@ -56,6 +64,14 @@ impl Conversation {
                 self.connected_once = true;
                 self.set_status("ready", "Connected. The session is ready.");
                 self.settle();
+                // A push-to-talk turn held across a reconnect goes on, on the new connection.
+                if self.push_to_talk && self.hold != Hold::Up && matches!(self.mic, Mic::On { .. })
+                {
+                    out.push(Effect::SendActivity { start: true });
+                }
+                if std::mem::take(&mut self.talk_when_ready) {
+                    self.start_mic(out);
+                }
             }
             // Disconnect was pressed while it opened (or it is stale): close it at once.
             (Ok(()), _) => out.push(Effect::Close),
@@ -132,6 +148,8 @@ impl Conversation {
             out.push(Effect::CloseMic { id });
         }
         self.mic = Mic::Off;
+        self.hold = Hold::Up;
+        self.talk_when_ready = false;
         self.playing = false;
         self.reply.end();
         out.push(Effect::EndAudio);

@@ -43,7 +43,8 @@ impl Conversation {
                         fixed(f64::from(rate), 0)
                     ),
                 );
-                self.set_status("listening", "Listening. Talk to the model.");
+                self.settle();
+                self.mic_running(out);
             }
             // The session ended while the permission prompt was open.
             Ok(_) => {
@@ -63,8 +64,16 @@ impl Conversation {
         out.push(Effect::CloseMic { id });
         out.push(Effect::DrawRecording);
         if matches!(self.link, Link::Live { .. }) {
-            out.push(Effect::SendStreamEnd);
-            out.log(LogKind::Info, "Microphone off (audioStreamEnd sent).");
+            let ptt = self.push_to_talk;
+            self.audio_ended(out);
+            out.log(
+                LogKind::Info,
+                if ptt {
+                    "Microphone off."
+                } else {
+                    "Microphone off (audioStreamEnd sent)."
+                },
+            );
             if self.playing {
                 self.set_status("speaking", "The model is speaking.");
             } else {

@@ -10,7 +10,9 @@ fn log(kind: LogKind, text: &str) -> Effect {
     }
 }
 
-fn view(state: &'static str, text: &str, buttons: [bool; 4]) -> Effect {
+/// The status line and the controls: [connect, disconnect, mic_start, mic_stop] and
+/// [talk, talking, typing] (push-to-talk off).
+fn view(state: &'static str, text: &str, buttons: [bool; 4], talk: [bool; 3]) -> Effect {
     Effect::Show(View {
         state,
         text: text.into(),
@@ -18,6 +20,11 @@ fn view(state: &'static str, text: &str, buttons: [bool; 4]) -> Effect {
         disconnect: buttons[1],
         mic_start: buttons[2],
         mic_stop: buttons[3],
+        talk: talk[0],
+        talking: talk[1],
+        typing: talk[2],
+        push_to_talk: false,
+        held: false,
     })
 }
 
@@ -38,9 +45,14 @@ fn audio(rate: u32, len: usize) -> Event {
 
 /// Connect, with the offline stand-in chosen.
 fn connect_offline() -> Event {
-    Event::Connect {
+    Event::Connect(offline_plan(false))
+}
+
+fn offline_plan(push_to_talk: bool) -> Plan {
+    Plan {
         target: Target::Offline,
         model: "m".into(),
+        push_to_talk,
     }
 }
 
@@ -85,16 +97,22 @@ fn connect_starts_audio_then_opens_then_is_ready() {
     assert_eq!(
         c.handle(
             0.0,
-            Event::Connect {
+            Event::Connect(Plan {
                 target: Target::Remote("wss://host/ws?key=...".into()),
                 model: "gemini-x".into(),
-            }
+                push_to_talk: false,
+            })
         ),
         vec![
             log(LogKind::Info, "Connecting to wss://host/ws?key=..."),
             log(LogKind::Info, "Model gemini-x"),
             Effect::StartAudio,
-            view("connecting", "Connecting...", [false, true, false, false]),
+            view(
+                "connecting",
+                "Connecting...",
+                [false, true, false, false],
+                [false, false, false]
+            ),
         ]
     );
     assert_eq!(
@@ -111,7 +129,12 @@ fn connect_starts_audio_then_opens_then_is_ready() {
                 LogKind::Info,
                 "Connect to ready: 162.5 ms (the audio graph 1.0 ms, then the session 161.5 ms)."
             ),
-            view("ready", READY, [false, true, true, false]),
+            view(
+                "ready",
+                READY,
+                [false, true, true, false],
+                [true, false, true]
+            ),
         ]
     );
     // A second Connect while connected does nothing.
@@ -129,7 +152,12 @@ fn audio_that_cannot_start_is_said_in_words_and_connect_works_again() {
         vec![
             Effect::EndAudio,
             log(LogKind::Error, why),
-            view("error", why, [true, false, false, false]),
+            view(
+                "error",
+                why,
+                [true, false, false, false],
+                [true, false, false]
+            ),
         ]
     );
     assert_eq!(c.link(), &Link::Idle);
@@ -161,7 +189,7 @@ fn go_away_reconnects_at_once_and_reports_the_audio_that_could_not_be_sent() {
             view(
                 "reconnecting",
                 "Reconnecting; the conversation will continue...",
-                [false, true, false, true]
+                [false, true, false, true], [false, true, false]
             ),
         ]
     );
@@ -189,7 +217,7 @@ fn go_away_reconnects_at_once_and_reports_the_audio_that_could_not_be_sent() {
                 LogKind::Server,
                 "Reconnected; the conversation continues (1.3 s of microphone audio could not be sent meanwhile)."
             ),
-            view("listening", LISTENING, [false, true, false, true]),
+            view("listening", LISTENING, [false, true, false, true], [true, true, true]),
         ]
     );
     assert_eq!(c.link(), &Link::Live { goaway: false });
@@ -231,7 +259,12 @@ fn a_dropped_network_retries_with_a_growing_delay_then_gives_up_in_words() {
                     Effect::EndAudio,
                     Effect::DrawRecording,
                     log(LogKind::Error, &text),
-                    view("error", &text, [true, false, false, false]),
+                    view(
+                        "error",
+                        &text,
+                        [true, false, false, false],
+                        [true, false, false]
+                    ),
                 ]
             );
         }
@@ -253,7 +286,8 @@ fn a_refused_first_connection_is_final_and_says_why() {
         Some(&view(
             "error",
             &key.to_string(),
-            [true, false, false, false]
+            [true, false, false, false],
+            [true, false, false]
         ))
     );
     assert!(!effects.iter().any(|e| matches!(e, Effect::RetryAfter(_))));
@@ -276,7 +310,12 @@ fn disconnect_while_waiting_cancels_the_retry_and_while_opening_closes_what_open
             Effect::EndAudio,
             Effect::DrawRecording,
             log(LogKind::Info, "Disconnected."),
-            view("closed", "Disconnected.", [true, false, false, false]),
+            view(
+                "closed",
+                "Disconnected.",
+                [true, false, false, false],
+                [true, false, false]
+            ),
         ]
     );
     assert_eq!(c.handle(7.0, Event::RetryDue), vec![]);
@@ -290,7 +329,8 @@ fn disconnect_while_waiting_cancels_the_retry_and_while_opening_closes_what_open
         vec![view(
             "closing",
             "Disconnecting...",
-            [false, true, false, false]
+            [false, true, false, false],
+            [false, false, false]
         )]
     );
     assert_eq!(c.handle(3.0, Event::Opened(Ok(()))), vec![Effect::Close]);
@@ -303,7 +343,12 @@ fn disconnect_while_waiting_cancels_the_retry_and_while_opening_closes_what_open
     );
     assert_eq!(
         effects.last().unwrap(),
-        &view("closed", "Disconnected.", [true, false, false, false])
+        &view(
+            "closed",
+            "Disconnected.",
+            [true, false, false, false],
+            [true, false, false]
+        )
     );
 }
 
@@ -314,7 +359,12 @@ fn disconnect_while_live_closes_and_the_mic_goes_with_the_conversation() {
         c.handle(5.0, Event::Disconnect),
         vec![
             Effect::Close,
-            view("closing", "Disconnecting...", [false, true, false, true])
+            view(
+                "closing",
+                "Disconnecting...",
+                [false, true, false, true],
+                [false, true, false]
+            )
         ]
     );
     let effects = c.handle(
@@ -345,7 +395,12 @@ fn stop_start_stop_within_a_second_waits_for_the_second_stops_own_last_chunk() {
                 id: 1,
                 deadline_ms: 1000
             },
-            view("listening", LISTENING, [false, true, false, false]),
+            view(
+                "listening",
+                LISTENING,
+                [false, true, false, false],
+                [false, true, true]
+            ),
         ]
     );
     let stopped = c.handle(105.0, Event::MicFlushed { id: 1 });
@@ -430,7 +485,12 @@ fn a_denied_microphone_leaves_the_session_ready_and_start_mic_usable() {
         ),
         vec![
             log(LogKind::Error, why),
-            view("ready", why, [false, true, true, false])
+            view(
+                "ready",
+                why,
+                [false, true, true, false],
+                [true, false, true]
+            )
         ]
     );
 }
@@ -493,7 +553,8 @@ fn model_audio_is_played_counted_per_turn_and_timed_from_the_last_chunk_sent() {
         vec![view(
             "speaking",
             "The model is speaking. Talk to interrupt it.",
-            [false, true, false, true]
+            [false, true, false, true],
+            [true, true, true]
         )]
     );
     assert_eq!(
@@ -506,7 +567,12 @@ fn model_audio_is_played_counted_per_turn_and_timed_from_the_last_chunk_sent() {
     );
     assert_eq!(
         c.handle(1500.0, Event::Playing(false)),
-        vec![view("listening", LISTENING, [false, true, false, true])]
+        vec![view(
+            "listening",
+            LISTENING,
+            [false, true, false, true],
+            [true, true, true]
+        )]
     );
 }
 
@@ -523,7 +589,8 @@ fn an_interruption_cuts_says_so_and_reports_the_cut() {
             view(
                 "interrupted",
                 "You interrupted the model.",
-                [false, true, false, true]
+                [false, true, false, true],
+                [true, true, true]
             ),
         ]
     );
@@ -584,3 +651,5 @@ fn transcripts_bad_frames_and_failed_sends_reach_the_page_once() {
     );
     assert_eq!(c.handle(4.0, failed(2048)), vec![]);
 }
+
+mod talk;

@@ -44,6 +44,22 @@ impl ClientMessage {
         })
     }
 
+    /// `realtimeInput.activityStart` (push-to-talk pressed) or `activityEnd` (released).
+    pub fn activity(start: bool) -> Self {
+        let marker = Some(Enabled {});
+        ClientMessage::RealtimeInput(if start {
+            RealtimeInput {
+                activity_start: marker,
+                ..RealtimeInput::default()
+            }
+        } else {
+            RealtimeInput {
+                activity_end: marker,
+                ..RealtimeInput::default()
+            }
+        })
+    }
+
     /// `realtimeInput.text`: typed input that does not interrupt generation by itself.
     pub fn realtime_text(text: &str) -> Self {
         ClientMessage::RealtimeInput(RealtimeInput {
@@ -92,7 +108,7 @@ pub struct Setup {
     pub system_instruction: Option<Content>,
     /// Tool declarations, passed through as given (`[{"functionDeclarations": [...]}]`).
     pub tools: Option<Vec<Value>>,
-    pub realtime_input_config: Option<RealtimeInputConfig>,
+    pub realtime_input_config: Option<TurnTaking>,
     pub input_audio_transcription: Option<Enabled>,
     pub output_audio_transcription: Option<Enabled>,
     pub session_resumption: Option<SessionResumption>,
@@ -148,13 +164,61 @@ impl Setup {
         self
     }
 
-    /// Automatic (server-side) voice activity detection on or off.
-    pub fn with_automatic_activity_detection(mut self, on: bool) -> Self {
-        self.realtime_input_config = Some(RealtimeInputConfig {
-            automatic_activity_detection: AutomaticActivityDetection { disabled: !on },
-        });
+    /// Automatic (server-side) voice activity detection on or off, default settings.
+    pub fn with_automatic_activity_detection(self, on: bool) -> Self {
+        self.with_turn_taking(TurnTaking {
+            automatic: on,
+            ..TurnTaking::default()
+        })
+    }
+
+    /// How turns are taken (`realtimeInputConfig`); all defaults leave it out.
+    pub fn with_turn_taking(mut self, turns: TurnTaking) -> Self {
+        self.realtime_input_config = Some(turns);
         self
     }
+
+    /// Function declarations (`[{"functionDeclarations": [...]}]`); none leaves it out.
+    pub fn with_tools(mut self, tools: Vec<Value>) -> Self {
+        self.tools = (!tools.is_empty()).then_some(tools);
+        self
+    }
+}
+
+/// `realtimeInputConfig`: automatic activity detection and its tuning, and whether talking
+/// over the model interrupts it. `None` fields are left out (the service's defaults).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TurnTaking {
+    /// Off: push-to-talk, the client sends `activityStart` / `activityEnd`.
+    pub automatic: bool,
+    pub start_sensitivity: Option<Sensitivity>,
+    pub end_sensitivity: Option<Sensitivity>,
+    /// Speech needed before a start is committed (ms).
+    pub prefix_padding_ms: Option<u32>,
+    /// Silence needed before an end is committed (ms).
+    pub silence_duration_ms: Option<u32>,
+    /// `false`: `activityHandling: NO_INTERRUPTION` (the model talks on over you).
+    pub interrupts: bool,
+}
+
+impl Default for TurnTaking {
+    fn default() -> Self {
+        TurnTaking {
+            automatic: true,
+            start_sensitivity: None,
+            end_sensitivity: None,
+            prefix_padding_ms: None,
+            silence_duration_ms: None,
+            interrupts: true,
+        }
+    }
+}
+
+/// How readily speech is taken to start or end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sensitivity {
+    High,
+    Low,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -194,16 +258,6 @@ pub struct VoiceConfig {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PrebuiltVoiceConfig {
     pub voice_name: String,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct RealtimeInputConfig {
-    pub automatic_activity_detection: AutomaticActivityDetection,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct AutomaticActivityDetection {
-    pub disabled: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -369,6 +423,45 @@ mod tests {
             ClientMessage::tool_response(vec![response]).to_json(),
             r#"{"toolResponse":{"functionResponses":[{"id":"call-1","name":"get_time","response":{"time":"12:00"}}]}}"#
         );
+    }
+
+    #[test]
+    fn turn_taking_and_activity_markers() {
+        let turns = TurnTaking {
+            automatic: false,
+            start_sensitivity: Some(Sensitivity::Low),
+            end_sensitivity: Some(Sensitivity::High),
+            prefix_padding_ms: Some(20),
+            silence_duration_ms: Some(800),
+            interrupts: false,
+        };
+        let setup = Setup::audio("m", "Puck").with_turn_taking(turns);
+        assert_eq!(
+            ClientMessage::Setup(setup).to_json(),
+            concat!(
+                r#"{"setup":{"model":"models/m","generationConfig":{"responseModalities":["AUDIO"],"#,
+                r#""speechConfig":{"voiceConfig":{"prebuiltVoiceConfig":{"voiceName":"Puck"}}}},"#,
+                r#""realtimeInputConfig":{"automaticActivityDetection":{"disabled":true,"#,
+                r#""startOfSpeechSensitivity":"START_SENSITIVITY_LOW","#,
+                r#""endOfSpeechSensitivity":"END_SENSITIVITY_HIGH","#,
+                r#""prefixPaddingMs":20,"silenceDurationMs":800},"#,
+                r#""activityHandling":"NO_INTERRUPTION"}}}"#
+            )
+        );
+        assert_eq!(
+            ClientMessage::activity(true).to_json(),
+            r#"{"realtimeInput":{"activityStart":{}}}"#
+        );
+        assert_eq!(
+            ClientMessage::activity(false).to_json(),
+            r#"{"realtimeInput":{"activityEnd":{}}}"#
+        );
+        let tools = vec![crate::json::parse(r#"{"functionDeclarations":[{"name":"f"}]}"#).unwrap()];
+        let setup = Setup::audio("m", "Puck").with_tools(tools);
+        assert!(ClientMessage::Setup(setup)
+            .to_json()
+            .ends_with(r#"}}},"tools":[{"functionDeclarations":[{"name":"f"}]}]}}"#));
+        assert_eq!(Setup::audio("m", "Puck").with_tools(vec![]).tools, None);
     }
 
     #[test]

@@ -9,7 +9,7 @@
 pub mod client;
 pub mod server;
 
-pub use client::{ClientMessage, Setup};
+pub use client::{ClientMessage, Sensitivity, Setup, TurnTaking};
 pub use server::{decode, AudioChunk, FunctionCall, ProtocolError, ServerEvent, UsageMetadata};
 
 /// The documented default: a current native-audio Live model (model names change often,

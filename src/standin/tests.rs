@@ -327,3 +327,5 @@ fn a_server_that_never_sends_the_interrupted_turns_turn_complete_can_be_played()
         vec![j(r#"{"serverContent": {"interrupted": true}}"#)]
     );
 }
+
+mod talk;

@@ -18,8 +18,10 @@ pub enum ClientMsg {
     AudioStreamEnd,
     Text(String),
     ClientContent,
-    ToolResponse,
-    Activity,
+    /// The answers' (id, function name, response as JSON text).
+    ToolResponse(Vec<(String, String, String)>),
+    ActivityStart,
+    ActivityEnd,
 }
 
 /// The parts of `setup` the stand-in acts on.
@@ -30,6 +32,14 @@ pub struct SetupInfo {
     pub output_transcription: bool,
     pub resumption: bool,
     pub resume_handle: Option<String>,
+    /// `false`: push-to-talk (`automaticActivityDetection.disabled`).
+    pub automatic_activity: bool,
+    /// `silenceDurationMs`, if set.
+    pub silence_ms: Option<u32>,
+    /// `false`: `activityHandling: NO_INTERRUPTION`.
+    pub interrupts: bool,
+    /// The declared functions' names.
+    pub functions: Vec<String>,
 }
 
 /// A rejection: the close code and the reason the real service would give.
@@ -207,7 +217,7 @@ pub fn parse(text: &str, setup_done: bool) -> Result<ClientMsg, Reject> {
         "setup" => parse_setup(body).map(ClientMsg::Setup),
         "realtimeInput" => parse_realtime(body),
         "clientContent" => Ok(ClientMsg::ClientContent),
-        _ => Ok(ClientMsg::ToolResponse),
+        _ => parse_tool_response(body),
     }
 }
 
@@ -235,6 +245,27 @@ fn parse_setup(body: &Value) -> Result<SetupInfo, Reject> {
         }
     }
     let resumption = body.get("sessionResumption");
+    let detection = body.pointer("/realtimeInputConfig/automaticActivityDetection");
+    let handling = body.pointer("/realtimeInputConfig/activityHandling");
+    let handling = handling.map(|h| h.as_str().unwrap_or_default());
+    if !matches!(
+        handling,
+        None | Some("START_OF_ACTIVITY_INTERRUPTS" | "NO_INTERRUPTION")
+    ) {
+        return Err(invalid(format!(
+            "Invalid value at 'setup.realtime_input_config.activity_handling' ({})",
+            handling.unwrap_or_default()
+        )));
+    }
+    let functions = body
+        .get("tools")
+        .and_then(Value::as_array)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|tool| tool.get("functionDeclarations")?.as_array())
+        .flatten()
+        .filter_map(|d| d.get("name")?.as_str().map(str::to_owned))
+        .collect();
     Ok(SetupInfo {
         model: model.to_owned(),
         input_transcription: body.get("inputAudioTranscription").is_some(),
@@ -244,6 +275,16 @@ fn parse_setup(body: &Value) -> Result<SetupInfo, Reject> {
             .and_then(|r| r.get("handle"))
             .and_then(Value::as_str)
             .map(str::to_owned),
+        automatic_activity: detection
+            .and_then(|d| d.get("disabled"))
+            .and_then(Value::as_bool)
+            != Some(true),
+        silence_ms: detection
+            .and_then(|d| d.get("silenceDurationMs"))
+            .and_then(Value::as_u64)
+            .map(|ms| ms.min(60_000) as u32),
+        interrupts: handling != Some("NO_INTERRUPTION"),
+        functions,
     })
 }
 
@@ -290,7 +331,31 @@ fn parse_realtime(body: &Value) -> Result<ClientMsg, Reject> {
             text.as_str().unwrap_or_default().to_owned(),
         ));
     }
-    Ok(ClientMsg::Activity)
+    if body.get("activityStart").is_some() {
+        return Ok(ClientMsg::ActivityStart);
+    }
+    Ok(ClientMsg::ActivityEnd)
+}
+
+fn parse_tool_response(body: &Value) -> Result<ClientMsg, Reject> {
+    let answers = body
+        .get("functionResponses")
+        .and_then(Value::as_array)
+        .ok_or_else(|| invalid("toolResponse.functionResponses must be a list."))?;
+    answers
+        .iter()
+        .map(|a| {
+            let field = |name: &str| a.get(name).and_then(Value::as_str).map(str::to_owned);
+            let response = a.get("response").map(Value::to_json).unwrap_or_default();
+            match (field("id"), field("name")) {
+                (Some(id), Some(name)) => Ok((id, name, response)),
+                _ => Err(invalid(
+                    "Each function response needs its call's id and name.",
+                )),
+            }
+        })
+        .collect::<Result<_, _>>()
+        .map(ClientMsg::ToolResponse)
 }
 
 #[cfg(test)]
@@ -310,6 +375,10 @@ mod tests {
                 output_transcription: false,
                 resumption: true,
                 resume_handle: Some("h1".into()),
+                automatic_activity: true,
+                silence_ms: None,
+                interrupts: true,
+                functions: vec![],
             })
         );
     }

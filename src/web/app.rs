@@ -7,9 +7,10 @@ use super::page::Page;
 use super::recording::Recording;
 use super::rig::{run_mic, Rig};
 use super::session::{self, Current};
-use super::{page_now_ms, settings};
-use crate::conversation::{Conversation, Effect, Event, Link};
+use super::{page_now_ms, settings, tools};
+use crate::conversation::{Conversation, Effect, Event, Link, Plan};
 use crate::pcm::dbfs;
+use crate::protocol::ClientMessage;
 use crate::settings::Connection;
 use gloo_timers::callback::Timeout;
 use std::cell::RefCell;
@@ -26,6 +27,8 @@ struct App {
     /// The current connection (set and cleared by [`session::run`]).
     session: Current,
     retry: Option<Timeout>,
+    /// What the built-in notebook tool holds, for this conversation.
+    notes: Vec<String>,
 }
 
 type Shared = Rc<RefCell<App>>;
@@ -45,6 +48,7 @@ pub fn start() -> Result<(), String> {
         connection: None,
         session: Current::default(),
         retry: None,
+        notes: Vec::new(),
     }));
     for (id, event) in [
         ("disconnect", Event::Disconnect),
@@ -58,7 +62,27 @@ pub fn start() -> Result<(), String> {
         let app = Rc::clone(&app);
         page.on(id, event, move || handler(&app))
     };
-    on("connect", "click", connect_clicked)?;
+    on("connect", "click", |app| start_clicked(app, false))?;
+    // The talk control: a click toggles; in push-to-talk it is held instead (pointer or
+    // the space bar), and its clicks do nothing.
+    on("talk", "click", |app| {
+        if !app.borrow().page.talk_is_held() {
+            start_clicked(app, true);
+        }
+    })?;
+    let hold = |app: &Shared| {
+        if app.borrow().page.talk_is_held() {
+            dispatch(app, Event::Hold);
+        }
+    };
+    on("talk", "pointerdown", hold)?;
+    for event in ["pointerup", "pointercancel", "pointerleave"] {
+        on("talk", event, |app| dispatch(app, Event::Release))?;
+    }
+    on("text-form", "submit", |app| {
+        let text = app.borrow().page.take_text("text");
+        dispatch(app, Event::Text(text));
+    })?;
     on("rec-save", "click", |app| app.borrow_mut().save())?;
     on("backend", "change", |app| app.borrow().changed("backend"))?;
     on("volume", "input", |app| app.borrow().changed("volume"))?;
@@ -67,19 +91,53 @@ pub fn start() -> Result<(), String> {
     })?;
     let keys = Rc::clone(&app);
     page.on_key("m", move || dispatch(&keys, Event::ToggleMic)); // `m` toggles the mic
+    let (active, down, up) = (Rc::clone(&app), Rc::clone(&app), Rc::clone(&app));
+    page.on_hold_key(
+        " ",
+        move || active.borrow().page.talk_is_held(),
+        move || dispatch(&down, Event::Hold),
+        move || dispatch(&up, Event::Release),
+    );
     page.show(&app.borrow().conv.view());
     Ok(())
 }
 
-fn connect_clicked(app: &Shared) {
+/// Connect, or the talk control: from idle, the form's settings start a conversation (a
+/// running one keeps its own; the talk control then only toggles).
+fn start_clicked(app: &Shared, talk: bool) {
     let mut a = app.borrow_mut();
-    let connection = settings::connection(&a.page);
-    let (target, model) = (connection.target(), connection.setup.model.clone());
-    if *a.conv.link() == Link::Idle {
-        a.connection = Some(connection);
-    }
+    let connection = if *a.conv.link() == Link::Idle {
+        match settings::connection(&a.page) {
+            Ok(connection) => {
+                a.connection = Some(connection.clone());
+                a.notes.clear();
+                connection
+            }
+            Err(why) => {
+                drop(a);
+                return dispatch(app, Event::Invalid(why));
+            }
+        }
+    } else {
+        let Some(connection) = a.connection.clone() else {
+            return;
+        };
+        connection
+    };
     drop(a);
-    dispatch(app, Event::Connect { target, model });
+    let plan = Plan {
+        target: connection.target(),
+        model: connection.setup.model,
+        push_to_talk: connection.push_to_talk,
+    };
+    dispatch(
+        app,
+        if talk {
+            Event::Talk(plan)
+        } else {
+            Event::Connect(plan)
+        },
+    );
 }
 
 /// Runs `event` through the conversation and carries out its effects, and those of any
@@ -178,6 +236,22 @@ impl App {
             Effect::SendStreamEnd => {
                 let error = self.session.send_audio_stream_end().err()?.to_string();
                 return Some(Event::SendFailed { samples: 0, error });
+            }
+            Effect::SendActivity { start } => {
+                let message = ClientMessage::activity(start);
+                let error = self.session.send_message(&message).err()?.to_string();
+                return Some(Event::SendFailed { samples: 0, error });
+            }
+            Effect::SendText(text) => {
+                let message = ClientMessage::realtime_text(&text);
+                let error = self.session.send_message(&message).err()?.to_string();
+                return Some(Event::SendFailed { samples: 0, error });
+            }
+            Effect::AnswerTools(calls) => {
+                let toolbox = &self.connection.as_ref()?.toolbox;
+                for (kind, line) in tools::answer(toolbox, &mut self.notes, &calls, &self.session) {
+                    self.page.log(kind, &line);
+                }
             }
             Effect::Play { samples, first } => {
                 let turn = self.rig.play(&samples)?;

@@ -13,6 +13,7 @@ pub mod socket;
 pub mod standin;
 pub mod store;
 pub mod stored;
+pub mod tools;
 
 use wasm_bindgen::JsValue;
 

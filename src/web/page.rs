@@ -96,9 +96,32 @@ impl Page {
             ("disconnect", view.disconnect),
             ("mic-start", view.mic_start),
             ("mic-stop", view.mic_stop),
+            ("talk", view.talk),
+            ("text-send", view.typing),
         ] {
             self.enable(id, enabled);
         }
+        if let Ok(talk) = self.element::<HtmlElement>("talk") {
+            let (label, pressed) = match (view.push_to_talk, view.held, view.talking) {
+                (true, true, _) => ("Release to send", true),
+                (true, false, _) => ("Hold to talk", false),
+                (false, _, true) => ("Stop talking", true),
+                (false, _, false) => ("Talk", false),
+            };
+            talk.set_text_content(Some(label));
+            let _ = talk.set_attribute("aria-pressed", if pressed { "true" } else { "false" });
+            let mode = if view.push_to_talk { "hold" } else { "toggle" };
+            let _ = talk.set_attribute("data-mode", mode);
+        }
+    }
+
+    /// Whether the talk control is in push-to-talk mode (held, not clicked).
+    pub fn talk_is_held(&self) -> bool {
+        self.element::<HtmlElement>("talk")
+            .ok()
+            .and_then(|t| t.get_attribute("data-mode"))
+            .as_deref()
+            == Some("hold")
     }
 
     pub fn enable(&self, id: &str, enabled: bool) {
@@ -210,6 +233,58 @@ impl Page {
             }
         });
         listener.forget();
+    }
+
+    /// Push-to-talk on `key` (the space bar), while `active()`: `down` when pressed (not on
+    /// auto-repeat), `up` when released, outside text fields and other buttons, for as long
+    /// as the page lives (never removed, like [`Page::on`]). The page does not scroll and
+    /// the focused talk control is not clicked meanwhile.
+    pub fn on_hold_key(
+        &self,
+        key: &'static str,
+        active: impl Fn() -> bool + 'static,
+        down: impl Fn() + 'static,
+        up: impl Fn() + 'static,
+    ) {
+        let ours = std::rc::Rc::new(move |e: &KeyboardEvent| {
+            let target = e.target().and_then(|t| t.dyn_into::<HtmlElement>().ok());
+            let elsewhere = target.is_some_and(|t| {
+                t.id() != "talk"
+                    && matches!(
+                        t.tag_name().as_str(),
+                        "INPUT" | "TEXTAREA" | "SELECT" | "BUTTON"
+                    )
+            });
+            let plain = !(e.ctrl_key() || e.meta_key() || e.alt_key());
+            !elsewhere && plain && e.key() == key && active()
+        });
+        let on_down = std::rc::Rc::clone(&ours);
+        let pressed = EventListener::new(&self.doc, "keydown", move |e| {
+            if let Some(e) = e.dyn_ref::<KeyboardEvent>().filter(|e| on_down(e)) {
+                e.prevent_default();
+                if !e.repeat() {
+                    down();
+                }
+            }
+        });
+        let released = EventListener::new(&self.doc, "keyup", move |e| {
+            if let Some(e) = e.dyn_ref::<KeyboardEvent>().filter(|e| ours(e)) {
+                e.prevent_default();
+                up();
+            }
+        });
+        pressed.forget();
+        released.forget();
+    }
+
+    /// Takes the text box's text (emptying it).
+    pub fn take_text(&self, id: &str) -> String {
+        let Ok(input) = self.element::<HtmlInputElement>(id) else {
+            return String::new();
+        };
+        let text = input.value();
+        input.set_value("");
+        text
     }
 
     /// Replaces list `id`'s items: per (key, text) a line with the text and one button per

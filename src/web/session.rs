@@ -260,6 +260,15 @@ impl Current {
         }
     }
 
+    /// Any other message (text, activity markers, tool answers): an error when no
+    /// connection takes it.
+    pub fn send_message(&self, message: &ClientMessage) -> Result<(), SessionError> {
+        match &*self.0.borrow() {
+            Some(session) => session.send_message(message),
+            None => Err(SessionError::NotReady(Phase::Closed)),
+        }
+    }
+
     pub fn close(&self) {
         if let Some(session) = &*self.0.borrow() {
             session.close();

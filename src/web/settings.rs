@@ -58,11 +58,20 @@ fn read(page: &Page) -> Form {
         voice: page.value("voice"),
         instruction: page.value("instruction"),
         transcription: page.checked("transcription"),
+        turns: page.value("turns"),
+        start_sensitivity: page.value("start-sensitivity"),
+        end_sensitivity: page.value("end-sensitivity"),
+        prefix_padding_ms: page.value("prefix-padding"),
+        silence_ms: page.value("silence"),
+        interrupts: page.checked("interrupts"),
+        builtin_tools: page.checked("builtin-tools"),
+        tools: page.value("tools"),
     }
 }
 
-/// The connection the form describes; the key is kept as the person asked.
-pub fn connection(page: &Page) -> Connection {
+/// The connection the form describes (or what is wrong with it); the key is kept as the
+/// person asked.
+pub fn connection(page: &Page) -> Result<Connection, String> {
     let form = read(page);
     keep_secret(page, &form);
     form.connection()

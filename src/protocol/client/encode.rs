@@ -40,7 +40,7 @@ impl Setup {
                 "realtimeInputConfig",
                 self.realtime_input_config
                     .as_ref()
-                    .map(RealtimeInputConfig::to_value),
+                    .map(TurnTaking::to_value),
             ),
             (
                 "inputAudioTranscription",
@@ -92,13 +92,40 @@ impl GenerationConfig {
     }
 }
 
-impl RealtimeInputConfig {
+impl TurnTaking {
     fn to_value(&self) -> Value {
-        let detection = &self.automatic_activity_detection;
-        Value::object([(
-            "automaticActivityDetection",
-            Value::object([("disabled", detection.disabled.into())]),
-        )])
+        let sensitivity = |s: Option<Sensitivity>, start: bool| {
+            let name = match (s?, start) {
+                (Sensitivity::High, true) => "START_SENSITIVITY_HIGH",
+                (Sensitivity::Low, true) => "START_SENSITIVITY_LOW",
+                (Sensitivity::High, false) => "END_SENSITIVITY_HIGH",
+                (Sensitivity::Low, false) => "END_SENSITIVITY_LOW",
+            };
+            Some(Value::from(name))
+        };
+        let detection = fields([
+            ("disabled", Some((!self.automatic).into())),
+            (
+                "startOfSpeechSensitivity",
+                sensitivity(self.start_sensitivity, true),
+            ),
+            (
+                "endOfSpeechSensitivity",
+                sensitivity(self.end_sensitivity, false),
+            ),
+            ("prefixPaddingMs", self.prefix_padding_ms.map(Value::from)),
+            (
+                "silenceDurationMs",
+                self.silence_duration_ms.map(Value::from),
+            ),
+        ]);
+        fields([
+            ("automaticActivityDetection", Some(detection)),
+            (
+                "activityHandling",
+                (!self.interrupts).then(|| "NO_INTERRUPTION".into()),
+            ),
+        ])
     }
 }
 

@@ -1,0 +1,213 @@
+//! Push-to-talk, typed text, tool calls and turn-taking settings, as the stand-in honours them.
+
+use super::*;
+use crate::protocol::TurnTaking;
+use crate::tools::Toolbox;
+
+fn ready_with(setup: Setup) -> StandIn {
+    let mut s = StandIn::new(StandInConfig::default());
+    s.receive(0.0, &ClientMessage::Setup(setup).to_json())
+        .unwrap();
+    s
+}
+
+fn base() -> Setup {
+    Setup::audio(MODEL, "Puck").with_transcription(true, true)
+}
+
+fn push_to_talk() -> Setup {
+    base().with_automatic_activity_detection(false)
+}
+
+fn frames(s: &mut StandIn, at: f64, message: ClientMessage) -> Vec<ServerEvent> {
+    let out = s.receive(at, &message.to_json()).unwrap();
+    out.iter().flat_map(decode).collect()
+}
+
+fn samples(events: &[(f64, ServerEvent)]) -> usize {
+    audio_of(events).iter().map(|(_, a)| a.len()).sum()
+}
+
+#[test]
+fn push_to_talk_replies_to_what_was_said_between_the_markers() {
+    let mut s = ready_with(push_to_talk());
+    // Before activityStart: heard by nobody, even loud and followed by silence.
+    let mut speech = tone(500, 8000.0);
+    speech.extend_from_slice(&[0; 16_000]);
+    assert_eq!(send(&mut s, 0.0, &speech), vec![]);
+    assert_eq!(
+        frames(&mut s, 2000.0, ClientMessage::activity(true)),
+        vec![]
+    );
+    // No energy detection while held: a second of silence ends nothing.
+    assert_eq!(send(&mut s, 2000.0, &tone(400, 8000.0)), vec![]);
+    assert_eq!(send(&mut s, 2400.0, &[0; 16_384]), vec![]);
+    let reply = frames(&mut s, 3500.0, ClientMessage::activity(false));
+    assert_eq!(
+        reply[0],
+        ServerEvent::InputTranscription("(heard 1.42 s of speech)".into())
+    );
+    // 400 ms of tone (6,400 samples) + 16,384 of silence: 22,784 samples at 16 kHz (1.424 s),
+    // 34,176 at 24 kHz.
+    let mut events: Vec<(f64, ServerEvent)> = reply.into_iter().map(|e| (3500.0, e)).collect();
+    events.extend(poll_until(&mut s, 10_000.0));
+    assert_eq!(samples(&events), 34_176);
+    let n = events.len();
+    assert_eq!(events[n - 2].1, ServerEvent::TurnComplete, "then its usage");
+}
+
+#[test]
+fn activity_markers_need_push_to_talk_and_interrupt_a_reply() {
+    let mut s = ready(StandInConfig::default());
+    let refused = s.receive(0.0, &ClientMessage::activity(true).to_json());
+    assert_eq!(
+        refused.unwrap_err(),
+        Reject {
+            code: 1007,
+            reason: "Explicit activity control is not supported when automatic activity detection is enabled.".into()
+        }
+    );
+    let mut p = ready_with(push_to_talk());
+    p.receive(0.0, &ClientMessage::activity(true).to_json())
+        .unwrap();
+    send(&mut p, 0.0, &tone(500, 8000.0));
+    p.receive(600.0, &ClientMessage::activity(false).to_json())
+        .unwrap();
+    assert!(p.next_due().is_some(), "replying");
+    assert_eq!(
+        frames(&mut p, 700.0, ClientMessage::activity(true)),
+        vec![ServerEvent::Interrupted, ServerEvent::TurnComplete]
+    );
+}
+
+#[test]
+fn typed_text_gets_a_spoken_reply_with_its_transcription() {
+    let mut s = ready(StandInConfig::default());
+    let first = frames(&mut s, 0.0, ClientMessage::realtime_text("hello"));
+    assert_eq!(
+        first.get(1),
+        Some(&ServerEvent::OutputTranscription(
+            "(you typed: hello)".into()
+        ))
+    );
+    let mut events: Vec<(f64, ServerEvent)> = first.into_iter().map(|e| (0.0, e)).collect();
+    events.extend(poll_until(&mut s, 10_000.0));
+    // 600 ms + 40 ms per character: 800 ms at 24 kHz.
+    assert_eq!(samples(&events), 19_200);
+    // Within push-to-talk, the text is answered when the activity ends.
+    let mut p = ready_with(push_to_talk());
+    p.receive(0.0, &ClientMessage::activity(true).to_json())
+        .unwrap();
+    assert_eq!(
+        frames(&mut p, 1.0, ClientMessage::realtime_text("hi")),
+        vec![]
+    );
+    let reply = frames(&mut p, 2.0, ClientMessage::activity(false));
+    assert_eq!(
+        reply.get(1),
+        Some(&ServerEvent::OutputTranscription("(you typed: hi)".into()))
+    );
+}
+
+#[test]
+fn asking_the_time_makes_a_tool_call_and_its_answer_is_spoken() {
+    let tools = Toolbox::new(true, "").unwrap().setup_tools();
+    let mut s = ready_with(base().with_tools(tools));
+    let out = s
+        .receive(
+            0.0,
+            &ClientMessage::realtime_text("What time is it?").to_json(),
+        )
+        .unwrap();
+    assert_eq!(
+        out,
+        vec![j(
+            r#"{"toolCall":{"functionCalls":[{"id":"standin-call-1","name":"get_current_time","args":{}}]}}"#
+        )]
+    );
+    // An answer to another id changes nothing.
+    let stray = crate::protocol::client::FunctionResponse {
+        id: "other".into(),
+        name: "get_current_time".into(),
+        response: crate::json::Value::empty_object(),
+    };
+    assert_eq!(
+        frames(&mut s, 1.0, ClientMessage::tool_response(vec![stray])),
+        vec![]
+    );
+    let answer = crate::protocol::client::FunctionResponse {
+        id: "standin-call-1".into(),
+        name: "get_current_time".into(),
+        response: crate::json::parse(r#"{"local":"21:31"}"#).unwrap(),
+    };
+    let reply = frames(&mut s, 2.0, ClientMessage::tool_response(vec![answer]));
+    assert_eq!(
+        reply.get(1),
+        Some(&ServerEvent::OutputTranscription(
+            r#"(the tool said: {"local":"21:31"})"#.into()
+        ))
+    );
+    // Without the tool declared, the same text is simply answered.
+    let mut plain = ready(StandInConfig::default());
+    let reply = frames(
+        &mut plain,
+        0.0,
+        ClientMessage::realtime_text("What time is it?"),
+    );
+    assert!(matches!(reply[0], ServerEvent::Audio(_)));
+}
+
+#[test]
+fn with_no_interruption_the_reply_goes_on_and_the_next_follows_it() {
+    let turns = TurnTaking {
+        interrupts: false,
+        ..TurnTaking::default()
+    };
+    let mut s = ready_with(base().with_turn_taking(turns));
+    let mut sent = tone(500, 8000.0);
+    sent.extend_from_slice(&[0; 8192]);
+    let mut events = send(&mut s, 0.0, &sent);
+    let start = events[0].0;
+    // Talked over: no `interrupted`; the second utterance's reply waits for the first.
+    let mut over = tone(300, 8000.0);
+    over.extend_from_slice(&[0; 8192]);
+    events.extend(send(&mut s, start + 100.0, &over));
+    assert!(events.iter().all(|(_, e)| *e != ServerEvent::Interrupted));
+    events.extend(poll_until(&mut s, start + 10_000.0));
+    let ends: Vec<f64> = events
+        .iter()
+        .filter(|(_, e)| *e == ServerEvent::TurnComplete)
+        .map(|(t, _)| *t)
+        .collect();
+    assert_eq!(ends.len(), 2, "both replies, one after the other");
+    // The first reply is heard whole: 0.5 s of speech, 12,000 samples at 24 kHz, before
+    // its turnComplete.
+    let first: usize = events
+        .iter()
+        .take_while(|(_, e)| *e != ServerEvent::TurnComplete)
+        .filter_map(|(_, e)| match e {
+            ServerEvent::Audio(a) => Some(a.samples.len()),
+            _ => None,
+        })
+        .sum();
+    assert_eq!(first, 12_000);
+}
+
+#[test]
+fn the_silence_duration_from_setup_ends_turns() {
+    let turns = TurnTaking {
+        silence_duration_ms: Some(1_000),
+        ..TurnTaking::default()
+    };
+    let mut s = ready_with(base().with_turn_taking(turns));
+    let mut sent = tone(400, 8000.0);
+    sent.extend_from_slice(&[0; 9_600]); // 600 ms of silence: not yet the end
+    assert_eq!(send(&mut s, 0.0, &sent), vec![]);
+    let more = send(&mut s, 1000.0, &[0; 8_192]); // 1,112 ms of silence in all
+    assert_eq!(
+        more.first().map(|e| &e.1),
+        Some(&ServerEvent::InputTranscription(
+            "(heard 0.40 s of speech)".into()
+        ))
+    );
+}

@@ -1,0 +1,232 @@
+//! Function calling: the declarations sent in `setup.tools`, and the answers the page gives
+//! to the model's `toolCall`s.
+//!
+//! Two built-in tools work out of the box: `get_current_time` (the person's clock and time
+//! zone) and a notebook (`save_note`, `read_notes`) the conversation can write to and read
+//! back. The person may declare more as JSON in the settings; a browser page cannot run
+//! them, so each may carry a `"response"` (kept in the page, not sent) that answers it, as a
+//! mock. Every call is answered, ids matched: an unknown function, or one without a response,
+//! gets an `error` response, never silence (the model would wait for it).
+
+use crate::json::{self, Value};
+use crate::protocol::client::FunctionResponse;
+use crate::protocol::FunctionCall;
+
+pub const CURRENT_TIME: &str = "get_current_time";
+pub const SAVE_NOTE: &str = "save_note";
+pub const READ_NOTES: &str = "read_notes";
+
+/// The page's clock as the edge reads it (JavaScript `Date`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WallClock {
+    /// `2026-11-23T20:31:05.123Z`.
+    pub utc: String,
+    /// The local date and time in words, as the browser writes it.
+    pub local: String,
+    /// The IANA time zone, e.g. `Europe/Berlin`.
+    pub zone: String,
+}
+
+/// The tools of a conversation: which are declared, and how the page answers each.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Toolbox {
+    builtin: bool,
+    /// The person's declarations (as sent) and their canned responses.
+    declared: Vec<(Value, Option<Value>)>,
+}
+
+fn declaration(name: &str, description: &str, parameters: Option<Value>) -> Value {
+    let mut d = Value::object([("name", name.into()), ("description", description.into())]);
+    if let Some(parameters) = parameters {
+        d.insert("parameters", parameters);
+    }
+    d
+}
+
+fn builtin_declarations() -> Vec<Value> {
+    let text = Value::object([
+        ("type", "STRING".into()),
+        ("description", "The note, in a sentence or two.".into()),
+    ]);
+    let note = Value::object([
+        ("type", "OBJECT".into()),
+        ("properties", Value::object([("text", text)])),
+        ("required", vec![Value::from("text")].into()),
+    ]);
+    vec![
+        declaration(
+            CURRENT_TIME,
+            "The current date, time and time zone of the person you are talking to.",
+            None,
+        ),
+        declaration(
+            SAVE_NOTE,
+            "Saves a short note for later in this conversation.",
+            Some(note),
+        ),
+        declaration(READ_NOTES, "Reads back the notes saved so far.", None),
+    ]
+}
+
+/// A function name as the API allows it: a letter or `_` first, then letters, digits, `_`,
+/// `.`, `:` or `-`, at most 64 in all.
+fn valid_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || "_.:-".contains(c))
+        && name.len() <= 64
+}
+
+impl Toolbox {
+    /// The built-in tools (or none) and the person's declarations: JSON text holding a list
+    /// of function declarations, or of tools (`{"functionDeclarations": [...]}`), or one of
+    /// either. Blank text declares nothing. Errors are in words, with where.
+    pub fn new(builtin: bool, declarations: &str) -> Result<Toolbox, String> {
+        let mut toolbox = Toolbox {
+            builtin,
+            declared: Vec::new(),
+        };
+        if declarations.trim().is_empty() {
+            return Ok(toolbox);
+        }
+        let value = json::parse(declarations).map_err(|e| format!("Tools are not JSON: {e}."))?;
+        let items = match value {
+            Value::Array(items) => items,
+            one => vec![one],
+        };
+        for item in items {
+            match item.get("functionDeclarations") {
+                Some(Value::Array(inner)) => {
+                    for d in inner {
+                        toolbox.declare(d.clone())?;
+                    }
+                }
+                Some(_) => return Err("Tools: functionDeclarations must be a list.".into()),
+                None => toolbox.declare(item)?,
+            }
+        }
+        Ok(toolbox)
+    }
+
+    fn declare(&mut self, mut declaration: Value) -> Result<(), String> {
+        if !matches!(declaration, Value::Object(_)) {
+            return Err("Tools: each function declaration must be an object.".into());
+        }
+        let Some(name) = declaration.get("name").and_then(Value::as_str) else {
+            return Err("Tools: each function declaration needs a \"name\".".into());
+        };
+        let name = name.to_owned();
+        if !valid_name(&name) {
+            return Err(format!("Tools: \"{name}\" is not a valid function name (a letter or _ first, then letters, digits, _ . : -, at most 64)."));
+        }
+        if self.names().any(|n| n == name) {
+            return Err(format!("Tools: \"{name}\" is declared twice."));
+        }
+        // The canned response stays in the page: the service refuses unknown fields.
+        let response = match &mut declaration {
+            Value::Object(members) => members
+                .iter()
+                .position(|(k, _)| k == "response")
+                .map(|i| members.remove(i).1),
+            _ => None,
+        };
+        self.declared.push((declaration, response));
+        Ok(())
+    }
+
+    /// Every declared function's name, the built-ins first.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        let builtin: &[&str] = if self.builtin {
+            &[CURRENT_TIME, SAVE_NOTE, READ_NOTES]
+        } else {
+            &[]
+        };
+        let declared = self
+            .declared
+            .iter()
+            .filter_map(|(d, _)| d.get("name").and_then(Value::as_str));
+        builtin.iter().copied().chain(declared)
+    }
+
+    /// `setup.tools`: one tool holding every declaration (empty when there are none).
+    pub fn setup_tools(&self) -> Vec<Value> {
+        let mut all = if self.builtin {
+            builtin_declarations()
+        } else {
+            Vec::new()
+        };
+        all.extend(self.declared.iter().map(|(d, _)| d.clone()));
+        if all.is_empty() {
+            return Vec::new();
+        }
+        vec![Value::object([("functionDeclarations", all.into())])]
+    }
+
+    /// The answer to one call, and a line for the log saying what was done.
+    pub fn answer(
+        &self,
+        call: &FunctionCall,
+        clock: &WallClock,
+        notes: &mut Vec<String>,
+    ) -> (FunctionResponse, String) {
+        let name = call.name.as_str();
+        let (response, said) = match name {
+            CURRENT_TIME if self.builtin => (
+                Value::object([
+                    ("utc", clock.utc.as_str().into()),
+                    ("local", clock.local.as_str().into()),
+                    ("timeZone", clock.zone.as_str().into()),
+                ]),
+                format!("the time ({})", clock.local),
+            ),
+            SAVE_NOTE if self.builtin => {
+                match call.args.get("text").and_then(Value::as_str) {
+                    Some(text) if !text.trim().is_empty() => {
+                        notes.push(text.trim().to_owned());
+                        let saved = Value::from(notes.len() as u64);
+                        (Value::object([("saved", saved)]), format!("note {} saved: \"{}\"", notes.len(), text.trim()))
+                    }
+                    _ => error("save_note needs a non-empty \"text\"."),
+                }
+            }
+            READ_NOTES if self.builtin => {
+                let list = notes.iter().map(|n| Value::from(n.as_str())).collect();
+                (
+                    Value::object([("notes", Value::Array(list))]),
+                    format!("{} note(s) read back", notes.len()),
+                )
+            }
+            _ => match self
+                .declared
+                .iter()
+                .find(|(d, _)| d.get("name").and_then(Value::as_str) == Some(name))
+            {
+                Some((_, Some(canned))) => (canned.clone(), "its response from the settings".into()),
+                Some((_, None)) => error(&format!(
+                    "{name} has no implementation in this page (give it a \"response\" in the tool settings)."
+                )),
+                None => error(&format!("There is no function named {name} here.")),
+            },
+        };
+        let id = call.id.clone().unwrap_or_default();
+        let line = format!("Tool call {name} ({id}) answered: {said}.");
+        let response = FunctionResponse {
+            id,
+            name: name.to_owned(),
+            response,
+        };
+        (response, line)
+    }
+}
+
+fn error(text: &str) -> (Value, String) {
+    (
+        Value::object([("error", text.into())]),
+        format!("an error (\"{text}\")"),
+    )
+}
+
+#[cfg(test)]
+mod tests;
