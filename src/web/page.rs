@@ -4,7 +4,7 @@
 
 use super::js_error;
 use crate::conversation::{LogKind, Speaker, View};
-use gloo_events::EventListener;
+use gloo_events::{EventListener, EventListenerOptions};
 use wasm_bindgen::JsCast;
 use web_sys::{
     Document, Element, HtmlAnchorElement, HtmlElement, HtmlInputElement, HtmlMeterElement,
@@ -248,18 +248,19 @@ impl Page {
     ) {
         let ours = std::rc::Rc::new(move |e: &KeyboardEvent| {
             let target = e.target().and_then(|t| t.dyn_into::<HtmlElement>().ok());
-            let elsewhere = target.is_some_and(|t| {
-                t.id() != "talk"
-                    && matches!(
-                        t.tag_name().as_str(),
-                        "INPUT" | "TEXTAREA" | "SELECT" | "BUTTON"
-                    )
+            // Text fields keep their spaces; another enabled button keeps its own Space.
+            let elsewhere = target.is_some_and(|t| match t.tag_name().as_str() {
+                "INPUT" | "TEXTAREA" | "SELECT" => true,
+                "BUTTON" => t.id() != "talk" && !t.has_attribute("disabled"),
+                _ => false,
             });
             let plain = !(e.ctrl_key() || e.meta_key() || e.alt_key());
             !elsewhere && plain && e.key() == key && active()
         });
         let on_down = std::rc::Rc::clone(&ours);
-        let pressed = EventListener::new(&self.doc, "keydown", move |e| {
+        // Not passive: the space bar must neither scroll nor click.
+        let options = EventListenerOptions::enable_prevent_default();
+        let pressed = EventListener::new_with_options(&self.doc, "keydown", options, move |e| {
             if let Some(e) = e.dyn_ref::<KeyboardEvent>().filter(|e| on_down(e)) {
                 e.prevent_default();
                 if !e.repeat() {
@@ -267,7 +268,7 @@ impl Page {
                 }
             }
         });
-        let released = EventListener::new(&self.doc, "keyup", move |e| {
+        let released = EventListener::new_with_options(&self.doc, "keyup", options, move |e| {
             if let Some(e) = e.dyn_ref::<KeyboardEvent>().filter(|e| ours(e)) {
                 e.prevent_default();
                 up();

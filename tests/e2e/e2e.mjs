@@ -14,6 +14,7 @@ import { readFileSync, readdirSync, statSync, mkdirSync, mkdtempSync, rmSync, wr
 import { tmpdir } from 'node:os';
 import { join, extname, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { typedAndTools, pushToTalk } from './controls.mjs';
 
 const args = Object.fromEntries(
   process.argv.slice(2).reduce((pairs, a, i, all) => {
@@ -561,6 +562,10 @@ try {
     console.log('\nrefusals');
     await refusals(base, emulator);
   }
+  const helpers = { launch, check, parseWav, channel, segments, outDir, speechPath, A, B, speechSeconds };
+  console.log('\ntalk controls');
+  await typedAndTools(base, helpers);
+  if (emulator) await pushToTalk(base, emulator, helpers);
   console.log('\na tab that dies');
   await crashRecovery(base);
   console.log('\nstorage refused');

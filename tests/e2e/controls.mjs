@@ -1,0 +1,127 @@
+// End-to-end runs of the talk controls: one-click Talk with typed messages and a tool round
+// trip on the offline stand-in (a silent microphone), and push-to-talk held on the space bar
+// against the emulator (which refuses activity markers the service would refuse). Each run
+// checks the saved recording, as the conversation run does. Called from e2e.mjs.
+
+import { writeFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** A WAV of `seconds` of digital silence (16 kHz mono), for a microphone that hears nothing. */
+function silence(path, seconds) {
+  const n = seconds * 16_000;
+  const buf = Buffer.alloc(44 + 2 * n);
+  buf.write('RIFF', 0, 'latin1'); buf.writeUInt32LE(36 + 2 * n, 4); buf.write('WAVEfmt ', 8, 'latin1');
+  buf.writeUInt32LE(16, 16); buf.writeUInt16LE(1, 20); buf.writeUInt16LE(1, 22); buf.writeUInt32LE(16_000, 24);
+  buf.writeUInt32LE(32_000, 28); buf.writeUInt16LE(2, 32); buf.writeUInt16LE(16, 34);
+  buf.write('data', 36, 'latin1'); buf.writeUInt32LE(2 * n, 40);
+  writeFileSync(path, buf);
+}
+
+function watchErrors(page) {
+  const errors = [];
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  return errors;
+}
+
+async function save(page, file) {
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#rec-save')]);
+  await download.saveAs(file);
+  return readFileSync(file);
+}
+
+const logOf = (page) => page.$$eval('#log li', (lis) => lis.map((l) => `${l.className} | ${l.textContent}`));
+
+/** One click to talk, two typed messages (the first asks the time: a tool call). */
+export async function typedAndTools(base, h) {
+  const quiet = join(h.outDir, 'silence.wav');
+  silence(quiet, 30);
+  const browser = await h.launch([
+    '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${quiet}`,
+  ]);
+  try {
+    const page = await browser.newPage({ acceptDownloads: true });
+    const errors = watchErrors(page);
+    await page.goto(`${base}?format=stereo`);
+    await page.waitForSelector('#status[data-state="idle"]', { timeout: 20_000 });
+    await page.click('#talk');
+    await page.waitForSelector('#status[data-state="listening"]', { timeout: 20_000 });
+    const pressed = await page.$eval('#talk', (b) => [b.textContent, b.getAttribute('aria-pressed')]);
+    h.check('one-click talk: one click connects and starts the microphone', pressed[0] === 'Stop talking' && pressed[1] === 'true', pressed.join(', '));
+
+    await page.fill('#text', 'What time is it?');
+    await page.press('#text', 'Enter');
+    const answered = await page
+      .waitForFunction(() => [...document.querySelectorAll('#log li')].map((l) => l.textContent).find((t) => t.startsWith('Tool call get_current_time')), null, { timeout: 10_000 })
+      .then((x) => x.jsonValue(), () => '');
+    h.check('tools: the time question becomes a tool call, answered by the page', /^Tool call get_current_time \(standin-call-1\) answered: the time \(.+\)\.$/.test(answered), answered);
+    const spoken = await page
+      .waitForFunction(() => [...document.querySelectorAll('#transcript li.model')].map((l) => l.textContent).find((t) => t.includes('the tool said')), null, { timeout: 10_000 })
+      .then((x) => x.jsonValue(), () => '');
+    h.check('tools: the answer comes back spoken, with the time the page gave', /\(the tool said: \{"utc":"\d{4}-\d\d-\d\dT[\d:.]+Z","local":".+","timeZone":".*"\}\)/.test(spoken), spoken);
+    await page.waitForTimeout(3_000); // the 2 s answer plays out
+    await page.fill('#text', 'hello there');
+    await page.click('#text-send');
+    await page.waitForTimeout(2_500); // 1.04 s of reply, and its buffer
+    const yours = await page.$$eval('#transcript li.you', (lis) => lis.map((l) => l.textContent));
+    h.check('typed messages: shown as your turns', yours.includes('What time is it?') && yours.includes('hello there'), yours.join(' | '));
+    await page.click('#talk');
+    await page.waitForSelector('#status[data-state="ready"]', { timeout: 10_000 });
+    h.check('one-click talk: a second click stops the microphone, the session stays', (await page.$eval('#talk', (b) => b.textContent)) === 'Talk'
+      && !(await page.$eval('#disconnect', (b) => b.disabled)));
+
+    const wav = h.parseWav(await save(page, join(h.outDir, 'typed.wav')));
+    const you = h.segments(h.channel(wav, 0), wav.rate);
+    const model = h.segments(h.channel(wav, 1), wav.rate);
+    const lengths = model.map((s) => (s.end - s.start).toFixed(2));
+    h.check('typed messages: the recording holds both spoken answers (2.00 s, 1.04 s) and a silent microphone',
+      you.length === 0 && model.length === 2 && Math.abs(model[0].end - model[0].start - 2.0) <= 0.06 && Math.abs(model[1].end - model[1].start - 1.04) <= 0.06,
+      `you ${you.length} segments, model ${lengths.join(', ')} s`);
+    const log = await logOf(page);
+    h.check('typed messages and tools: no error in the log or the console', !log.some((l) => l.startsWith('error')) && errors.length === 0,
+      [...errors, ...log.filter((l) => l.startsWith('error'))].join(' | '));
+  } finally {
+    await browser.close();
+  }
+}
+
+/** Push-to-talk on the space bar: the first sentence held, the second not. */
+export async function pushToTalk(base, emulator, h) {
+  const browser = await h.launch([
+    '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${h.speechPath}%noloop`,
+  ]);
+  try {
+    const page = await browser.newPage({ acceptDownloads: true });
+    const errors = watchErrors(page);
+    await page.goto(`${base}?backend=url&turns=push&format=stereo&url=${encodeURIComponent(emulator.url)}`);
+    await page.waitForSelector('#status[data-state="idle"]', { timeout: 20_000 });
+    await page.fill('#secret', emulator.key);
+    await page.click('#connect');
+    await page.waitForSelector('#status[data-state="ready"]', { timeout: 20_000 });
+    const hint = await page.$eval('#status', (e) => e.textContent);
+    h.check('push-to-talk: the page says to hold the talk button or the space bar', hint === 'Hold the talk button (or the space bar) to talk.', hint);
+    // The speech file starts when the microphone does: hold through the first sentence.
+    await page.keyboard.down(' ');
+    await page.waitForSelector('#status[data-state="listening"]', { timeout: 10_000 });
+    const held = await page.$eval('#talk', (b) => [b.textContent, b.getAttribute('aria-pressed')]);
+    await page.waitForTimeout((h.A.end + 0.3) * 1000);
+    await page.keyboard.up(' ');
+    // The second sentence is spoken with the key up: the model never gets it.
+    await page.waitForTimeout((h.speechSeconds - h.A.end + 0.5) * 1000);
+    await page.waitForSelector('#status[data-state="ready"]', { timeout: 20_000 });
+    h.check('push-to-talk: held, the control says so', held[0] === 'Release to send' && held[1] === 'true', held.join(', '));
+
+    const wav = h.parseWav(await save(page, join(h.outDir, 'push-to-talk.wav')));
+    const you = h.segments(h.channel(wav, 0), wav.rate);
+    const model = h.segments(h.channel(wav, 1), wav.rate);
+    const spans = (s) => s.map((x) => `${x.start.toFixed(2)}-${x.end.toFixed(2)}`).join(', ');
+    h.check('push-to-talk: the recording holds the held sentence only (the room between turns stays out)',
+      you.length === 1 && Math.abs(you[0].end - you[0].start - (h.A.end - h.A.start)) <= 0.06, spans(you));
+    h.check('push-to-talk: one reply, after the release', model.length === 1 && you.length === 1 && model[0].start > you[0].end, spans(model));
+    const log = await logOf(page);
+    h.check('push-to-talk: the emulator took every marker (no error), no console error',
+      !log.some((l) => l.startsWith('error')) && errors.length === 0, [...errors, ...log.filter((l) => l.startsWith('error'))].join(' | '));
+  } finally {
+    await browser.close();
+  }
+}
