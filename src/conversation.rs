@@ -57,6 +57,8 @@ pub struct Conversation {
     hold: Hold,
     /// Talk was pressed while idle: the microphone starts once the session is ready.
     talk_when_ready: bool,
+    /// Tokens the service reported (`usageMetadata.totalTokenCount`) in this conversation.
+    tokens: u64,
 }
 
 impl Default for Conversation {
@@ -85,6 +87,7 @@ impl Conversation {
             push_to_talk: false,
             hold: Hold::Up,
             talk_when_ready: false,
+            tokens: 0,
         }
     }
 
@@ -294,7 +297,18 @@ impl Conversation {
                 out.log(LogKind::Server, &line);
             }
         }
-        out.log(LogKind::Server, &words::describe(&event));
+        let line = match &event {
+            ServerEvent::Usage(usage) => {
+                let turn = usage.total_token_count.unwrap_or(0);
+                self.tokens += turn;
+                format!(
+                    "usage: {turn} tokens ({} in this conversation)",
+                    self.tokens
+                )
+            }
+            other => words::describe(other),
+        };
+        out.log(LogKind::Server, &line);
     }
 
     /// The resting state: listening with the mic on, ready with it off.

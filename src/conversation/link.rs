@@ -18,6 +18,7 @@ impl Conversation {
         self.push_to_talk = push_to_talk;
         self.hold = Hold::Up;
         self.talk_when_ready = false;
+        self.tokens = 0;
         self.link = Link::Starting;
         self.connect_at = (now, now);
         self.connected_once = false;

@@ -16,6 +16,9 @@ pub fn describe(event: &ServerEvent) -> String {
         ServerEvent::Interrupted => "interrupted".into(),
         ServerEvent::GenerationComplete => "generationComplete".into(),
         ServerEvent::TurnComplete => "turnComplete".into(),
+        ServerEvent::TurnCompleteReason(reason) => format!("the turn ended: {reason}"),
+        ServerEvent::WaitingForInput => "waitingForInput: the model waits for you".into(),
+        ServerEvent::InterimInputTranscription(t) => format!("you (so far): {t}"),
         ServerEvent::ToolCall(calls) => {
             let names: Vec<&str> = calls.iter().map(|c| c.name.as_str()).collect();
             format!("toolCall: {}", names.join(", "))

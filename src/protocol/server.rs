@@ -28,6 +28,14 @@ pub enum ServerEvent {
     GenerationComplete,
     /// The turn is over. Playback drains what it has; nothing is cut.
     TurnComplete,
+    /// Why the turn ended, when the service says (`turnCompleteReason`, e.g.
+    /// `NEED_MORE_INPUT`); comes just before [`ServerEvent::TurnComplete`].
+    TurnCompleteReason(String),
+    /// The model is waiting for the person (`waitingForInput`).
+    WaitingForInput,
+    /// A provisional transcription of the person's speech, replaced by the next one or by
+    /// the final [`ServerEvent::InputTranscription`].
+    InterimInputTranscription(String),
     /// The model asks for function calls.
     ToolCall(Vec<FunctionCall>),
     /// Earlier function calls, by id, are no longer wanted.

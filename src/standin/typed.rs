@@ -7,22 +7,55 @@ use super::{StandIn, Value};
 use crate::protocol::OUTPUT_RATE;
 use crate::tools::CURRENT_TIME;
 
-/// A speech-like sound at 24 kHz: a 180 Hz voice with two harmonics, in syllables of about
-/// 250 ms, `ms` long.
+/// A speech-like sound at 24 kHz, `ms` long: a 180 Hz voice with two harmonics, in
+/// syllables of 250 ms (a triangle envelope). The sines come from the two-term recurrence
+/// `y[n] = 2 cos(w) y[n-1] - y[n-2]`, so the page carries no `sin` (6 KB of wasm).
 pub fn speechlike(ms: u32) -> Vec<i16> {
-    let rate = f64::from(OUTPUT_RATE);
     let n = (u64::from(ms) * u64::from(OUTPUT_RATE) / 1000) as usize;
+    let mut voices: Vec<Sine> = [(180.0, 1.0), (360.0, 0.5), (540.0, 0.25)]
+        .into_iter()
+        .map(|(hz, gain)| Sine::new(hz, gain))
+        .collect();
+    let syllable = OUTPUT_RATE as usize / 4;
     (0..n)
         .map(|i| {
-            let t = i as f64 / rate;
-            let tau = std::f64::consts::TAU;
-            let voice = (tau * 180.0 * t).sin()
-                + 0.5 * (tau * 360.0 * t).sin()
-                + 0.25 * (tau * 540.0 * t).sin();
-            let syllables = (tau * 2.0 * t).sin().abs();
-            (6000.0 * voice * syllables).round() as i16
+            let voice: f64 = voices.iter_mut().map(Sine::next).sum();
+            let phase = (i % syllable) as f64 / syllable as f64;
+            let envelope = 1.0 - (2.0 * phase - 1.0).abs();
+            (6000.0 * voice * envelope).round() as i16
         })
         .collect()
+}
+
+/// A sine at `hz` (24 kHz) by recurrence; its `cos(w)` by Taylor series (w < 0.15 here).
+struct Sine {
+    k: f64,
+    previous: f64,
+    current: f64,
+    gain: f64,
+}
+
+impl Sine {
+    fn new(hz: f64, gain: f64) -> Sine {
+        let w = std::f64::consts::TAU * hz / f64::from(OUTPUT_RATE);
+        let w2 = w * w;
+        let cos = 1.0 - w2 / 2.0 + w2 * w2 / 24.0 - w2 * w2 * w2 / 720.0;
+        let sin = w - w * w2 / 6.0 + w * w2 * w2 / 120.0;
+        Sine {
+            k: 2.0 * cos,
+            previous: -sin,
+            current: 0.0,
+            gain,
+        }
+    }
+
+    fn next(&mut self) -> f64 {
+        let out = self.current;
+        let next = self.k * self.current - self.previous;
+        self.previous = self.current;
+        self.current = next;
+        self.gain * out
+    }
 }
 
 /// How long the reply to `text` speaks: 0.6 s plus 40 ms per character, at most 3 s.
@@ -38,7 +71,7 @@ impl StandIn {
             .setup
             .as_ref()
             .is_some_and(|s| s.functions.iter().any(|f| f == CURRENT_TIME));
-        if declared && text.to_lowercase().contains("time") {
+        if declared && text.to_ascii_lowercase().contains("time") {
             self.calls += 1;
             let id = format!("standin-call-{}", self.calls);
             self.notes.push(format!("tool call {CURRENT_TIME} ({id})"));
@@ -71,5 +104,34 @@ impl StandIn {
             let transcript = format!("(the tool said: {response})");
             self.start_reply(now_ms, speechlike(2_000), transcript);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_recurrence_is_a_sine() {
+        let mut sine = Sine::new(180.0, 1.0);
+        for i in 0..72_000 {
+            let expected = (std::f64::consts::TAU * 180.0 * f64::from(i) / 24_000.0).sin();
+            assert!((sine.next() - expected).abs() < 1e-6, "sample {i}");
+        }
+    }
+
+    #[test]
+    fn speechlike_is_as_long_as_asked_and_in_syllables() {
+        let s = speechlike(1_000);
+        assert_eq!(s.len(), 24_000);
+        // Silent where each syllable starts and ends, loud in its middle.
+        assert_eq!(s[0], 0);
+        assert_eq!(s[6_000], 0);
+        let peak = s[2_000..4_000]
+            .iter()
+            .map(|x| x.unsigned_abs())
+            .max()
+            .unwrap();
+        assert!((6_000..=10_500).contains(&peak), "{peak}");
     }
 }

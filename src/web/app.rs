@@ -109,6 +109,9 @@ fn start_clicked(app: &Shared, talk: bool) {
     let connection = if *a.conv.link() == Link::Idle {
         match settings::connection(&a.page) {
             Ok(connection) => {
+                // For people debugging: exactly what `setup` says (the key is never in it).
+                let sent = ClientMessage::Setup(connection.setup.clone()).to_json();
+                a.page.set_text("setup-sent", &sent);
                 a.connection = Some(connection.clone());
                 a.notes.clear();
                 connection

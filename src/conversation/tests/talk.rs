@@ -314,3 +314,29 @@ fn released_while_the_microphone_stops_ends_the_turn_once() {
         .iter()
         .any(|e| matches!(e, Effect::SendActivity { .. })));
 }
+
+#[test]
+fn usage_is_counted_per_turn_and_for_the_conversation() {
+    use crate::protocol::UsageMetadata;
+    let mut c = live();
+    let usage = |n| {
+        Event::Server(ServerEvent::Usage(UsageMetadata {
+            total_token_count: Some(n),
+            ..UsageMetadata::default()
+        }))
+    };
+    assert_eq!(
+        c.handle(3.0, usage(75)),
+        vec![log(
+            LogKind::Server,
+            "usage: 75 tokens (75 in this conversation)"
+        )]
+    );
+    assert_eq!(
+        c.handle(4.0, usage(40)),
+        vec![log(
+            LogKind::Server,
+            "usage: 40 tokens (115 in this conversation)"
+        )]
+    );
+}

@@ -162,6 +162,11 @@ fn function_call(call: At<'_>) -> Result<FunctionCall, ProtocolError> {
 
 /// Order: what the user said, what the model said, then the turn's state changes.
 fn server_content(content: At<'_>, events: &mut Vec<ServerEvent>) -> Result<(), ProtocolError> {
+    if let Some(said) = content.object("interimInputTranscription")? {
+        if let Some(text) = said.text("text")?.filter(|t| !t.is_empty()) {
+            events.push(ServerEvent::InterimInputTranscription(text.to_owned()));
+        }
+    }
     if let Some(said) = content.object("inputTranscription")? {
         if let Some(text) = said.text("text")?.filter(|t| !t.is_empty()) {
             events.push(ServerEvent::InputTranscription(text.to_owned()));
@@ -197,11 +202,20 @@ fn server_content(content: At<'_>, events: &mut Vec<ServerEvent>) -> Result<(), 
     for (flag, event) in [
         ("interrupted", ServerEvent::Interrupted),
         ("generationComplete", ServerEvent::GenerationComplete),
-        ("turnComplete", ServerEvent::TurnComplete),
+        ("waitingForInput", ServerEvent::WaitingForInput),
     ] {
         if content.flag(flag)? {
             events.push(event);
         }
+    }
+    if let Some(reason) = content.text("turnCompleteReason")? {
+        let unspecified = reason.is_empty() || reason == "TURN_COMPLETE_REASON_UNSPECIFIED";
+        if !unspecified {
+            events.push(ServerEvent::TurnCompleteReason(reason.to_owned()));
+        }
+    }
+    if content.flag("turnComplete")? {
+        events.push(ServerEvent::TurnComplete);
     }
     Ok(())
 }

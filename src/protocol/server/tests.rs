@@ -288,3 +288,30 @@ fn durations() {
         ServerEvent::GoAway { time_left: None }
     );
 }
+
+#[test]
+fn newer_fields_become_events_in_order() {
+    let frame = br#"{"serverContent":{"interimInputTranscription":{"text":"what ti"},
+        "inputTranscription":{"text":"what time is it"},"waitingForInput":true,
+        "turnCompleteReason":"NEED_MORE_INPUT","turnComplete":true}}"#;
+    assert_eq!(
+        decode(frame).unwrap(),
+        vec![
+            ServerEvent::InterimInputTranscription("what ti".into()),
+            ServerEvent::InputTranscription("what time is it".into()),
+            ServerEvent::WaitingForInput,
+            ServerEvent::TurnCompleteReason("NEED_MORE_INPUT".into()),
+            ServerEvent::TurnComplete,
+        ]
+    );
+    assert_eq!(
+        decode(br#"{"serverContent":{"turnCompleteReason":"TURN_COMPLETE_REASON_UNSPECIFIED","turnComplete":true}}"#).unwrap(),
+        vec![ServerEvent::TurnComplete]
+    );
+    assert_eq!(
+        decode(br#"{"serverContent":{"turnCompleteReason":7}}"#)
+            .unwrap_err()
+            .to_string(),
+        "server frame is not a valid message (serverContent.turnCompleteReason should be a string)"
+    );
+}
