@@ -57,6 +57,8 @@ pub struct Conversation {
     hold: Hold,
     /// Talk was pressed while idle: the microphone starts once the session is ready.
     talk_when_ready: bool,
+    /// The microphone is being switched: open it again once the old one has stopped.
+    reopen_mic: bool,
     /// Tokens the service reported (`usageMetadata.totalTokenCount`) in this conversation.
     tokens: u64,
 }
@@ -88,6 +90,7 @@ impl Conversation {
             hold: Hold::Up,
             talk_when_ready: false,
             tokens: 0,
+            reopen_mic: false,
         }
     }
 
@@ -142,6 +145,12 @@ impl Conversation {
             Event::Hold => self.hold(out),
             Event::Release => self.release(),
             Event::Text(text) => self.text(&text, out),
+            Event::SwitchMic => {
+                if matches!(self.mic, Mic::On { .. }) {
+                    self.reopen_mic = true;
+                    self.stop_mic(now, out);
+                }
+            }
             Event::AudioReady if self.link == Link::Starting => {
                 self.connect_at.1 = now;
                 self.link = Link::Opening { attempt: 0 };

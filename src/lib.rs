@@ -8,6 +8,7 @@ pub mod close;
 pub mod conversation;
 pub mod decimal;
 pub mod device;
+pub mod devices;
 pub mod endpoint;
 pub mod json;
 pub mod latency;

@@ -44,7 +44,7 @@ async fn fake_microphone(
     web_sys::MediaStreamTrack,
 ) {
     let dsp = compile_dsp(DSP).await.unwrap();
-    let stream = open_microphone().await.unwrap();
+    let stream = open_microphone("").await.unwrap();
     let track: web_sys::MediaStreamTrack = stream.get_audio_tracks().get(0).unchecked_into();
     let source = ctx.create_media_stream_source(&stream).unwrap();
     let (capture, events) = Capture::from_node(

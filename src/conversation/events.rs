@@ -84,6 +84,9 @@ pub enum Event {
     Release,
     /// A typed message.
     Text(String),
+    /// Another microphone was chosen: a running one is closed (its last chunk first) and
+    /// the chosen one opened, on the same timeline.
+    SwitchMic,
     /// The AudioContext and the player are running.
     AudioReady,
     AudioFailed(String),

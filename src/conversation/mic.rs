@@ -63,22 +63,33 @@ impl Conversation {
         self.mic = Mic::Off;
         out.push(Effect::CloseMic { id });
         out.push(Effect::DrawRecording);
-        if matches!(self.link, Link::Live { .. }) {
-            let ptt = self.push_to_talk;
-            self.audio_ended(out);
-            out.log(
-                LogKind::Info,
-                if ptt {
-                    "Microphone off."
-                } else {
-                    "Microphone off (audioStreamEnd sent)."
-                },
-            );
-            if self.playing {
-                self.set_status("speaking", "The model is speaking.");
-            } else {
-                self.settle();
+        let reopen = std::mem::take(&mut self.reopen_mic);
+        if !matches!(self.link, Link::Live { .. }) {
+            return;
+        }
+        if reopen {
+            // Another microphone: the audio stream goes on (a push-to-talk turn ends).
+            if self.push_to_talk {
+                self.audio_ended(out);
             }
+            out.log(LogKind::Info, "Switching to the chosen microphone.");
+            self.start_mic(out);
+            return;
+        }
+        let ptt = self.push_to_talk;
+        self.audio_ended(out);
+        out.log(
+            LogKind::Info,
+            if ptt {
+                "Microphone off."
+            } else {
+                "Microphone off (audioStreamEnd sent)."
+            },
+        );
+        if self.playing {
+            self.set_status("speaking", "The model is speaking.");
+        } else {
+            self.settle();
         }
     }
 

@@ -7,8 +7,8 @@ use super::page::Page;
 use super::recording::Recording;
 use super::rig::{run_mic, Rig};
 use super::session::{self, Current};
-use super::{page_now_ms, settings, tools};
-use crate::conversation::{Conversation, Effect, Event, Link, Plan};
+use super::{devices, page_now_ms, settings, tools};
+use crate::conversation::{Conversation, Effect, Event, Link, LogKind, Plan};
 use crate::pcm::dbfs;
 use crate::protocol::ClientMessage;
 use crate::settings::Connection;
@@ -79,6 +79,15 @@ pub fn start() -> Result<(), String> {
     for event in ["pointerup", "pointercancel", "pointerleave"] {
         on("talk", event, |app| dispatch(app, Event::Release))?;
     }
+    on("mic-device", "change", |app| {
+        devices::remember(&app.borrow().page, "mic-device");
+        dispatch(app, Event::SwitchMic);
+    })?;
+    on("speaker-device", "change", |app| {
+        app.borrow().changed("speaker-device")
+    })?;
+    wasm_bindgen_futures::spawn_local(devices::refresh(page.clone()));
+    devices::follow(&page);
     on("text-form", "submit", |app| {
         let text = app.borrow().page.take_text("text");
         dispatch(app, Event::Text(text));
@@ -177,7 +186,10 @@ impl App {
                 let gain = settings::volume(&self.page);
                 return Some(
                     match self.rig.start(settings::playback(), gain, ticker(weak)) {
-                        Ok(()) => Event::AudioReady,
+                        Ok(()) => {
+                            self.speaker_chosen();
+                            Event::AudioReady
+                        }
                         Err(e) => Event::AudioFailed(e),
                     },
                 );
@@ -206,12 +218,16 @@ impl App {
                 }
             }
             Effect::OpenMic { id } => {
-                let plan = match self.rig.mic_plan() {
+                let mut plan = match self.rig.mic_plan() {
                     Ok(plan) => plan,
                     Err(e) => return Some(Event::MicOpened { id, result: Err(e) }),
                 };
+                plan.device = self.page.value("mic-device");
                 let adopting = weak.clone();
+                let page = self.page.clone();
                 let adopt = move |m| {
+                    // Allowed now: the device names can be shown.
+                    wasm_bindgen_futures::spawn_local(devices::refresh(page));
                     let adopt = |a: Shared| a.borrow_mut().rig.adopt_mic(id, m);
                     adopting.upgrade().is_some_and(adopt)
                 };
@@ -297,10 +313,36 @@ impl App {
         self.rig.player().is_some_and(|p| p.is_playing())
     }
 
+    /// Sends playback to the chosen speaker (where the browser can), and says what that
+    /// means for echo cancellation.
+    fn speaker_chosen(&self) {
+        let device = self.page.value("speaker-device");
+        let warn = !device.is_empty();
+        self.page.set_hidden("speaker-warning", !warn);
+        let (Some(ctx), true) = (self.rig.audio_context(), devices::can_choose_speaker()) else {
+            return;
+        };
+        // The default needs no call (and a context never sent elsewhere keeps Chromium's
+        // echo cancellation, which `setSinkId` turns off for it).
+        if device.is_empty() && devices::sink_of(&ctx).is_empty() {
+            return;
+        }
+        let page = self.page.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            if let Err(why) = devices::apply_speaker(ctx, device).await {
+                page.log(LogKind::Warn, &why);
+            }
+        });
+    }
+
     /// A setting on the page changed.
     fn changed(&self, id: &str) {
         match id {
             "backend" => settings::show_backend_fields(&self.page),
+            "speaker-device" => {
+                devices::remember(&self.page, id);
+                self.speaker_chosen();
+            }
             "volume" => self.rig.set_volume(settings::volume(&self.page)),
             _ => self.recording.format_changed(&self.page),
         }

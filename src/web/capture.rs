@@ -87,8 +87,9 @@ pub async fn add_processor(ctx: &AudioContext, script_url: &str) -> Result<(), C
     Ok(())
 }
 
-/// Asks for the microphone with the processing a voice call wants.
-pub async fn open_microphone() -> Result<MediaStream, CaptureError> {
+/// Asks for the microphone (`device`, or the system default when empty) with the
+/// processing a voice call wants.
+pub async fn open_microphone(device: &str) -> Result<MediaStream, CaptureError> {
     let navigator = web_sys::window()
         .ok_or(CaptureError::InsecureContext)?
         .navigator();
@@ -105,6 +106,12 @@ pub async fn open_microphone() -> Result<MediaStream, CaptureError> {
     }
     Reflect::set(&audio, &"channelCount".into(), &JsValue::from(1))
         .map_err(|e| CaptureError::Other(js_error(e)))?;
+    if !device.is_empty() {
+        let exact = Object::new();
+        Reflect::set(&exact, &"exact".into(), &device.into())
+            .and_then(|_| Reflect::set(&audio, &"deviceId".into(), &exact))
+            .map_err(|e| CaptureError::Other(js_error(e)))?;
+    }
     let constraints = MediaStreamConstraints::new();
     constraints.set_audio(&audio);
     let promise = devices
@@ -132,12 +139,13 @@ pub struct Capture {
 }
 
 impl Capture {
-    /// Captures from the microphone.
+    /// Captures from microphone `device` (`""`: the system default).
     pub async fn microphone(
         ctx: &AudioContext,
         dsp: &WebAssembly::Module,
+        device: &str,
     ) -> Result<(Capture, UnboundedReceiver<CaptureEvent>), CaptureError> {
-        let stream = open_microphone().await?;
+        let stream = open_microphone(device).await?;
         let source = match ctx.create_media_stream_source(&stream) {
             Ok(source) => source,
             Err(e) => {

@@ -85,6 +85,22 @@ impl Page {
         Ok(())
     }
 
+    /// Replaces a select's options with (value, label) pairs and chooses `chosen`.
+    pub fn set_options(&self, id: &str, options: &[(String, String)], chosen: &str) {
+        let Ok(select) = self.element::<HtmlSelectElement>(id) else {
+            return;
+        };
+        select.set_text_content(None);
+        for (value, label) in options {
+            if let Ok(option) = self.doc.create_element("option") {
+                option.set_text_content(Some(label));
+                let _ = option.set_attribute("value", value);
+                let _ = select.append_child(&option);
+            }
+        }
+        select.set_value(chosen);
+    }
+
     /// The status line and the buttons, as the conversation says.
     pub fn show(&self, view: &View) {
         if let Ok(status) = self.element::<HtmlElement>("status") {

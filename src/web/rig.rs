@@ -40,6 +40,8 @@ pub struct Rig {
 
 /// What opening a microphone needs, taken out of the rig so no borrow spans an `await`.
 pub struct MicPlan {
+    /// The chosen microphone (`""`: the system default).
+    pub device: String,
     ctx: AudioContext,
     level: Rc<Cell<f32>>,
     load_processor: bool,
@@ -141,11 +143,17 @@ impl Rig {
             .clone()
             .ok_or("Audio is not running; connect again.")?;
         Ok(MicPlan {
+            device: String::new(),
             ctx,
             level: Rc::clone(&self.input_level),
             load_processor: !self.processor_loaded,
             dsp: self.dsp.clone(),
         })
+    }
+
+    /// The conversation's AudioContext, while audio runs.
+    pub fn audio_context(&self) -> Option<AudioContext> {
+        self.ctx.clone()
     }
 
     /// Keeps microphone `id` (if the context it was opened in is still this one's).
@@ -204,7 +212,7 @@ pub async fn open_mic(
         Some(dsp) => dsp,
         None => fetch_dsp(DSP_URL).await.map_err(|e| e.to_string())?,
     };
-    let (capture, events) = Capture::microphone(&plan.ctx, &dsp)
+    let (capture, events) = Capture::microphone(&plan.ctx, &dsp, &plan.device)
         .await
         .map_err(|e| e.to_string())?;
     let rate = plan.ctx.sample_rate();

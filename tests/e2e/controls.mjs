@@ -63,6 +63,7 @@ export async function typedAndTools(base, h) {
     await page.fill('#text', 'hello there');
     await page.click('#text-send');
     await page.waitForTimeout(2_500); // 1.04 s of reply, and its buffer
+    await page.screenshot({ path: join(h.outDir, 'talk-controls.png'), fullPage: true });
     const yours = await page.$$eval('#transcript li.you', (lis) => lis.map((l) => l.textContent));
     h.check('typed messages: shown as your turns', yours.includes('What time is it?') && yours.includes('hello there'), yours.join(' | '));
     await page.click('#talk');
@@ -121,6 +122,61 @@ export async function pushToTalk(base, emulator, h) {
     const log = await logOf(page);
     h.check('push-to-talk: the emulator took every marker (no error), no console error',
       !log.some((l) => l.startsWith('error')) && errors.length === 0, [...errors, ...log.filter((l) => l.startsWith('error'))].join(' | '));
+  } finally {
+    await browser.close();
+  }
+}
+
+/** Chromium's two fake microphones and speakers: the pickers list them, the microphone is
+ * switched mid-conversation (the recording goes on), a chosen speaker warns about echo. */
+export async function deviceSwitch(base, h) {
+  const browser = await h.launch([
+    '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${h.speechPath}%noloop`,
+  ]);
+  try {
+    const page = await browser.newPage({ acceptDownloads: true });
+    const errors = watchErrors(page);
+    await page.goto(`${base}?format=mono16`);
+    await page.waitForSelector('#status[data-state="idle"]', { timeout: 20_000 });
+    await page.click('#talk');
+    await page.waitForSelector('#status[data-state="listening"]', { timeout: 20_000 });
+    const started = Date.now();
+    const mics = await page
+      .waitForFunction(() => {
+        const labels = [...document.querySelectorAll('#mic-device option')].map((o) => o.textContent);
+        return labels.includes('Fake Audio Input 2') && labels;
+      }, null, { timeout: 10_000 })
+      .then((x) => x.jsonValue(), () => []);
+    h.check('devices: the microphone picker lists the fake microphones once allowed', mics[0] === 'System default' && mics.includes('Fake Audio Input 1'), mics.join(', '));
+    await page.waitForTimeout(4_500); // the first sentence, and its reply
+    const switchedAt = (Date.now() - started) / 1000;
+    await page.selectOption('#mic-device', { label: 'Fake Audio Input 2' });
+    const reopened = await page
+      .waitForFunction(() => {
+        const log = [...document.querySelectorAll('#log li')].map((l) => l.textContent);
+        const i = log.indexOf('Switching to the chosen microphone.');
+        return i >= 0 && log.slice(i).some((l) => l.startsWith('Microphone on'));
+      }, null, { timeout: 10_000 })
+      .then(() => true, () => false);
+    h.check('devices: switching the microphone mid-conversation reopens it, the session goes on', reopened
+      && (await page.$eval('#status', (e) => e.dataset.state)) !== 'error');
+    const speakers = await page.$$eval('#speaker-device option', (os) => os.map((o) => o.textContent));
+    await page.selectOption('#speaker-device', { label: 'Fake Audio Output 1' });
+    await page.waitForTimeout(500);
+    const warned = !(await page.$eval('#speaker-warning', (e) => e.hidden));
+    h.check('devices: a chosen speaker is applied and the page warns about echo cancellation', warned && speakers.includes('Fake Audio Output 1'), speakers.join(', '));
+    await page.waitForTimeout(4_000); // the new microphone plays the file from its start
+    await page.click('#talk');
+    await page.waitForSelector('#status[data-state="ready"]', { timeout: 20_000 });
+    const wav = h.parseWav(await save(page, join(h.outDir, 'device-switch.wav')));
+    const you = h.segments(h.channel(wav, 0), wav.rate);
+    const seconds = wav.samples.length / wav.rate;
+    const spans = you.map((x) => `${x.start.toFixed(2)}-${x.end.toFixed(2)}`).join(', ');
+    h.check('devices: the recording goes on across the switch (speech before and after it, one timeline)',
+      you.some((s) => s.end < switchedAt) && you.some((s) => s.start > switchedAt - 0.5) && seconds >= switchedAt + 3, `${spans}; switched at ${switchedAt.toFixed(2)} s; ${seconds.toFixed(2)} s`);
+    const log = await logOf(page);
+    h.check('devices: no error in the log or the console', !log.some((l) => l.startsWith('error')) && errors.length === 0,
+      [...errors, ...log.filter((l) => /^(error|warn)/.test(l))].join(' | '));
   } finally {
     await browser.close();
   }

@@ -14,7 +14,7 @@ import { readFileSync, readdirSync, statSync, mkdirSync, mkdtempSync, rmSync, wr
 import { tmpdir } from 'node:os';
 import { join, extname, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { typedAndTools, pushToTalk } from './controls.mjs';
+import { typedAndTools, pushToTalk, deviceSwitch } from './controls.mjs';
 
 const args = Object.fromEntries(
   process.argv.slice(2).reduce((pairs, a, i, all) => {
@@ -566,6 +566,7 @@ try {
   console.log('\ntalk controls');
   await typedAndTools(base, helpers);
   if (emulator) await pushToTalk(base, emulator, helpers);
+  await deviceSwitch(base, helpers);
   console.log('\na tab that dies');
   await crashRecovery(base);
   console.log('\nstorage refused');

@@ -340,3 +340,29 @@ fn usage_is_counted_per_turn_and_for_the_conversation() {
         )]
     );
 }
+
+#[test]
+fn switching_the_microphone_keeps_the_stream_open_and_opens_the_new_one() {
+    let mut c = listening();
+    assert_eq!(
+        c.handle(5.0, Event::SwitchMic)[0],
+        Effect::FlushMic {
+            id: 1,
+            deadline_ms: MIC_STOP_DEADLINE_MS
+        }
+    );
+    let switched = c.handle(6.0, Event::MicFlushed { id: 1 });
+    assert_eq!(
+        switched[..4],
+        [
+            Effect::CloseMic { id: 1 },
+            Effect::DrawRecording,
+            log(LogKind::Info, "Switching to the chosen microphone."),
+            Effect::OpenMic { id: 2 },
+        ]
+    );
+    assert!(!switched.contains(&Effect::SendStreamEnd));
+    // With the microphone off there is nothing to switch: the choice applies next time.
+    let mut off = live();
+    assert_eq!(off.handle(7.0, Event::SwitchMic), vec![]);
+}
