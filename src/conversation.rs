@@ -144,7 +144,7 @@ impl Conversation {
             }
             Event::Hold => self.hold(out),
             Event::Release => self.release(),
-            Event::Text(text) => self.text(&text, out),
+            Event::Text(text) => self.text(now, &text, out),
             Event::SwitchMic => {
                 if matches!(self.mic, Mic::On { .. }) {
                     self.reopen_mic = true;
@@ -225,7 +225,7 @@ impl Conversation {
             } => {
                 if let Some(sent) = self.last_sent_at {
                     out.log(LogKind::Info, &format!(
-                        "Reply latency: the first sample plays {} ms after the last microphone chunk was sent ({} ms of it is the playback buffer).",
+                        "Reply latency: the first sample plays {} ms after your last input was sent (a microphone chunk or a typed message; {} ms of it is the playback buffer).",
                         fixed(plays_at - sent, 1),
                         fixed(prebuffer_ms, 0)
                     ));

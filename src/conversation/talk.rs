@@ -107,7 +107,7 @@ impl Conversation {
 
     /// A typed message: `realtimeInput.text` (wrapped in activity markers for push-to-talk,
     /// where the service does not detect activity itself), shown as the person's turn.
-    pub(super) fn text(&mut self, text: &str, out: &mut Out) {
+    pub(super) fn text(&mut self, now: f64, text: &str, out: &mut Out) {
         let text = text.trim();
         if text.is_empty() {
             return;
@@ -124,6 +124,8 @@ impl Conversation {
             out.push(Effect::SendActivity { start: true });
         }
         out.push(Effect::SendText(text.to_owned()));
+        // The reply's latency counts from the message, not from an earlier chunk.
+        self.last_sent_at = Some(now);
         if mark {
             out.push(Effect::SendActivity { start: false });
         }

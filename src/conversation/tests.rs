@@ -540,7 +540,7 @@ fn model_audio_is_played_counted_per_turn_and_timed_from_the_last_chunk_sent() {
         ),
         vec![log(
             LogKind::Info,
-            "Reply latency: the first sample plays 171.5 ms after the last microphone chunk was sent (120 ms of it is the playback buffer)."
+            "Reply latency: the first sample plays 171.5 ms after your last input was sent (a microphone chunk or a typed message; 120 ms of it is the playback buffer)."
         )]
     );
     // A 16 kHz chunk plays at its true length: 3200 samples -> 4800 at 24 kHz.
