@@ -57,6 +57,8 @@ pub struct Conversation {
     hold: Hold,
     /// Talk was pressed while idle: the microphone starts once the session is ready.
     talk_when_ready: bool,
+    /// How the connection's opening went, when it answered before the audio graph was ready.
+    early_open: Option<Result<(), crate::session::SessionError>>,
     /// The microphone is being switched: open it again once the old one has stopped.
     reopen_mic: bool,
     /// Tokens the service reported (`usageMetadata.totalTokenCount`) in this conversation.
@@ -91,6 +93,7 @@ impl Conversation {
             talk_when_ready: false,
             tokens: 0,
             reopen_mic: false,
+            early_open: None,
         }
     }
 
@@ -151,13 +154,13 @@ impl Conversation {
                     self.stop_mic(now, out);
                 }
             }
-            Event::AudioReady if self.link == Link::Starting => {
-                self.connect_at.1 = now;
-                self.link = Link::Opening { attempt: 0 };
-                out.push(Effect::Open { handle: None });
-            }
+            Event::AudioReady if self.link == Link::Starting => self.audio_ready(now, out),
             Event::AudioFailed(why) if self.link == Link::Starting => {
                 self.link = Link::Idle;
+                // The connection opening alongside is closed (now, or when it opens).
+                if self.early_open.take().is_some_and(|r| r.is_ok()) {
+                    out.push(Effect::Close);
+                }
                 out.push(Effect::EndAudio);
                 out.log(LogKind::Error, &why);
                 self.set_status("error", &why);

@@ -19,6 +19,7 @@ impl Conversation {
         self.hold = Hold::Up;
         self.talk_when_ready = false;
         self.tokens = 0;
+        self.early_open = None;
         self.link = Link::Starting;
         self.connect_at = (now, now);
         self.connected_once = false;
@@ -34,11 +35,27 @@ impl Conversation {
             ),
         }
         out.log(LogKind::Info, &format!("Model {model}"));
+        // The connection opens while the audio graph is made (the socket's handshake runs
+        // on the network thread while the main thread makes the AudioContext); the session
+        // is taken up once audio is ready.
+        out.push(Effect::Open { handle: None });
         out.push(Effect::StartAudio);
+    }
+
+    /// The audio graph is ready: the opening connection is awaited, or taken up if it
+    /// already answered.
+    pub(super) fn audio_ready(&mut self, now: f64, out: &mut Out) {
+        self.connect_at.1 = now;
+        self.link = Link::Opening { attempt: 0 };
+        if let Some(result) = self.early_open.take() {
+            self.opened(now, result, out);
+        }
     }
 
     pub(super) fn opened(&mut self, now: f64, result: Result<(), SessionError>, out: &mut Out) {
         match (result, &self.link) {
+            // Faster than the audio graph: kept until it is ready.
+            (result, Link::Starting) => self.early_open = Some(result),
             (Ok(()), Link::Opening { .. }) => {
                 self.link = Link::Live { goaway: false };
                 self.send_failing = false;
@@ -55,7 +72,7 @@ impl Conversation {
                     out.log(
                         LogKind::Info,
                         &format!(
-                            "Connect to ready: {} ms (the audio graph {} ms, then the session {} ms).",
+                            "Connect to ready: {} ms (the audio graph {} ms; the connection, opened alongside, {} ms after it).",
                             fixed(now - clicked, 1),
                             fixed(audio - clicked, 1),
                             fixed(now - audio, 1)
@@ -145,6 +162,10 @@ impl Conversation {
     /// The conversation is over: audio stops, the recording keeps everything so far.
     pub(super) fn finish(&mut self, error: Option<SessionError>, out: &mut Out) {
         self.link = Link::Idle;
+        // A connection that opened before the audio graph was ready is closed too.
+        if self.early_open.take().is_some_and(|r| r.is_ok()) {
+            out.push(Effect::Close);
+        }
         if let Mic::Starting { id } | Mic::On { id } | Mic::Stopping { id, .. } = self.mic {
             out.push(Effect::CloseMic { id });
         }

@@ -91,7 +91,7 @@ fn chunk(id: u32, len: usize, time: f64) -> Event {
 }
 
 #[test]
-fn connect_starts_audio_then_opens_then_is_ready() {
+fn connect_opens_the_connection_while_audio_starts_then_is_ready() {
     let mut c = Conversation::default();
     assert_eq!(c.view().state, "idle");
     assert_eq!(
@@ -106,6 +106,7 @@ fn connect_starts_audio_then_opens_then_is_ready() {
         vec![
             log(LogKind::Info, "Connecting to wss://host/ws?key=..."),
             log(LogKind::Info, "Model gemini-x"),
+            Effect::Open { handle: None },
             Effect::StartAudio,
             view(
                 "connecting",
@@ -115,10 +116,7 @@ fn connect_starts_audio_then_opens_then_is_ready() {
             ),
         ]
     );
-    assert_eq!(
-        c.handle(1.0, Event::AudioReady),
-        vec![Effect::Open { handle: None }]
-    );
+    assert_eq!(c.handle(1.0, Event::AudioReady), vec![]);
     assert_eq!(c.link(), &Link::Opening { attempt: 0 });
     assert_eq!(
         c.handle(162.5, Event::Opened(Ok(()))),
@@ -127,7 +125,7 @@ fn connect_starts_audio_then_opens_then_is_ready() {
             log(LogKind::Server, "setupComplete: the session is ready."),
             log(
                 LogKind::Info,
-                "Connect to ready: 162.5 ms (the audio graph 1.0 ms, then the session 161.5 ms)."
+                "Connect to ready: 162.5 ms (the audio graph 1.0 ms; the connection, opened alongside, 161.5 ms after it)."
             ),
             view(
                 "ready",
@@ -161,6 +159,33 @@ fn audio_that_cannot_start_is_said_in_words_and_connect_works_again() {
         ]
     );
     assert_eq!(c.link(), &Link::Idle);
+    // The connection that was opening alongside is closed when it opens.
+    assert_eq!(c.handle(2.0, Event::Opened(Ok(()))), vec![Effect::Close]);
+}
+
+#[test]
+fn a_connection_faster_than_the_audio_graph_waits_for_it() {
+    let mut c = Conversation::default();
+    c.handle(0.0, connect_offline());
+    // The session is ready before the audio graph (a slow AudioContext on a fast link).
+    assert_eq!(c.handle(40.0, Event::Opened(Ok(()))), vec![]);
+    assert_eq!(c.link(), &Link::Starting);
+    let ready = c.handle(120.0, Event::AudioReady);
+    assert_eq!(ready[0], Effect::BeginRecording);
+    assert_eq!(
+        ready[2],
+        log(
+            LogKind::Info,
+            "Connect to ready: 120.0 ms (the audio graph 120.0 ms; the connection, opened alongside, 0.0 ms after it)."
+        )
+    );
+    assert_eq!(c.link(), &Link::Live { goaway: false });
+    // Audio that fails after the connection opened closes it at once.
+    let mut d = Conversation::default();
+    d.handle(0.0, connect_offline());
+    d.handle(40.0, Event::Opened(Ok(())));
+    let failed = d.handle(50.0, Event::AudioFailed("no audio".into()));
+    assert_eq!(failed[..2], [Effect::Close, Effect::EndAudio]);
 }
 
 #[test]

@@ -53,11 +53,8 @@ pub async fn connect(
     setup: Setup,
     timeout_ms: u32,
 ) -> Result<(Session, Events), SessionError> {
-    let url = endpoint
-        .url()
-        .map_err(|e| SessionError::Endpoint(e.to_string()))?;
-    let (socket, rx) = Socket::open(&url).map_err(SessionError::Open)?;
-    connect_over(Box::new(socket), rx, setup, timeout_ms).await
+    let (transport, rx) = open_socket(endpoint)?;
+    connect_over(transport, rx, setup, timeout_ms).await
 }
 
 /// Starts a session with the in-page offline stand-in (no network, no key).
@@ -65,13 +62,8 @@ pub async fn connect_offline(
     setup: Setup,
     timeout_ms: u32,
 ) -> Result<(Session, Events), SessionError> {
-    let config = StandInConfig {
-        handle_prefix: "offline-".into(),
-        accepted_handles: "offline-".into(),
-        ..StandInConfig::default()
-    };
-    let (transport, rx) = Offline::open(config);
-    connect_over(Box::new(transport), rx, setup, timeout_ms).await
+    let (transport, rx) = open_offline();
+    connect_over(transport, rx, setup, timeout_ms).await
 }
 
 /// The handshake over any transport (the WebSocket, or the in-page stand-in).
@@ -284,17 +276,53 @@ impl Current {
 /// Opens a connection for the conversation (resuming `handle`) and reports what happens as
 /// the conversation's events: [`Event::Opened`], then what the server says, then
 /// [`Event::Ended`] with the latest resumption handle. While it is open, `current` holds it.
-pub async fn run(
+pub fn run(
     connection: Connection,
     handle: Option<String>,
     current: Current,
+    report: impl Fn(Event) + 'static,
+) -> impl std::future::Future<Output = ()> {
+    let setup = connection.setup.with_resumption(handle);
+    // The socket is made now, not when the future is first polled: its handshake then runs
+    // on the network thread while the caller goes on (making the audio graph on Connect).
+    let transport = match &connection.endpoint {
+        Some(endpoint) => open_socket(endpoint),
+        None => Ok(open_offline()),
+    };
+    async move {
+        let opened = match transport {
+            Ok((transport, rx)) => connect_over(transport, rx, setup, SETUP_TIMEOUT_MS).await,
+            Err(e) => Err(e),
+        };
+        run_opened(opened, current, report).await;
+    }
+}
+
+type Opening = (Box<dyn Transport>, UnboundedReceiver<TransportEvent>);
+
+fn open_socket(endpoint: &Endpoint) -> Result<Opening, SessionError> {
+    let url = endpoint
+        .url()
+        .map_err(|e| SessionError::Endpoint(e.to_string()))?;
+    let (socket, rx) = Socket::open(&url).map_err(SessionError::Open)?;
+    Ok((Box::new(socket), rx))
+}
+
+fn open_offline() -> Opening {
+    let config = StandInConfig {
+        handle_prefix: "offline-".into(),
+        accepted_handles: "offline-".into(),
+        ..StandInConfig::default()
+    };
+    let (transport, rx) = Offline::open(config);
+    (Box::new(transport), rx)
+}
+
+async fn run_opened(
+    opened: Result<(Session, Events), SessionError>,
+    current: Current,
     report: impl Fn(Event),
 ) {
-    let setup = connection.setup.with_resumption(handle);
-    let opened = match &connection.endpoint {
-        Some(endpoint) => connect(endpoint, setup, SETUP_TIMEOUT_MS).await,
-        None => connect_offline(setup, SETUP_TIMEOUT_MS).await,
-    };
     let (session, mut events) = match opened {
         Ok(opened) => opened,
         Err(e) => return report(Event::Opened(Err(e))),

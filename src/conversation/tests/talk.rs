@@ -56,7 +56,10 @@ fn sent(len: usize, time: f64) -> Effect {
 fn one_click_talk_connects_then_starts_the_microphone_then_stops_it() {
     let mut c = Conversation::default();
     let effects = c.handle(0.0, Event::Talk(offline_plan(false)));
-    assert_eq!(effects[2], Effect::StartAudio);
+    assert_eq!(
+        effects[2..4],
+        [Effect::Open { handle: None }, Effect::StartAudio]
+    );
     c.handle(1.0, Event::AudioReady);
     assert_eq!(
         c.handle(2.0, Event::Opened(Ok(()))),
@@ -65,7 +68,7 @@ fn one_click_talk_connects_then_starts_the_microphone_then_stops_it() {
             log(LogKind::Server, "setupComplete: the session is ready."),
             log(
                 LogKind::Info,
-                "Connect to ready: 2.0 ms (the audio graph 1.0 ms, then the session 1.0 ms)."
+                "Connect to ready: 2.0 ms (the audio graph 1.0 ms; the connection, opened alongside, 1.0 ms after it)."
             ),
             Effect::OpenMic { id: 1 },
             view(
