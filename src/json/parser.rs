@@ -258,31 +258,38 @@ impl Parser<'_> {
 }
 
 /// Duplicate keys: the last value wins, at the first one's place (as [`Value::insert`]).
-/// Sorting indices keeps a hostile object of a million keys at O(n log n).
+/// Small objects are scanned; larger ones use a hash map of the keys, which keeps a hostile
+/// object of a million keys linear.
 fn without_duplicates(mut members: Vec<(String, Value)>) -> Vec<(String, Value)> {
-    if members.len() < 2 {
-        return members;
-    }
-    let mut order: Vec<usize> = (0..members.len()).collect();
-    order.sort_by(|&a, &b| members[a].0.cmp(&members[b].0).then(a.cmp(&b)));
-    if order.windows(2).all(|w| members[w[0]].0 != members[w[1]].0) {
+    // (a later place, the first place of its key)
+    let moves: Vec<(usize, usize)> = if members.len() <= 8 {
+        (1..members.len())
+            .filter_map(|i| {
+                let first = members[..i].iter().position(|m| m.0 == members[i].0)?;
+                Some((i, first))
+            })
+            .collect()
+    } else {
+        let mut first = std::collections::HashMap::with_capacity(members.len());
+        members
+            .iter()
+            .enumerate()
+            .filter_map(|(i, m)| match first.get(m.0.as_str()) {
+                Some(&at) => Some((i, at)),
+                None => {
+                    first.insert(m.0.as_str(), i);
+                    None
+                }
+            })
+            .collect()
+    };
+    if moves.is_empty() {
         return members;
     }
     let mut keep = vec![true; members.len()];
-    let mut group = 0;
-    for i in 1..=order.len() {
-        if i < order.len() && members[order[i]].0 == members[order[group]].0 {
-            continue;
-        }
-        let (first, last) = (order[group], order[i - 1]);
-        if first != last {
-            let value = std::mem::take(&mut members[last].1);
-            members[first].1 = value;
-            for &dropped in &order[group + 1..i] {
-                keep[dropped] = false;
-            }
-        }
-        group = i;
+    for (i, at) in moves {
+        members[at].1 = std::mem::take(&mut members[i].1);
+        keep[i] = false;
     }
     let mut index = 0;
     members.retain(|_| {

@@ -119,7 +119,7 @@ fn nesting_is_limited_where_serde_json_limits_it() {
 }
 
 #[test]
-fn a_hostile_object_with_many_keys_parses_in_n_log_n() {
+fn a_hostile_object_with_many_keys_parses_in_linear_time() {
     let keys: Vec<String> = (0..200_000).map(|i| format!("\"k{i}\":{i}")).collect();
     let v = parse(&format!("{{{},\"k7\":\"last\"}}", keys.join(","))).unwrap();
     let members = v.as_object().unwrap();

@@ -589,7 +589,7 @@ if (args.bench) {
   for (const [name, run] of Object.entries(runs)) {
     console.log(`  ${name}: page load to wasm started ${run.loaded} ms, Connect to ready ${run.ready} ms`);
     for (const line of run.log.filter((l) => l.includes('Reply latency'))) {
-      const m = /plays ([\d.]+) ms .*\((\d+) ms of it/.exec(line);
+      const m = /plays ([\d.]+) ms .*?(\d+) ms of it/.exec(line);
       if (m) console.log(`  ${name}: last chunk sent -> first reply sample ${m[1]} ms (prebuffer ${m[2]} ms, client overhead ${(m[1] - m[2]).toFixed(1)} ms)`);
     }
     printTiming(name, run);
