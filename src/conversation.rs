@@ -283,6 +283,9 @@ impl Conversation {
             other => other,
         };
         match &event {
+            ServerEvent::InterimInputTranscription(text) => {
+                out.push(Effect::InterimTranscript(text.clone()))
+            }
             ServerEvent::InputTranscription(text) => out.push(Effect::Transcript {
                 speaker: Speaker::You,
                 text: text.clone(),

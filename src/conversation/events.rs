@@ -259,6 +259,9 @@ pub enum Effect {
         speaker: Speaker,
         text: String,
     },
+    /// What the person is saying so far: shown provisionally, replaced by the next
+    /// provisional text or by their final [`Effect::Transcript`].
+    InterimTranscript(String),
     Log {
         kind: LogKind,
         text: String,

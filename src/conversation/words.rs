@@ -19,6 +19,8 @@ pub fn describe(event: &ServerEvent) -> String {
         ServerEvent::TurnCompleteReason(reason) => format!("the turn ended: {reason}"),
         ServerEvent::WaitingForInput => "waitingForInput: the model waits for you".into(),
         ServerEvent::InterimInputTranscription(t) => format!("you (so far): {t}"),
+        ServerEvent::VoiceActivity { start: true } => "voiceActivity: you started talking".into(),
+        ServerEvent::VoiceActivity { start: false } => "voiceActivity: you stopped talking".into(),
         ServerEvent::ToolCall(calls) => {
             let names: Vec<&str> = calls.iter().map(|c| c.name.as_str()).collect();
             format!("toolCall: {}", names.join(", "))

@@ -33,6 +33,9 @@ pub enum ServerEvent {
     TurnCompleteReason(String),
     /// The model is waiting for the person (`waitingForInput`).
     WaitingForInput,
+    /// The service's activity detection heard the person start (`true`) or stop talking
+    /// (`voiceActivity`).
+    VoiceActivity { start: bool },
     /// A provisional transcription of the person's speech, replaced by the next one or by
     /// the final [`ServerEvent::InputTranscription`].
     InterimInputTranscription(String),

@@ -288,6 +288,7 @@ impl App {
             }
             Effect::TurnComplete => self.rig.turn_complete(),
             Effect::Transcript { speaker, text } => self.page.transcript(speaker, &text),
+            Effect::InterimTranscript(text) => self.page.interim(&text),
             Effect::Log { kind, text } => self.page.log(kind, &text),
             Effect::Show(view) => self.page.show(&view),
             Effect::DrawRecording => {

@@ -163,8 +163,32 @@ impl Page {
         self.append("log", kind.class(), text);
     }
 
-    /// A transcription fragment: it continues the speaker's current line, or starts one.
+    /// What the person is saying so far, greyed, in place of the previous provisional text.
+    pub fn interim(&self, text: &str) {
+        match self
+            .doc
+            .query_selector("#transcript li.interim")
+            .ok()
+            .flatten()
+        {
+            Some(line) => line.set_text_content(Some(text)),
+            None => {
+                self.append("transcript", "you interim", text);
+            }
+        }
+    }
+
+    /// A transcription fragment: it continues the speaker's current line, or starts one
+    /// (replacing the provisional text, if any).
     pub fn transcript(&self, speaker: Speaker, text: &str) {
+        if let Some(interim) = self
+            .doc
+            .query_selector("#transcript li.interim")
+            .ok()
+            .flatten()
+        {
+            interim.remove();
+        }
         let speaker = match speaker {
             Speaker::You => "you",
             Speaker::Model => "model",

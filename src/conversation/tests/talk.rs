@@ -390,3 +390,25 @@ fn a_typed_messages_reply_latency_counts_from_the_message() {
         )]
     );
 }
+
+#[test]
+fn interim_transcriptions_are_shown_provisionally_and_voice_activity_is_logged() {
+    let mut c = live();
+    assert_eq!(
+        c.handle(
+            3.0,
+            Event::Server(ServerEvent::InterimInputTranscription("what ti".into()))
+        ),
+        vec![
+            Effect::InterimTranscript("what ti".into()),
+            log(LogKind::Server, "you (so far): what ti"),
+        ]
+    );
+    assert_eq!(
+        c.handle(
+            4.0,
+            Event::Server(ServerEvent::VoiceActivity { start: false })
+        ),
+        vec![log(LogKind::Server, "voiceActivity: you stopped talking")]
+    );
+}

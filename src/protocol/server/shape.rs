@@ -125,6 +125,13 @@ pub(super) fn events(message: &Value) -> Result<Vec<ServerEvent>, ProtocolError>
         };
         events.push(ServerEvent::ToolCallCancellation(ids));
     }
+    if let Some(activity) = top.object("voiceActivity")? {
+        match activity.text("voiceActivityType")? {
+            Some("ACTIVITY_START") => events.push(ServerEvent::VoiceActivity { start: true }),
+            Some("ACTIVITY_END") => events.push(ServerEvent::VoiceActivity { start: false }),
+            _ => {} // unspecified, or a type added later
+        }
+    }
     if let Some(update) = top.object("sessionResumptionUpdate")? {
         events.push(ServerEvent::ResumptionUpdate {
             new_handle: update

@@ -315,3 +315,20 @@ fn newer_fields_become_events_in_order() {
         "server frame is not a valid message (serverContent.turnCompleteReason should be a string)"
     );
 }
+
+#[test]
+fn voice_activity_signals() {
+    assert_eq!(
+        decode(br#"{"voiceActivity":{"voiceActivityType":"ACTIVITY_START","audioOffset":"1.2s"}}"#)
+            .unwrap(),
+        vec![ServerEvent::VoiceActivity { start: true }]
+    );
+    assert_eq!(
+        decode(br#"{"voiceActivity":{"voiceActivityType":"ACTIVITY_END"}}"#).unwrap(),
+        vec![ServerEvent::VoiceActivity { start: false }]
+    );
+    assert_eq!(
+        decode(br#"{"voiceActivity":{"voiceActivityType":"TYPE_UNSPECIFIED"}}"#).unwrap(),
+        vec![]
+    );
+}
