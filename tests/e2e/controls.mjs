@@ -17,6 +17,11 @@ function silence(path, seconds) {
   writeFileSync(path, buf);
 }
 
+/** Chromium with fake devices whose microphones play `file`. */
+function withMicrophone(h, file) {
+  return h.launch(['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${file}`]);
+}
+
 function watchErrors(page) {
   const errors = [];
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
@@ -36,9 +41,7 @@ const logOf = (page) => page.$$eval('#log li', (lis) => lis.map((l) => `${l.clas
 export async function typedAndTools(base, h) {
   const quiet = join(h.outDir, 'silence.wav');
   silence(quiet, 30);
-  const browser = await h.launch([
-    '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${quiet}`,
-  ]);
+  const browser = await withMicrophone(h, quiet);
   try {
     const page = await browser.newPage({ acceptDownloads: true });
     const errors = watchErrors(page);
@@ -88,9 +91,7 @@ export async function typedAndTools(base, h) {
 
 /** Push-to-talk on the space bar: the first sentence held, the second not. */
 export async function pushToTalk(base, emulator, h) {
-  const browser = await h.launch([
-    '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${h.speechPath}%noloop`,
-  ]);
+  const browser = await withMicrophone(h, `${h.speechPath}%noloop`);
   try {
     const page = await browser.newPage({ acceptDownloads: true });
     const errors = watchErrors(page);
@@ -130,9 +131,7 @@ export async function pushToTalk(base, emulator, h) {
 /** Chromium's two fake microphones and speakers: the pickers list them, the microphone is
  * switched mid-conversation (the recording goes on), a chosen speaker warns about echo. */
 export async function deviceSwitch(base, h) {
-  const browser = await h.launch([
-    '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${h.speechPath}%noloop`,
-  ]);
+  const browser = await withMicrophone(h, `${h.speechPath}%noloop`);
   try {
     const page = await browser.newPage({ acceptDownloads: true });
     const errors = watchErrors(page);
