@@ -147,6 +147,11 @@ enum TurnState {
 /// within a few hundred ms; a new reply needs the person to finish talking first).
 pub const DROP_GAP_MS: f64 = 1000.0;
 
+/// The longest buffer scheduled at once (ms): a chunk holding more (a server that sends a
+/// minute in one part) is split, so it is scheduled as it plays (within the lookahead, not
+/// all at once), the AudioBuffers stay small, and the recording gets it as it is heard.
+pub const MAX_BUFFER_MS: u32 = 500;
+
 struct Pending {
     samples: Vec<f32>,
     /// Index of its first frame in the turn's resampled stream.
@@ -369,6 +374,13 @@ impl Scheduler {
     }
 
     fn enqueue(&mut self, samples: Vec<f32>, first: bool, tail: bool) {
+        let max = (self.rate as usize * MAX_BUFFER_MS as usize / 1000).max(1);
+        if samples.len() > max {
+            for (i, piece) in samples.chunks(max).enumerate() {
+                self.enqueue(piece.to_vec(), first && i == 0, tail);
+            }
+            return;
+        }
         let out_index = self.out_made;
         self.out_made += samples.len() as u64;
         if !samples.is_empty() || first {

@@ -445,3 +445,35 @@ fn without_turn_complete_a_pause_after_an_interruption_opens_the_next_turn() {
     assert_eq!(s.turn(), 2);
     assert_eq!(s.stats().dropped_chunks, 2);
 }
+
+/// Found by the hostile-server run: one part holding minutes of audio was one buffer, heard
+/// (and recorded) only when it ended. Now it is split into 0.5 s buffers scheduled as they
+/// play, and the settled log (what the recording takes) grows as it is heard.
+#[test]
+fn a_chunk_of_minutes_is_split_and_scheduled_as_it_plays() {
+    let mut s = direct();
+    // 150 s at 24 kHz arriving at frame 1000.
+    let plays = s.push(&chunk(150 * 24_000), 1000);
+    // Half-second buffers, only as far as the lookahead (1000 + 12000): one.
+    assert_eq!(starts(&plays), vec![(3880, 12_000)]);
+    assert_eq!(s.queued_frames(), 150 * 24_000 - 12_000);
+    // Pumped for 1.5 s: two have played and settled; the third is sounding; the
+    // lookahead (to 49,000 at the end) took three more, back to back.
+    let mut later = Vec::new();
+    for now in (1000..=37_000).step_by(2_400) {
+        later.extend(s.pump(now)); // the page pumps every 100 ms
+    }
+    assert_eq!(s.stats().underruns, 0);
+    assert_eq!(
+        starts(&later),
+        vec![(15_880, 12_000), (27_880, 12_000), (39_880, 12_000)]
+    );
+    let settled: Vec<(u64, u64)> = s
+        .settled_since(0)
+        .iter()
+        .map(|p| (p.start, p.heard))
+        .collect();
+    assert_eq!(settled, vec![(3880, 12_000), (15_880, 12_000)]);
+    let pos: Vec<f64> = s.log().iter().map(|p| p.source_pos).collect();
+    assert_eq!(pos, vec![0.0, 12_000.0, 24_000.0, 36_000.0]);
+}

@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join, extname, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { typedAndTools, pushToTalk, deviceSwitch } from './controls.mjs';
+import { hostileServer } from './hostile.mjs';
 
 const args = Object.fromEntries(
   process.argv.slice(2).reduce((pairs, a, i, all) => {
@@ -561,6 +562,8 @@ try {
     await reconnects(base, emulator, 'drop', 'a dropped connection');
     console.log('\nrefusals');
     await refusals(base, emulator);
+    console.log('\na hostile server');
+    await hostileServer(base, emulator, { launch, check, parseWav, channel, segments, outDir });
   }
   const helpers = { launch, check, parseWav, channel, segments, outDir, speechPath, A, B, speechSeconds };
   console.log('\ntalk controls');

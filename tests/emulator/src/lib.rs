@@ -4,6 +4,8 @@
 //! Per-connection options ride in the URL query (the client treats any URL the same):
 //! - `fault=close1007|close1008|close1011|drop|malformed|silent|goaway` and
 //!   `fault_after_ms=N` (default 0, counted from `setupComplete`);
+//! - `fault=hostile|huge|parts50|flood`: a burst of hostile or broken frames (see
+//!   [`hostile`]), after which the connection goes on;
 //! - `text=1`: server frames as text instead of binary;
 //! - `pace=F`: reply F times faster than real time (default 1);
 //! - `burst=N`: send the first N reply chunks at once, as the real service often does;
@@ -12,6 +14,8 @@
 //!   with it, before the audio has played out; a value past the playback buffer sends it
 //!   after the audio has played out, as the real service sometimes does);
 //! - `interrupt_turn_complete=0`: `interrupted` without the `turnComplete` that follows it.
+
+pub mod hostile;
 
 /// The conversation logic is the page's offline stand-in's (pure, host-tested there).
 pub use gemini_live_voice::standin::{turns, validate};
@@ -90,6 +94,7 @@ enum Fault {
     Malformed,
     Silent,
     GoAway,
+    Hostile(hostile::Hostile),
 }
 
 /// Options from the URL query.
@@ -125,7 +130,7 @@ impl Params {
                         "malformed" => Some(Fault::Malformed),
                         "silent" => Some(Fault::Silent),
                         "goaway" => Some(Fault::GoAway),
-                        _ => None,
+                        other => hostile::Hostile::parse(other).map(Fault::Hostile),
                     }
                 }
                 "fault_after_ms" => p.fault_after = Duration::from_millis(v.parse().unwrap_or(0)),
@@ -399,6 +404,22 @@ impl Connection {
                 self.send(Value::object([("goAway", left)])).await?;
                 tokio::time::sleep(Duration::from_secs(1)).await;
                 Err(End::Close(1008, "The connection lifetime is over.".into()))
+            }
+            Some(Fault::Hostile(kind)) => {
+                let flood = kind == hostile::Hostile::Flood;
+                for (i, frame) in hostile::frames(kind).into_iter().enumerate() {
+                    let message = if self.params.text_frames {
+                        Message::Text(String::from_utf8_lossy(&frame).into_owned().into())
+                    } else {
+                        Message::Binary(frame.into())
+                    };
+                    self.sink.send(message).await.map_err(|_| End::Gone)?;
+                    // The flood: 5,000 frames over about a second.
+                    if flood && i % 5 == 4 {
+                        tokio::time::sleep(Duration::from_millis(1)).await;
+                    }
+                }
+                Ok(())
             }
             Some(Fault::Silent) | None => Ok(()),
         }
