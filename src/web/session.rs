@@ -312,6 +312,10 @@ fn open_offline() -> Opening {
     let config = StandInConfig {
         handle_prefix: "offline-".into(),
         accepted_handles: "offline-".into(),
+        // The first two chunks at once, as the real service sends its first ones: the reply
+        // then runs a chunk (200 ms) ahead, slack against the page timer that paces it
+        // running late in a busy tab, which the 25 ms jitter buffer alone cannot absorb.
+        burst: 2,
         ..StandInConfig::default()
     };
     let (transport, rx) = Offline::open(config);
