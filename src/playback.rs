@@ -23,110 +23,18 @@
 
 pub mod jitter;
 
-use crate::decimal::short;
 use jitter::Jitter;
 use live_dsp::resample::Resampler;
 use std::collections::VecDeque;
 
 use crate::protocol::OUTPUT_RATE as SOURCE_RATE;
 
-/// Tunable timings, in milliseconds.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct PlaybackConfig {
-    /// Delay before the first audio of a turn (and after an underrun): jitter headroom.
-    pub prebuffer_ms: f64,
-    /// Most audio scheduled ahead of the clock.
-    pub lookahead_ms: f64,
-    /// Length of the fade-out on interruption (avoids a click).
-    pub fade_ms: f64,
-    /// Margin between the clock the main thread reads and the first frame it can still
-    /// change; a cut starts this far after the call.
-    pub lead_ms: f64,
-    /// Learn the prebuffer from how audio arrives ([`jitter`]), starting from `prebuffer_ms`;
-    /// `false` keeps `prebuffer_ms` fixed.
-    pub adaptive: bool,
-}
-
-impl Default for PlaybackConfig {
-    fn default() -> Self {
-        PlaybackConfig {
-            prebuffer_ms: 120.0,
-            lookahead_ms: 500.0,
-            fade_ms: 5.0,
-            lead_ms: 3.0,
-            adaptive: false,
-        }
-    }
-}
-
-impl PlaybackConfig {
-    /// The adaptive jitter buffer, starting at [`jitter::START_MS`] (the page's default).
-    pub fn adaptive() -> Self {
-        PlaybackConfig {
-            prebuffer_ms: jitter::START_MS,
-            adaptive: true,
-            ..PlaybackConfig::default()
-        }
-    }
-}
-
+mod config;
 mod error;
+mod log;
+pub use config::PlaybackConfig;
 pub use error::PlaybackError;
-
-/// One buffer to start: `samples` (context rate) from frame `start`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Play {
-    pub id: u64,
-    pub start: u64,
-    pub samples: Vec<f32>,
-}
-
-/// What an interruption asks of the graph: fade from 1 to 0 over frames `at..end`, stop the
-/// listed buffers at `end`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Cut {
-    pub at: u64,
-    pub end: u64,
-    pub stop: Vec<u64>,
-}
-
-/// One scheduled buffer in the played-audio log.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Played {
-    pub id: u64,
-    /// Turn number, from 1.
-    pub turn: u64,
-    /// Context frame of its first sample.
-    pub start: u64,
-    /// Frames scheduled.
-    pub frames: u64,
-    /// Frames heard: all, or up to the end of the fade when an interruption cut it.
-    pub heard: u64,
-    /// Where the fade-out began, if an interruption cut this buffer.
-    pub fade_from: Option<u64>,
-    /// Position in the turn's 24 kHz audio shown by the first frame (may be fractional, and
-    /// negative for the filter's run-in at the start of a turn).
-    pub source_pos: f64,
-}
-
-/// Counters for the log and the benchmarks.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct PlaybackStats {
-    pub turns: u64,
-    pub chunks: u64,
-    pub buffers: u64,
-    /// Frames of silence inserted inside turns by underruns.
-    pub silence_frames: u64,
-    pub underruns: u64,
-    pub interruptions: u64,
-    /// Chunks dropped because they belonged to an interrupted turn.
-    pub dropped_chunks: u64,
-    /// Frames received but never played (queued when an interruption came).
-    pub discarded_frames: u64,
-    /// Frames of a resampler tail dropped because `turnComplete` came after the turn's last
-    /// sample had played (the tail belongs right after it, or nowhere).
-    pub late_tail_frames: u64,
-}
+pub use log::{Cut, Play, PlaybackStats, Played};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum TurnState {
@@ -213,33 +121,7 @@ impl Scheduler {
     /// A scheduler for a context running at `rate` Hz.
     pub fn new(rate: u32, config: PlaybackConfig) -> Result<Self, PlaybackError> {
         let c = config;
-        for (name, value) in [
-            ("prebuffer", c.prebuffer_ms),
-            ("lookahead", c.lookahead_ms),
-            ("fade", c.fade_ms),
-            ("lead", c.lead_ms),
-        ] {
-            if !(value.is_finite() && value >= 0.0) {
-                return Err(PlaybackError::Config(format!(
-                    "{name} must be a number of milliseconds >= 0, not {}",
-                    short(value)
-                )));
-            }
-        }
-        if c.prebuffer_ms < c.lead_ms + c.fade_ms {
-            return Err(PlaybackError::Config(format!(
-                "the prebuffer ({} ms) must cover lead + fade ({} ms), or a new turn could start inside a fade",
-                short(c.prebuffer_ms),
-                short(c.lead_ms + c.fade_ms)
-            )));
-        }
-        if c.lookahead_ms <= c.prebuffer_ms {
-            return Err(PlaybackError::Config(format!(
-                "the lookahead ({} ms) must exceed the prebuffer ({} ms)",
-                short(c.lookahead_ms),
-                short(c.prebuffer_ms)
-            )));
-        }
+        c.check()?;
         let resampler = if rate == SOURCE_RATE {
             None
         } else {

@@ -1,0 +1,80 @@
+//! The scheduler's timings and their checks.
+
+use super::jitter;
+use super::PlaybackError;
+use crate::decimal::short;
+
+/// Tunable timings, in milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PlaybackConfig {
+    /// Delay before the first audio of a turn (and after an underrun): jitter headroom.
+    pub prebuffer_ms: f64,
+    /// Most audio scheduled ahead of the clock.
+    pub lookahead_ms: f64,
+    /// Length of the fade-out on interruption (avoids a click).
+    pub fade_ms: f64,
+    /// Margin between the clock the main thread reads and the first frame it can still
+    /// change; a cut starts this far after the call.
+    pub lead_ms: f64,
+    /// Learn the prebuffer from how audio arrives ([`jitter`]), starting from `prebuffer_ms`;
+    /// `false` keeps `prebuffer_ms` fixed.
+    pub adaptive: bool,
+}
+
+impl Default for PlaybackConfig {
+    fn default() -> Self {
+        PlaybackConfig {
+            prebuffer_ms: 120.0,
+            lookahead_ms: 500.0,
+            fade_ms: 5.0,
+            lead_ms: 3.0,
+            adaptive: false,
+        }
+    }
+}
+
+impl PlaybackConfig {
+    /// The adaptive jitter buffer, starting at [`jitter::START_MS`] (the page's default).
+    pub fn adaptive() -> Self {
+        PlaybackConfig {
+            prebuffer_ms: jitter::START_MS,
+            adaptive: true,
+            ..PlaybackConfig::default()
+        }
+    }
+}
+
+impl PlaybackConfig {
+    /// Whether these timings can work together (the words say why not).
+    pub(super) fn check(&self) -> Result<(), PlaybackError> {
+        let c = self;
+        for (name, value) in [
+            ("prebuffer", c.prebuffer_ms),
+            ("lookahead", c.lookahead_ms),
+            ("fade", c.fade_ms),
+            ("lead", c.lead_ms),
+        ] {
+            if !(value.is_finite() && value >= 0.0) {
+                return Err(PlaybackError::Config(format!(
+                    "{name} must be a number of milliseconds >= 0, not {}",
+                    short(value)
+                )));
+            }
+        }
+        if c.prebuffer_ms < c.lead_ms + c.fade_ms {
+            return Err(PlaybackError::Config(format!(
+                "the prebuffer ({} ms) must cover lead + fade ({} ms), or a new turn could start inside a fade",
+                short(c.prebuffer_ms),
+                short(c.lead_ms + c.fade_ms)
+            )));
+        }
+        if c.lookahead_ms <= c.prebuffer_ms {
+            return Err(PlaybackError::Config(format!(
+                "the lookahead ({} ms) must exceed the prebuffer ({} ms)",
+                short(c.lookahead_ms),
+                short(c.prebuffer_ms)
+            )));
+        }
+        Ok(())
+    }
+}
