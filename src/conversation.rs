@@ -20,6 +20,7 @@ pub mod words;
 mod events;
 mod link;
 mod mic;
+mod stall;
 mod talk;
 
 pub use events::{Effect, Event, Hold, Link, LogKind, Mic, Plan, Speaker, Target, View};
@@ -59,6 +60,11 @@ pub struct Conversation {
     talk_when_ready: bool,
     /// How the connection's opening went, when it answered before the audio graph was ready.
     early_open: Option<Result<(), crate::session::SessionError>>,
+    /// An answer from the server is due (see [`stall`]), since when nothing came, and
+    /// whether the page has said it is overdue.
+    awaiting: bool,
+    last_heard_at: f64,
+    stalled: bool,
     /// The microphone is being switched: open it again once the old one has stopped.
     reopen_mic: bool,
     /// Tokens the service reported (`usageMetadata.totalTokenCount`) in this conversation.
@@ -93,6 +99,9 @@ impl Conversation {
             talk_when_ready: false,
             tokens: 0,
             reopen_mic: false,
+            awaiting: false,
+            last_heard_at: 0.0,
+            stalled: false,
             early_open: None,
         }
     }
@@ -129,6 +138,7 @@ impl Conversation {
     pub fn handle(&mut self, now: f64, event: Event) -> Vec<Effect> {
         let mut out = Out(Vec::new());
         self.step(now, event, &mut out);
+        self.answer_due_after(now, &out.0);
         let view = self.view();
         if self.shown.as_ref() != Some(&view) {
             self.shown = Some(view.clone());
@@ -185,7 +195,10 @@ impl Conversation {
                 }
             }
             Event::Disconnect => self.disconnect(out),
-            Event::Server(event) => self.server(event, out),
+            Event::Server(event) => {
+                self.server_spoke(now, &event, out);
+                self.server(event, out)
+            }
             Event::BadFrame(why) => out.log(LogKind::Warn, &why),
             Event::StartMic => self.start_mic(out),
             Event::StopMic => self.stop_mic(now, out),
@@ -252,6 +265,7 @@ impl Conversation {
                 ),
             ),
             Event::Playing(playing) => {
+                self.check_stall(now, out);
                 if playing != self.playing {
                     self.playing = playing;
                     if playing && matches!(self.link, Link::Live { .. }) {

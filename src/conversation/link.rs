@@ -58,6 +58,7 @@ impl Conversation {
             (result, Link::Starting) => self.early_open = Some(result),
             (Ok(()), Link::Opening { .. }) => {
                 self.link = Link::Live { goaway: false };
+                self.reset_stall(now);
                 self.send_failing = false;
                 if self.connected_once {
                     let secs = std::mem::take(&mut self.unsent) as f64 / f64::from(INPUT_RATE);

@@ -1,5 +1,5 @@
 // End-to-end: a server that sends hostile or broken frames (the emulator's `fault=hostile|huge|
-// parts50|flood`). The page must say what it could not read, stay usable, never freeze for
+// parts50|flood`), or stops sending (`fault=stall`). The page must say what it could not read, stay usable, never freeze for
 // long, and its recording must hold only the model audio that was actually heard. Called from
 // e2e.mjs; the figures go in the README's table.
 
@@ -92,6 +92,22 @@ export async function hostileServer(base, emulator, h) {
           `${seconds.toFixed(2)} s after ${played.toFixed(1)} s seen playing, then ${again.seconds.toFixed(2)} s 2 s later`);
       }
       figures[fault] = { longest, count, seconds, played };
+    } finally { await browser.close(); }
+  }
+  // A server that stops sending with the socket open: noticed when an answer is overdue.
+  {
+    const { browser, page, errors } = await open(base, emulator, h, 'stall');
+    try {
+      await page.waitForTimeout(500); // the stall begins 300 ms after setupComplete
+      await page.fill('#text', 'hello');
+      const sent = Date.now();
+      await page.press('#text', 'Enter');
+      const noticed = await page.waitForSelector('#status[data-state="stalled"]', { timeout: 20_000 }).then(() => (Date.now() - sent) / 1000, () => 0);
+      const text = await page.$eval('#status', (e) => e.textContent);
+      await finish(page, errors, h, 'stall');
+      h.check('hostile stall: a server silent on an open socket is noticed 10 s after an answer was due, in words',
+        noticed >= 10 && noticed <= 11.5 && text.startsWith('The server has sent nothing for 10 s'), `after ${noticed.toFixed(1)} s: ${text}`);
+      figures.stall = { longest: 0, count: 0, seconds: 0, noticed };
     } finally { await browser.close(); }
   }
   for (const [name, f] of Object.entries(figures)) {

@@ -412,3 +412,44 @@ fn interim_transcriptions_are_shown_provisionally_and_voice_activity_is_logged()
         vec![log(LogKind::Server, "voiceActivity: you stopped talking")]
     );
 }
+
+#[test]
+fn an_overdue_answer_is_said_once_and_its_arrival_too() {
+    let stuck = "The server has sent nothing for 10 s while an answer was due. The connection is still open; if it stays silent, Disconnect and connect again.";
+    let mut c = live();
+    // Nothing due: silence is normal.
+    assert_eq!(c.handle(20_000.0, Event::Playing(false)), vec![]);
+    c.handle(21_000.0, Event::Text("hi".into()));
+    assert_eq!(c.handle(31_000.0, Event::Playing(false)), vec![]);
+    assert_eq!(
+        c.handle(31_001.0, Event::Playing(false)),
+        vec![
+            log(LogKind::Warn, stuck),
+            view(
+                "stalled",
+                stuck,
+                [false, true, true, false],
+                [true, false, true]
+            ),
+        ]
+    );
+    assert_eq!(
+        c.handle(32_000.0, Event::Playing(false)),
+        vec![],
+        "said once"
+    );
+    let back = c.handle(33_000.0, audio(24_000, 4800));
+    assert_eq!(back[0], log(LogKind::Info, "The server answers again."));
+    assert_eq!(c.view().state, "ready");
+    // Mid-reply (audio, no turnComplete yet) a long silence is overdue too.
+    assert_eq!(
+        c.handle(43_001.0, Event::Playing(false))[0],
+        log(LogKind::Warn, stuck)
+    );
+    c.handle(44_000.0, Event::Server(ServerEvent::TurnComplete));
+    assert_eq!(
+        c.handle(60_000.0, Event::Playing(false)),
+        vec![],
+        "nothing due after the turn"
+    );
+}

@@ -6,6 +6,7 @@
 //!   `fault_after_ms=N` (default 0, counted from `setupComplete`);
 //! - `fault=hostile|huge|parts50|flood`: a burst of hostile or broken frames (see
 //!   [`hostile`]), after which the connection goes on;
+//! - `fault=stall`: from then on sends nothing, the socket staying open (a stuck server);
 //! - `text=1`: server frames as text instead of binary;
 //! - `pace=F`: reply F times faster than real time (default 1);
 //! - `burst=N`: send the first N reply chunks at once, as the real service often does;
@@ -95,6 +96,7 @@ enum Fault {
     Silent,
     GoAway,
     Hostile(hostile::Hostile),
+    Stall,
 }
 
 /// Options from the URL query.
@@ -130,6 +132,7 @@ impl Params {
                         "malformed" => Some(Fault::Malformed),
                         "silent" => Some(Fault::Silent),
                         "goaway" => Some(Fault::GoAway),
+                        "stall" => Some(Fault::Stall),
                         other => hostile::Hostile::parse(other).map(Fault::Hostile),
                     }
                 }
@@ -178,6 +181,8 @@ struct Connection {
     /// The connection's clock origin (the stand-in counts milliseconds from it).
     start: Instant,
     fault_at: Option<Instant>,
+    /// A stalled server: nothing more is sent.
+    muted: bool,
 }
 
 /// How a connection loop ends.
@@ -240,6 +245,7 @@ impl Connection {
             standin,
             start: Instant::now(),
             fault_at: None,
+            muted: false,
         };
         let end = conn.run(&mut stream).await;
         conn.log(&format!(
@@ -356,7 +362,7 @@ impl Connection {
         for note in self.standin.take_notes() {
             self.log(&note);
         }
-        if self.params.fault == Some(Fault::Silent) {
+        if self.params.fault == Some(Fault::Silent) || self.muted {
             return Ok(());
         }
         for frame in frames {
@@ -419,6 +425,11 @@ impl Connection {
                         tokio::time::sleep(Duration::from_millis(1)).await;
                     }
                 }
+                Ok(())
+            }
+            Some(Fault::Stall) => {
+                self.log("stalled: sending nothing more");
+                self.muted = true;
                 Ok(())
             }
             Some(Fault::Silent) | None => Ok(()),
