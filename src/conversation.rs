@@ -33,6 +33,10 @@ use reply::{Audio, Reply};
 /// How long Stop Mic waits for the worklet's last partial chunk before stopping anyway.
 pub const MIC_STOP_DEADLINE_MS: u32 = 1_000;
 
+/// A connection that ends sooner than this after opening (without `goAway`) keeps the
+/// reconnect count going instead of resetting it (ms).
+pub const STABLE_MS: f64 = 10_000.0;
+
 /// The conversation's state.
 pub struct Conversation {
     link: Link,
@@ -65,6 +69,9 @@ pub struct Conversation {
     awaiting: bool,
     last_heard_at: f64,
     stalled: bool,
+    /// When the current connection became live, and the reconnect attempt that opened it.
+    live_since: f64,
+    last_attempt: u32,
     /// The microphone is being switched: open it again once the old one has stopped.
     reopen_mic: bool,
     /// Tokens the service reported (`usageMetadata.totalTokenCount`) in this conversation.
@@ -102,6 +109,8 @@ impl Conversation {
             awaiting: false,
             last_heard_at: 0.0,
             stalled: false,
+            live_since: 0.0,
+            last_attempt: 0,
             early_open: None,
         }
     }
@@ -181,7 +190,14 @@ impl Conversation {
                     self.handle = handle;
                 }
                 match self.link {
-                    Link::Live { goaway } => self.after_end(error, goaway, 0, out),
+                    Link::Live { goaway } => {
+                        // A connection that failed soon after opening does not count as a
+                        // success: a server that accepts and then fails each time is given
+                        // up on, not retried forever.
+                        let stable = goaway || now - self.live_since >= STABLE_MS;
+                        let attempt = if stable { 0 } else { self.last_attempt };
+                        self.after_end(error, goaway, attempt, out)
+                    }
                     Link::Closing => self.finish(None, out),
                     _ => {}
                 }

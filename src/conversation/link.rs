@@ -56,7 +56,9 @@ impl Conversation {
         match (result, &self.link) {
             // Faster than the audio graph: kept until it is ready.
             (result, Link::Starting) => self.early_open = Some(result),
-            (Ok(()), Link::Opening { .. }) => {
+            (Ok(()), Link::Opening { attempt }) => {
+                self.last_attempt = *attempt;
+                self.live_since = now;
                 self.link = Link::Live { goaway: false };
                 self.reset_stall(now);
                 self.send_failing = false;

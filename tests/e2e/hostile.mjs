@@ -110,6 +110,20 @@ export async function hostileServer(base, emulator, h) {
       figures.stall = { longest: 0, count: 0, seconds: 0, noticed };
     } finally { await browser.close(); }
   }
+  // Closes mid-session: refusals end the conversation in words; server trouble is retried
+  // (0.5, 1, 2 s), and a server that fails every new connection is given up on.
+  for (const [code, words, retries] of [[1007, 'rejected a request as invalid (1007)', 0], [1008, '(1008)', 0], [1011, '(1011', 3]]) {
+    const { browser, page, errors } = await open(base, emulator, h, `close${code}`);
+    try {
+      const ended = await page.waitForSelector('#status[data-state="error"]', { timeout: 15_000 }).then(() => true, () => false);
+      const text = await page.$eval('#status', (e) => e.textContent);
+      const log = await page.$$eval('#log li', (lis) => lis.map((l) => l.textContent));
+      const reconnects = log.filter((l) => l.includes('Reconnecting with the resumption handle')).length;
+      const connectAgain = !(await page.$eval('#connect', (e) => e.disabled));
+      h.check(`hostile close ${code} mid-session: said in words, ${retries ? `retried ${retries} times, then given up` : 'not retried'}, Connect usable, no console error`,
+        ended && text.includes(words) && reconnects === retries && connectAgain && errors.length === 0, `${reconnects} reconnects: ${text}`);
+    } finally { await browser.close(); }
+  }
   for (const [name, f] of Object.entries(figures)) {
     console.log(`  hostile ${name}: main-thread tasks over 50 ms: ${f.count} (longest ${f.longest.toFixed(0)} ms); model audio recorded ${f.seconds.toFixed(2)} s`);
   }

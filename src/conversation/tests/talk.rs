@@ -453,3 +453,46 @@ fn an_overdue_answer_is_said_once_and_its_arrival_too() {
         "nothing due after the turn"
     );
 }
+
+/// Found by the hostile-server run: a server that accepts each connection and fails it 300 ms
+/// later (1011) was reconnected to forever (each opening reset the count). A connection that
+/// ends within `STABLE_MS` of opening now keeps the count going.
+#[test]
+fn a_server_that_fails_every_connection_soon_is_given_up_on() {
+    let mut c = live();
+    let mut t = 2.0;
+    let mut delays = Vec::new();
+    loop {
+        t += 300.0;
+        let effects = c.handle(
+            t,
+            Event::Ended {
+                error: closed(1011, "Internal error encountered."),
+                handle: Some("h".into()),
+            },
+        );
+        match effects.iter().find_map(|e| match e {
+            Effect::RetryAfter(ms) => Some(*ms),
+            _ => None,
+        }) {
+            Some(ms) => delays.push(ms),
+            None => break,
+        }
+        t += f64::from(delays[delays.len() - 1]);
+        c.handle(t, Event::RetryDue);
+        c.handle(t + 10.0, Event::Opened(Ok(())));
+        assert!(delays.len() < 10, "never gives up");
+    }
+    assert_eq!(delays, vec![500, 1000, 2000]);
+    assert_eq!((c.link(), c.view().state), (&Link::Idle, "error"));
+    // A connection that lived longer than STABLE_MS starts the count again.
+    let mut d = live();
+    let first = d.handle(
+        STABLE_MS + 3.0,
+        Event::Ended {
+            error: closed(1011, "Internal error encountered."),
+            handle: Some("h".into()),
+        },
+    );
+    assert!(first.contains(&Effect::RetryAfter(500)));
+}
