@@ -81,7 +81,14 @@ impl fmt::Display for CloseInfo {
         let said = if self.reason.trim().is_empty() {
             String::new()
         } else {
-            format!(" The server said: \"{}\".", self.reason.trim())
+            // The sentence ends with the quote; a reason's own full stop stays inside it.
+            let reason = self.reason.trim();
+            let stop = if reason.ends_with(['.', '!', '?']) {
+                ""
+            } else {
+                "."
+            };
+            format!(" The server said: \"{reason}\"{stop}")
         };
         match self.kind() {
             CloseKind::Normal => write!(f, "The connection was closed ({code}).{said}"),
@@ -168,7 +175,7 @@ mod tests {
     fn messages_are_plain_words() {
         assert_eq!(
             close(1008, "API key not valid. Please pass a valid API key.").to_string(),
-            "The API key was refused (1008). The server said: \"API key not valid. Please pass a valid API key.\". Check the key, or create a new one."
+            "The API key was refused (1008). The server said: \"API key not valid. Please pass a valid API key.\" Check the key, or create a new one."
         );
         assert_eq!(
             close(1006, "").to_string(),

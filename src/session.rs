@@ -306,7 +306,7 @@ mod tests {
         });
         assert_eq!(
             err.to_string(),
-            "The server had trouble (1011). The server said: \"Internal error encountered.\". Try again in a moment."
+            "The server had trouble (1011). The server said: \"Internal error encountered.\" Try again in a moment."
         );
         assert_eq!(s.phase(), Phase::Closed);
         assert_eq!(s.text("x"), Err(SessionError::NotReady(Phase::Closed)));
