@@ -677,4 +677,5 @@ fn transcripts_bad_frames_and_failed_sends_reach_the_page_once() {
     assert_eq!(c.handle(4.0, failed(2048)), vec![]);
 }
 
+mod server;
 mod talk;
