@@ -76,6 +76,8 @@ pub struct Conversation {
     reopen_mic: bool,
     /// Tokens the service reported (`usageMetadata.totalTokenCount`) in this conversation.
     tokens: u64,
+    /// What went wrong, for the banner, until the person dismisses it or tries again.
+    alert: Option<String>,
 }
 
 impl Default for Conversation {
@@ -112,6 +114,7 @@ impl Conversation {
             live_since: 0.0,
             last_attempt: 0,
             early_open: None,
+            alert: None,
         }
     }
 
@@ -139,6 +142,7 @@ impl Conversation {
             typing: live,
             push_to_talk: live && self.push_to_talk,
             held: self.hold == Hold::Down,
+            alert: self.alert.clone(),
         }
     }
 
@@ -162,8 +166,9 @@ impl Conversation {
             Event::Talk(plan) => self.talk(now, plan, out),
             Event::Invalid(why) if self.link == Link::Idle => {
                 out.log(LogKind::Error, &why);
-                self.set_status("error", &why);
+                self.fail("error", &why);
             }
+            Event::Dismiss => self.alert = None,
             Event::Hold => self.hold(out),
             Event::Release => self.release(),
             Event::Text(text) => self.text(now, &text, out),
@@ -182,7 +187,7 @@ impl Conversation {
                 }
                 out.push(Effect::EndAudio);
                 out.log(LogKind::Error, &why);
-                self.set_status("error", &why);
+                self.fail("error", &why);
             }
             Event::Opened(result) => self.opened(now, result, out),
             Event::Ended { error, handle } => {
@@ -375,6 +380,12 @@ impl Conversation {
 
     fn set_status(&mut self, state: &'static str, text: &str) {
         self.status = (state, text.to_owned());
+    }
+
+    /// The status line and the banner say what went wrong.
+    fn fail(&mut self, state: &'static str, text: &str) {
+        self.set_status(state, text);
+        self.alert = Some(text.to_owned());
     }
 }
 

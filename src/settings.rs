@@ -20,6 +20,11 @@ pub const QUERY_SETTINGS: &[(&str, &str)] = &[
     ("silence_ms", "silence"),
     ("interrupts", "interrupts"),
     ("builtin_tools", "builtin-tools"),
+    ("instruction", "instruction"),
+    ("start_sensitivity", "start-sensitivity"),
+    ("end_sensitivity", "end-sensitivity"),
+    ("prefix_padding_ms", "prefix-padding"),
+    ("tools", "tools"),
 ];
 
 /// The connection form as the person filled it in.

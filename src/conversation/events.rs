@@ -102,6 +102,8 @@ pub enum Event {
     },
     RetryDue,
     Disconnect,
+    /// The person closed the banner.
+    Dismiss,
     StartMic,
     StopMic,
     /// The `m` key.
@@ -196,6 +198,8 @@ pub struct View {
     pub push_to_talk: bool,
     /// It is held now.
     pub held: bool,
+    /// What went wrong, in words, for the banner (until dismissed or tried again).
+    pub alert: Option<String>,
 }
 
 /// Something for the edge to do.

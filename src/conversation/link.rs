@@ -20,6 +20,7 @@ impl Conversation {
         self.talk_when_ready = false;
         self.tokens = 0;
         self.early_open = None;
+        self.alert = None;
         self.link = Link::Starting;
         self.connect_at = (now, now);
         self.connected_once = false;
@@ -184,7 +185,7 @@ impl Conversation {
                 let text = error.to_string();
                 out.log(LogKind::Error, &text);
                 let normal = matches!(&error, SessionError::Closed(info) if info.code == 1000);
-                self.set_status(if normal { "closed" } else { "error" }, &text);
+                self.fail(if normal { "closed" } else { "error" }, &text);
             }
             None => {
                 out.log(LogKind::Info, "Disconnected.");

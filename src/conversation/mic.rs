@@ -9,6 +9,7 @@ impl Conversation {
         if self.mic != Mic::Off || !matches!(self.link, Link::Live { .. }) {
             return;
         }
+        self.alert = None;
         self.next_mic += 1;
         let id = self.next_mic;
         self.mic = Mic::Starting { id };
@@ -97,7 +98,7 @@ impl Conversation {
         self.mic = Mic::Off;
         out.log(LogKind::Error, error);
         let live = matches!(self.link, Link::Live { .. });
-        self.set_status(if live { "ready" } else { "closed" }, error);
+        self.fail(if live { "ready" } else { "closed" }, error);
     }
 
     pub(super) fn mic_is(&self, id: u32) -> bool {

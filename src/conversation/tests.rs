@@ -25,7 +25,19 @@ fn view(state: &'static str, text: &str, buttons: [bool; 4], talk: [bool; 3]) ->
         typing: talk[2],
         push_to_talk: false,
         held: false,
+        alert: None,
     })
+}
+
+/// A view whose banner says what went wrong (the status line's words).
+fn alerted(view: Effect) -> Effect {
+    match view {
+        Effect::Show(v) => Effect::Show(View {
+            alert: Some(v.text.clone()),
+            ..v
+        }),
+        other => other,
+    }
 }
 
 fn closed(code: u16, reason: &str) -> SessionError {
@@ -150,12 +162,12 @@ fn audio_that_cannot_start_is_said_in_words_and_connect_works_again() {
         vec![
             Effect::EndAudio,
             log(LogKind::Error, why),
-            view(
+            alerted(view(
                 "error",
                 why,
                 [true, false, false, false],
                 [true, false, false]
-            ),
+            )),
         ]
     );
     assert_eq!(c.link(), &Link::Idle);
@@ -284,12 +296,12 @@ fn a_dropped_network_retries_with_a_growing_delay_then_gives_up_in_words() {
                     Effect::EndAudio,
                     Effect::DrawRecording,
                     log(LogKind::Error, &text),
-                    view(
+                    alerted(view(
                         "error",
                         &text,
                         [true, false, false, false],
                         [true, false, false]
-                    ),
+                    )),
                 ]
             );
         }
@@ -308,12 +320,12 @@ fn a_refused_first_connection_is_final_and_says_why() {
     assert_eq!(effects[0], Effect::EndAudio);
     assert_eq!(
         effects.last(),
-        Some(&view(
+        Some(&alerted(view(
             "error",
             &key.to_string(),
             [true, false, false, false],
             [true, false, false]
-        ))
+        )))
     );
     assert!(!effects.iter().any(|e| matches!(e, Effect::RetryAfter(_))));
 }
@@ -510,12 +522,12 @@ fn a_denied_microphone_leaves_the_session_ready_and_start_mic_usable() {
         ),
         vec![
             log(LogKind::Error, why),
-            view(
+            alerted(view(
                 "ready",
                 why,
                 [false, true, true, false],
                 [true, false, true]
-            )
+            ))
         ]
     );
 }

@@ -88,11 +88,24 @@ pub fn start() -> Result<(), String> {
     })?;
     wasm_bindgen_futures::spawn_local(devices::refresh(page.clone()));
     devices::follow(&page);
-    on("text-form", "submit", |app| {
-        let text = app.borrow().page.take_text("text");
-        dispatch(app, Event::Text(text));
+    let typed = Rc::clone(&app);
+    page.on_submit("text-form", move || {
+        let text = typed.borrow().page.take_text("text");
+        dispatch(&typed, Event::Text(text));
     })?;
     on("rec-save", "click", |app| app.borrow_mut().save())?;
+    on("rec-listen", "click", |app| app.borrow_mut().listen())?;
+    // Settings in a dialog, kept for the next visit when it closes; the banner's buttons.
+    for id in ["settings-open", "banner-settings"] {
+        on(id, "click", |app| {
+            app.borrow().page.open_dialog("settings-dialog")
+        })?;
+    }
+    on("settings-dialog", "close", |app| {
+        settings::remember(&app.borrow().page)
+    })?;
+    page.wrap_focus([("trap-start", "settings-done"), ("trap-end", "backend")])?;
+    on("banner-close", "click", |app| dispatch(app, Event::Dismiss))?;
     on("backend", "change", |app| app.borrow().changed("backend"))?;
     on("volume", "input", |app| app.borrow().changed("volume"))?;
     on("rec-format", "change", |app| {
@@ -269,6 +282,9 @@ impl App {
             Effect::AnswerTools(calls) => {
                 let toolbox = &self.connection.as_ref()?.toolbox;
                 for (kind, line) in tools::answer(toolbox, &mut self.notes, &calls, &self.session) {
+                    if kind == LogKind::Info {
+                        self.page.tool_card(&line);
+                    }
                     self.page.log(kind, &line);
                 }
             }
@@ -299,18 +315,28 @@ impl App {
         None
     }
 
-    /// The meters and the recording brought up to date; whether the model's audio plays.
+    /// The meters, the talk control's ring (the model's level while it is heard, else
+    /// yours) and the recording brought up to date; whether the model's audio plays.
     fn tick(&mut self, ticks: u32) -> bool {
-        self.page
-            .set_meter("input-level", dbfs(self.rig.input_level()));
-        self.page
-            .set_meter("output-level", dbfs(self.rig.output_level()));
+        let (input, output) = (dbfs(self.rig.input_level()), dbfs(self.rig.output_level()));
+        self.page.set_meter("input-level", input);
+        self.page.set_meter("output-level", output);
+        let (side, level) = if output > -60.0 {
+            ("model", output)
+        } else {
+            ("you", input)
+        };
+        self.page.set_level(
+            side,
+            ((level + 60.0) * 100.0 / 60.0).clamp(0.0, 100.0) as u32,
+        );
         self.recording.feed(self.rig.player());
         if ticks.is_multiple_of(10) {
             self.recording.draw_on(&self.page);
             self.recording.progress_on(&self.page);
         }
         self.page.enable("rec-save", self.recording.started());
+        self.page.enable("rec-listen", self.recording.started());
         self.rig.player().is_some_and(|p| p.is_playing())
     }
 
@@ -353,6 +379,12 @@ impl App {
     fn save(&mut self) {
         self.recording.feed(self.rig.player());
         self.recording.save_on(&self.page);
+    }
+
+    /// Listen: the WAV so far in the page's player.
+    fn listen(&mut self) {
+        self.recording.feed(self.rig.player());
+        self.recording.listen_on(&self.page);
     }
 }
 

@@ -7,8 +7,8 @@ use crate::conversation::{LogKind, Speaker, View};
 use gloo_events::{EventListener, EventListenerOptions};
 use wasm_bindgen::JsCast;
 use web_sys::{
-    Document, Element, HtmlAnchorElement, HtmlElement, HtmlInputElement, HtmlMeterElement,
-    HtmlSelectElement, HtmlTextAreaElement, KeyboardEvent,
+    Document, Element, HtmlAnchorElement, HtmlDialogElement, HtmlElement, HtmlInputElement,
+    HtmlMeterElement, HtmlSelectElement, HtmlTextAreaElement, KeyboardEvent,
 };
 
 /// Lines kept in the log and the transcript.
@@ -66,6 +66,14 @@ impl Page {
         }
     }
 
+    /// A field as a setting: a checkbox as 1 or 0, anything else its value.
+    pub fn field(&self, id: &str) -> String {
+        match self.element::<HtmlInputElement>(id) {
+            Ok(i) if i.type_() == "checkbox" => if i.checked() { "1" } else { "0" }.into(),
+            _ => self.value(id),
+        }
+    }
+
     pub fn checked(&self, id: &str) -> bool {
         self.element::<HtmlInputElement>(id)
             .map(|i| i.checked())
@@ -112,10 +120,14 @@ impl Page {
             ("disconnect", view.disconnect),
             ("mic-start", view.mic_start),
             ("mic-stop", view.mic_stop),
-            ("talk", view.talk),
             ("text-send", view.typing),
         ] {
             self.enable(id, enabled);
+        }
+        // The banner: what went wrong, where the person is looking.
+        self.set_hidden("banner", view.alert.is_none());
+        if let Some(alert) = &view.alert {
+            self.set_text("banner-text", alert);
         }
         if let Ok(talk) = self.element::<HtmlElement>("talk") {
             let (label, pressed) = match (view.push_to_talk, view.held, view.talking) {
@@ -125,7 +137,17 @@ impl Page {
                 (false, _, false) => ("Talk", false),
             };
             talk.set_text_content(Some(label));
+            let state = match view.state {
+                "idle" => "not connected",
+                "speaking" => "the model is speaking",
+                other => other,
+            };
+            let _ = talk.set_attribute("aria-label", &format!("{label}: {state}"));
             let _ = talk.set_attribute("aria-pressed", if pressed { "true" } else { "false" });
+            // Not `disabled` while the conversation is on its way: that would throw the
+            // keyboard focus off the control the person just pressed (the core ignores the
+            // press meanwhile).
+            let _ = talk.set_attribute("aria-disabled", if view.talk { "false" } else { "true" });
             let mode = if view.push_to_talk { "hold" } else { "toggle" };
             let _ = talk.set_attribute("data-mode", mode);
         }
@@ -161,6 +183,11 @@ impl Page {
     /// One line in the log.
     pub fn log(&self, kind: LogKind, text: &str) {
         self.append("log", kind.class(), text);
+    }
+
+    /// A tool call, as a small card in the conversation.
+    pub fn tool_card(&self, text: &str) {
+        self.append("transcript", "tool", text);
     }
 
     /// What the person is saying so far, greyed, in place of the previous provisional text.
@@ -231,6 +258,36 @@ impl Page {
         Some(line)
     }
 
+    /// The talk control's ring: `level` (0 to 100) of whoever is heard, `side` (you or
+    /// the model).
+    pub fn set_level(&self, side: &str, level: u32) {
+        if let Ok(talk) = self.element::<HtmlElement>("talk") {
+            let _ = talk.set_attribute("data-side", side);
+            let _ = talk.set_attribute("style", &format!("--level:{level}"));
+        }
+    }
+
+    /// Opens dialog `id` as a modal (the rest of the page inert, Escape closes it).
+    pub fn open_dialog(&self, id: &str) {
+        if let Ok(dialog) = self.element::<HtmlDialogElement>(id) {
+            let _ = dialog.show_modal();
+        }
+    }
+
+    /// Keeps Tab inside a modal dialog: each (sentinel, control) pair sends the focus a
+    /// sentinel at one end of the dialog receives round to the control at the other end.
+    pub fn wrap_focus(&self, pairs: [(&str, &'static str); 2]) -> Result<(), String> {
+        for (sentinel, to) in pairs {
+            let page = self.clone();
+            self.on(sentinel, "focus", move || {
+                if let Ok(control) = page.element::<HtmlElement>(to) {
+                    let _ = control.focus();
+                }
+            })?;
+        }
+        Ok(())
+    }
+
     /// A meter, in dBFS (floor -60).
     pub fn set_meter(&self, id: &str, dbfs: f64) {
         if let Ok(meter) = self.element::<HtmlMeterElement>(id) {
@@ -254,6 +311,19 @@ impl Page {
     pub fn on(&self, id: &str, event: &'static str, f: impl Fn() + 'static) -> Result<(), String> {
         let target: HtmlElement = self.element(id)?;
         EventListener::new(&target, event, move |_| f()).forget();
+        Ok(())
+    }
+
+    /// Calls `f` when form `id` is submitted, instead of the browser's navigation, for as
+    /// long as the page lives (never removed, like [`Page::on`]).
+    pub fn on_submit(&self, id: &str, f: impl Fn() + 'static) -> Result<(), String> {
+        let form: HtmlElement = self.element(id)?;
+        let options = EventListenerOptions::enable_prevent_default();
+        EventListener::new_with_options(&form, "submit", options, move |e| {
+            e.prevent_default();
+            f();
+        })
+        .forget();
         Ok(())
     }
 

@@ -105,8 +105,10 @@ pub struct Recording {
     /// Why the storage refused (set by a failed write; then nothing more is sent).
     storage_error: Rc<RefCell<Option<String>>>,
     storage_told: bool,
-    /// The object URL of the last download (revoked when replaced).
+    /// The object URLs of the last download and of what the player holds (each revoked
+    /// when replaced).
     url: Option<String>,
+    heard: Option<String>,
 }
 
 /// A saved recording: its object URL, file name and "1:02, 2.9 MB".
@@ -361,7 +363,7 @@ impl Recording {
         match self.save() {
             Ok(saved) => {
                 page.offer_download(&saved.url, &saved.name);
-                page.set_text("rec-info", &format!("({})", saved.summary));
+                page.set_text("rec-info", &format!("Saved: {}.", saved.summary));
                 self.draw_on(page);
                 let text = format!("Recording saved: {} ({})", saved.name, saved.summary);
                 page.log(LogKind::Info, &text);
@@ -370,6 +372,25 @@ impl Recording {
                 LogKind::Error,
                 &format!("The recording could not be saved: {e}"),
             ),
+        }
+    }
+
+    /// Puts the recording so far in the page's player (the same file Save offers).
+    pub fn listen_on(&mut self, page: &Page) {
+        match self.save() {
+            Ok(saved) => {
+                // The player keeps its own URL: a later Save does not revoke it.
+                if let Some(old) = std::mem::replace(&mut self.heard, self.url.take()) {
+                    let _ = web_sys::Url::revoke_object_url(&old);
+                }
+                if let Ok(player) = page.element::<web_sys::HtmlElement>("rec-player") {
+                    let _ = player.set_attribute("src", &saved.url);
+                    player.set_hidden(false);
+                    let _ = player.focus();
+                }
+                page.set_text("rec-info", &format!("In the player: {}.", saved.summary));
+            }
+            Err(e) => page.set_text("rec-info", &e),
         }
     }
 
@@ -435,7 +456,7 @@ impl Recording {
 
 impl Drop for Recording {
     fn drop(&mut self) {
-        if let Some(url) = self.url.take() {
+        for url in [self.url.take(), self.heard.take()].into_iter().flatten() {
             let _ = web_sys::Url::revoke_object_url(&url);
         }
     }

@@ -1,5 +1,6 @@
 //! The settings' browser side: fills the form (voices, formats, the default model, the
-//! stored key, the page's query), reads it into the pure [`Form`], and keeps the key.
+//! stored key and settings, the page's query), reads it into the pure [`Form`], and keeps
+//! the key and the settings.
 //!
 //! Secrets: the key or token lives in `sessionStorage` (gone with the tab) unless the
 //! person ticks "remember" (then `localStorage`); it never reaches the log, which shows only
@@ -13,6 +14,8 @@ use crate::settings::{playback_config, Connection, Form, QUERY_SETTINGS};
 use web_sys::{HtmlElement, HtmlInputElement, Storage, UrlSearchParams};
 
 const SECRET_KEY: &str = "gemini-live-voice.secret";
+/// The other settings, kept between visits as a query string (never the key).
+const SETTINGS_KEY: &str = "gemini-live-voice.settings";
 
 /// Fills the form with its choices, the stored key and the settings in the page's query.
 pub fn fill(page: &Page) -> Result<(), String> {
@@ -24,7 +27,12 @@ pub fn fill(page: &Page) -> Result<(), String> {
     let (remembered, secret) = stored_secret().unwrap_or_default();
     // With no key at hand the page starts on the offline stand-in: it works at once.
     page.set_value("backend", if secret.is_empty() { "offline" } else { "key" });
-    if let Some(params) = query() {
+    // What was chosen on the last visit, then what the page's address says.
+    let stored = storages()
+        .1
+        .and_then(|s| s.get_item(SETTINGS_KEY).ok().flatten());
+    let stored = stored.and_then(|s| UrlSearchParams::new_with_str(&s).ok());
+    for params in [stored, query()].into_iter().flatten() {
         for (name, id) in QUERY_SETTINGS {
             if let Some(value) = params.get(name) {
                 page.set_value(id, &value);
@@ -37,6 +45,18 @@ pub fn fill(page: &Page) -> Result<(), String> {
     }
     show_backend_fields(page);
     Ok(())
+}
+
+/// Keeps the settings (all but the key, which [`connection`] keeps as asked) for the next
+/// visit. A storage that refuses only costs choosing them again.
+pub fn remember(page: &Page) {
+    let (Ok(params), Some(local)) = (UrlSearchParams::new(), storages().1) else {
+        return;
+    };
+    for (name, id) in QUERY_SETTINGS {
+        params.append(name, &page.field(id));
+    }
+    let _ = local.set_item(SETTINGS_KEY, &String::from(params.to_string()));
 }
 
 /// The volume slider as a gain (0..=1); its spoken value follows it.
@@ -74,6 +94,7 @@ fn read(page: &Page) -> Form {
 pub fn connection(page: &Page) -> Result<Connection, String> {
     let form = read(page);
     keep_secret(page, &form);
+    remember(page);
     form.connection()
 }
 

@@ -5,6 +5,7 @@
 
 import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { inSettings } from './look.mjs';
 
 /** A WAV of `seconds` of digital silence (16 kHz mono), for a microphone that hears nothing. */
 function silence(path, seconds) {
@@ -97,7 +98,7 @@ export async function pushToTalk(base, emulator, h) {
     const errors = watchErrors(page);
     await page.goto(`${base}?backend=url&turns=push&format=stereo&url=${encodeURIComponent(emulator.url)}`);
     await page.waitForSelector('#status[data-state="idle"]', { timeout: 20_000 });
-    await page.fill('#secret', emulator.key);
+    await inSettings(page, () => page.fill('#secret', emulator.key));
     await page.click('#connect');
     await page.waitForSelector('#status[data-state="ready"]', { timeout: 20_000 });
     const hint = await page.$eval('#status', (e) => e.textContent);
@@ -149,7 +150,7 @@ export async function deviceSwitch(base, h) {
     h.check('devices: the microphone picker lists the fake microphones once allowed', mics[0] === 'System default' && mics.includes('Fake Audio Input 1'), mics.join(', '));
     await page.waitForTimeout(4_500); // the first sentence, and its reply
     const switchedAt = (Date.now() - started) / 1000;
-    await page.selectOption('#mic-device', { label: 'Fake Audio Input 2' });
+    await inSettings(page, () => page.selectOption('#mic-device', { label: 'Fake Audio Input 2' }));
     const reopened = await page
       .waitForFunction(() => {
         const log = [...document.querySelectorAll('#log li')].map((l) => l.textContent);
@@ -160,7 +161,7 @@ export async function deviceSwitch(base, h) {
     h.check('devices: switching the microphone mid-conversation reopens it, the session goes on', reopened
       && (await page.$eval('#status', (e) => e.dataset.state)) !== 'error');
     const speakers = await page.$$eval('#speaker-device option', (os) => os.map((o) => o.textContent));
-    await page.selectOption('#speaker-device', { label: 'Fake Audio Output 1' });
+    await inSettings(page, () => page.selectOption('#speaker-device', { label: 'Fake Audio Output 1' }));
     await page.waitForTimeout(500);
     const warned = !(await page.$eval('#speaker-warning', (e) => e.hidden));
     h.check('devices: a chosen speaker is applied and the page warns about echo cancellation', warned && speakers.includes('Fake Audio Output 1'), speakers.join(', '));

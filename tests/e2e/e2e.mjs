@@ -16,6 +16,7 @@ import { join, extname, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { typedAndTools, pushToTalk, deviceSwitch } from './controls.mjs';
 import { hostileServer } from './hostile.mjs';
+import { inSettings, lookAndFeel, keyboard, remembered } from './look.mjs';
 
 const args = Object.fromEntries(
   process.argv.slice(2).reduce((pairs, a, i, all) => {
@@ -215,7 +216,7 @@ async function conversation(base, backend) {
     await page.waitForSelector('#status[data-state="idle"]', { timeout: 20_000 });
     const loaded = Date.now() - loadStart;
     check(`${backend.name}: backend preselected`, (await page.$eval('#backend', (e) => e.value)) === (backend.name === 'offline' ? 'offline' : 'url'));
-    if (backend.key) await page.fill('#secret', backend.key);
+    if (backend.key) await inSettings(page, () => page.fill('#secret', backend.key));
     const connectStart = Date.now();
     await page.click('#connect');
     await page.waitForSelector('#status[data-state="ready"]', { timeout: 20_000 });
@@ -280,7 +281,7 @@ async function reconnects(base, backend, fault, because) {
     const url = `${backend.url}?fault=${fault}&fault_after_ms=1000`;
     await page.goto(`${base}?backend=url&url=${encodeURIComponent(url)}`);
     await page.waitForSelector('#status[data-state="idle"]', { timeout: 20_000 });
-    await page.fill('#secret', backend.key);
+    await inSettings(page, () => page.fill('#secret', backend.key));
     await page.click('#connect');
     await page.waitForSelector('#status[data-state="ready"]', { timeout: 20_000 });
     await watchStates(page);
@@ -313,15 +314,23 @@ async function refusals(base, backend) {
     page.on('pageerror', (e) => errors.push(String(e)));
     await page.goto(`${base}?backend=url&url=${encodeURIComponent(backend.url)}`);
     await page.waitForSelector('#status[data-state="idle"]', { timeout: 20_000 });
-    await page.fill('#secret', 'not-the-key');
+    await inSettings(page, () => page.fill('#secret', 'not-the-key'));
     await page.click('#connect');
     await page.waitForSelector('#status[data-state="error"]', { timeout: 10_000 });
     const keyStatus = await page.$eval('#status', (e) => e.textContent);
     check('wrong key: the status line says the key was refused', keyStatus.startsWith('The API key was refused (1008).'), keyStatus);
     check('wrong key: Connect usable again, the key not in the log',
       !(await page.$eval('#connect', (e) => e.disabled)) && !(await page.$$eval('#log li', (lis) => lis.some((l) => l.textContent.includes('not-the-key')))));
+    const banner = await page.$eval('#banner', (b) => [b.hidden, b.textContent.replace(/\s+/g, ' ').trim()]);
+    check('wrong key: the banner says it too, with Open settings and Dismiss', !banner[0] && banner[1] === `${keyStatus} Open settings Dismiss`, banner.join(' | '));
+    await page.click('#banner-settings');
+    const opened = await page.$eval('#settings-dialog', (d) => d.open);
+    await page.click('#settings-done');
+    await page.click('#banner-close');
+    check('wrong key: Open settings opens them; Dismiss hides the banner, the status line keeps the words',
+      opened && (await page.$eval('#banner', (b) => b.hidden)) && (await page.$eval('#status', (e) => e.textContent)) === keyStatus);
 
-    await page.selectOption('#backend', 'offline');
+    await inSettings(page, () => page.selectOption('#backend', 'offline'));
     await page.click('#connect');
     await page.waitForSelector('#status[data-state="ready"]', { timeout: 10_000 });
     await page.click('#mic-start');
@@ -330,6 +339,8 @@ async function refusals(base, backend) {
     const micStatus = await page.$eval('#status', (e) => e.textContent);
     check('denied microphone: the status line says so and what to do', /microphone/i.test(micStatus) && /allow|permission/i.test(micStatus), micStatus);
     check('denied microphone: the session stays connected', !(await page.$eval('#disconnect', (e) => e.disabled)));
+    const micBanner = await page.$eval('#banner', (b) => (b.hidden ? '' : b.querySelector('p').textContent));
+    check('denied microphone: the banner says what the status line says', micBanner === micStatus, micBanner);
     check('refusals: no console error or panic', errors.length === 0, errors.join(' | '));
   } finally {
     await browser.close();
@@ -497,7 +508,7 @@ async function longConversation(base, backend, minutes) {
     page.on('pageerror', (e) => errors.push(String(e)));
     await page.goto(`${base}?backend=url&url=${encodeURIComponent(`${backend.url}?burst=8`)}`);
     await page.waitForSelector('#status[data-state="idle"]', { timeout: 20_000 });
-    await page.fill('#secret', backend.key);
+    await inSettings(page, () => page.fill('#secret', backend.key));
     await page.click('#connect');
     await page.waitForSelector('#status[data-state="ready"]', { timeout: 20_000 });
     await watchLongTasks(page);
@@ -538,6 +549,19 @@ if (args.long) {
   console.log(`\ntest result: ${failed ? 'FAILED' : 'ok'}. ${passed} passed; ${failed} failed (end-to-end)`);
   process.exit(failed ? 1 : 0);
 }
+const helpers = { launch, check, parseWav, channel, segments, outDir, speechPath, A, B, speechSeconds };
+if (args.look) {
+  try {
+    console.log('\nlook and feel');
+    await lookAndFeel(base, helpers);
+    await keyboard(base, helpers);
+    await remembered(base, helpers);
+  } finally {
+    server.close();
+  }
+  console.log(`\ntest result: ${failed ? 'FAILED' : 'ok'}. ${passed} passed; ${failed} failed (end-to-end)`);
+  process.exit(failed ? 1 : 0);
+}
 const backends = [{ name: 'offline' }];
 if (args.emulator && args.emulator !== true) {
   const emulator = { url: args.emulator, key: args.key === true ? undefined : args.key };
@@ -565,7 +589,6 @@ try {
     console.log('\na hostile server');
     await hostileServer(base, emulator, { launch, check, parseWav, channel, segments, outDir });
   }
-  const helpers = { launch, check, parseWav, channel, segments, outDir, speechPath, A, B, speechSeconds };
   console.log('\ntalk controls');
   await typedAndTools(base, helpers);
   if (emulator) await pushToTalk(base, emulator, helpers);
@@ -574,6 +597,10 @@ try {
   await crashRecovery(base);
   console.log('\nstorage refused');
   await storageRefused(base);
+  console.log('\nlook and feel');
+  await lookAndFeel(base, helpers);
+  await keyboard(base, helpers);
+  await remembered(base, helpers);
 } finally {
   server.close();
 }

@@ -5,6 +5,7 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { inSettings } from './look.mjs';
 
 async function open(base, emulator, h, fault) {
   const browser = await h.launch();
@@ -15,7 +16,7 @@ async function open(base, emulator, h, fault) {
   const url = `${emulator.url}?fault=${fault}&fault_after_ms=300`;
   await page.goto(`${base}?backend=url&format=stereo&url=${encodeURIComponent(url)}`);
   await page.waitForSelector('#status[data-state="idle"]', { timeout: 20_000 });
-  await page.fill('#secret', emulator.key);
+  await inSettings(page, () => page.fill('#secret', emulator.key));
   await page.evaluate(() => {
     window.e2eLong = [];
     new PerformanceObserver((list) => { for (const e of list.getEntries()) window.e2eLong.push(e.duration); }).observe({ type: 'longtask' });

@@ -24,6 +24,7 @@ fn ptt_view(
         typing: true,
         push_to_talk: true,
         held,
+        alert: None,
     })
 }
 
@@ -253,17 +254,58 @@ fn refused_settings_say_why_and_start_nothing() {
         c.handle(0.0, Event::Invalid(why.into())),
         vec![
             log(LogKind::Error, why),
-            view(
+            alerted(view(
                 "error",
                 why,
                 [true, false, false, false],
                 [true, false, false]
-            ),
+            )),
         ]
     );
     // While a conversation runs it keeps its own settings.
     let mut l = live();
     assert_eq!(l.handle(3.0, Event::Invalid(why.into())), vec![]);
+}
+
+#[test]
+fn the_banner_stays_until_dismissed_or_tried_again_and_a_plain_disconnect_raises_none() {
+    let mut c = Conversation::default();
+    c.handle(0.0, Event::Invalid("Tools are not JSON.".into()));
+    assert_eq!(c.view().alert.as_deref(), Some("Tools are not JSON."));
+    // Dismissed: the status line keeps the words, the banner goes.
+    let effects = c.handle(1.0, Event::Dismiss);
+    assert!(
+        matches!(&effects[..], [Effect::Show(v)] if v.alert.is_none() && v.text == "Tools are not JSON."),
+        "{effects:?}"
+    );
+    // Trying again clears it at once.
+    c.handle(2.0, Event::Invalid("Tools are not JSON.".into()));
+    c.handle(3.0, connect_offline());
+    assert_eq!(c.view().alert, None);
+    // A denied microphone raises it; starting the microphone again clears it.
+    let mut l = live();
+    l.handle(4.0, Event::StartMic);
+    let denied = "Microphone access was denied.";
+    l.handle(
+        5.0,
+        Event::MicOpened {
+            id: 1,
+            result: Err(denied.into()),
+        },
+    );
+    assert_eq!(l.view().alert.as_deref(), Some(denied));
+    l.handle(6.0, Event::StartMic);
+    assert_eq!(l.view().alert, None);
+    // The person's own Disconnect is no problem.
+    l.handle(7.0, Event::Disconnect);
+    l.handle(
+        8.0,
+        Event::Ended {
+            error: closed(1000, "client closed"),
+            handle: None,
+        },
+    );
+    assert_eq!((l.view().state, l.view().alert), ("closed", None));
 }
 
 /// Found by the fuzzer: released while Stop Mic waited for the last chunk, then a typed
