@@ -8,6 +8,16 @@
 
 use std::fmt;
 
+/// Whether `text` holds `word`: a plain scan (close reasons and typed questions are short),
+/// instead of `str::contains`, whose two-way searcher is 1.4 KB of the page's wasm.
+pub fn mentions(text: &str, word: &str) -> bool {
+    word.is_empty()
+        || text
+            .as_bytes()
+            .windows(word.len())
+            .any(|w| w == word.as_bytes())
+}
+
 /// What the browser's `CloseEvent` said.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CloseInfo {
@@ -49,13 +59,15 @@ impl CloseInfo {
             1000 | 1001 => CloseKind::Normal,
             1006 => CloseKind::NetworkDropped,
             1007 => CloseKind::BadRequest,
-            1008 if reason.contains("api key") || reason.contains("api_key") => CloseKind::BadKey,
-            1008 if reason.contains("quota") || reason.contains("resource_exhausted") => {
+            1008 if mentions(&reason, "api key") || mentions(&reason, "api_key") => {
+                CloseKind::BadKey
+            }
+            1008 if mentions(&reason, "quota") || mentions(&reason, "resource_exhausted") => {
                 CloseKind::Quota
             }
-            1008 if reason.contains("handle") => CloseKind::BadResumptionHandle,
-            1008 if reason.contains("model")
-                && (reason.contains("not found") || reason.contains("not supported")) =>
+            1008 if mentions(&reason, "handle") => CloseKind::BadResumptionHandle,
+            1008 if mentions(&reason, "model")
+                && (mentions(&reason, "not found") || mentions(&reason, "not supported")) =>
             {
                 CloseKind::UnknownModel
             }
@@ -135,6 +147,27 @@ impl fmt::Display for CloseInfo {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mentions_finds_a_word_anywhere_as_str_contains_does() {
+        for (text, word) in [
+            ("api key not valid", "api key"),
+            ("api key not valid", "valid"),
+            ("api key not valid", "api"),
+            ("api key", "api key not valid"),
+            ("", "x"),
+            ("x", ""),
+            ("quota", "quota"),
+            ("modèle not found", "not found"),
+            ("aaab", "aab"),
+        ] {
+            assert_eq!(
+                mentions(text, word),
+                text.contains(word),
+                "{text:?} {word:?}"
+            );
+        }
+    }
 
     fn close(code: u16, reason: &str) -> CloseInfo {
         CloseInfo {

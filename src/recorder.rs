@@ -305,14 +305,14 @@ pub fn file_name(date: [u32; 6], format: Format) -> String {
 /// The stored file's name while it is being written: a name still like this on the next
 /// visit is a recording whose tab died.
 pub fn part_name(name: &str) -> String {
-    format!("{}.part.wav", name.trim_end_matches(".wav"))
+    format!("{}.part.wav", name.strip_suffix(".wav").unwrap_or(name))
 }
 
 /// How a stored recording is listed: "Conversation of 2026-11-23 14:02 (8:12, 23.6 MB)", or
 /// "Recover the conversation of ..." for one whose tab died before it ended. `header` is
 /// the file's first 44 bytes.
 pub fn stored_label(name: &str, size: u64, header: &[u8]) -> String {
-    let stem = name.trim_start_matches("conversation-");
+    let stem = name.strip_prefix("conversation-").unwrap_or(name);
     let when = match stem.get(..16).map(|s| s.split('-').collect::<Vec<_>>()) {
         Some(p) if p.len() == 5 && p.iter().all(|x| x.bytes().all(|b| b.is_ascii_digit())) => {
             format!("{}-{}-{} {}:{}", p[0], p[1], p[2], p[3], p[4])

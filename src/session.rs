@@ -129,7 +129,7 @@ impl SessionCore {
         if self.phase != Phase::Closed {
             self.phase = Phase::AwaitingSetup;
         }
-        ClientMessage::Setup(self.setup.clone()).to_json()
+        self.setup.message_json()
     }
 
     /// A frame arrived (a binary frame's bytes or a text frame's UTF-8).

@@ -86,7 +86,7 @@ impl ClientMessage {
     /// The JSON text sent on the socket.
     pub fn to_json(&self) -> String {
         let (key, body) = match self {
-            ClientMessage::Setup(m) => ("setup", m.to_value()),
+            ClientMessage::Setup(m) => return m.message_json(),
             ClientMessage::RealtimeInput(m) => ("realtimeInput", m.to_value()),
             ClientMessage::ClientContent(m) => ("clientContent", m.to_value()),
             ClientMessage::ToolResponse(m) => ("toolResponse", m.to_value()),
@@ -98,6 +98,14 @@ impl ClientMessage {
 /// An empty JSON object, `{}`: how the API switches on a feature with default settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Enabled {}
+
+impl Setup {
+    /// The `setup` message's JSON text, as [`ClientMessage::to_json`] gives it (without
+    /// copying the setup into a message).
+    pub fn message_json(&self) -> String {
+        Value::object([("setup", self.to_value())]).to_json()
+    }
+}
 
 /// `setup`: the session's configuration.
 #[derive(Debug, Clone, PartialEq, Default)]

@@ -71,7 +71,7 @@ impl StandIn {
             .setup
             .as_ref()
             .is_some_and(|s| s.functions.iter().any(|f| f == CURRENT_TIME));
-        if declared && text.to_ascii_lowercase().contains("time") {
+        if declared && crate::close::mentions(&text.to_ascii_lowercase(), "time") {
             self.calls += 1;
             let id = format!("standin-call-{}", self.calls);
             self.notes.push(format!("tool call {CURRENT_TIME} ({id})"));

@@ -132,7 +132,7 @@ fn start_clicked(app: &Shared, talk: bool) {
         match settings::connection(&a.page) {
             Ok(connection) => {
                 // For people debugging: exactly what `setup` says (the key is never in it).
-                let sent = ClientMessage::Setup(connection.setup.clone()).to_json();
+                let sent = connection.setup.message_json();
                 a.page.set_text("setup-sent", &sent);
                 a.connection = Some(connection.clone());
                 a.notes.clear();

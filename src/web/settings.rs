@@ -23,7 +23,12 @@ pub fn fill(page: &Page) -> Result<(), String> {
     page.options("voice", &voices, DEFAULT_VOICE)?;
     let formats: Vec<(&str, &str)> = Format::ALL.iter().map(|f| (f.id(), f.label())).collect();
     page.options("rec-format", &formats, Format::default().id())?;
-    page.set_value("model", DEFAULT_MODEL.trim_start_matches("models/"));
+    page.set_value(
+        "model",
+        DEFAULT_MODEL
+            .strip_prefix("models/")
+            .unwrap_or(DEFAULT_MODEL),
+    );
     let (remembered, secret) = stored_secret().unwrap_or_default();
     // With no key at hand the page starts on the offline stand-in: it works at once.
     page.set_value("backend", if secret.is_empty() { "offline" } else { "key" });

@@ -82,7 +82,10 @@ impl Stored {
         if let Some(old) = self.url.borrow_mut().replace(url.clone()) {
             let _ = web_sys::Url::revoke_object_url(&old);
         }
-        let name = name.replace(".part.wav", ".wav");
+        let name = match name.strip_suffix(".part.wav") {
+            Some(stem) => format!("{stem}.wav"),
+            None => name.to_owned(),
+        };
         self.page.offer_download(&url, &name);
         Ok(())
     }

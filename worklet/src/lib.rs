@@ -6,5 +6,7 @@ pub mod capture;
 pub mod rates;
 pub mod resample;
 
+#[cfg(all(feature = "exports", target_arch = "wasm32"))]
+mod bump;
 #[cfg(feature = "exports")]
 pub mod ffi;
