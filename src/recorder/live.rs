@@ -236,6 +236,11 @@ impl LiveRecorder {
         wav::header(self.format.rate(), self.format.channels(), frames)
     }
 
+    /// The WAV file's length in bytes, as it would be saved now.
+    pub fn file_len(&self) -> u64 {
+        wav::HEADER_LEN as u64 + self.total_frames() * u64::from(self.format.channels()) * 2
+    }
+
     /// Seconds of audio so far.
     pub fn duration(&self) -> f64 {
         self.first().map_or(0.0, |first| self.end - first)

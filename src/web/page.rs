@@ -63,6 +63,8 @@ impl Page {
             input.set_value(value);
         } else if let Ok(select) = self.element::<HtmlSelectElement>(id) {
             select.set_value(value);
+        } else if let Ok(text) = self.element::<HtmlTextAreaElement>(id) {
+            text.set_value(value);
         }
     }
 

@@ -441,15 +441,10 @@ impl Recording {
             page.log(LogKind::Error, &text);
             return page.set_text("rec-info", &text);
         }
-        if self.started() {
-            let secs = self.duration().round() as u64;
-            let done = if self.open_take().is_some() {
-                " so far"
-            } else {
-                ""
-            };
-            let text = format!("{}:{:02} recorded{done}.", secs / 60, secs % 60);
-            page.set_text("rec-info", &text);
+        if let Some(take) = self.take.as_ref().filter(|t| !t.live.is_empty()) {
+            let so_far = if take.finished { "" } else { " so far" };
+            let size = describe(take.live.duration(), take.live.file_len());
+            page.set_text("rec-info", &format!("Recorded{so_far}: {size}."));
         }
     }
 }

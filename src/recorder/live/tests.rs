@@ -205,6 +205,7 @@ fn audio_for_a_time_already_rendered_is_counted_not_placed() {
     let mut with_header = live.header(live.total_frames()).unwrap().to_vec();
     with_header.extend(file);
     assert_eq!(with_header, whole.to_wav(Format::Mono24k).unwrap());
+    assert_eq!(live.file_len(), with_header.len() as u64); // 44 + 2 x 61,440
     assert_eq!(
         LiveRecorder::new(Format::Stereo24k).finish(),
         Vec::<u8>::new()
