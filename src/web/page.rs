@@ -265,7 +265,8 @@ impl Page {
     pub fn set_level(&self, side: &str, level: u32) {
         if let Ok(talk) = self.element::<HtmlElement>("talk") {
             let _ = talk.set_attribute("data-side", side);
-            let _ = talk.set_attribute("style", &format!("--level:{level}"));
+            // Through the CSSOM: the page's CSP refuses inline `style` attributes.
+            let _ = talk.style().set_property("--level", &level.to_string());
         }
     }
 

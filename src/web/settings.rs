@@ -2,9 +2,8 @@
 //! stored key and settings, the page's query), reads it into the pure [`Form`], and keeps
 //! the key and the settings.
 //!
-//! Secrets: the key or token lives in `sessionStorage` (gone with the tab) unless the
-//! person ticks "remember" (then `localStorage`); it never reaches the log, which shows only
-//! the redacted URL.
+//! Secrets: the key or token lives only in its field unless the person ticks "remember"
+//! (then `localStorage`); it never reaches the log, which shows only the redacted URL.
 
 use super::page::Page;
 use crate::playback::PlaybackConfig;
@@ -151,32 +150,24 @@ fn storages() -> (Option<Storage>, Option<Storage>) {
     (session, local)
 }
 
-/// (remembered, secret) from localStorage or sessionStorage.
+/// (remembered, secret) from localStorage, where it is only if "remember" was ticked.
 fn stored_secret() -> Option<(bool, String)> {
     let (session, local) = storages();
-    if let Some(secret) = local.and_then(|s| s.get_item(SECRET_KEY).ok().flatten()) {
-        return Some((true, secret));
+    // Earlier versions kept an unremembered key for the tab's lifetime: no longer.
+    if let Some(session) = session {
+        let _ = session.remove_item(SECRET_KEY);
     }
-    session
-        .and_then(|s| s.get_item(SECRET_KEY).ok().flatten())
-        .map(|secret| (false, secret))
+    let secret = local?.get_item(SECRET_KEY).ok().flatten()?;
+    Some((true, secret))
 }
 
 fn store_secret(secret: &str, remember: bool) {
-    let (session, local) = storages();
     // A storage that refuses (private mode, quota) only costs retyping the key.
-    if let Some(local) = local {
+    if let Some(local) = storages().1 {
         let _ = if remember && !secret.is_empty() {
             local.set_item(SECRET_KEY, secret)
         } else {
             local.remove_item(SECRET_KEY)
-        };
-    }
-    if let Some(session) = session {
-        let _ = if secret.is_empty() {
-            session.remove_item(SECRET_KEY)
-        } else {
-            session.set_item(SECRET_KEY, secret)
         };
     }
 }

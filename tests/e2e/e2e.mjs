@@ -17,6 +17,7 @@ import { gzipSync } from 'node:zlib';
 import { typedAndTools, pushToTalk, deviceSwitch } from './controls.mjs';
 import { hostileServer } from './hostile.mjs';
 import { inSettings, lookAndFeel, keyboard, remembered } from './look.mjs';
+import { injection, keyNeverLeaks } from './security.mjs';
 
 const args = Object.fromEntries(
   process.argv.slice(2).reduce((pairs, a, i, all) => {
@@ -556,6 +557,9 @@ if (args.look) {
     await lookAndFeel(base, helpers);
     await keyboard(base, helpers);
     await remembered(base, helpers);
+    console.log('\nsecurity');
+    await injection(base, helpers);
+    if (args.emulator && args.emulator !== true) await keyNeverLeaks(base, { url: args.emulator, key: args.key }, helpers);
   } finally {
     server.close();
   }
@@ -601,6 +605,9 @@ try {
   await lookAndFeel(base, helpers);
   await keyboard(base, helpers);
   await remembered(base, helpers);
+  console.log('\nsecurity');
+  await injection(base, helpers);
+  if (emulator) await keyNeverLeaks(base, emulator, helpers);
 } finally {
   server.close();
 }
