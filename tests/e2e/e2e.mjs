@@ -553,7 +553,7 @@ if (args.long) {
 const helpers = { launch, check, parseWav, channel, segments, outDir, speechPath, A, B, speechSeconds };
 if (args.look) {
   try {
-    console.log('\nlook and feel');
+    console.log(`\nlook and feel, keyboard, settings, security: ${dist}`);
     await lookAndFeel(base, helpers);
     await keyboard(base, helpers);
     await remembered(base, helpers);
