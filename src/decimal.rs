@@ -24,7 +24,7 @@ pub fn fixed(x: f64, places: u32) -> Fixed {
 /// shows `2.5`.
 pub fn short(x: f64) -> String {
     let text = fixed(x, 3).to_string();
-    if text.contains('.') {
+    if text.bytes().any(|b| b == b'.') {
         text.trim_end_matches('0').trim_end_matches('.').to_owned()
     } else {
         text

@@ -132,7 +132,11 @@ impl Endpoint {
             (_, Credential::EphemeralToken(_)) => format!("{GOOGLE_HOST}{TOKEN_PATH}"),
         };
         if let Some(param) = param {
-            url.push(if url.contains('?') { '&' } else { '?' });
+            url.push(if url.bytes().any(|b| b == b'?') {
+                '&'
+            } else {
+                '?'
+            });
             url.push_str(param);
             url.push('=');
             if redact {

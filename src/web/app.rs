@@ -128,33 +128,29 @@ pub fn start() -> Result<(), String> {
 /// running one keeps its own; the talk control then only toggles).
 fn start_clicked(app: &Shared, talk: bool) {
     let mut a = app.borrow_mut();
-    let connection = if *a.conv.link() == Link::Idle {
+    if *a.conv.link() == Link::Idle {
         match settings::connection(&a.page) {
             Ok(connection) => {
                 // For people debugging: exactly what `setup` says (the key is never in it).
                 let sent = connection.setup.message_json();
                 a.page.set_text("setup-sent", &sent);
-                a.connection = Some(connection.clone());
+                a.connection = Some(connection);
                 a.notes.clear();
-                connection
             }
             Err(why) => {
                 drop(a);
                 return dispatch(app, Event::Invalid(why));
             }
         }
-    } else {
-        let Some(connection) = a.connection.clone() else {
-            return;
-        };
-        connection
+    }
+    let Some(plan) = a.connection.as_ref().map(|c| Plan {
+        target: c.target(),
+        model: c.setup.model.clone(),
+        push_to_talk: c.push_to_talk,
+    }) else {
+        return;
     };
     drop(a);
-    let plan = Plan {
-        target: connection.target(),
-        model: connection.setup.model,
-        push_to_talk: connection.push_to_talk,
-    };
     dispatch(
         app,
         if talk {
@@ -215,7 +211,7 @@ impl App {
             }
             Effect::Open { handle } => {
                 let current = self.session.clone();
-                let run = session::run(self.connection.clone()?, handle, current, reporter(weak));
+                let run = session::run(self.connection.as_ref()?, handle, current, reporter(weak));
                 wasm_bindgen_futures::spawn_local(run);
             }
             Effect::Close => self.session.close(),

@@ -277,12 +277,12 @@ impl Current {
 /// the conversation's events: [`Event::Opened`], then what the server says, then
 /// [`Event::Ended`] with the latest resumption handle. While it is open, `current` holds it.
 pub fn run(
-    connection: Connection,
+    connection: &Connection,
     handle: Option<String>,
     current: Current,
     report: impl Fn(Event) + 'static,
 ) -> impl std::future::Future<Output = ()> {
-    let setup = connection.setup.with_resumption(handle);
+    let setup = connection.setup.clone().with_resumption(handle);
     // The socket is made now, not when the future is first polled: its handshake then runs
     // on the network thread while the caller goes on (making the audio graph on Connect).
     let transport = match &connection.endpoint {
