@@ -59,6 +59,9 @@ export async function typedAndTools(base, h) {
       .waitForFunction(() => [...document.querySelectorAll('#log li')].map((l) => l.textContent).find((t) => t.startsWith('Tool call get_current_time')), null, { timeout: 10_000 })
       .then((x) => x.jsonValue(), () => '');
     h.check('tools: the time question becomes a tool call, answered by the page', /^Tool call get_current_time \(standin-call-1\) answered: the time \(.+\)\.$/.test(answered), answered);
+    const cards = await page.$$eval('#transcript li.tool', (lis) => lis.map((l) => l.textContent));
+    h.check('tools: the call shows in the conversation as a card (the log line)',
+      cards.length === 1 && cards[0] === answered, cards.join(' | '));
     const spoken = await page
       .waitForFunction(() => [...document.querySelectorAll('#transcript li.model')].map((l) => l.textContent).find((t) => t.includes('the tool said')), null, { timeout: 10_000 })
       .then((x) => x.jsonValue(), () => '');
