@@ -18,6 +18,7 @@ import { typedAndTools, pushToTalk, deviceSwitch } from './controls.mjs';
 import { hostileServer } from './hostile.mjs';
 import { inSettings, lookAndFeel, keyboard, remembered } from './look.mjs';
 import { injection, keyNeverLeaks } from './security.mjs';
+import { soak } from './soak.mjs';
 
 const args = Object.fromEntries(
   process.argv.slice(2).reduce((pairs, a, i, all) => {
@@ -552,6 +553,16 @@ if (args.long) {
   process.exit(failed ? 1 : 0);
 }
 const helpers = { launch, check, parseWav, channel, segments, outDir, speechPath, A, B, speechSeconds };
+if (args.soak) {
+  try {
+    console.log('\nlong use');
+    await soak(base, { url: args.emulator, key: args.key }, helpers);
+  } finally {
+    server.close();
+  }
+  console.log(`\ntest result: ${failed ? 'FAILED' : 'ok'}. ${passed} passed; ${failed} failed (end-to-end)`);
+  process.exit(failed ? 1 : 0);
+}
 if (args.look) {
   try {
     console.log(`\nlook and feel, keyboard, settings, security: ${dist}`);
@@ -609,6 +620,10 @@ try {
   console.log('\nsecurity');
   await injection(base, helpers);
   if (emulator) await keyNeverLeaks(base, emulator, helpers);
+  if (emulator) {
+    console.log('\nlong use');
+    await soak(base, emulator, helpers);
+  }
 } finally {
   server.close();
 }
