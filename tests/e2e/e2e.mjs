@@ -17,7 +17,7 @@ import { gzipSync } from 'node:zlib';
 import { typedAndTools, pushToTalk, deviceSwitch } from './controls.mjs';
 import { hostileServer } from './hostile.mjs';
 import { inSettings, lookAndFeel, keyboard, remembered } from './look.mjs';
-import { injection, keyNeverLeaks } from './security.mjs';
+import { injection, keyNeverLeaks, ephemeralToken } from './security.mjs';
 import { soak } from './soak.mjs';
 
 const args = Object.fromEntries(
@@ -571,7 +571,10 @@ if (args.look) {
     await remembered(base, helpers);
     console.log('\nsecurity');
     await injection(base, helpers);
-    if (args.emulator && args.emulator !== true) await keyNeverLeaks(base, { url: args.emulator, key: args.key }, helpers);
+    if (args.emulator && args.emulator !== true) {
+      await keyNeverLeaks(base, { url: args.emulator, key: args.key }, helpers);
+      await ephemeralToken(base, { url: args.emulator, key: args.key }, helpers);
+    }
   } finally {
     server.close();
   }
@@ -620,6 +623,7 @@ try {
   console.log('\nsecurity');
   await injection(base, helpers);
   if (emulator) await keyNeverLeaks(base, emulator, helpers);
+  if (emulator) await ephemeralToken(base, emulator, helpers);
   if (emulator) {
     console.log('\nlong use');
     await soak(base, emulator, helpers);

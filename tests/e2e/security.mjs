@@ -128,3 +128,45 @@ export async function keyNeverLeaks(base, emulator, h) {
     await browser.close();
   }
 }
+
+/** The token backend end to end: a backend (here this driver) mints a one-use token from the
+ * emulator with the API key; the page, given only the token, talks on the constrained route;
+ * a second session with the spent token is refused in words; the token stays out of the log. */
+export async function ephemeralToken(base, emulator, h) {
+  const host = emulator.url.replace(/^ws:\/\//, '').split('/')[0];
+  const minted = await fetch(`http://${host}/v1alpha/auth_tokens`, {
+    method: 'POST',
+    headers: { 'x-goog-api-key': emulator.key, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      uses: 1,
+      expireTime: new Date(Date.now() + 30 * 60_000).toISOString(),
+      newSessionExpireTime: new Date(Date.now() + 60_000).toISOString(),
+    }),
+  }).then((r) => r.json());
+  const token = minted.name ?? '';
+  const route = emulator.url.replace('v1beta.GenerativeService.BidiGenerateContent', 'v1alpha.GenerativeService.BidiGenerateContentConstrained');
+  const browser = await h.launch(['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${h.speechPath}%noloop`]);
+  try {
+    const page = await browser.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(`${base}?backend=url&url=${encodeURIComponent(route)}`);
+    await page.waitForSelector('#status[data-state="idle"]', { timeout: 20_000 });
+    await inSettings(page, () => page.fill('#secret', token));
+    await page.click('#talk');
+    await page.waitForSelector('#status[data-state="listening"]', { timeout: 20_000 });
+    const replied = await page.waitForSelector('#status[data-state="speaking"]', { timeout: 15_000 }).then(() => true, () => false);
+    await page.click('#disconnect');
+    await page.waitForSelector('#status[data-state="closed"]', { timeout: 10_000 });
+    await page.click('#connect');
+    await page.waitForSelector('#status[data-state="error"]', { timeout: 10_000 });
+    const refused = await page.$eval('#status', (e) => e.textContent);
+    const log = await page.$$eval('#log li', (lis) => lis.map((l) => l.textContent).join('\n'));
+    h.check('ephemeral token: minted by a backend with the key (uses 1), it opens a conversation on the constrained route; the model answers',
+      /^auth_tokens\/emu-token-\d+$/.test(token) && replied && log.includes('BidiGenerateContentConstrained?access_token=***'), `${token} ${replied}`);
+    h.check('ephemeral token: a second session with the spent token is refused in words; the token is not in the log',
+      refused.includes('Ephemeral token has no uses left.') && !log.includes(token.split('/')[1]) && errors.length === 0, `${refused} ${errors.join('; ')}`);
+  } finally {
+    await browser.close();
+  }
+}

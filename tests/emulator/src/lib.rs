@@ -17,6 +17,7 @@
 //! - `interrupt_turn_complete=0`: `interrupted` without the `turnComplete` that follows it.
 
 pub mod hostile;
+pub mod tokens;
 
 /// The conversation logic is the page's offline stand-in's (pure, host-tested there).
 pub use gemini_live_voice::standin::{turns, validate};
@@ -78,11 +79,19 @@ pub async fn start(config: Config, port: u16) -> std::io::Result<SocketAddr> {
     let listener = TcpListener::bind(("127.0.0.1", port)).await?;
     let addr = listener.local_addr()?;
     let config = Arc::new(config);
+    let tokens = Arc::new(tokens::Tokens::default());
     tokio::spawn(async move {
         let ids = AtomicU64::new(1);
         while let Ok((stream, _)) = listener.accept().await {
             let id = ids.fetch_add(1, Ordering::Relaxed);
-            tokio::spawn(Connection::serve(stream, Arc::clone(&config), id));
+            let (config, tokens) = (Arc::clone(&config), Arc::clone(&tokens));
+            tokio::spawn(async move {
+                if tokens::is_post(&stream).await {
+                    tokens::serve_mint(stream, &tokens, config.key.as_deref()).await;
+                } else {
+                    Connection::serve(stream, config, tokens, id).await;
+                }
+            });
         }
     });
     Ok(addr)
@@ -183,6 +192,8 @@ struct Connection {
     fault_at: Option<Instant>,
     /// A stalled server: nothing more is sent.
     muted: bool,
+    /// A minted token's verdict (see [`tokens`]), when one was given on the constrained route.
+    minted: Option<Result<(), &'static str>>,
 }
 
 /// How a connection loop ends.
@@ -196,8 +207,9 @@ enum End {
 }
 
 impl Connection {
-    async fn serve(stream: TcpStream, config: Arc<Config>, id: u64) {
+    async fn serve(stream: TcpStream, config: Arc<Config>, tokens: Arc<tokens::Tokens>, id: u64) {
         let mut query = None;
+        let mut constrained = false;
         // The callback's signature is tungstenite's; its error type is large by design.
         #[allow(clippy::result_large_err)]
         let callback = |req: &Request, resp: Response| -> Result<Response, ErrorResponse> {
@@ -209,6 +221,7 @@ impl Connection {
                 return Err(err);
             }
             query = Some(req.uri().query().unwrap_or_default().to_owned());
+            constrained = path == TOKEN_PATH;
             Ok(resp)
         };
         let ws = match tokio_tungstenite::accept_hdr_async(stream, callback).await {
@@ -221,6 +234,11 @@ impl Connection {
             }
         };
         let params = Params::parse(query.as_deref().unwrap_or_default());
+        // A minted token opens a session on the constrained route only, one use each.
+        let minted = match (&params.token, constrained) {
+            (Some(token), true) if token.starts_with("auth_tokens/") => Some(tokens.take(token)),
+            _ => None,
+        };
         let (sink, mut stream) = ws.split();
         let mut turn_config = config.turns;
         if let Some(ms) = params.silence_ms {
@@ -246,6 +264,7 @@ impl Connection {
             start: Instant::now(),
             fault_at: None,
             muted: false,
+            minted,
         };
         let end = conn.run(&mut stream).await;
         conn.log(&format!(
@@ -283,6 +302,13 @@ impl Connection {
         }
     }
 
+    /// Why the key (or a token given as the key itself) is refused, if it is.
+    fn key_refused(&self) -> Option<&'static str> {
+        let expected = self.config.key.as_ref()?;
+        let given = self.params.key.as_ref().or(self.params.token.as_ref());
+        (given != Some(expected)).then_some("API key not valid. Please pass a valid API key.")
+    }
+
     fn log(&self, what: &str) {
         if self.config.verbose {
             eprintln!("[emulator #{}] {what}", self.id);
@@ -295,14 +321,12 @@ impl Connection {
             tokio_tungstenite::WebSocketStream<TcpStream>,
         >,
     ) -> End {
-        if let Some(expected) = &self.config.key {
-            let given = self.params.key.as_ref().or(self.params.token.as_ref());
-            if given != Some(expected) {
-                return End::Close(
-                    1008,
-                    "API key not valid. Please pass a valid API key.".into(),
-                );
-            }
+        let refused = match self.minted.take() {
+            Some(result) => result.err(),
+            None => self.key_refused(),
+        };
+        if let Some(why) = refused {
+            return End::Close(1008, why.into());
         }
         loop {
             let reply_at = self.standin.next_due().map(|ms| self.instant(ms));

@@ -127,6 +127,64 @@ async fn wrong_key_closes_with_1008_and_right_key_or_token_works() {
     ready(&format!("{token_url}?access_token=k-123")).await;
 }
 
+/// POSTs `body` to the emulator's token endpoint with `key`: (status line, JSON answer).
+async fn mint(url: &str, key: &str, body: &str) -> (String, Value) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let host = url.trim_start_matches("ws://").split('/').next().unwrap();
+    let mut stream = tokio::net::TcpStream::connect(host).await.unwrap();
+    let request = format!(
+        "POST /v1alpha/auth_tokens HTTP/1.1\r\nhost: {host}\r\nx-goog-api-key: {key}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    let (head, json) = answer.split_once("\r\n\r\n").unwrap();
+    (
+        head.lines().next().unwrap().to_owned(),
+        serde_json::from_str(json).unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn a_backend_mints_tokens_that_open_the_constrained_route_once_each() {
+    let url = emulator(Some("k-123")).await;
+    let token_url = url.replace(
+        "v1beta.GenerativeService.BidiGenerateContent",
+        "v1alpha.GenerativeService.BidiGenerateContentConstrained",
+    );
+    let (status, refused) = mint(&url, "wrong", "{}").await;
+    assert_eq!(status, "HTTP/1.1 401 Unauthorized");
+    assert_eq!(refused["error"]["code"], json!(401));
+    let (status, token) = mint(
+        &url,
+        "k-123",
+        r#"{"uses": 1, "expireTime": "2999-01-01T00:00:00Z"}"#,
+    )
+    .await;
+    assert_eq!(status, "HTTP/1.1 200 OK");
+    assert_eq!(token, json!({"name": "auth_tokens/emu-token-1", "uses": 1}));
+    let with_token = format!("{token_url}?access_token=auth_tokens%2Femu-token-1");
+    ready(&with_token).await;
+    // Its one use is spent: the next session is refused as the service refuses a bad key.
+    let mut again = connect(&with_token).await;
+    assert_eq!(
+        next(&mut again).await.unwrap_err(),
+        (1008, "Ephemeral token has no uses left.".into())
+    );
+    // On the key route a token is not a key.
+    let mut wrong_route = connect(&format!("{url}?access_token=auth_tokens%2Femu-token-1")).await;
+    assert_eq!(next(&mut wrong_route).await.unwrap_err().0, 1008);
+    let (status, bad) = mint(&url, "k-123", r#"{"uses": "many"}"#).await;
+    assert_eq!(
+        (status.as_str(), &bad["error"]["message"]),
+        (
+            "HTTP/1.1 400 Bad Request",
+            &json!("uses is not a whole number")
+        )
+    );
+}
+
 #[tokio::test]
 async fn unknown_field_closes_with_1007() {
     let mut ws = ready(&emulator(None).await).await;

@@ -1,0 +1,103 @@
+//! What the recording card shows: Save and Listen, the waveform, how much is recorded and
+//! what could not be kept.
+
+use super::{draw_waveform, Recording, Take};
+use crate::conversation::LogKind;
+use crate::recorder::describe;
+use crate::web::page::Page;
+use web_sys::HtmlCanvasElement;
+
+impl Recording {
+    /// Saves the recording so far and offers it as a download on the page.
+    pub fn save_on(&mut self, page: &Page) {
+        if !self.started() {
+            return page.set_text("rec-info", "Nothing recorded yet.");
+        }
+        match self.save() {
+            Ok(saved) => {
+                page.offer_download(&saved.url, &saved.name);
+                page.set_text("rec-info", &format!("Saved: {}.", saved.summary));
+                self.draw_on(page);
+                let text = format!("Recording saved: {} ({})", saved.name, saved.summary);
+                page.log(LogKind::Info, &text);
+            }
+            Err(e) => page.log(
+                LogKind::Error,
+                &format!("The recording could not be saved: {e}"),
+            ),
+        }
+    }
+
+    /// Puts the recording so far in the page's player (the same file Save offers).
+    pub fn listen_on(&mut self, page: &Page) {
+        match self.save() {
+            Ok(saved) => {
+                // The player keeps its own URL: a later Save does not revoke it.
+                if let Some(old) = std::mem::replace(&mut self.heard, self.url.take()) {
+                    let _ = web_sys::Url::revoke_object_url(&old);
+                }
+                if let Ok(player) = page.element::<web_sys::HtmlElement>("rec-player") {
+                    let _ = player.set_attribute("src", &saved.url);
+                    player.set_hidden(false);
+                    let _ = player.focus();
+                }
+                page.set_text("rec-info", &format!("In the player: {}.", saved.summary));
+            }
+            Err(e) => page.set_text("rec-info", &e),
+        }
+    }
+
+    /// Draws the waveform of what is rendered on the page's canvas and shows it.
+    pub fn draw_on(&self, page: &Page) {
+        let Some(take) = self.take.as_ref().filter(|t| !t.live.peaks().is_empty()) else {
+            return;
+        };
+        let Ok(canvas) = page.element::<HtmlCanvasElement>("rec-wave") else {
+            return;
+        };
+        match draw_waveform(&canvas, take.live.peaks()) {
+            Ok(()) => page.set_hidden("rec-figure", false),
+            Err(e) => page.log(
+                LogKind::Warn,
+                &format!("The waveform could not be drawn: {e}"),
+            ),
+        }
+    }
+
+    /// The format menu changed: during a conversation it applies to the next one.
+    pub fn format_changed(&self, page: &Page) {
+        if self.open_take().is_some() {
+            page.set_text(
+                "rec-info",
+                "This conversation keeps its format; the new one applies to the next conversation.",
+            );
+        }
+    }
+
+    fn open_take(&self) -> Option<&Take> {
+        self.take.as_ref().filter(|t| !t.finished)
+    }
+
+    /// "1:02 recorded so far." on the page (or why part of it could not be kept).
+    pub fn progress_on(&mut self, page: &Page) {
+        if !self.storage_told {
+            if let Some(e) = self.storage_error.borrow().as_ref() {
+                self.storage_told = true;
+                let text = format!("This recording is kept in this tab only: the browser did not store it ({e}). Save still has all of it; closing the tab would lose it.");
+                page.log(LogKind::Warn, &text);
+                page.set_text("rec-stored-none", &text);
+                page.set_hidden("rec-stored-none", false);
+            }
+        }
+        if let Some(e) = self.error.take() {
+            let text = format!("Part of the recording could not be kept: {e}");
+            page.log(LogKind::Error, &text);
+            return page.set_text("rec-info", &text);
+        }
+        if let Some(take) = self.take.as_ref().filter(|t| !t.live.is_empty()) {
+            let so_far = if take.finished { "" } else { " so far" };
+            let size = describe(take.live.duration(), take.live.file_len());
+            page.set_text("rec-info", &format!("Recorded{so_far}: {size}."));
+        }
+    }
+}

@@ -1,0 +1,249 @@
+//! Ephemeral tokens, as an app's backend mints them: `POST /v1alpha/auth_tokens` with the API
+//! key (`x-goog-api-key` header or `?key=`) and a JSON body with `uses` (default 1),
+//! `expireTime` and `newSessionExpireTime` (RFC 3339; defaults 30 min and 1 min from now, as
+//! the service documents), answered with `{"name": "auth_tokens/...", ...}`. The token then
+//! opens sessions on the constrained route (`?access_token=`): each new connection takes one
+//! use and must start before `newSessionExpireTime`. The wording of the refusals is this
+//! emulator's, not the service's.
+
+use gemini_live_voice::json::{self, Value};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// The REST path tokens are minted on.
+pub const MINT_PATH: &str = "/v1alpha/auth_tokens";
+
+struct Token {
+    uses_left: u32,
+    /// When a new session can no longer start, and when the token ends (Unix seconds).
+    new_session_until: f64,
+    until: f64,
+}
+
+/// The tokens minted so far.
+#[derive(Default)]
+pub struct Tokens {
+    minted: Mutex<HashMap<String, Token>>,
+    next: Mutex<u64>,
+}
+
+fn now() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or(Duration::ZERO)
+        .as_secs_f64()
+}
+
+/// Unix seconds from "2026-11-24T01:02:03Z" (or with a fraction); `None` if not of that form.
+pub fn parse_time(text: &str) -> Option<f64> {
+    let b = text.as_bytes();
+    let num = |from: usize, len: usize| -> Option<i64> {
+        let s = text.get(from..from + len)?;
+        s.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| s.parse().ok())?
+    };
+    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || !text.ends_with('Z') {
+        return None;
+    }
+    let (y, mo, d) = (num(0, 4)?, num(5, 2)?, num(8, 2)?);
+    let (h, mi, s) = (num(11, 2)?, num(14, 2)?, num(17, 2)?);
+    let fraction: f64 = text[19..text.len() - 1]
+        .trim_start_matches('.')
+        .parse()
+        .map_or(0.0, |f: f64| f / 10f64.powi(text.len() as i32 - 21));
+    // Days from the civil date (Howard Hinnant's algorithm).
+    let y = if mo <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (if mo > 2 { mo - 3 } else { mo + 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some((days * 86_400 + h * 3_600 + mi * 60 + s) as f64 + fraction)
+}
+
+impl Tokens {
+    /// Mints a token from a request body, or says why not.
+    pub fn mint(&self, body: &str) -> Result<Value, String> {
+        let request = if body.trim().is_empty() {
+            Value::object::<&str>([])
+        } else {
+            json::parse(body).map_err(|e| format!("the body is not JSON: {e}"))?
+        };
+        let time = |field: &str, default: f64| match request.get(field) {
+            None => Ok(default),
+            Some(v) => v
+                .as_str()
+                .and_then(parse_time)
+                .ok_or_else(|| format!("{field} is not an RFC 3339 time")),
+        };
+        let now = now();
+        let until = time("expireTime", now + 1_800.0)?;
+        let new_session_until = time("newSessionExpireTime", now + 60.0)?;
+        let uses = match request.get("uses") {
+            None => 1,
+            Some(v) => v
+                .as_u64()
+                .filter(|u| *u <= u64::from(u32::MAX))
+                .ok_or("uses is not a whole number")? as u32,
+        };
+        let mut next = self.next.lock().map_err(|_| "poisoned")?;
+        *next += 1;
+        let name = format!("auth_tokens/emu-token-{}", *next);
+        let token = Token {
+            uses_left: uses,
+            new_session_until,
+            until,
+        };
+        self.minted
+            .lock()
+            .map_err(|_| "poisoned")?
+            .insert(name.clone(), token);
+        Ok(Value::object([
+            ("name", name.as_str().into()),
+            ("uses", Value::from(u64::from(uses))),
+        ]))
+    }
+
+    /// A new session with `name`: takes one use, or says why it cannot start.
+    pub fn take(&self, name: &str) -> Result<(), &'static str> {
+        let mut minted = self.minted.lock().map_err(|_| "poisoned")?;
+        let token = minted.get_mut(name).ok_or("Ephemeral token not valid.")?;
+        let now = now();
+        if now > token.until || now > token.new_session_until {
+            return Err("Ephemeral token expired.");
+        }
+        if token.uses_left == 0 {
+            return Err("Ephemeral token has no uses left.");
+        }
+        token.uses_left -= 1;
+        Ok(())
+    }
+}
+
+/// Whether the connection is an HTTP POST (a mint request) rather than a WebSocket upgrade.
+pub async fn is_post(stream: &TcpStream) -> bool {
+    let mut first = [0u8; 5];
+    matches!(stream.peek(&mut first).await, Ok(5) if &first == b"POST ")
+}
+
+/// Answers one mint request on `stream`: 200 with the token, 401 without the right key, 400
+/// for a body that is not a mint request, 404 elsewhere.
+pub async fn serve_mint(mut stream: TcpStream, tokens: &Tokens, key: Option<&str>) {
+    let mut request = Vec::new();
+    let mut buf = [0u8; 4096];
+    // The head, then as much body as Content-Length says (at most 64 kB).
+    let (head, body) = loop {
+        let Ok(n) = stream.read(&mut buf).await else {
+            return;
+        };
+        if n == 0 || request.len() > 65_536 {
+            return;
+        }
+        request.extend_from_slice(&buf[..n]);
+        let Some(end) = request.windows(4).position(|w| w == b"\r\n\r\n") else {
+            continue;
+        };
+        let head = String::from_utf8_lossy(&request[..end]).to_string();
+        let length = head
+            .lines()
+            .find_map(|l| {
+                let (name, value) = l.split_once(':')?;
+                name.trim()
+                    .eq_ignore_ascii_case("content-length")
+                    .then(|| value.trim().parse::<usize>().ok())?
+            })
+            .unwrap_or(0)
+            .min(65_536);
+        if request.len() >= end + 4 + length {
+            break (
+                head,
+                String::from_utf8_lossy(&request[end + 4..end + 4 + length]).to_string(),
+            );
+        }
+    };
+    let target = head.split(' ').nth(1).unwrap_or_default();
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    let header_key = head.lines().find_map(|l| {
+        let (name, value) = l.split_once(':')?;
+        name.trim()
+            .eq_ignore_ascii_case("x-goog-api-key")
+            .then(|| value.trim().to_owned())
+    });
+    let query_key = query
+        .split('&')
+        .find_map(|p| p.strip_prefix("key="))
+        .map(str::to_owned);
+    let given = header_key.or(query_key);
+    let (status, answer) = if path != MINT_PATH {
+        ("404 Not Found", error(404, "no such method"))
+    } else if key.is_some() && given.as_deref() != key {
+        (
+            "401 Unauthorized",
+            error(401, "API key not valid. Please pass a valid API key."),
+        )
+    } else {
+        match tokens.mint(&body) {
+            Ok(token) => ("200 OK", token),
+            Err(why) => ("400 Bad Request", error(400, &why)),
+        }
+    };
+    let body = answer.to_json();
+    let response = format!(
+        "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let _ = stream.write_all(response.as_bytes()).await;
+    let _ = stream.shutdown().await;
+}
+
+fn error(code: u64, message: &str) -> Value {
+    Value::object([(
+        "error",
+        Value::object([("code", Value::from(code)), ("message", message.into())]),
+    )])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_times_read_as_unix_seconds() {
+        assert_eq!(parse_time("1970-01-01T00:00:00Z"), Some(0.0));
+        assert_eq!(parse_time("2026-11-24T01:02:03Z"), Some(1_795_482_123.0));
+        assert_eq!(parse_time("2000-03-01T00:00:00.250Z"), Some(951_868_800.25));
+        assert_eq!(parse_time("2026-11-24 01:02:03"), None);
+        assert_eq!(parse_time("soon"), None);
+    }
+
+    #[test]
+    fn a_token_opens_as_many_sessions_as_it_has_uses_then_none() {
+        let tokens = Tokens::default();
+        let minted = tokens.mint(r#"{"uses": 2}"#).unwrap();
+        let name = minted
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap()
+            .to_owned();
+        assert_eq!(name, "auth_tokens/emu-token-1");
+        assert_eq!(tokens.take(&name), Ok(()));
+        assert_eq!(tokens.take(&name), Ok(()));
+        assert_eq!(tokens.take(&name), Err("Ephemeral token has no uses left."));
+        assert_eq!(
+            tokens.take("auth_tokens/other"),
+            Err("Ephemeral token not valid.")
+        );
+        // Past its new-session deadline a token opens nothing.
+        let late = tokens
+            .mint(r#"{"newSessionExpireTime": "2000-01-01T00:00:00Z"}"#)
+            .unwrap();
+        let late = late.get("name").and_then(Value::as_str).unwrap();
+        assert_eq!(tokens.take(late), Err("Ephemeral token expired."));
+        assert!(tokens.mint(r#"{"uses": "two"}"#).is_err());
+        assert!(tokens.mint("not json").is_err());
+    }
+}
