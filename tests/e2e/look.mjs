@@ -53,6 +53,12 @@ function watchShifts(page) {
 /** The talk control's ring: whose level it shows, and how far (0 to 100). */
 const ring = (page) => page.$eval('#talk', (t) => ({ side: t.dataset.side, level: Number(t.style.getPropertyValue('--level') || 0) }));
 
+/** Whether the ring shows `side` above 40 of 100 within `timeout` ms. */
+const ringShows = (page, side, timeout) => page.waitForFunction((side) => {
+  const t = document.querySelector('#talk');
+  return t.dataset.side === side && Number(t.style.getPropertyValue('--level')) > 40;
+}, side, { timeout, polling: 50 }).then(() => true, () => false);
+
 export async function lookAndFeel(base, h) {
   const dir = join(h.outDir, 'look');
   mkdirSync(dir, { recursive: true });
@@ -90,16 +96,10 @@ export async function lookAndFeel(base, h) {
       await page.click('#mic-start');
       await page.waitForSelector('#status[data-state="listening"]', { timeout: 10_000 });
       // Sentence A is heard: the ring follows your level.
-      const yours = await page.waitForFunction(() => {
-        const t = document.querySelector('#talk');
-        return t.dataset.side === 'you' && Number(t.style.getPropertyValue('--level')) > 40;
-      }, null, { timeout: 10_000, polling: 50 }).then(() => true, () => false);
+      const yours = await ringShows(page, 'you', 10_000);
       await capture('listening');
       await page.waitForSelector('#status[data-state="speaking"]', { timeout: 15_000 });
-      const models = await page.waitForFunction(() => {
-        const t = document.querySelector('#talk');
-        return t.dataset.side === 'model' && Number(t.style.getPropertyValue('--level')) > 40;
-      }, null, { timeout: 5_000, polling: 50 }).then(() => true, () => false);
+      const models = await ringShows(page, 'model', 5_000);
       await capture('speaking');
       h.check(`look ${size.name}: the talk control's ring follows your level, then the model's`, yours && models, JSON.stringify(await ring(page)));
       await page.waitForTimeout((h.speechSeconds + 1) * 1000);
