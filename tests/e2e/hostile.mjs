@@ -125,7 +125,36 @@ export async function hostileServer(base, emulator, h) {
         ended && text.includes(words) && reconnects === retries && connectAgain && errors.length === 0, `${reconnects} reconnects: ${text}`);
     } finally { await browser.close(); }
   }
+  // Closes in answer to `setup` (the handshake never completes): said in words at once, the
+  // page usable; a refusal is final, server trouble is retried like a dropped connection.
+  for (const [code, words] of [[1007, 'rejected a request as invalid (1007)'], [1008, '(1008)'], [1011, '(1011']]) {
+    const browser = await h.launch();
+    try {
+      const page = await browser.newPage();
+      const errors = [];
+      page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+      page.on('pageerror', (e) => errors.push(String(e)));
+      const url = `${emulator.url}?fault=close${code}&fault_at=setup`;
+      await page.goto(`${base}?backend=url&url=${encodeURIComponent(url)}`);
+      await page.waitForSelector('#status[data-state="idle"]', { timeout: 20_000 });
+      await inSettings(page, () => page.fill('#secret', emulator.key));
+      await page.click('#connect');
+      const ended = await page.waitForSelector('#status[data-state="error"]', { timeout: 15_000 }).then(() => true, () => false);
+      const text = await page.$eval('#status', (e) => e.textContent);
+      const log = await page.$$eval('#log li', (lis) => lis.map((l) => l.textContent));
+      const ready = log.some((l) => l.startsWith('Connected'));
+      const banner = await page.$eval('#banner', (b) => !b.hidden);
+      const connectAgain = !(await page.$eval('#connect', (e) => e.disabled));
+      figures[`close ${code} at setup`] = { count: 0, longest: 0, seconds: 0, text };
+      h.check(`hostile close ${code} at setup: said in words (status and banner), never ready, Connect usable, no console error`,
+        ended && text.includes(words) && !ready && banner && connectAgain && errors.length === 0, text);
+    } finally { await browser.close(); }
+  }
   for (const [name, f] of Object.entries(figures)) {
+    if (f.text) {
+      console.log(`  hostile ${name}: ${f.text}`);
+      continue;
+    }
     console.log(`  hostile ${name}: main-thread tasks over 50 ms: ${f.count} (longest ${f.longest.toFixed(0)} ms); model audio recorded ${f.seconds.toFixed(2)} s`);
   }
 }

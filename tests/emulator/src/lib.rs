@@ -3,7 +3,8 @@
 //!
 //! Per-connection options ride in the URL query (the client treats any URL the same):
 //! - `fault=close1007|close1008|close1011|drop|malformed|silent|goaway` and
-//!   `fault_after_ms=N` (default 0, counted from `setupComplete`);
+//!   `fault_after_ms=N` (default 0, counted from `setupComplete`); with `fault_at=setup` the
+//!   fault answers `setup` itself, in place of `setupComplete`;
 //! - `fault=hostile|huge|parts50|flood`: a burst of hostile or broken frames (see
 //!   [`hostile`]), after which the connection goes on;
 //! - `fault=stall`: from then on sends nothing, the socket staying open (a stuck server);
@@ -121,6 +122,8 @@ struct Params {
     silence_ms: Option<u32>,
     turn_complete_ms: f64,
     no_interrupt_turn_complete: bool,
+    /// The fault answers `setup` instead of `setupComplete`.
+    fault_at_setup: bool,
 }
 
 impl Params {
@@ -151,6 +154,7 @@ impl Params {
                 "burst" => p.burst = v.parse().unwrap_or(0),
                 "silence_ms" => p.silence_ms = v.parse().ok(),
                 "interrupt_turn_complete" => p.no_interrupt_turn_complete = v == "0",
+                "fault_at" => p.fault_at_setup = v == "setup",
                 "turn_complete_ms" => {
                     p.turn_complete_ms = v.parse().ok().filter(|x: &f64| *x >= 0.0).unwrap_or(0.0)
                 }
@@ -348,6 +352,14 @@ impl Connection {
                         Ok(frames) => frames,
                         Err(Reject { code, reason }) => return End::Close(code, reason),
                     };
+                    let setting_up = !was_set_up && self.standin.setup().is_some();
+                    if setting_up && self.params.fault_at_setup && self.params.fault.is_some() {
+                        // The server refuses the setup: the fault instead of `setupComplete`.
+                        if let Err(end) = self.fire_fault().await {
+                            return end;
+                        }
+                        continue;
+                    }
                     if let Err(end) = self.send_all(frames).await {
                         return end;
                     }

@@ -316,6 +316,10 @@ async fn faults_close_drop_malformed_text_silent_goaway() {
     ] {
         let mut ws = ready(&format!("{url}?fault={fault}")).await;
         assert_eq!(next(&mut ws).await.unwrap_err().0, code, "{fault}");
+        // At setup: the close answers `setup`, no `setupComplete` comes first.
+        let mut ws = connect(&format!("{url}?fault={fault}&fault_at=setup")).await;
+        ws.send(Message::text(SETUP)).await.unwrap();
+        assert_eq!(next(&mut ws).await.unwrap_err().0, code, "{fault} at setup");
     }
     let mut ws = ready(&format!("{url}?fault=malformed")).await;
     match ws.next().await.unwrap().unwrap() {
