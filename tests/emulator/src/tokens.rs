@@ -51,10 +51,8 @@ pub fn parse_time(text: &str) -> Option<f64> {
     }
     let (y, mo, d) = (num(0, 4)?, num(5, 2)?, num(8, 2)?);
     let (h, mi, s) = (num(11, 2)?, num(14, 2)?, num(17, 2)?);
-    let fraction: f64 = text[19..text.len() - 1]
-        .trim_start_matches('.')
-        .parse()
-        .map_or(0.0, |f: f64| f / 10f64.powi(text.len() as i32 - 21));
+    // "" or ".250" before the Z: "0" or "0.250".
+    let fraction: f64 = format!("0{}", &text[19..text.len() - 1]).parse().ok()?;
     // Days from the civil date (Howard Hinnant's algorithm).
     let y = if mo <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);
