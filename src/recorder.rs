@@ -310,8 +310,9 @@ pub fn part_name(name: &str) -> String {
 
 /// How a stored recording is listed: "Conversation of 2026-11-23 14:02 (8:12, 23.6 MB)", or
 /// "Recover the conversation of ..." for one whose tab died before it ended. `header` is
-/// the file's first 44 bytes.
-pub fn stored_label(name: &str, size: u64, header: &[u8]) -> String {
+/// the file's first 44 bytes; `busy`: another tab is writing it now (neither damaged nor to
+/// recover, however its header reads).
+pub fn stored_label(name: &str, size: u64, header: &[u8], busy: bool) -> String {
     let stem = name.strip_prefix("conversation-").unwrap_or(name);
     let when = match stem.get(..16).map(|s| s.split('-').collect::<Vec<_>>()) {
         Some(p) if p.len() == 5 && p.iter().all(|x| x.bytes().all(|b| b.is_ascii_digit())) => {
@@ -319,7 +320,14 @@ pub fn stored_label(name: &str, size: u64, header: &[u8]) -> String {
         }
         _ => name.to_owned(),
     };
-    let Some((_, _, seconds)) = crate::wav::describe_header(header, size) else {
+    let described = crate::wav::describe_header(header, size);
+    if busy {
+        let so_far = described.map_or(String::new(), |(_, _, s)| {
+            format!(" ({})", describe(s, size))
+        });
+        return format!("Being recorded in another tab: the conversation of {when}{so_far}");
+    }
+    let Some((_, _, seconds)) = described else {
         // Not a WAV header of ours (a write cut short at the very start, or another file):
         // listed, so it can be downloaded as it is or deleted.
         return format!(

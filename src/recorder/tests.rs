@@ -338,7 +338,7 @@ fn stored_recordings_are_listed_in_words() {
     let header = crate::wav::header(24_000, 2, 24_000 * 492).unwrap();
     let size = 44 + 24_000 * 492 * 4;
     assert_eq!(
-        stored_label(&name, size, &header),
+        stored_label(&name, size, &header, false),
         "Conversation of 2026-11-23 14:02 (8:12, 47.2 MB)"
     );
     assert_eq!(
@@ -347,15 +347,24 @@ fn stored_recordings_are_listed_in_words() {
     );
     // The tab died: the header was last written a second before the end of the file.
     assert_eq!(
-        stored_label(&part_name(&name), size + 96_000, &header),
+        stored_label(&part_name(&name), size + 96_000, &header, false),
         "Recover the conversation of 2026-11-23 14:02 (8:12, 47.3 MB)"
     );
     assert_eq!(
-        stored_label(&part_name(&name), 30, &header[..30]),
+        stored_label(&part_name(&name), 30, &header[..30], false),
         "Damaged recording of 2026-11-23 14:02 (1 kB, no readable header)"
     );
     assert_eq!(
-        stored_label("notes.wav", 10, &[]),
+        stored_label("notes.wav", 10, &[], false),
         "Damaged recording of notes.wav (1 kB, no readable header)"
+    );
+    // Another tab is writing it: neither to recover nor damaged, whatever is readable.
+    assert_eq!(
+        stored_label(&part_name(&name), size + 96_000, &header, true),
+        "Being recorded in another tab: the conversation of 2026-11-23 14:02 (8:12, 47.3 MB)"
+    );
+    assert_eq!(
+        stored_label(&part_name(&name), 0, &[], true),
+        "Being recorded in another tab: the conversation of 2026-11-23 14:02"
     );
 }

@@ -16,6 +16,10 @@ use web_sys::{
 const MAX_LINES: u32 = 500;
 
 /// The app's page. Cheap to clone (a document handle).
+/// A line of a list made by [`Page::set_items`]: its key, its text, its buttons'
+/// (action, label).
+pub type Item = (String, String, &'static [(&'static str, &'static str)]);
+
 #[derive(Clone)]
 pub struct Page {
     doc: Document,
@@ -306,14 +310,14 @@ impl Page {
         text
     }
 
-    /// Replaces list `id`'s items: per (key, text) a line with the text and one button per
-    /// (action, label), the button carrying `data-action` and `data-key`.
-    pub fn set_items(&self, id: &str, items: &[(String, String)], actions: &[(&str, &str)]) {
+    /// Replaces list `id`'s items: per (key, text, actions) a line with the text and one
+    /// button per (action, label), the button carrying `data-action` and `data-key`.
+    pub fn set_items(&self, id: &str, items: &[Item]) {
         let Ok(list) = self.element::<HtmlElement>(id) else {
             return;
         };
         list.set_text_content(None);
-        for (key, text) in items {
+        for (key, text, actions) in items {
             let Ok(line) = self.doc.create_element("li") else {
                 return;
             };
@@ -321,7 +325,7 @@ impl Page {
                 span.set_text_content(Some(text));
                 let _ = line.append_child(&span);
             }
-            for (action, label) in actions {
+            for (action, label) in actions.iter() {
                 let Ok(button) = self.doc.create_element("button") else {
                     continue;
                 };

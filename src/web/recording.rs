@@ -151,7 +151,7 @@ impl Recording {
     /// is stored and what a tab that died left behind).
     pub fn start(page: &Page) -> Recording {
         let mut recording = Recording::default();
-        match Store::open().and_then(|store| {
+        match Store::open(super::settings::storage().as_deref()).and_then(|store| {
             let store = Rc::new(store);
             Ok((Rc::clone(&store), Stored::start(store, page)?))
         }) {

@@ -129,6 +129,12 @@ pub fn playback() -> PlaybackConfig {
     playback_config(query().and_then(|p| p.get("prebuffer")).as_deref())
 }
 
+/// `?store=indexeddb`: keep recordings in IndexedDB even where OPFS works (the fallback,
+/// chosen by hand to try it).
+pub fn storage() -> Option<String> {
+    query().and_then(|p| p.get("store"))
+}
+
 /// The recording format chosen on the page.
 pub fn format(page: &Page) -> Format {
     Format::parse(&page.value("rec-format")).unwrap_or_default()

@@ -34,6 +34,8 @@ pub struct Stored {
     pub size: u64,
     /// The file's first 44 bytes (its WAV header).
     pub header: Vec<u8>,
+    /// Another tab is writing it now.
+    pub busy: bool,
 }
 
 /// Bytes out of wasm memory into a transferable buffer.
@@ -42,9 +44,14 @@ pub fn buffer(bytes: &[u8]) -> ArrayBuffer {
 }
 
 impl Store {
-    /// Starts the worker (it opens the storage on the first request).
-    pub fn open() -> Result<Store, String> {
-        let worker = Worker::new(WORKER_URL).map_err(js_error)?;
+    /// Starts the worker (it opens the storage on the first request), on `backend`
+    /// ("indexeddb") if given, else on the best this browser has.
+    pub fn open(backend: Option<&str>) -> Result<Store, String> {
+        let url = match backend {
+            Some(b) => format!("{WORKER_URL}?store={}", js_sys::encode_uri_component(b)),
+            None => WORKER_URL.to_owned(),
+        };
+        let worker = Worker::new(&url).map_err(js_error)?;
         let replies: Replies = Rc::default();
         let pending = Rc::clone(&replies);
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
@@ -131,6 +138,7 @@ impl Store {
                     .dyn_into::<ArrayBuffer>()
                     .map(|b| Uint8Array::new(&b).to_vec())
                     .unwrap_or_default(),
+                busy: field(&entry, "busy").is_truthy(),
             })
             .collect())
     }

@@ -1,7 +1,7 @@
 //! The stored conversations on the page: the list (with the one whose tab died offered for
 //! recovery), Download (the stored file itself, no copy) and Delete.
 
-use super::page::Page;
+use super::page::{Item, Page};
 use super::store::Store;
 use crate::conversation::LogKind;
 use crate::recorder::stored_label;
@@ -9,6 +9,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 const LIST: &str = "rec-stored";
+const ACTIONS: &[(&str, &str)] = &[("download", "Download"), ("delete", "Delete")];
 
 /// The list's state: the storage, and the object URL of the last download.
 pub struct Stored {
@@ -40,15 +41,16 @@ impl Stored {
         wasm_bindgen_futures::spawn_local(async move {
             match me.store.list().await {
                 Ok(list) => {
-                    let items: Vec<(String, String)> = list
+                    let items: Vec<Item> = list
                         .iter()
-                        .map(|s| (s.name.clone(), stored_label(&s.name, s.size, &s.header)))
+                        .map(|s| {
+                            let label = stored_label(&s.name, s.size, &s.header, s.busy);
+                            // One another tab is writing cannot be read or removed yet.
+                            let actions = if s.busy { &[][..] } else { ACTIONS };
+                            (s.name.clone(), label, actions)
+                        })
                         .collect();
-                    me.page.set_items(
-                        LIST,
-                        &items,
-                        &[("download", "Download"), ("delete", "Delete")],
-                    );
+                    me.page.set_items(LIST, &items);
                     me.page.set_hidden("rec-stored-none", !items.is_empty());
                 }
                 Err(e) => me.page.set_text(

@@ -4,6 +4,7 @@
 // recording; then the downloaded WAV is checked sample by sample against the speech file.
 //
 //   node e2e.mjs --dist DIR --speech FILE [--emulator URL --key KEY] [--out DIR] [--bench]
+//                [--look | --soak | --long MINUTES | --only storage]
 //
 // Prints one line per check and a cargo-style "test result:" line; exits 1 on any failure.
 // With --bench it also prints the page weight and the timing figures (see README).
@@ -365,7 +366,9 @@ function checkRecording(label, run) {
   const model = channel(wav, 1);
   const seconds = you.length / rate;
   const mmss = `${Math.floor(Math.round(seconds) / 60)}:${String(Math.round(seconds) % 60).padStart(2, '0')}`;
-  check(`${label}: the page reports the file's length`, run.info.includes(mmss), `${run.info} vs ${seconds.toFixed(2)} s`);
+  // A recovered file (`run.cutAt`) has no page that made it: those checks are left out.
+  const onPage = run.cutAt === undefined;
+  if (onPage) check(`${label}: the page reports the file's length`, run.info.includes(mmss), `${run.info} vs ${seconds.toFixed(2)} s`);
 
   const heard = segments(you, rate);
   const spoke = segments(model, rate);
@@ -398,30 +401,43 @@ function checkRecording(label, run) {
   check(`${label}: the second reply follows the second sentence`, within(r2.start - b.end, 0.5, 1.1), `${f3(r2.start - b.end)} s after`);
   const echo2 = bestMatch(model, Math.round(r2.start * rate), you, Math.round(b.start * rate), len, Math.round(0.05 * rate));
   check(`${label}: the second reply is the echo of the second sentence`, echo2.r > 0.9, `r = ${echo2.r.toFixed(3)}`);
-  check(`${label}: the second reply is heard whole`, Math.abs((r2.end - r2.start) - (b.end - b.start)) <= 0.06, `${f3(r2.end - r2.start)} s`);
-  check(`${label}: the file ends with the last sound`, seconds >= r2.end && seconds - Math.max(r2.end, b.end) < 3, `${f3(seconds)} s`);
-  check(`${label}: the waveform shows both sides`, run.picture.shown && run.picture.blue > 500 && run.picture.orange > 500, JSON.stringify(run.picture));
-  check(`${label}: the log shows the interruption`, run.log.some((l) => l.startsWith('server | interrupted')));
-  check(`${label}: no error in the page's log`, !run.log.some((l) => l.startsWith('error')), run.log.filter((l) => l.startsWith('error')).join('; '));
+  if (onPage) {
+    check(`${label}: the second reply is heard whole`, Math.abs((r2.end - r2.start) - (b.end - b.start)) <= 0.06, `${f3(r2.end - r2.start)} s`);
+    check(`${label}: the file ends with the last sound`, seconds >= r2.end && seconds - Math.max(r2.end, b.end) < 3, `${f3(seconds)} s`);
+    check(`${label}: the waveform shows both sides`, run.picture.shown && run.picture.blue > 500 && run.picture.orange > 500, JSON.stringify(run.picture));
+    check(`${label}: the log shows the interruption`, run.log.some((l) => l.startsWith('server | interrupted')));
+    check(`${label}: no error in the page's log`, !run.log.some((l) => l.startsWith('error')), run.log.filter((l) => l.startsWith('error')).join('; '));
+  } else {
+    // The tab died while the second reply played: the file holds it up to its last 10 ms frame.
+    check(`${label}: the second reply plays to the end of the file`, seconds - r2.end < 0.02 && r2.end - r2.start < b.end - b.start, `${f3(r2.end - r2.start)} s of it, the file ends at ${f3(seconds)} s`);
+  }
   check(`${label}: no console error or panic`, run.errors.length === 0, run.errors.join(' | '));
   return { echo1, echo2 };
 }
 
 // ---------------------------------------------------------------- a tab that dies
 
-/** A conversation on the offline stand-in whose renderer crashes mid-conversation: the next
- * page in the same profile offers it for recovery, holding all but the last second. */
-async function crashRecovery(base) {
+/** A conversation on the offline stand-in (the storage `store`: OPFS, or `indexeddb`) whose
+ * renderer crashes 1.5 s into the second reply: the next page in the same profile offers it
+ * for recovery, holding all but the last second, and every check of the recording holds on
+ * what it holds. */
+async function crashRecovery(base, store) {
+  const label = `crashed tab (${store})`;
   const profile = mkdtempSync(join(tmpdir(), 'e2e-profile-'));
   const context = await chromium.launchPersistentContext(profile, {
-    ...browserOptions(['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${speechPath}`]),
+    ...browserOptions(['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${speechPath}%noloop`]),
     acceptDownloads: true,
   });
+  const query = `?format=stereo${store === 'opfs' ? '' : `&store=${store}`}`;
   try {
     let page = await context.newPage();
-    await startTalking(page, `${base}?format=mono24`);
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await startTalking(page, base + query);
     const started = Date.now();
-    await page.waitForTimeout(8_000);
+    await watchStates(page);
+    await page.waitForFunction(() => window.e2eStates.filter((s) => s === 'speaking').length >= 2, null, { timeout: 20_000 });
+    await page.waitForTimeout(1_500);
     const cdp = await context.newCDPSession(page);
     const talked = (Date.now() - started) / 1000;
     // The renderer dies at once; neither the crash request nor closing it ever answers.
@@ -429,31 +445,76 @@ async function crashRecovery(base) {
     await settle(cdp.send('Page.crash'));
     await settle(page.close());
     page = await context.newPage();
-    await page.goto(base);
+    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(base + query);
     await page.waitForSelector('#status[data-state="idle"]', { timeout: 20_000 });
-    const label = await page
+    const offered = await page
       .waitForFunction(() => [...document.querySelectorAll('#rec-stored li span')].map((l) => l.textContent).find((t) => t.startsWith('Recover')), null, { timeout: 10_000 })
       .then((h) => h.jsonValue())
       .catch(() => '');
-    check('crashed tab: its conversation is offered for recovery', label.startsWith('Recover the conversation of'), label);
+    check(`${label}: its conversation is offered for recovery`, offered.startsWith('Recover the conversation of'), offered);
+    // Where it was kept: the OPFS directory's files and the IndexedDB databases.
+    const kept = await page.evaluate(async () => {
+      const files = [];
+      for await (const name of (await navigator.storage.getDirectory()).keys()) files.push(name);
+      return { files: files.length, databases: (await indexedDB.databases()).map((d) => d.name) };
+    });
+    check(`${label}: it was kept in ${store === 'opfs' ? 'the OPFS' : 'IndexedDB'} only`,
+      store === 'opfs' ? kept.files === 1 && kept.databases.length === 0 : kept.files === 0 && kept.databases.join() === 'gemini-live-voice-recordings', JSON.stringify(kept));
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#rec-stored li button[data-action="download"]')]);
-    const file = join(outDir, 'recovered.wav');
+    const file = join(outDir, `recovered-${store}.wav`);
     await download.saveAs(file);
     const wav = parseWav(readFileSync(file));
     const seconds = wav.samples.length / wav.channels / wav.rate;
-    check('crashed tab: the recovered file is a whole WAV file', wav.dataSize + 44 === statSync(file).size && download.suggestedFilename().endsWith('-mono24.wav'), `${download.suggestedFilename()}, ${wav.dataSize} B of audio`);
-    check('crashed tab: it holds the conversation up to at most 1 s before the crash', seconds >= talked - 1.0 - 0.4 && seconds <= talked + 0.2, `${seconds.toFixed(2)} s of ${talked.toFixed(2)} s talked (the microphone takes about 0.3 s to start)`);
+    check(`${label}: it holds the conversation up to at most 1 s before the crash`, seconds >= talked - 1.0 - 0.4 && seconds <= talked + 0.2, `${seconds.toFixed(2)} s of ${talked.toFixed(2)} s talked (the microphone takes about 0.3 s to start)`);
+    checkRecording(label, { file, name: download.suggestedFilename(), cutAt: seconds, errors });
     await page.click('#rec-stored li button[data-action="delete"]');
     const left = await page
       .waitForFunction(() => document.querySelectorAll('#rec-stored li').length === 0, null, { timeout: 10_000 })
       .then(() => 0)
       .catch(async () => page.$$eval('#rec-stored li', (l) => l.length));
-    check('crashed tab: Delete removes it', left === 0, `${left} left`);
+    check(`${label}: Delete removes it`, left === 0, `${left} left`);
     await page.reload();
     await page.waitForSelector('#status[data-state="idle"]', { timeout: 20_000 });
     await page.waitForTimeout(1_000);
     const again = await page.$$eval('#rec-stored li', (l) => l.length);
-    check('crashed tab: the next visit offers nothing more', again === 0, `${again} listed`);
+    check(`${label}: the next visit offers nothing more`, again === 0, `${again} listed`);
+  } finally {
+    await context.close();
+    rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+/** Two tabs recording at once: each lists the other's recording as being recorded, with no
+ * Download or Delete, never as one to recover; once it ends it is listed as a conversation. */
+async function twoTabs(base) {
+  const profile = mkdtempSync(join(tmpdir(), 'e2e-profile-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    ...browserOptions(['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${speechPath}`]),
+  });
+  const listed = (page) => page.$$eval('#rec-stored li', (lis) => lis.map((l) => `${l.querySelector('span').textContent} [${[...l.querySelectorAll('button')].map((b) => b.textContent).join(' ')}]`));
+  try {
+    const first = await context.newPage();
+    await startTalking(first, `${base}?format=mono24`);
+    await first.waitForTimeout(2_000);
+    const second = await context.newPage();
+    await startTalking(second, `${base}?format=mono24`);
+    await second.waitForTimeout(1_000);
+    const seen = await listed(second);
+    check('two tabs: the other tab\'s recording is listed as being recorded, with no buttons',
+      seen.length === 1 && /^Being recorded in another tab: the conversation of \d{4}-\d\d-\d\d \d\d:\d\d \(0:0\d, \d+ kB\) \[\]$/.test(seen[0]), seen.join('; '));
+    await first.click('#mic-stop');
+    await first.waitForSelector('#status[data-state="ready"]', { timeout: 20_000 });
+    await first.click('#disconnect');
+    await first.waitForSelector('#status[data-state="closed"]', { timeout: 10_000 });
+    await first.reload();
+    await first.waitForSelector('#status[data-state="idle"]', { timeout: 20_000 });
+    const mine = await first
+      .waitForFunction(() => document.querySelectorAll('#rec-stored li').length === 2, null, { timeout: 10_000 })
+      .then(() => listed(first), () => listed(first));
+    check('two tabs: after a reload, the ended one is a conversation, the other still being recorded',
+      mine.length === 2 && mine.some((l) => /^Conversation of .* \[Download Delete\]$/.test(l)) && mine.some((l) => /^Being recorded in another tab: .* \[\]$/.test(l)), mine.join('; '));
   } finally {
     await context.close();
     rmSync(profile, { recursive: true, force: true });
@@ -516,11 +577,26 @@ async function longConversation(base, backend, minutes) {
     await page.waitForSelector('#status[data-state="ready"]', { timeout: 20_000 });
     await watchLongTasks(page);
     await page.click('#mic-start');
-    const heap = [];
-    for (let m = 0; m < minutes; m++) {
+    // Each minute, after a forced garbage collection (DevTools Protocol): the JS heap, the
+    // ArrayBuffers' backing stores (the wasm memory among them), document nodes, listeners,
+    // and the main-thread tasks over 50 ms in that minute.
+    const cdp = await page.context().newCDPSession(page);
+    const mb = (b) => `${(b / 1e6).toFixed(2)} MB`;
+    const figures = [];
+    for (let m = 1; m <= minutes; m++) {
       await page.waitForTimeout(60_000);
-      heap.push(await page.evaluate(() => performance.memory.usedJSHeapSize));
-      console.log(`  minute ${m + 1}: JS heap ${(heap[m] / 1e6).toFixed(1)} MB`);
+      const tasks = await page.evaluate(() => window.e2eLong.slice());
+      await cdp.send('HeapProfiler.collectGarbage');
+      const heap = await cdp.send('Runtime.getHeapUsage');
+      const dom = await cdp.send('Memory.getDOMCounters');
+        figures.push({ m, heap: heap.usedSize, buffers: heap.backingStorageSize ?? 0, nodes: dom.nodes, listeners: dom.jsEventListeners });
+      console.log(`  minute ${m}: JS heap ${mb(heap.usedSize)}, array buffers ${mb(heap.backingStorageSize ?? 0)}, nodes ${dom.nodes}, listeners ${dom.jsEventListeners}, tasks over 50 ms so far ${tasks.length} (longest ${Math.max(0, ...tasks).toFixed(0)} ms)`);
+    }
+    const at = (m) => figures.find((f) => f.m === m);
+    if (at(10) && at(minutes) && minutes > 10) {
+      const d = (k) => (at(minutes)[k] - at(10)[k]) / 1e6;
+      console.log(`  from minute 10 to ${minutes}: JS heap ${d('heap') >= 0 ? '+' : ''}${d('heap').toFixed(2)} MB, array buffers ${d('buffers') >= 0 ? '+' : ''}${d('buffers').toFixed(2)} MB`);
+      check(`${minutes}-minute conversation: JS heap and array buffers at the end within 5 MB of minute 10`, Math.abs(d('heap')) <= 5 && Math.abs(d('buffers')) <= 5);
     }
     await page.click('#mic-stop');
     await page.waitForSelector('#status[data-state="ready"]', { timeout: 30_000 });
@@ -553,6 +629,20 @@ if (args.long) {
   process.exit(failed ? 1 : 0);
 }
 const helpers = { launch, check, parseWav, channel, segments, outDir, speechPath, A, B, speechSeconds };
+if (args.only === 'storage') {
+  // The storage checks alone (the same as in the whole run), for working on them.
+  try {
+    console.log('\na tab that dies, two tabs, storage refused');
+    await crashRecovery(base, 'opfs');
+    await crashRecovery(base, 'indexeddb');
+    await twoTabs(base);
+    await storageRefused(base);
+  } finally {
+    server.close();
+  }
+  console.log(`\ntest result: ${failed ? 'FAILED' : 'ok'}. ${passed} passed; ${failed} failed (end-to-end)`);
+  process.exit(failed ? 1 : 0);
+}
 if (args.soak) {
   try {
     console.log('\nlong use');
@@ -613,7 +703,9 @@ try {
   if (emulator) await pushToTalk(base, emulator, helpers);
   await deviceSwitch(base, helpers);
   console.log('\na tab that dies');
-  await crashRecovery(base);
+  await crashRecovery(base, 'opfs');
+  await crashRecovery(base, 'indexeddb');
+  await twoTabs(base);
   console.log('\nstorage refused');
   await storageRefused(base);
   console.log('\nlook and feel');

@@ -150,6 +150,31 @@ export async function hostileServer(base, emulator, h) {
         ended && text.includes(words) && !ready && banner && connectAgain && errors.length === 0, text);
     } finally { await browser.close(); }
   }
+  // A server that takes the socket and never answers `setup`: the page's 15 s limit.
+  {
+    const browser = await h.launch();
+    try {
+      const page = await browser.newPage();
+      const errors = [];
+      page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+      page.on('pageerror', (e) => errors.push(String(e)));
+      await page.goto(`${base}?backend=url&url=${encodeURIComponent(`${emulator.url}?fault=silent`)}`);
+      await page.waitForSelector('#status[data-state="idle"]', { timeout: 20_000 });
+      await inSettings(page, () => page.fill('#secret', emulator.key));
+      const clicked = Date.now();
+      await page.click('#connect');
+      const ended = await page.waitForSelector('#status[data-state="error"]', { timeout: 25_000 }).then(() => (Date.now() - clicked) / 1000, () => 0);
+      const text = await page.$eval('#status', (e) => e.textContent);
+      const banner = await page.$eval('#banner', (b) => !b.hidden);
+      const connectAgain = !(await page.$eval('#connect', (e) => e.disabled));
+      const log = await page.$$eval('#log li', (lis) => lis.map((l) => l.textContent));
+      const retried = log.some((l) => l.includes('Reconnecting'));
+      figures['never answering setup'] = { count: 0, longest: 0, seconds: 0, text: `after ${ended.toFixed(1)} s: ${text}` };
+      h.check('hostile silent at setup: given up 15 s after Connect, in words (status and banner), not retried, Connect usable, no console error',
+        ended >= 15 && ended <= 16.5 && text.startsWith('The server did not confirm the session within 15.0 s') && banner && !retried && connectAgain && errors.length === 0,
+        `after ${ended.toFixed(1)} s: ${text}`);
+    } finally { await browser.close(); }
+  }
   for (const [name, f] of Object.entries(figures)) {
     if (f.text) {
       console.log(`  hostile ${name}: ${f.text}`);
