@@ -4,7 +4,7 @@
 // recording; then the downloaded WAV is checked sample by sample against the speech file.
 //
 //   node e2e.mjs --dist DIR --speech FILE [--emulator URL --key KEY] [--out DIR] [--bench]
-//                [--look | --soak | --long MINUTES | --only storage]
+//                [--look | --soak | --long MINUTES | --only storage|hostile]
 //
 // Prints one line per check and a cargo-style "test result:" line; exits 1 on any failure.
 // With --bench it also prints the page weight and the timing figures (see README).
@@ -629,14 +629,19 @@ if (args.long) {
   process.exit(failed ? 1 : 0);
 }
 const helpers = { launch, check, parseWav, channel, segments, outDir, speechPath, A, B, speechSeconds };
-if (args.only === 'storage') {
-  // The storage checks alone (the same as in the whole run), for working on them.
+if (args.only) {
+  // One group of the whole run's checks alone (storage, hostile), for working on them.
   try {
-    console.log('\na tab that dies, two tabs, storage refused');
-    await crashRecovery(base, 'opfs');
-    await crashRecovery(base, 'indexeddb');
-    await twoTabs(base);
-    await storageRefused(base);
+    if (args.only === 'storage') {
+      console.log('\na tab that dies, two tabs, storage refused');
+      await crashRecovery(base, 'opfs');
+      await crashRecovery(base, 'indexeddb');
+      await twoTabs(base);
+      await storageRefused(base);
+    } else if (args.only === 'hostile') {
+      console.log('\na hostile server');
+      await hostileServer(base, { url: args.emulator, key: args.key }, { launch, check, parseWav, channel, segments, outDir });
+    } else throw new Error(`--only storage|hostile, not ${args.only}`);
   } finally {
     server.close();
   }
