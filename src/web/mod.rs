@@ -14,6 +14,7 @@ pub mod socket;
 pub mod standin;
 pub mod store;
 pub mod stored;
+pub mod tick;
 pub mod tools;
 
 use wasm_bindgen::JsValue;

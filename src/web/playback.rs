@@ -6,8 +6,8 @@
 //! analyser (output meter) -> destination.
 
 use super::js_error;
+use super::tick::Tick;
 use crate::playback::{Cut, PlaybackConfig, PlaybackError, PlaybackStats, Played, Scheduler};
-use gloo_timers::callback::Interval;
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
@@ -17,7 +17,8 @@ use web_sys::{
     GainNode,
 };
 
-/// How often the lookahead is topped up (well inside lookahead - prebuffer).
+/// How often the lookahead is topped up (well inside lookahead - prebuffer; a [`Tick`], so a
+/// background tab's throttled timers do not starve the queue).
 const PUMP_MS: u32 = 40;
 /// Automation times are nudged this far (in frames) before the frame they mean, so the
 /// browser's rounding of time to frames lands on it.
@@ -38,7 +39,7 @@ struct Inner {
 /// The model's voice. Dropping it silences and disconnects everything.
 pub struct Player {
     inner: Rc<RefCell<Inner>>,
-    _pump: Interval,
+    _pump: Tick,
 }
 
 impl Player {
@@ -67,7 +68,7 @@ impl Player {
             error: None,
         }));
         let weak: Weak<RefCell<Inner>> = Rc::downgrade(&inner);
-        let pump = Interval::new(PUMP_MS, move || {
+        let pump = Tick::new(PUMP_MS, move || {
             if let Some(inner) = weak.upgrade() {
                 if let Ok(mut inner) = inner.try_borrow_mut() {
                     let now = inner.now();

@@ -3,16 +3,17 @@
 //! session code above cannot tell the difference (only the transport differs).
 //!
 //! Frames are delivered through the same channel a socket uses, so they arrive
-//! asynchronously and in order; reply chunks due later are sent by a 20 ms timer.
+//! asynchronously and in order; reply chunks due later are sent on a 20 ms [`Tick`], which
+//! keeps its pace in a background tab.
 
 use super::page_now_ms;
 use super::socket::{Transport, TransportEvent};
+use super::tick::Tick;
 use crate::close::CloseInfo;
 use crate::standin::{StandIn, StandInConfig};
 use futures_channel::mpsc::{unbounded, UnboundedReceiver, UnboundedSender};
-use gloo_timers::callback::Interval;
 use std::cell::RefCell;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 
 /// How often due reply chunks are looked for.
 const TICK_MS: u32 = 20;
@@ -48,7 +49,20 @@ impl State {
 #[must_use = "dropping the stand-in closes it"]
 pub struct Offline {
     state: Rc<RefCell<State>>,
-    _timer: Interval,
+    _tick: Tick,
+}
+
+/// Sends the reply frames that are due by now.
+fn pump(weak: &Weak<RefCell<State>>) {
+    let Some(state) = weak.upgrade() else { return };
+    let Ok(mut state) = state.try_borrow_mut() else {
+        return;
+    };
+    let now = page_now_ms();
+    if state.open && state.core.next_due().is_some_and(|due| due <= now) {
+        let frames = state.core.poll(now);
+        state.deliver(frames);
+    }
 }
 
 impl Offline {
@@ -62,24 +76,8 @@ impl Offline {
             open: true,
         }));
         let weak = Rc::downgrade(&state);
-        let timer = Interval::new(TICK_MS, move || {
-            let Some(state) = weak.upgrade() else { return };
-            let Ok(mut state) = state.try_borrow_mut() else {
-                return;
-            };
-            let now = page_now_ms();
-            if state.open && state.core.next_due().is_some_and(|due| due <= now) {
-                let frames = state.core.poll(now);
-                state.deliver(frames);
-            }
-        });
-        (
-            Offline {
-                state,
-                _timer: timer,
-            },
-            rx,
-        )
+        let tick = Tick::new(TICK_MS, move || pump(&weak));
+        (Offline { state, _tick: tick }, rx)
     }
 }
 

@@ -184,3 +184,60 @@ export async function deviceSwitch(base, h) {
     await browser.close();
   }
 }
+
+/** A reply on the offline stand-in while its tab is in the background, where Chrome runs the
+ * page's timers only on one-second wake-ups (a dedicated worker's are left alone): it plays at
+ * pace, one stretch of sound as long as in front, nothing inserted. Headless Chromium never
+ * hides a page (a tab opened in the background and a minimised window both stay "visible",
+ * untrottled: tried), so the page's timers are throttled here as Chrome throttles a hidden
+ * page's: an init script puts every timer with a delay on the next whole second. */
+export async function backgroundTab(base, h) {
+  const browser = await h.launch();
+  try {
+    const page = await browser.newPage({ acceptDownloads: true });
+    await page.addInitScript(() => {
+      const wake = (ms) => Math.ceil((performance.now() + ms) / 1000) * 1000 - performance.now();
+      const timeout = window.setTimeout.bind(window);
+      const clear = window.clearTimeout.bind(window);
+      window.setTimeout = (fn, ms, ...a) => timeout(fn, ms > 0 ? wake(ms) : ms, ...a);
+      const intervals = new Map();
+      let next = 1;
+      window.setInterval = (fn, ms, ...a) => {
+        const id = next++;
+        const again = () => intervals.set(id, timeout(() => { again(); fn(...a); }, wake(Math.max(ms, 1))));
+        again();
+        return id;
+      };
+      window.clearInterval = (id) => { clear(intervals.get(id)); intervals.delete(id); };
+    });
+    const errors = watchErrors(page);
+    await page.goto(`${base}?format=stereo`);
+    await page.waitForSelector('#status[data-state="idle"]', { timeout: 20_000 });
+    // The time between two ticks of a 20 ms interval: a second, as in a hidden page.
+    const tick = await page.evaluate(() => new Promise((r) => {
+      const at = [];
+      const i = setInterval(() => { if (at.push(performance.now()) === 2) { clearInterval(i); r(at[1] - at[0]); } }, 20);
+    }));
+    await page.click('#connect');
+    await page.waitForSelector('#status[data-state="ready"]', { timeout: 20_000 });
+    // 45 characters: a reply of 0.6 s + 40 ms each = 2.40 s (the stand-in's rule), in 20 ms
+    // chunks paced by the clock.
+    const text = 'please answer me while this tab is not shown.';
+    await page.fill('#text', text);
+    await page.press('#text', 'Enter');
+    await page.waitForTimeout(5_000);
+    const wav = h.parseWav(await save(page, join(h.outDir, 'background-tab.wav')));
+    const model = h.segments(h.channel(wav, 1), wav.rate);
+    const expect = Math.min(3, 0.6 + 0.04 * text.length);
+    const spans = model.map((s) => `${s.start.toFixed(2)}-${s.end.toFixed(2)}`).join(', ');
+    h.check('background tab: with the page\'s timers on one-second wake-ups, the stand-in\'s reply plays at pace, one stretch as long as in front',
+      tick >= 900 && model.length === 1 && Math.abs(model[0].end - model[0].start - expect) <= 0.06,
+      `a 20 ms interval ticked ${tick.toFixed(0)} ms apart; model ${spans} (expected one of ${expect.toFixed(2)} s)`);
+    const log = await logOf(page);
+    const stats = log.filter((l) => /underrun|silence inserted/i.test(l));
+    h.check('background tab: no error in the page\'s log or console', errors.length === 0 && !log.some((l) => l.startsWith('error')),
+      [...errors, ...log.filter((l) => l.startsWith('error')), ...stats].join(' | '));
+  } finally {
+    await browser.close();
+  }
+}

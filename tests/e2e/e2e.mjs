@@ -4,7 +4,7 @@
 // recording; then the downloaded WAV is checked sample by sample against the speech file.
 //
 //   node e2e.mjs --dist DIR --speech FILE [--emulator URL --key KEY] [--out DIR] [--bench]
-//                [--look | --soak | --long MINUTES | --only storage|hostile]
+//                [--look | --soak | --long MINUTES | --only storage|hostile|background]
 //
 // Prints one line per check and a cargo-style "test result:" line; exits 1 on any failure.
 // With --bench it also prints the page weight and the timing figures (see README).
@@ -15,7 +15,7 @@ import { readFileSync, readdirSync, statSync, mkdirSync, mkdtempSync, rmSync, wr
 import { tmpdir } from 'node:os';
 import { join, extname, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { typedAndTools, pushToTalk, deviceSwitch } from './controls.mjs';
+import { typedAndTools, pushToTalk, deviceSwitch, backgroundTab } from './controls.mjs';
 import { hostileServer } from './hostile.mjs';
 import { inSettings, lookAndFeel, keyboard, remembered } from './look.mjs';
 import { injection, keyNeverLeaks, ephemeralToken } from './security.mjs';
@@ -638,10 +638,12 @@ if (args.only) {
       await crashRecovery(base, 'indexeddb');
       await twoTabs(base);
       await storageRefused(base);
+    } else if (args.only === 'background') {
+      await backgroundTab(base, helpers);
     } else if (args.only === 'hostile') {
       console.log('\na hostile server');
       await hostileServer(base, { url: args.emulator, key: args.key }, { launch, check, parseWav, channel, segments, outDir });
-    } else throw new Error(`--only storage|hostile, not ${args.only}`);
+    } else throw new Error(`--only storage|hostile|background, not ${args.only}`);
   } finally {
     server.close();
   }
@@ -707,6 +709,7 @@ try {
   await typedAndTools(base, helpers);
   if (emulator) await pushToTalk(base, emulator, helpers);
   await deviceSwitch(base, helpers);
+  await backgroundTab(base, helpers);
   console.log('\na tab that dies');
   await crashRecovery(base, 'opfs');
   await crashRecovery(base, 'indexeddb');

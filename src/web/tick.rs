@@ -1,0 +1,56 @@
+//! A callback every so many milliseconds that keeps its pace in a background tab: from a page
+//! timer and from a dedicated worker's (`www/clock-worker.js`). Chrome runs a hidden page's
+//! timers only on one-second wake-ups (unless it made a sound in the last 30 s), and leaves a
+//! dedicated worker's alone; the page timer keeps it going where no worker can run (the
+//! callback must not mind an extra call). Dropping it stops both.
+
+use gloo_timers::callback::Interval;
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::Worker;
+
+const CLOCK_URL: &str = "clock-worker.js";
+
+#[must_use = "dropping the tick stops it"]
+pub struct Tick {
+    _timer: Interval,
+    worker: Option<(Worker, Closure<dyn FnMut()>)>,
+}
+
+impl Tick {
+    /// Calls `f` every `ms` (and now and then in between).
+    pub fn new(ms: u32, f: impl FnMut() + 'static) -> Tick {
+        let f = Rc::new(RefCell::new(f));
+        let page = Rc::clone(&f);
+        let timer = Interval::new(ms, move || {
+            if let Ok(mut f) = page.try_borrow_mut() {
+                f();
+            }
+        });
+        let worker = Worker::new(CLOCK_URL).ok().map(|worker| {
+            let tick = Closure::<dyn FnMut()>::new(move || {
+                if let Ok(mut f) = f.try_borrow_mut() {
+                    f();
+                }
+            });
+            worker.set_onmessage(Some(tick.as_ref().unchecked_ref()));
+            let _ = worker.post_message(&ms.into());
+            (worker, tick)
+        });
+        Tick {
+            _timer: timer,
+            worker,
+        }
+    }
+}
+
+impl Drop for Tick {
+    fn drop(&mut self) {
+        if let Some((worker, _)) = &self.worker {
+            worker.set_onmessage(None);
+            worker.terminate();
+        }
+    }
+}
