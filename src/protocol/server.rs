@@ -61,6 +61,24 @@ pub struct AudioChunk {
     pub samples: Vec<i16>,
 }
 
+impl AudioChunk {
+    /// The chunk as pieces of at most `max_ms` of audio each (at least one sample), in
+    /// order: a part holding minutes of audio is played piece by piece, each a short task.
+    pub fn pieces(self, max_ms: u32) -> Vec<AudioChunk> {
+        let max = (u64::from(self.rate) * u64::from(max_ms) / 1000).max(1) as usize;
+        if self.samples.len() <= max {
+            return vec![self];
+        }
+        self.samples
+            .chunks(max)
+            .map(|piece| AudioChunk {
+                rate: self.rate,
+                samples: piece.to_vec(),
+            })
+            .collect()
+    }
+}
+
 /// A function the model wants called.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FunctionCall {

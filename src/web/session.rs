@@ -23,6 +23,9 @@ use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
 
+/// The most model audio handed on in one task (a longer part is split).
+const PIECE_MS: u32 = 500;
+
 /// Default wait for `setupComplete`.
 pub const SETUP_TIMEOUT_MS: u32 = 15_000;
 
@@ -337,10 +340,21 @@ async fn run_opened(
     let mut timing = Latencies::default();
     while let Some(event) = events.next().await {
         match event {
-            SessionEvent::Server(event @ ServerEvent::Audio(_)) => {
+            SessionEvent::Server(ServerEvent::Audio(chunk)) => {
                 // Reporting plays it: the time to here is frame arrival -> buffer scheduled.
-                report(Event::Server(event));
-                timing.record(page_now_ms() - events.frame_arrived_ms());
+                // A part of more than half a second (a hostile server's minutes in one part)
+                // goes piece by piece, each its own task, so the page never stalls on it.
+                let pieces = chunk.pieces(PIECE_MS);
+                let last = pieces.len() - 1;
+                for (i, piece) in pieces.into_iter().enumerate() {
+                    report(Event::Server(ServerEvent::Audio(piece)));
+                    if i == 0 {
+                        timing.record(page_now_ms() - events.frame_arrived_ms());
+                    }
+                    if i < last {
+                        TimeoutFuture::new(0).await;
+                    }
+                }
             }
             SessionEvent::Server(event) => {
                 let turn_end = event == ServerEvent::TurnComplete;

@@ -332,3 +332,29 @@ fn voice_activity_signals() {
         vec![]
     );
 }
+
+#[test]
+fn a_long_part_is_played_in_pieces_of_half_a_second() {
+    let samples: Vec<i16> = (0..30_001).map(|i| (i % 7) as i16).collect();
+    let chunk = AudioChunk {
+        rate: 24_000,
+        samples: samples.clone(),
+    };
+    let pieces = chunk.clone().pieces(500);
+    let sizes: Vec<usize> = pieces.iter().map(|p| p.samples.len()).collect();
+    assert_eq!(sizes, [12_000, 12_000, 6_001]);
+    assert!(pieces.iter().all(|p| p.rate == 24_000));
+    let joined: Vec<i16> = pieces.into_iter().flat_map(|p| p.samples).collect();
+    assert_eq!(joined, samples);
+    // At 16 kHz half a second is 8,000 samples; a short chunk stays whole.
+    let short = AudioChunk {
+        rate: 16_000,
+        samples: vec![1; 8_000],
+    };
+    assert_eq!(short.clone().pieces(500), vec![short]);
+    let odd = AudioChunk {
+        rate: 1,
+        samples: vec![5, 6],
+    };
+    assert_eq!(odd.pieces(500).len(), 2);
+}
