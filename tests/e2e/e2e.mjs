@@ -10,16 +10,16 @@
 // With --bench it also prints the page weight and the timing figures (see README).
 
 import { chromium } from 'playwright-core';
-import { createServer } from 'node:http';
 import { readFileSync, readdirSync, statSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, extname, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { typedAndTools, pushToTalk, deviceSwitch, backgroundTab } from './controls.mjs';
 import { hostileServer } from './hostile.mjs';
 import { inSettings, lookAndFeel, keyboard, remembered } from './look.mjs';
 import { injection, keyNeverLeaks, ephemeralToken } from './security.mjs';
 import { soak } from './soak.mjs';
+import { serve } from './serve.mjs';
 
 const args = Object.fromEntries(
   process.argv.slice(2).reduce((pairs, a, i, all) => {
@@ -116,25 +116,6 @@ function bestMatch(a, aStart, b, bStart, len, maxLag) {
     if (r > best.r) best = { r, lag };
   }
   return best;
-}
-
-// ---------------------------------------------------------------- serving the built page
-
-const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css' };
-function serve(root) {
-  const server = createServer((req, res) => {
-    const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
-    const file = join(root, path === '/' ? 'index.html' : path);
-    try {
-      const body = readFileSync(file);
-      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
-      res.end(body);
-    } catch {
-      res.writeHead(404);
-      res.end();
-    }
-  });
-  return new Promise((ok) => server.listen(0, '127.0.0.1', () => ok(server)));
 }
 
 // ---------------------------------------------------------------- one conversation

@@ -10,10 +10,10 @@
 // and a cargo-style "test result:" line; exits 1 on any failure.
 
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:http';
-import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, extname, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { serve } from './serve.mjs';
 
 const dist = resolve(process.argv[process.argv.indexOf('--dist') + 1]);
 let passed = 0;
@@ -24,20 +24,7 @@ function check(name, ok, detail = '') {
   console.log(`${ok ? 'ok' : 'FAILED'} - firefox: ${name}${detail ? ` (${detail})` : ''}`);
 }
 
-const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css' };
-const server = createServer((req, res) => {
-  const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
-  const file = join(dist, path === '/' ? 'index.html' : path);
-  try {
-    const body = readFileSync(file);
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
-    res.end(body);
-  } catch {
-    res.writeHead(404);
-    res.end();
-  }
-});
-await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+const server = await serve(dist);
 const base = `http://127.0.0.1:${server.address().port}/`;
 
 const port = 4000 + Math.floor(Math.random() * 1000);

@@ -126,54 +126,45 @@ export async function hostileServer(base, emulator, h) {
     } finally { await browser.close(); }
   }
   // Closes in answer to `setup` (the handshake never completes): said in words at once, the
-  // page usable; a refusal is final, server trouble is retried like a dropped connection.
-  for (const [code, words] of [[1007, 'rejected a request as invalid (1007)'], [1008, '(1008)'], [1011, '(1011']]) {
+  // page usable; a refusal is final, and so is server trouble on a first connection. Then a
+  // server that takes the socket and never answers `setup`: given up at the page's 15 s.
+  const atSetup = async (faults, timeout) => {
     const browser = await h.launch();
     try {
       const page = await browser.newPage();
       const errors = [];
       page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
       page.on('pageerror', (e) => errors.push(String(e)));
-      const url = `${emulator.url}?fault=close${code}&fault_at=setup`;
-      await page.goto(`${base}?backend=url&url=${encodeURIComponent(url)}`);
-      await page.waitForSelector('#status[data-state="idle"]', { timeout: 20_000 });
-      await inSettings(page, () => page.fill('#secret', emulator.key));
-      await page.click('#connect');
-      const ended = await page.waitForSelector('#status[data-state="error"]', { timeout: 15_000 }).then(() => true, () => false);
-      const text = await page.$eval('#status', (e) => e.textContent);
-      const log = await page.$$eval('#log li', (lis) => lis.map((l) => l.textContent));
-      const ready = log.some((l) => l.startsWith('Connected'));
-      const banner = await page.$eval('#banner', (b) => !b.hidden);
-      const connectAgain = !(await page.$eval('#connect', (e) => e.disabled));
-      figures[`close ${code} at setup`] = { count: 0, longest: 0, seconds: 0, text };
-      h.check(`hostile close ${code} at setup: said in words (status and banner), never ready, Connect usable, no console error`,
-        ended && text.includes(words) && !ready && banner && connectAgain && errors.length === 0, text);
-    } finally { await browser.close(); }
-  }
-  // A server that takes the socket and never answers `setup`: the page's 15 s limit.
-  {
-    const browser = await h.launch();
-    try {
-      const page = await browser.newPage();
-      const errors = [];
-      page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-      page.on('pageerror', (e) => errors.push(String(e)));
-      await page.goto(`${base}?backend=url&url=${encodeURIComponent(`${emulator.url}?fault=silent`)}`);
+      await page.goto(`${base}?backend=url&url=${encodeURIComponent(`${emulator.url}?${faults}`)}`);
       await page.waitForSelector('#status[data-state="idle"]', { timeout: 20_000 });
       await inSettings(page, () => page.fill('#secret', emulator.key));
       const clicked = Date.now();
       await page.click('#connect');
-      const ended = await page.waitForSelector('#status[data-state="error"]', { timeout: 25_000 }).then(() => (Date.now() - clicked) / 1000, () => 0);
-      const text = await page.$eval('#status', (e) => e.textContent);
-      const banner = await page.$eval('#banner', (b) => !b.hidden);
-      const connectAgain = !(await page.$eval('#connect', (e) => e.disabled));
+      const ended = await page.waitForSelector('#status[data-state="error"]', { timeout }).then(() => (Date.now() - clicked) / 1000, () => 0);
       const log = await page.$$eval('#log li', (lis) => lis.map((l) => l.textContent));
-      const retried = log.some((l) => l.includes('Reconnecting'));
-      figures['never answering setup'] = { count: 0, longest: 0, seconds: 0, text: `after ${ended.toFixed(1)} s: ${text}` };
-      h.check('hostile silent at setup: given up 15 s after Connect, in words (status and banner), not retried, Connect usable, no console error',
-        ended >= 15 && ended <= 16.5 && text.startsWith('The server did not confirm the session within 15.0 s') && banner && !retried && connectAgain && errors.length === 0,
-        `after ${ended.toFixed(1)} s: ${text}`);
+      return {
+        ended,
+        errors,
+        text: await page.$eval('#status', (e) => e.textContent),
+        ready: log.some((l) => l.startsWith('Connected')),
+        retried: log.some((l) => l.includes('Reconnecting')),
+        banner: await page.$eval('#banner', (b) => !b.hidden),
+        connectAgain: !(await page.$eval('#connect', (e) => e.disabled)),
+      };
     } finally { await browser.close(); }
+  };
+  for (const [code, words] of [[1007, 'rejected a request as invalid (1007)'], [1008, '(1008)'], [1011, '(1011']]) {
+    const r = await atSetup(`fault=close${code}&fault_at=setup`, 15_000);
+    figures[`close ${code} at setup`] = { text: r.text };
+    h.check(`hostile close ${code} at setup: said in words (status and banner), never ready, Connect usable, no console error`,
+      r.ended && r.text.includes(words) && !r.ready && !r.retried && r.banner && r.connectAgain && r.errors.length === 0, r.text);
+  }
+  {
+    const r = await atSetup('fault=silent', 25_000);
+    figures['never answering setup'] = { text: `after ${r.ended.toFixed(1)} s: ${r.text}` };
+    h.check('hostile silent at setup: given up 15 s after Connect, in words (status and banner), not retried, Connect usable, no console error',
+      r.ended >= 15 && r.ended <= 16.5 && r.text.startsWith('The server did not confirm the session within 15.0 s') && r.banner && !r.retried && r.connectAgain && r.errors.length === 0,
+      `after ${r.ended.toFixed(1)} s: ${r.text}`);
   }
   for (const [name, f] of Object.entries(figures)) {
     if (f.text) {
