@@ -6,7 +6,7 @@
 //
 //   node firefox.mjs --dist DIR
 //
-// Needs geckodriver on PATH and a sound server (.ci/sound-server). Prints one line per check
+// Needs geckodriver on PATH and a sound server: PULSE_SERVER=$(bash .ci/sound-server). Prints one line per check
 // and a cargo-style "test result:" line; exits 1 on any failure.
 
 import { spawn } from 'node:child_process';
