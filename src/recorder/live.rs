@@ -191,6 +191,22 @@ impl LiveRecorder {
         bytes
     }
 
+    /// Like [`render`](Self::render), but only what is final up to `max_s` seconds past what
+    /// is rendered (whole steps whose input, with the resampling filter's look-ahead, lies
+    /// within it: `max_s` must exceed a step and the look-ahead, e.g. 0.3 s): when seconds
+    /// become final at once (a reply heard out), they are rendered over several calls, each a
+    /// short task on the page. The bytes are the same as one call's.
+    pub fn render_at_most(&mut self, final_until: f64, max_s: f64) -> Vec<u8> {
+        let rendered = self
+            .origin
+            .or_else(|| self.first())
+            .map(|origin| origin + self.written as f64 / f64::from(self.format.rate()));
+        match rendered {
+            Some(at) => self.render(final_until.min(at + max_s)),
+            None => self.render(final_until),
+        }
+    }
+
     /// The conversation is over: the rest of the file (all of it is final now).
     pub fn finish(&mut self) -> Vec<u8> {
         self.fix_origin();

@@ -76,6 +76,11 @@ pub fn draw_waveform(canvas: &HtmlCanvasElement, peaks: &[[f32; 2]]) -> Result<(
     Ok(())
 }
 
+/// The most of the file rendered per tick (ten a second): seconds that become final at once
+/// are rendered over several ticks, each a short task (a hostile or slow moment rendered in
+/// one go held the main thread for over 50 ms), still four times faster than real time.
+const MAX_RENDER_S: f64 = 0.5;
+
 /// How far behind the clock the recording renders: a microphone chunk (128 ms) arrives well
 /// within this of its capture time, so nothing is rendered before its audio is in.
 const MARGIN_S: f64 = 0.5;
@@ -259,7 +264,7 @@ impl Recording {
                 until = until.min(*offset + start);
             }
         }
-        let bytes = take.live.render(until);
+        let bytes = take.live.render_at_most(until, MAX_RENDER_S);
         if bytes.is_empty() {
             return Ok(());
         }

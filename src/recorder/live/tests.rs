@@ -32,6 +32,8 @@ struct Run {
     stored: usize,
     lost: u64,
     peaks: usize,
+    /// The most bytes one render call made.
+    most_per_call: usize,
 }
 
 /// A conversation over two connections (48 kHz, then 44.1 kHz: a reconnect gets a new
@@ -40,11 +42,17 @@ struct Run {
 /// (underruns), late chunks of an interrupted turn. The same inputs go to the whole-file
 /// recorder and to the live one, which renders up to one second behind the clock.
 fn conversation(format: Format, seed: u64, steps: u64) -> Run {
+    capped(format, seed, steps, f64::INFINITY)
+}
+
+/// [`conversation`], rendering at most `max_s` seconds per call.
+fn capped(format: Format, seed: u64, steps: u64, max_s: f64) -> Run {
     let mut rng = Lcg(seed);
     let mut whole = Recorder::new();
     let mut live = LiveRecorder::new(format);
     let mut bytes = Vec::new();
     let mut most_held = 0;
+    let mut most_per_call = 0;
     for (n, rate) in [48_000u32, 44_100].into_iter().enumerate() {
         let offset = 100.0 + n as f64 * (steps as f64 * 0.128 + 7.3);
         let mut sched = Scheduler::new(rate, PlaybackConfig::default()).unwrap();
@@ -106,7 +114,9 @@ fn conversation(format: Format, seed: u64, steps: u64) -> Run {
             let settled = sched.settled_since(fed).to_vec();
             fed += settled.len();
             live.add_played(ls, &settled);
-            bytes.extend(live.render(offset + ctx - 1.0));
+            let piece = live.render_at_most(offset + ctx - 1.0, max_s);
+            most_per_call = most_per_call.max(piece.len());
+            bytes.extend(piece);
             most_held = most_held.max(live.held_samples());
         }
         let end = (steps as f64 * 0.128 * f64::from(rate)) as u64;
@@ -124,6 +134,7 @@ fn conversation(format: Format, seed: u64, steps: u64) -> Run {
         stored: whole.stored_samples(),
         lost: live.lost_samples(),
         peaks: live.peaks().len(),
+        most_per_call,
     }
 }
 
@@ -144,6 +155,26 @@ fn the_live_render_makes_the_whole_renders_bytes_in_every_format() {
                 "{format:?} {seed}"
             );
         }
+    }
+}
+
+#[test]
+fn rendering_at_most_a_few_steps_per_call_makes_the_same_bytes() {
+    for format in Format::ALL {
+        let free = conversation(format, 3, 120);
+        // A reply heard out makes seconds final at once: one call renders them all.
+        let bytes_per_s = f64::from(format.rate() * u32::from(format.channels()) * 2);
+        assert!(free.most_per_call as f64 > 1.0 * bytes_per_s, "{format:?}");
+        // Final time up to 0.3 s past what is rendered, per call: whole steps whose input,
+        // with the resampling filter's look-ahead, lies within it: two steps of 0.1 s at
+        // 24 kHz, one of 0.15 s at 16 kHz.
+        let run = capped(format, 3, 120, 0.3);
+        assert_eq!(run.lost, 0, "{format:?}");
+        assert_eq!(run.live, run.whole, "{format:?}");
+        assert_eq!(run.live, free.live, "{format:?}");
+        let step = 2_400 * 2 * format.channels() as usize;
+        let steps = if format.rate() == 24_000 { 2 } else { 1 };
+        assert_eq!(run.most_per_call, steps * step, "{format:?}");
     }
 }
 
