@@ -93,6 +93,9 @@ pub fn start() -> Result<(), String> {
         let text = typed.borrow().page.take_text("text");
         dispatch(&typed, Event::Text(text));
     })?;
+    on("log-panel", "toggle", |app| {
+        app.borrow().page.scroll_to_end("log")
+    })?;
     on("rec-save", "click", |app| app.borrow_mut().save())?;
     on("rec-listen", "click", |app| app.borrow_mut().listen())?;
     // Settings in a dialog, kept for the next visit when it closes; the banner's buttons.

@@ -12,8 +12,13 @@ use web_sys::{
     HtmlMeterElement, HtmlSelectElement, HtmlTextAreaElement,
 };
 
-/// Lines kept in the log and the transcript.
+/// Lines kept in the log and the transcript (up to [`PRUNE`] more before the oldest go).
 const MAX_LINES: u32 = 500;
+/// Old lines go this many at a time: each removal makes the browser lay the whole list out
+/// again, and one per line (with the scroll that reads the layout) held the main thread for
+/// 50-100 ms a time once a list was full (a CPU profile of a 7-minute conversation: 86 % of
+/// the long tasks in `scrollHeight`).
+const PRUNE: u32 = 100;
 
 /// The app's page. Cheap to clone (a document handle).
 /// A line of a list made by [`Page::set_items`]: its key, its text, its buttons'
@@ -248,21 +253,35 @@ impl Page {
         }
     }
 
-    /// Appends an `<li class=...>` with `text` to list `id`, keeps the last [`MAX_LINES`],
-    /// and scrolls to it.
+    /// Appends an `<li class=...>` with `text` to list `id`, keeps the last [`MAX_LINES`]
+    /// (pruned [`PRUNE`] at a time), and scrolls to it if the list is shown (reading a
+    /// hidden list's layout, inside the closed log panel, makes the browser lay it out
+    /// anyway; [`Page::scroll_to_end`] catches up when it opens).
     fn append(&self, id: &str, class: &str, text: &str) -> Option<Element> {
         let list = self.element::<HtmlElement>(id).ok()?;
         let line = self.doc.create_element("li").ok()?;
         let _ = line.set_attribute("class", class);
         line.set_text_content(Some(text));
         let _ = list.append_child(&line);
-        while list.child_element_count() > MAX_LINES {
-            if let Some(first) = list.first_element_child() {
-                first.remove();
+        if list.child_element_count() > MAX_LINES + PRUNE {
+            while list.child_element_count() > MAX_LINES {
+                if let Some(first) = list.first_element_child() {
+                    first.remove();
+                }
             }
         }
-        list.set_scroll_top(list.scroll_height());
+        let hidden = list.closest("details:not([open])").ok().flatten().is_some();
+        if !hidden {
+            list.set_scroll_top(list.scroll_height());
+        }
         Some(line)
+    }
+
+    /// Scrolls list `id` to its last line (the log, when its panel opens).
+    pub fn scroll_to_end(&self, id: &str) {
+        if let Ok(list) = self.element::<HtmlElement>(id) {
+            list.set_scroll_top(list.scroll_height());
+        }
     }
 
     /// The talk control's ring: `level` (0 to 100) of whoever is heard, `side` (you or
