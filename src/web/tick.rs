@@ -1,11 +1,12 @@
 //! A callback every so many milliseconds that keeps its pace in a background tab: from a page
 //! timer and from a dedicated worker's (`www/clock-worker.js`). Chrome runs a hidden page's
 //! timers only on one-second wake-ups (unless it made a sound in the last 30 s), and leaves a
-//! dedicated worker's alone; the page timer keeps it going where no worker can run (the
-//! callback must not mind an extra call). Dropping it stops both.
+//! dedicated worker's alone; the page timer keeps it going where no worker can run. Dropping
+//! it stops both.
 
+use super::page_now_ms;
 use gloo_timers::callback::Interval;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -20,9 +21,17 @@ pub struct Tick {
 }
 
 impl Tick {
-    /// Calls `f` every `ms` (and now and then in between).
-    pub fn new(ms: u32, f: impl FnMut() + 'static) -> Tick {
-        let f = Rc::new(RefCell::new(f));
+    /// Calls `f` every `ms`: from whichever clock comes first, skipping a call within half
+    /// an interval of the last (so a page with both running calls it no more often).
+    pub fn new(ms: u32, mut f: impl FnMut() + 'static) -> Tick {
+        let last = Rc::new(Cell::new(f64::NEG_INFINITY));
+        let f = Rc::new(RefCell::new(move || {
+            let now = page_now_ms();
+            if now - last.get() >= f64::from(ms) / 2.0 {
+                last.set(now);
+                f();
+            }
+        }));
         let page = Rc::clone(&f);
         let timer = Interval::new(ms, move || {
             if let Ok(mut f) = page.try_borrow_mut() {
