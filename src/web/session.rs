@@ -345,7 +345,7 @@ async fn run_opened(
                 // A part of more than half a second (a hostile server's minutes in one part)
                 // goes piece by piece, each its own task, so the page never stalls on it.
                 let pieces = chunk.pieces(PIECE_MS);
-                let last = pieces.len() - 1;
+                let last = pieces.len().saturating_sub(1);
                 for (i, piece) in pieces.into_iter().enumerate() {
                     report(Event::Server(ServerEvent::Audio(piece)));
                     if i == 0 {
