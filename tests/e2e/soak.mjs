@@ -107,7 +107,15 @@ export async function soak(base, emulator, h) {
     figures.push([`${count} reconnects while talking`, linkBase, linkAfter]);
     await page.click('#disconnect');
     await state(page, 'closed');
-    const end = await measure(page, cdp);
+    // The page closes its context on Disconnect without waiting; the browser keeps a context
+    // alive until its close has finished (longer with a microphone open, under load).
+    const closedAt = Date.now();
+    let end = await measure(page, cdp);
+    while (end.contexts > 0 && Date.now() - closedAt < 3_000) {
+      await page.waitForTimeout(250);
+      end = await measure(page, cdp);
+    }
+    end.closeMs = Date.now() - closedAt;
     figures.push(['after Disconnect', linkAfter, end]);
 
     for (const [name, before, after] of figures) console.log(`  soak: ${name}: ${show(before)} -> ${show(after)}`);
@@ -115,7 +123,7 @@ export async function soak(base, emulator, h) {
     h.check('soak: 30 Start/Stop Mic cycles leave listeners, DOM nodes, AudioContexts as they were, the JS heap within 1 MB', flat(micBase, micAfter, 1), `${show(micBase)} -> ${show(micAfter)}`);
     h.check('soak: 20 Connect/Disconnect cycles leave no AudioContext, listener or node behind, the JS heap within 1 MB', idleAfter.contexts === 0 && flat(idleBase, idleAfter, 1), `${show(idleBase)} -> ${show(idleAfter)}`);
     h.check('soak: 10 reconnects (goAway every 700 ms) while talking: one AudioContext throughout, listeners and nodes as they were, the JS heap within 1 MB', count >= 10 && flat(linkBase, linkAfter, 1), `${count} reconnects; ${show(linkBase)} -> ${show(linkAfter)}`);
-    h.check('soak: after Disconnect no AudioContext is left', end.contexts === 0, show(end));
+    h.check('soak: after Disconnect no AudioContext is left (within 3 s: its close is asynchronous)', end.contexts === 0, `${show(end)}; measured ${end.closeMs} ms after Disconnect`);
     h.check('soak: no console error', errors.length === 0, errors.join('; '));
   } finally {
     await browser.close();
