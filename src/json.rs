@@ -212,6 +212,14 @@ impl From<Vec<Value>> for Value {
 }
 
 /// A string literal with the escapes JSON requires (quote, backslash, control characters).
+/// `s[range]` where both ends sit next to ASCII bytes (always character boundaries), without
+/// the indexing's panic path: that path formats its message with `char`'s and `Range`'s
+/// `Debug` and core's Unicode tables, about 4 KB of the page's wasm for a panic that cannot
+/// happen here. (Empty if the range were not on boundaries.)
+fn cut(s: &str, range: std::ops::Range<usize>) -> &str {
+    s.get(range).unwrap_or_default()
+}
+
 pub fn write_string(s: &str, out: &mut String) {
     out.push('"');
     let mut plain = 0;
@@ -227,7 +235,7 @@ pub fn write_string(s: &str, out: &mut String) {
             0..=0x1F => "",
             _ => continue,
         };
-        out.push_str(&s[plain..i]);
+        out.push_str(cut(s, plain..i));
         plain = i + 1;
         if escape.is_empty() {
             const HEX: &[u8; 16] = b"0123456789abcdef";
@@ -238,7 +246,7 @@ pub fn write_string(s: &str, out: &mut String) {
             out.push_str(escape);
         }
     }
-    out.push_str(&s[plain..]);
+    out.push_str(cut(s, plain..s.len()));
     out.push('"');
 }
 

@@ -98,7 +98,7 @@ impl Parser<'_> {
                 return Err(self.error("invalid number (no digits in exponent)"));
             }
         }
-        Ok(Value::Number(self.text[start..self.at].to_owned()))
+        Ok(Value::Number(super::cut(self.text, start..self.at).to_owned()))
     }
 
     /// A string literal, the current byte being its opening quote.
@@ -112,12 +112,12 @@ impl Parser<'_> {
             };
             match byte {
                 b'"' => {
-                    out.push_str(&self.text[plain..self.at]);
+                    out.push_str(super::cut(self.text, plain..self.at));
                     self.at += 1;
                     return Ok(out);
                 }
                 b'\\' => {
-                    out.push_str(&self.text[plain..self.at]);
+                    out.push_str(super::cut(self.text, plain..self.at));
                     self.at += 1;
                     self.escape(&mut out)?;
                     plain = self.at;
