@@ -26,6 +26,12 @@ pub mod wav;
 #[cfg(target_arch = "wasm32")]
 pub mod web;
 
+/// The page's allocator: talc instead of the standard library's dlmalloc, smaller in the
+/// shipped module and faster (README, Tools). The page is single-threaded (no atomics).
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 /// Entry point when the module loads in the page.
 #[cfg(target_arch = "wasm32")]
 #[wasm_bindgen::prelude::wasm_bindgen(start)]

@@ -98,7 +98,9 @@ impl Parser<'_> {
                 return Err(self.error("invalid number (no digits in exponent)"));
             }
         }
-        Ok(Value::Number(super::cut(self.text, start..self.at).to_owned()))
+        Ok(Value::Number(
+            super::cut(self.text, start..self.at).to_owned(),
+        ))
     }
 
     /// A string literal, the current byte being its opening quote.
