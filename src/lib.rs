@@ -27,8 +27,13 @@ pub mod wav;
 pub mod web;
 
 /// The page's allocator: talc instead of the standard library's dlmalloc, smaller in the
-/// shipped module and faster (README, Tools). The page is single-threaded (no atomics).
-#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+/// shipped module and faster (README, Tools). The page is single-threaded (no atomics). The
+/// browser benchmarks bring their own (`bench-heap`): talc, counting.
+#[cfg(all(
+    target_arch = "wasm32",
+    not(target_feature = "atomics"),
+    not(feature = "bench-heap")
+))]
 #[global_allocator]
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
