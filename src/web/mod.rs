@@ -32,7 +32,12 @@ pub fn js_error(value: JsValue) -> String {
     if let Some(error) = value.dyn_ref::<js_sys::Error>() {
         return String::from(error.message());
     }
-    value.as_string().unwrap_or_else(|| format!("{value:?}"))
+    // Anything else as JSON (not `{:?}`: its formatting brings wasm-bindgen's debug-string
+    // code into the page for this one rare case).
+    value
+        .as_string()
+        .or_else(|| js_sys::JSON::stringify(&value).ok()?.as_string())
+        .unwrap_or_else(|| "an error with no description".to_owned())
 }
 
 use wasm_bindgen::JsCast as _;
