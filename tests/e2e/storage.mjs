@@ -96,8 +96,10 @@ export async function twoTabs(base, h) {
     await h.startTalking(second, `${base}?format=mono24`);
     await second.waitForTimeout(1_000);
     const seen = await listed(second);
+    // Its length and size when the browser lets this tab read the file another tab is
+    // writing (Chromium refuses now and then while the writer's access handle is open).
     check('two tabs: the other tab\'s recording is listed as being recorded, with no buttons',
-      seen.length === 1 && /^Being recorded in another tab: the conversation of \d{4}-\d\d-\d\d \d\d:\d\d \(0:0\d, \d+ kB\) \[\]$/.test(seen[0]), seen.join('; '));
+      seen.length === 1 && /^Being recorded in another tab: the conversation of \d{4}-\d\d-\d\d \d\d:\d\d( \(0:0\d, \d+ kB\))? \[\]$/.test(seen[0]), seen.join('; '));
     await first.click('#mic-stop');
     await first.waitForSelector('#status[data-state="ready"]', { timeout: 20_000 });
     await first.click('#disconnect');
