@@ -6,7 +6,8 @@
 // `..._invoke__h<16 hex digits>`: the names stand twice on the page (the wasm's import
 // section, the glue's import object), and 16 random hex digits are about 8 bytes no
 // compressor can shrink. Here every import of the glue's module and every export the glue
-// reaches only as `wasm.<name>` gets a one- or two-letter name, in both files. Nothing is
+// reaches only as `wasm.<name>` gets a one- or two-letter name, in both files (and the
+// toolchain's `producers` and `target_features` sections go). Nothing is
 // guessed: each name must occur in the glue exactly where expected (an import once, as a
 // key; an export only as `wasm.<name>`), or the build stops with the name that did not.
 // The glue is then minified with terser (trunk's own JS minifier cannot parse it).
@@ -75,6 +76,7 @@ const limits = () => {
 const glueModule = `./${jsFile.replace(/-[0-9a-f]{16}\.js$/, '')}_bg.js`;
 const renamedImports = [];
 const renamedExports = [];
+let strippedSections = 0;
 const sections = [wasm.subarray(0, 8)];
 while (at < wasm.length) {
   const start = at;
@@ -130,6 +132,9 @@ while (at < wasm.length) {
     }
     const content = Buffer.concat([leb(n), ...parts]);
     sections.push(Buffer.from([id]), leb(content.length), content);
+  } else if (id === 0 && ['producers', 'target_features'].includes(name())) {
+    // The toolchain's custom sections: the browser does not read them.
+    strippedSections += 1;
   } else {
     sections.push(wasm.subarray(start, end));
   }
@@ -172,6 +177,6 @@ for (const [file, bytes] of [[wasmFile, after.wasm], [jsFile, after.js]]) {
 }
 writeFileSync(htmlPath, html);
 console.log(
-  `shrink-glue: ${renamedImports.length} imports and ${renamedExports.length} exports renamed;` +
+  `shrink-glue: ${renamedImports.length} imports and ${renamedExports.length} exports renamed, ${strippedSections} custom sections dropped;` +
     ` wasm ${before.wasm.length} -> ${after.wasm.length} B, glue ${before.js.length} -> ${after.js.length} B`,
 );
