@@ -14,6 +14,7 @@ import { readFileSync, readdirSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { typedAndTools, pushToTalk, deviceSwitch, backgroundTab } from './controls.mjs';
+import { plainConnect } from './connect.mjs';
 import { hostileServer } from './hostile.mjs';
 import { inSettings, lookAndFeel, keyboard, remembered } from './look.mjs';
 import { injection, keyNeverLeaks, ephemeralToken } from './security.mjs';
@@ -357,12 +358,16 @@ function checkRecording(label, run) {
   if (!check(`${label}: two sentences on the left, two replies on the right`, heard.length === 2 && spoke.length === 2)) return;
   const [a, b] = heard;
   const [r1, r2] = spoke;
-  // The speech where it was spoken: the same lengths and the same distance apart as in the file.
-  // (Onsets are found in 10 ms frames, so differences are multiples of 10 ms; 1e-9 keeps a
-  // difference of exactly 30 ms (60 ms), computed in floating point, within what it is allowed.)
-  check(`${label}: sentence lengths as spoken`, Math.abs((a.end - a.start) - (A.end - A.start)) <= 0.06 + 1e-9 && Math.abs((b.end - b.start) - (B.end - B.start)) <= 0.06 + 1e-9,
+  // The speech where it was spoken: the same lengths and the same distance apart as in the file,
+  // within what Chromium's fake microphone adds: it delivers the file about 0.4 % slow (the
+  // second sentence 20 ms late, each 10 ms long, in nearly every run, in what the page sends
+  // as much as in what it records) and, when the machine is busy, up to 20 ms more. A chunk
+  // misplaced by the recorder would be off by 128 ms. (Onsets are found in 10 ms frames, so
+  // differences are multiples of 10 ms; 1e-9 keeps a difference of exactly 50 ms (80 ms),
+  // computed in floating point, within what it is allowed.)
+  check(`${label}: sentence lengths as spoken`, Math.abs((a.end - a.start) - (A.end - A.start)) <= 0.08 + 1e-9 && Math.abs((b.end - b.start) - (B.end - B.start)) <= 0.08 + 1e-9,
     `${f3(a.end - a.start)}/${f3(A.end - A.start)} s, ${f3(b.end - b.start)}/${f3(B.end - B.start)} s`);
-  check(`${label}: second sentence where it was spoken relative to the first`, Math.abs((b.start - a.start) - (B.start - A.start)) <= 0.03 + 1e-9,
+  check(`${label}: second sentence where it was spoken relative to the first`, Math.abs((b.start - a.start) - (B.start - A.start)) <= 0.05 + 1e-9,
     `${f3(b.start - a.start)} vs ${f3(B.start - A.start)} s`);
   check(`${label}: the recording starts with the microphone`, within(a.start - A.start, -0.3, 0.3), `offset ${f3(a.start - A.start)} s`);
   // The reply where it was played: after the pause that ends the sentence, and it is the echo.
@@ -530,6 +535,7 @@ if (args.emulator && args.emulator !== true) {
   backends.push({ name: 'emulator-no-turncomplete', faults: '&interrupt_turn_complete=0', ...emulator });
 }
 const runs = {};
+let plain = []; // Connect without fake media devices (--bench)
 try {
   for (const backend of backends) {
     console.log(`\n${backend.name}: ${base}`);
@@ -571,6 +577,7 @@ try {
     console.log('\nlong use');
     await soak(base, emulator, helpers);
   }
+  if (args.bench) plain = await plainConnect(base, helpers);
 } finally {
   server.close();
 }
@@ -594,6 +601,7 @@ if (args.bench) {
     }
     printTiming(name, run);
   }
+  for (const line of plain) console.log(`  a browser without fake media devices: ${line}`);
 }
 
 /** The main-thread and frame-timing figures of a run. */
