@@ -109,3 +109,23 @@ async fn an_audio_graph_that_cannot_be_built_is_said_in_words_and_the_page_stays
         .collect();
     assert_eq!(errors, vec![format!("error | {words}")]);
 }
+
+/// What the page shows for a thrown value: an `Error`'s message, a string as it is, anything
+/// else as JSON, and words for what has no JSON (`undefined`).
+#[wasm_bindgen_test]
+fn thrown_values_become_words() {
+    use gemini_live_voice::web::js_error;
+    use wasm_bindgen::JsValue;
+    let error: JsValue = js_sys::Error::new("the device is busy").into();
+    assert_eq!(js_error(error), "the device is busy");
+    let dom: JsValue =
+        web_sys::DomException::new_with_message_and_name("denied", "NotAllowedError")
+            .unwrap()
+            .into();
+    assert_eq!(js_error(dom), "denied");
+    assert_eq!(js_error(JsValue::from_str("plain words")), "plain words");
+    assert_eq!(js_error(JsValue::from_f64(42.0)), "42");
+    let object = js_sys::JSON::parse(r#"{"code":7,"why":"busy"}"#).unwrap();
+    assert_eq!(js_error(object), r#"{"code":7,"why":"busy"}"#);
+    assert_eq!(js_error(JsValue::UNDEFINED), "an error with no description");
+}
