@@ -508,9 +508,15 @@ if (args.soak) {
   console.log(`\ntest result: ${failed ? 'FAILED' : 'ok'}. ${passed} passed; ${failed} failed (end-to-end)`);
   process.exit(failed ? 1 : 0);
 }
+// The release page's weight, against creep (checked in the --look run, on the release build).
+const WEIGHT_BUDGET = 140_000;
 if (args.look) {
   try {
     console.log(`\nlook and feel, keyboard, settings, security: ${dist}`);
+    // 135,261 B on 2026-12-02; the goal is 120 KB.
+    const weight = pageWeight(readdirSync(dist).filter((f) => /\.(wasm|js|css|html)$/.test(f)));
+    check(`page weight: the release page is at most ${WEIGHT_BUDGET} B gzip (level 9)`, weight.gz <= WEIGHT_BUDGET,
+      `${weight.gz} B gzip, ${weight.br} B brotli, ${weight.files.length} files`);
     await lookAndFeel(base, helpers);
     await keyboard(base, helpers);
     await remembered(base, helpers);
@@ -585,18 +591,10 @@ try {
 if (args.bench) {
   console.log('\nbenchmarks');
   const files = readdirSync(dist).filter((f) => /\.(wasm|js|css|html)$/.test(f));
-  // gzip at level 9 (the goal's measure) and brotli at quality 11 (what most servers and
-  // CDNs send today).
-  let raw = 0, gz = 0, br = 0;
-  const brotli = (body) => brotliCompressSync(body, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11 } }).length;
   const row = (name, r, g, b) => `  page weight: ${name.padEnd(44)} ${String(r).padStart(9)} B raw ${String(g).padStart(9)} B gzip ${String(b).padStart(9)} B brotli`;
-  for (const f of files.sort()) {
-    const body = readFileSync(join(dist, f));
-    const [g, b] = [gzipSync(body, { level: 9 }).length, brotli(body)];
-    raw += body.length; gz += g; br += b;
-    console.log(row(f, body.length, g, b));
-  }
-  console.log(row('total', raw, gz, br));
+  const weight = pageWeight(files);
+  for (const f of weight.files) console.log(row(f.name, f.raw, f.gz, f.br));
+  console.log(row('total', weight.raw, weight.gz, weight.br));
   for (const [name, run] of Object.entries(runs)) {
     console.log(`  ${name}: page load to wasm started ${run.loaded} ms, Connect to ready ${run.ready} ms`);
     for (const line of run.log.filter((l) => l.includes('Reply latency'))) {
@@ -606,6 +604,18 @@ if (args.bench) {
     printTiming(name, run);
   }
   for (const line of plain) console.log(`  a browser without fake media devices: ${line}`);
+}
+
+/** The built page's files, raw, gzip at level 9 (the goal's measure) and brotli at quality
+ * 11 (what most servers and CDNs send today). */
+function pageWeight(files) {
+  const brotli = (body) => brotliCompressSync(body, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11 } }).length;
+  const rows = files.sort().map((name) => {
+    const body = readFileSync(join(dist, name));
+    return { name, raw: body.length, gz: gzipSync(body, { level: 9 }).length, br: brotli(body) };
+  });
+  const sum = (k) => rows.reduce((t, r) => t + r[k], 0);
+  return { files: rows, raw: sum('raw'), gz: sum('gz'), br: sum('br') };
 }
 
 /** The main-thread and frame-timing figures of a run. */
