@@ -30,8 +30,10 @@ const before = { wasm: readFileSync(wasmPath), js: Buffer.from(js) };
 // One- and two-letter identifiers: a..z A..Z, then two characters.
 const first = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
 const rest = `${first}0123456789_`;
-const shortName = (i) =>
-  i < first.length ? first[i] : first[Math.floor(i / rest.length) % first.length] + rest[i % rest.length];
+const shortName = (i) => {
+  if (i >= first.length * rest.length) throw new Error(`more than ${first.length * rest.length} names to shorten`);
+  return i < first.length ? first[i] : first[Math.floor(i / rest.length)] + rest[i % rest.length];
+};
 const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const count = (re) => (js.match(re) ?? []).length;
 

@@ -211,7 +211,6 @@ impl From<Vec<Value>> for Value {
     }
 }
 
-/// A string literal with the escapes JSON requires (quote, backslash, control characters).
 /// `s[range]` where both ends sit next to ASCII bytes (always character boundaries), without
 /// the indexing's panic path: that path formats its message with `char`'s and `Range`'s
 /// `Debug` and core's Unicode tables, about 4 KB of the page's wasm for a panic that cannot
@@ -220,6 +219,7 @@ fn cut(s: &str, range: std::ops::Range<usize>) -> &str {
     s.get(range).unwrap_or_default()
 }
 
+/// A string literal with the escapes JSON requires (quote, backslash, control characters).
 pub fn write_string(s: &str, out: &mut String) {
     out.push('"');
     let mut plain = 0;

@@ -27,7 +27,7 @@ pub mod wav;
 pub mod web;
 
 /// The page's allocator: talc instead of the standard library's dlmalloc, smaller in the
-/// shipped module and faster (README, Tools). The page is single-threaded (no atomics). The
+/// shipped module and no slower in the recording benchmark (README, Tools). The page is single-threaded (no atomics). The
 /// browser benchmarks bring their own (`bench-heap`): talc, counting.
 #[cfg(all(
     target_arch = "wasm32",

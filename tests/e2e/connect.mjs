@@ -1,7 +1,7 @@
 // Connect in a browser without Chromium's fake media devices (--bench): the test runs need
-// `--use-fake-device-for-media-stream` for their microphone, and with it the first
-// AudioContext of a browser takes 75-140 ms to make here (without it 15-35 ms), so the
-// runs' "Connect to ready" is mostly the fake device's. Three fresh browsers, the offline
+// `--use-fake-device-for-media-stream` for their microphone, and with it a browser's first
+// audio graph takes several times longer (the --bench figures side by side), so the runs'
+// "Connect to ready" is mostly the fake device's. Three fresh browsers, the offline
 // stand-in, Connect clicked as soon as the page is idle; the page's own measure.
 
 export async function plainConnect(base, h) {
