@@ -23,7 +23,7 @@ pub mod standin;
 pub mod tools;
 pub mod wav;
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "page"))]
 pub mod web;
 
 /// The page's allocator: talc instead of the standard library's dlmalloc, smaller in the
@@ -38,7 +38,7 @@ pub mod web;
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
 /// Entry point when the module loads in the page.
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "page"))]
 #[wasm_bindgen::prelude::wasm_bindgen(start)]
 pub fn start_page() {
     console_error_panic_hook::set_once();

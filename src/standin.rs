@@ -13,6 +13,9 @@ pub mod turns;
 mod typed;
 pub mod validate;
 
+#[cfg(any(test, feature = "standin-module"))]
+pub mod module;
+
 use crate::decimal::fixed;
 use crate::json::Value;
 use crate::protocol::{INPUT_RATE, OUTPUT_RATE};

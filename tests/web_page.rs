@@ -70,6 +70,7 @@ async fn an_audio_graph_that_cannot_be_built_is_said_in_words_and_the_page_stays
     let holder = document().create_element("div").unwrap();
     holder.set_inner_html(body);
     document().body().unwrap().append_child(&holder).unwrap();
+    support::provide_standin().await;
     gemini_live_voice::web::app::start().unwrap();
     assert_eq!(status().0, "idle");
     let backend: HtmlSelectElement = element("backend").unchecked_into();

@@ -4,6 +4,8 @@
 //! `LIVE_EMULATOR_URL` set to its route. Run them through that script.
 #![cfg(target_arch = "wasm32")]
 
+mod support;
+
 use gemini_live_voice::close::CloseKind;
 use gemini_live_voice::endpoint::{Credential, Endpoint};
 use gemini_live_voice::protocol::{ServerEvent, Setup};
@@ -290,6 +292,7 @@ async fn bad_urls_fail_before_any_connection() {
 
 #[wasm_bindgen_test]
 async fn offline_stand_in_answers_setup_echoes_and_closes_like_the_service() {
+    support::provide_standin().await;
     let (session, mut events) = connect_offline(setup(), 5_000).await.unwrap();
     assert_eq!(session.phase(), Phase::Ready);
     match next(&mut events).await {
@@ -332,6 +335,7 @@ async fn offline_stand_in_answers_setup_echoes_and_closes_like_the_service() {
 
 #[wasm_bindgen_test]
 async fn offline_stand_in_refuses_what_the_service_refuses() {
+    support::provide_standin().await;
     let unknown = Setup::audio("gemini-2.0-flash-exp", "Puck");
     let Err(SessionError::Closed(info)) = connect_offline(unknown, 5_000).await else {
         panic!("an unknown model must fail the connect");

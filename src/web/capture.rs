@@ -9,7 +9,7 @@
 use super::js_error;
 use crate::device::CaptureError;
 use futures_channel::mpsc::{unbounded, UnboundedReceiver};
-use js_sys::{Object, Reflect, Uint8Array, WebAssembly};
+use js_sys::{Object, Reflect, WebAssembly};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -40,34 +40,14 @@ pub enum CaptureEvent {
 
 /// Compiles the DSP module from its bytes (the page fetches them; tests embed them).
 pub async fn compile_dsp(bytes: &[u8]) -> Result<WebAssembly::Module, CaptureError> {
-    let array = Uint8Array::from(bytes);
-    let module = JsFuture::from(WebAssembly::compile(&array.into()))
+    super::compile_module(bytes)
         .await
-        .map_err(|e| CaptureError::Dsp(js_error(e)))?;
-    Ok(module.unchecked_into())
+        .map_err(CaptureError::Dsp)
 }
 
 /// Fetches and compiles the DSP module from `url`.
 pub async fn fetch_dsp(url: &str) -> Result<WebAssembly::Module, CaptureError> {
-    let window = web_sys::window().ok_or_else(|| CaptureError::Dsp("no window".into()))?;
-    let response: web_sys::Response = JsFuture::from(window.fetch_with_str(url))
-        .await
-        .map_err(|e| CaptureError::Dsp(format!("{url}: {}", js_error(e))))?
-        .unchecked_into();
-    if !response.ok() {
-        return Err(CaptureError::Dsp(format!(
-            "{url}: HTTP {}",
-            response.status()
-        )));
-    }
-    let buffer = JsFuture::from(
-        response
-            .array_buffer()
-            .map_err(|e| CaptureError::Dsp(js_error(e)))?,
-    )
-    .await
-    .map_err(|e| CaptureError::Dsp(js_error(e)))?;
-    compile_dsp(&Uint8Array::new(&buffer).to_vec()).await
+    super::fetch_module(url).await.map_err(CaptureError::Dsp)
 }
 
 /// Loads the processor script into `ctx` (once per context).

@@ -17,7 +17,9 @@ pub mod stored;
 pub mod tick;
 pub mod tools;
 
+use js_sys::{Uint8Array, WebAssembly};
 use wasm_bindgen::JsValue;
+use wasm_bindgen_futures::JsFuture;
 
 /// The page's clock: milliseconds since navigation (`performance.now()`).
 pub fn page_now_ms() -> f64 {
@@ -41,3 +43,28 @@ pub fn js_error(value: JsValue) -> String {
 }
 
 use wasm_bindgen::JsCast as _;
+
+/// Compiles a wasm module from its bytes.
+pub async fn compile_module(bytes: &[u8]) -> Result<WebAssembly::Module, String> {
+    let array = Uint8Array::from(bytes);
+    let module = JsFuture::from(WebAssembly::compile(&array.into()))
+        .await
+        .map_err(js_error)?;
+    Ok(module.unchecked_into())
+}
+
+/// Fetches and compiles the wasm module at `url` (the capture DSP, the offline stand-in).
+pub async fn fetch_module(url: &str) -> Result<WebAssembly::Module, String> {
+    let window = web_sys::window().ok_or("no window")?;
+    let response: web_sys::Response = JsFuture::from(window.fetch_with_str(url))
+        .await
+        .map_err(|e| format!("{url}: {}", js_error(e)))?
+        .unchecked_into();
+    if !response.ok() {
+        return Err(format!("{url}: HTTP {}", response.status()));
+    }
+    let buffer = JsFuture::from(response.array_buffer().map_err(js_error)?)
+        .await
+        .map_err(js_error)?;
+    compile_module(&Uint8Array::new(&buffer).to_vec()).await
+}

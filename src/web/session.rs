@@ -14,7 +14,6 @@ use crate::latency::Latencies;
 use crate::protocol::{ClientMessage, ServerEvent, Setup};
 use crate::session::{Phase, SessionCore, SessionError, SessionEvent, SessionStats};
 use crate::settings::Connection;
-use crate::standin::StandInConfig;
 use futures_channel::mpsc::UnboundedReceiver;
 use futures_util::future::{select, Either};
 use futures_util::StreamExt;
@@ -312,16 +311,7 @@ fn open_socket(endpoint: &Endpoint) -> Result<Opening, SessionError> {
 }
 
 fn open_offline() -> Opening {
-    let config = StandInConfig {
-        handle_prefix: "offline-".into(),
-        accepted_handles: "offline-".into(),
-        // The first two chunks at once, as the real service sends its first ones: the reply
-        // then runs a chunk (200 ms) ahead, slack against the page timer that paces it
-        // running late in a busy tab, which the 25 ms jitter buffer alone cannot absorb.
-        burst: 2,
-        ..StandInConfig::default()
-    };
-    let (transport, rx) = Offline::open(config);
+    let (transport, rx) = Offline::open();
     (Box::new(transport), rx)
 }
 

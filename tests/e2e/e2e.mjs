@@ -41,6 +41,8 @@ function check(name, ok, detail = '') {
   console.log(`${ok ? 'ok' : 'FAILED'} - ${name}${detail ? ` (${detail})` : ''}`);
   return ok;
 }
+/** The offline stand-in's module: fetched only when a conversation goes to the stand-in. */
+const STANDIN = 'standin.wasm';
 const within = (x, lo, hi) => x >= lo && x <= hi;
 const f3 = (x) => x.toFixed(3);
 
@@ -193,6 +195,9 @@ async function conversation(base, backend) {
       if (m.type() === 'warning') warnings.push(m.text());
     });
     page.on('pageerror', (e) => errors.push(String(e)));
+    // What the page loads from its own origin (the stand-in's module only for the stand-in).
+    const fetched = new Set();
+    page.on('request', (r) => { if (r.url().startsWith(base)) fetched.add(new URL(r.url()).pathname.split('/').pop() || 'index.html'); });
     // The emulator sends its first 8 chunks (1.6 s) at once, as the real service does: at the
     // barge-in the page holds far more audio than it has played, and must drop it.
     const query = backend.name === 'offline' ? '?format=stereo' : `?backend=url&format=stereo&url=${encodeURIComponent(`${backend.url}?burst=8${backend.faults ?? ''}`)}`;
@@ -247,7 +252,7 @@ async function conversation(base, backend) {
       .catch(() => '');
     check(`${backend.name}: the conversation is stored and listed`, /^Conversation of \d{4}-\d\d-\d\d \d\d:\d\d \(0:1\d, /.test(stored), stored);
     writeFileSync(join(outDir, `log-${backend.name}.txt`), log.join('\n') + '\n');
-    return { file, name, info, log, picture, errors, warnings, loaded, ready, talking, saving };
+    return { file, name, info, log, picture, errors, warnings, loaded, ready, talking, saving, fetched };
   } finally {
     await browser.close();
   }
@@ -516,7 +521,7 @@ if (args.look) {
     // 135,261 B on 2026-12-02; the goal is 120 KB.
     const weight = pageWeight();
     check(`page weight: the release page is at most ${WEIGHT_BUDGET} B gzip (level 9)`, weight.gz <= WEIGHT_BUDGET,
-      `${weight.gz} B gzip, ${weight.br} B brotli, ${weight.files.length} files`);
+      `${weight.gz} B gzip, ${weight.br} B brotli, ${weight.files.length} files; the stand-in's module ${weight.standIn.gz} B gzip more when chosen`);
     await lookAndFeel(base, helpers);
     await keyboard(base, helpers);
     await remembered(base, helpers);
@@ -549,6 +554,9 @@ try {
     runs[backend.name] = run;
     for (const w of run.warnings) console.log(`  console warning: ${w}`);
     checkRecording(backend.name, run);
+    const files = [...run.fetched].sort().join(' ');
+    if (backend.name === 'offline') check('offline: the stand-in\'s module is loaded for it', run.fetched.has(STANDIN), files);
+    else check(`${backend.name}: the stand-in's module is not loaded`, !run.fetched.has(STANDIN), files);
   }
   const emulator = backends.find((b) => b.name === 'emulator');
   if (emulator) {
@@ -594,6 +602,8 @@ if (args.bench) {
   const weight = pageWeight();
   for (const f of weight.files) console.log(row(f.name, f.raw, f.gz, f.br));
   console.log(row('total', weight.raw, weight.gz, weight.br));
+  const s = weight.standIn;
+  console.log(row(`${s.name} (the offline stand-in, loaded when chosen)`, s.raw, s.gz, s.br));
   for (const [name, run] of Object.entries(runs)) {
     console.log(`  ${name}: page load to wasm started ${run.loaded} ms, Connect to ready ${run.ready} ms`);
     for (const line of run.log.filter((l) => l.includes('Reply latency'))) {
@@ -606,16 +616,18 @@ if (args.bench) {
 }
 
 /** The built page's files (`dist`), raw, gzip at level 9 (the goal's measure) and brotli at
- * quality 11 (what most servers and CDNs send today). */
+ * quality 11 (what most servers and CDNs send today): all of them but the offline stand-in's
+ * module (loaded only when a conversation goes to the stand-in; `standIn` is its row). */
 function pageWeight() {
   const brotli = (body) => brotliCompressSync(body, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11 } }).length;
-  const files = readdirSync(dist).filter((f) => /\.(wasm|js|css|html)$/.test(f)).sort();
-  const rows = files.map((name) => {
+  const size = (name) => {
     const body = readFileSync(join(dist, name));
     return { name, raw: body.length, gz: gzipSync(body, { level: 9 }).length, br: brotli(body) };
-  });
+  };
+  const files = readdirSync(dist).filter((f) => /\.(wasm|js|css|html)$/.test(f) && f !== STANDIN).sort();
+  const rows = files.map(size);
   const sum = (k) => rows.reduce((t, r) => t + r[k], 0);
-  return { files: rows, raw: sum('raw'), gz: sum('gz'), br: sum('br') };
+  return { files: rows, raw: sum('raw'), gz: sum('gz'), br: sum('br'), standIn: size(STANDIN) };
 }
 
 /** The main-thread and frame-timing figures of a run. */

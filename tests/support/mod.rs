@@ -224,3 +224,13 @@ pub fn report(line: &str) {
     text.push('\n');
     pre.set_text_content(Some(&text));
 }
+
+/// The offline stand-in's module (`.ci/test` builds it into `LIVE_DSP_DIR` with the capture
+/// DSP), given to the page, which fetches it beside itself: the test runner does not serve it.
+pub async fn provide_standin() {
+    const STANDIN: &[u8] = include_bytes!(concat!(env!("LIVE_DSP_DIR"), "/standin.wasm"));
+    let module = gemini_live_voice::web::compile_module(STANDIN)
+        .await
+        .unwrap();
+    gemini_live_voice::web::standin::provide(module);
+}
