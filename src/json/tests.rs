@@ -68,6 +68,31 @@ fn duplicate_keys_keep_the_last_value_at_the_first_place() {
 }
 
 #[test]
+fn duplicate_keys_in_a_large_object_keep_the_last_value_at_the_first_place() {
+    // Over 8 members: the places are sorted by key, not scanned.
+    let text = r#"{"k":0,"b":1,"a":2,"c":3,"b":4,"d":5,"e":6,"f":7,"b":8,"g":9,"a":10}"#;
+    let v = parse(text).unwrap();
+    assert_eq!(
+        v.to_json(),
+        r#"{"k":0,"b":8,"a":10,"c":3,"d":5,"e":6,"f":7,"g":9}"#
+    );
+    agrees_with_serde(text);
+    // A hostile object: 50,000 keys, each twice, the second time in reverse order.
+    let first = (0..50_000).map(|i| format!("\"k{i}\":{i}"));
+    let again = (0..50_000).rev().map(|i| format!("\"k{i}\":{}", i + 1));
+    let text = format!("{{{}}}", first.chain(again).collect::<Vec<_>>().join(","));
+    let v = parse(&text).unwrap();
+    let members = v.as_object().unwrap();
+    assert_eq!(members.len(), 50_000);
+    assert_eq!(members[0], ("k0".into(), Value::from(1u32)));
+    assert_eq!(members[49_999], ("k49999".into(), Value::from(50_000u32)));
+    assert!(members
+        .iter()
+        .enumerate()
+        .all(|(i, (k, v))| *k == format!("k{i}") && *v == Value::from(i as u64 + 1)));
+}
+
+#[test]
 fn errors_say_where() {
     assert_eq!(err(""), (1, 1, "EOF while parsing a value"));
     assert_eq!(err("{\n  \"a\": x}"), (2, 8, "expected value"));
@@ -139,4 +164,35 @@ fn agrees_with_serde_json_on_a_live_api_frame() {
     "responseTokensDetails": [{"modality": "AUDIO", "tokenCount": 50}]}
 }"#,
     );
+}
+
+#[test]
+fn heapsort_orders_every_permutation_it_is_given() {
+    // Every permutation of 0..7, and a scrambled 1,000 (a multiplicative walk mod a prime).
+    let mut cases: Vec<Vec<usize>> = Vec::new();
+    let mut perm: Vec<usize> = (0..7).collect();
+    let mut c = vec![0; perm.len()];
+    cases.push(perm.clone());
+    let mut i = 0;
+    while i < perm.len() {
+        // Heap's algorithm.
+        if c[i] < i {
+            perm.swap(if i % 2 == 0 { 0 } else { c[i] }, i);
+            cases.push(perm.clone());
+            c[i] += 1;
+            i = 0;
+        } else {
+            c[i] = 0;
+            i += 1;
+        }
+    }
+    assert_eq!(cases.len(), 5040);
+    cases.push((1..1010).map(|k| k * 389 % 1009).collect());
+    cases.push(Vec::new());
+    for mut case in cases {
+        let mut expected = case.clone();
+        expected.sort_unstable();
+        parser::heapsort(&mut case, |a, b| a < b);
+        assert_eq!(case, expected);
+    }
 }

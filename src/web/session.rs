@@ -347,7 +347,7 @@ async fn run_opened(
                 }
             }
             SessionEvent::Server(event) => {
-                let turn_end = event == ServerEvent::TurnComplete;
+                let turn_end = matches!(event, ServerEvent::TurnComplete);
                 report(Event::Server(event));
                 if let Some(summary) = timing.summary().filter(|_| turn_end) {
                     report(Event::FrameTiming(summary));

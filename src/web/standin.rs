@@ -81,7 +81,7 @@ impl Exports {
             Reflect::get(&exports, &JsValue::from_str(name))
                 .ok()
                 .filter(|f| !f.is_undefined())
-                .ok_or_else(|| format!("{URL} has no {name}"))
+                .ok_or("it is not the stand-in's module")
         };
         let function = |name: &str| get(name).map(JsValue::unchecked_into::<Function>);
         Ok(Exports {
@@ -228,7 +228,7 @@ impl Transport for Offline {
             Ok((0, output)) => state.deliver(&output),
             // What the real service would do: close with its code and reason.
             Ok((code, reason)) => {
-                let reason = String::from_utf8_lossy(&reason).into_owned();
+                let reason = String::from_utf8(reason).unwrap_or_default();
                 state.close(code.min(u32::from(u16::MAX)) as u16, &reason);
             }
             Err(e) => state.failed(&e),

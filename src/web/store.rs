@@ -7,7 +7,6 @@ use super::js_error;
 use futures_channel::oneshot;
 use js_sys::{Array, ArrayBuffer, Object, Reflect, Uint8Array};
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -15,7 +14,7 @@ use web_sys::{MessageEvent, Worker};
 
 const WORKER_URL: &str = "recording-worker.js";
 
-type Replies = Rc<RefCell<HashMap<u32, oneshot::Sender<Result<Object, String>>>>>;
+type Replies = Rc<RefCell<Vec<(u32, oneshot::Sender<Result<Object, String>>)>>>;
 
 /// A connection to the storage worker. Cheap to share through an `Rc`.
 pub struct Store {
@@ -63,7 +62,7 @@ impl Store {
             let error = Reflect::get(&reply, &"error".into())
                 .ok()
                 .and_then(|v| v.as_string());
-            if let Some(tx) = pending.borrow_mut().remove(&id) {
+            if let Some(tx) = take(&mut pending.borrow_mut(), id) {
                 let _ = tx.send(match error {
                     Some(error) => Err(error),
                     None => Ok(reply),
@@ -78,7 +77,7 @@ impl Store {
         let on_error =
             Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |e: web_sys::ErrorEvent| {
                 let why = format!("the storage worker stopped ({})", e.message());
-                for (_, tx) in pending.borrow_mut().drain() {
+                for (_, tx) in pending.borrow_mut().drain(..) {
                     let _ = tx.send(Err(why.clone()));
                 }
                 reason.borrow_mut().get_or_insert(why);
@@ -113,9 +112,9 @@ impl Store {
             }
         }
         let (tx, rx) = oneshot::channel();
-        self.replies.borrow_mut().insert(id, tx);
+        self.replies.borrow_mut().push((id, tx));
         if let Err(e) = self.worker.post_message_with_transfer(&message, &transfer) {
-            self.replies.borrow_mut().remove(&id);
+            take(&mut self.replies.borrow_mut(), id);
             return Err(js_error(e));
         }
         rx.await
@@ -159,4 +158,10 @@ impl Drop for Store {
         self.worker.set_onerror(None);
         self.worker.terminate();
     }
+}
+
+/// The reply channel of request `id`, out of the waiting ones (a few at most).
+fn take<T>(waiting: &mut Vec<(u32, T)>, id: u32) -> Option<T> {
+    let at = waiting.iter().position(|(i, _)| *i == id)?;
+    Some(waiting.swap_remove(at).1)
 }
