@@ -5,9 +5,9 @@
 //! growing it as needed. That is all the module needs, and 7 KB of code lighter than
 //! dlmalloc (the default), which would also keep free lists nothing ever uses.
 
-use std::alloc::{GlobalAlloc, Layout};
-use std::arch::wasm32::{memory_grow, memory_size};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use core::alloc::{GlobalAlloc, Layout};
+use core::arch::wasm32::{memory_grow, memory_size};
+use core::sync::atomic::{AtomicUsize, Ordering};
 
 const PAGE: usize = 65_536;
 
@@ -32,14 +32,14 @@ unsafe impl GlobalAlloc for Bump {
             n => n,
         };
         let Some(start) = next.checked_next_multiple_of(layout.align()) else {
-            return std::ptr::null_mut();
+            return core::ptr::null_mut();
         };
         let Some(end) = start.checked_add(layout.size()) else {
-            return std::ptr::null_mut();
+            return core::ptr::null_mut();
         };
         if end > end_of_memory && memory_grow(0, (end - end_of_memory).div_ceil(PAGE)) == usize::MAX
         {
-            return std::ptr::null_mut();
+            return core::ptr::null_mut();
         }
         self.next.store(end, Ordering::Relaxed);
         start as *mut u8

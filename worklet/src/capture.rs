@@ -4,7 +4,10 @@
 //!
 //! Everything is allocated in [`Capture::new`]; [`Capture::process`] allocates nothing.
 
+use crate::math;
 use crate::resample::{ResampleError, Resampler};
+use alloc::vec;
+use alloc::vec::Vec;
 
 pub use crate::rates::CHUNK;
 /// Output rate: the Live API's native input rate.
@@ -17,7 +20,7 @@ pub const QUEUE: usize = 4;
 pub fn to_i16(x: f32) -> i16 {
     let scaled = x * 32768.0;
     // `as` saturates and maps NaN to 0; round half away from zero first.
-    scaled.round().clamp(-32768.0, 32767.0) as i16
+    math::round32(scaled).clamp(-32768.0, 32767.0) as i16
 }
 
 /// Peak and RMS of the input since the last [`Capture::take_level`], linear (1.0 = full scale).
@@ -166,7 +169,7 @@ impl Capture {
         let rms = if self.level_frames == 0 {
             0.0
         } else {
-            (self.sum_squares / self.level_frames as f64).sqrt() as f32
+            math::sqrt(self.sum_squares / self.level_frames as f64) as f32
         };
         let level = Level {
             peak: self.peak,

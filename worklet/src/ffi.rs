@@ -5,6 +5,7 @@
 //! Every function takes the handle from `dsp_new`; a null handle is ignored (returns 0).
 
 use crate::capture::{Capture, CHUNK};
+use alloc::boxed::Box;
 
 /// Largest block `dsp_process` takes at once (a render quantum is 128 frames today).
 pub const MAX_BLOCK: usize = 4096;
@@ -34,7 +35,7 @@ pub extern "C" fn dsp_new(input_rate: u32) -> *mut Dsp {
             input: [0.0; MAX_BLOCK],
             level: [0.0; 2],
         })),
-        Err(_) => std::ptr::null_mut(),
+        Err(_) => core::ptr::null_mut(),
     }
 }
 

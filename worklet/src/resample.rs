@@ -7,6 +7,11 @@
 //! lower Nyquist (7.5 kHz at 16 kHz) with a 1 kHz transition band (for 16 kHz) and about
 //! 85 dB of stopband attenuation; `new` allocates the tables, `process` allocates nothing.
 
+use crate::math;
+use alloc::vec;
+use alloc::vec::Vec;
+use core::f64::consts::PI;
+
 /// Stopband attenuation the Kaiser design aims at, in dB.
 pub const ATTENUATION_DB: f64 = 85.0;
 /// Largest interpolation factor L accepted (table size is L * taps floats).
@@ -68,13 +73,13 @@ fn gcd(a: u32, b: u32) -> u32 {
 /// series to y^23 / 23! (error below 1e-17 for |y| <= pi/2). The library's `sin`, with its
 /// reduction for huge arguments, was 6 KB of each wasm module for a kernel built once.
 pub fn sin_pi(x: f64) -> f64 {
-    let mut r = x - 2.0 * (x / 2.0).round(); // [-1, 1]
+    let mut r = x - 2.0 * math::round(x / 2.0); // [-1, 1]
     if r > 0.5 {
         r = 1.0 - r;
     } else if r < -0.5 {
         r = -1.0 - r;
     }
-    let y = std::f64::consts::PI * r;
+    let y = PI * r;
     let y2 = y * y;
     let mut term = y;
     let mut sum = y;
@@ -121,9 +126,8 @@ impl Resampler {
         let a = ATTENUATION_DB;
         let beta = 0.1102 * (a - 8.7);
         // Kaiser's estimate of the length, in input samples; even, at least 8.
-        let taps_f =
-            (a - 7.95) / (2.285 * 2.0 * std::f64::consts::PI * transition / f64::from(input_rate));
-        let taps = ((taps_f.ceil() as usize).max(8) + 1) & !1;
+        let taps_f = (a - 7.95) / (2.285 * 2.0 * PI * transition / f64::from(input_rate));
+        let taps = ((math::ceil(taps_f) as usize).max(8) + 1) & !1;
         let len = taps * up as usize;
         let fs_up = f64::from(input_rate) * f64::from(up);
         let fc = cutoff / fs_up; // cycles per upsampled sample
@@ -136,10 +140,10 @@ impl Resampler {
             let sinc = if x.abs() < 1e-12 {
                 1.0
             } else {
-                sin_pi(x) / (std::f64::consts::PI * x)
+                sin_pi(x) / (PI * x)
             };
             let r = t / (len as f64 / 2.0);
-            let window = bessel_i0(beta * (1.0 - r * r).max(0.0).sqrt()) / i0_beta;
+            let window = bessel_i0(beta * math::sqrt((1.0 - r * r).max(0.0))) / i0_beta;
             *h = 2.0 * fc * sinc * window;
         }
         // Phase p holds proto[p + k * up]; each phase is scaled to unity DC gain, which
