@@ -25,7 +25,9 @@ pub fn fixed(x: f64, places: u32) -> Fixed {
 pub fn short(x: f64) -> String {
     let text = fixed(x, 3).to_string();
     if text.bytes().any(|b| b == b'.') {
-        text.trim_end_matches('0').trim_end_matches('.').to_owned()
+        let zeros = text.bytes().rev().take_while(|&b| b == b'0').count();
+        let digits = text.get(..text.len() - zeros).unwrap_or_default();
+        digits.strip_suffix('.').unwrap_or(digits).to_owned()
     } else {
         text
     }

@@ -83,10 +83,10 @@ impl Value {
     /// The value at a JSON Pointer (RFC 6901, without `~` escapes): `/a/b/0`.
     pub fn pointer(&self, path: &str) -> Option<&Value> {
         let mut at = self;
-        for token in path.split('/').skip(1) {
+        for token in crate::ascii::split(path, b'/').skip(1) {
             at = match at {
                 Value::Object(_) => at.get(token)?,
-                Value::Array(items) => items.get(token.parse::<usize>().ok()?)?,
+                Value::Array(items) => items.get(crate::ascii::number_as::<usize>(token)?)?,
                 _ => return None,
             };
         }
@@ -124,7 +124,7 @@ impl Value {
     /// A number written as a non-negative integer that fits a `u64` (`12`, not `12.0`).
     pub fn as_u64(&self) -> Option<u64> {
         match self {
-            Value::Number(text) => text.parse().ok(),
+            Value::Number(text) => crate::ascii::number(text),
             _ => None,
         }
     }

@@ -314,7 +314,10 @@ pub fn part_name(name: &str) -> String {
 /// recover, however its header reads).
 pub fn stored_label(name: &str, size: u64, header: &[u8], busy: bool) -> String {
     let stem = name.strip_prefix("conversation-").unwrap_or(name);
-    let when = match stem.get(..16).map(|s| s.split('-').collect::<Vec<_>>()) {
+    let when = match stem
+        .get(..16)
+        .map(|s| crate::ascii::split(s, b'-').collect::<Vec<_>>())
+    {
         Some(p) if p.len() == 5 && p.iter().all(|x| x.bytes().all(|b| b.is_ascii_digit())) => {
             format!("{}-{}-{} {}:{}", p[0], p[1], p[2], p[3], p[4])
         }

@@ -166,16 +166,16 @@ pub fn decode(frame: &[u8]) -> Result<Vec<ServerEvent>, ProtocolError> {
 /// Parses an audio mime type: `audio/pcm;rate=24000` (also `audio/L16`, any case, spaces
 /// around `;`). A missing rate means the documented output rate, 24 kHz.
 pub fn pcm_rate(mime: &str) -> Option<u32> {
-    let mut fields = mime.split(';').map(str::trim);
+    let mut fields = crate::ascii::split(mime, b';').map(str::trim);
     let kind = fields.next()?.to_ascii_lowercase();
     if kind != "audio/pcm" && kind != "audio/l16" {
         return None;
     }
     let mut rate = super::OUTPUT_RATE;
     for field in fields {
-        if let Some((key, value)) = field.split_once('=') {
+        if let Some((key, value)) = crate::ascii::split_once(field, b'=') {
             if key.trim().eq_ignore_ascii_case("rate") {
-                rate = value.trim().parse().ok()?;
+                rate = crate::ascii::number_as(value.trim())?;
             }
         }
     }
@@ -186,14 +186,14 @@ pub fn pcm_rate(mime: &str) -> Option<u32> {
 /// Anything else (a sign, an exponent, more seconds than a `u64`) is `None`, never a panic.
 pub fn parse_duration(text: &str) -> Option<Duration> {
     let number = text.trim().strip_suffix('s')?;
-    let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
+    let (whole, fraction) = crate::ascii::split_once(number, b'.').unwrap_or((number, ""));
     let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
     if whole.is_empty() || !digits(whole) || !digits(fraction) || fraction.len() > 9 {
         return None;
     }
     let nanos = fraction.bytes().chain(std::iter::repeat(b'0')).take(9);
     let nanos = nanos.fold(0, |n, b| n * 10 + u32::from(b - b'0'));
-    Some(Duration::new(whole.parse().ok()?, nanos))
+    Some(Duration::new(crate::ascii::number(whole)?, nanos))
 }
 
 mod shape;
