@@ -5,7 +5,6 @@
 //! `.ci/test` builds the DSP module first and sets `LIVE_DSP_DIR` for this build.
 #![cfg(target_arch = "wasm32")]
 
-use futures_util::StreamExt;
 use gemini_live_voice::web::capture::{
     add_processor, compile_dsp, open_microphone, Capture, CaptureEvent,
 };
@@ -40,7 +39,7 @@ async fn fake_microphone(
     ctx: &AudioContext,
 ) -> (
     Capture,
-    futures_channel::mpsc::UnboundedReceiver<CaptureEvent>,
+    gemini_live_voice::web::chan::Receiver<CaptureEvent>,
     web_sys::MediaStreamTrack,
 ) {
     let dsp = compile_dsp(DSP).await.unwrap();
@@ -87,7 +86,7 @@ async fn oscillator_through_the_worklet_gives_16khz_chunks_of_the_tone() {
     let mut chunks = Vec::new();
     let started = js_sys::Date::now();
     while chunks.len() < 12 {
-        match events.next().await.unwrap() {
+        match events.recv().await.unwrap() {
             CaptureEvent::Chunk {
                 samples,
                 time,
@@ -137,7 +136,7 @@ async fn oscillator_through_the_worklet_gives_16khz_chunks_of_the_tone() {
     // Flush: the partial chunk (fewer than 2048 samples) comes out, then Flushed.
     capture.flush();
     loop {
-        match events.next().await.unwrap() {
+        match events.recv().await.unwrap() {
             CaptureEvent::Chunk { samples, .. } => assert!(samples.len() <= 2048),
             CaptureEvent::Flushed => break,
             other => panic!("{other:?}"),
@@ -159,7 +158,7 @@ async fn fake_microphone_streams_chunks_at_16khz_pace() {
     assert_eq!(track.ready_state(), web_sys::MediaStreamTrackState::Live);
     let mut times = Vec::new();
     while times.len() < 6 {
-        match events.next().await.unwrap() {
+        match events.recv().await.unwrap() {
             CaptureEvent::Chunk { samples, time, .. } => {
                 assert_eq!(samples.len(), 2048);
                 times.push(time);

@@ -6,9 +6,9 @@
 //! [`Capture`] owns the graph and the tracks: dropping it disconnects the nodes, stops the
 //! tracks (the browser's recording indicator goes off) and frees the DSP.
 
+use super::chan::{channel, Receiver};
 use super::js_error;
 use crate::device::CaptureError;
-use futures_channel::mpsc::{unbounded, UnboundedReceiver};
 use js_sys::{Object, Reflect, WebAssembly};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -124,7 +124,7 @@ impl Capture {
         ctx: &AudioContext,
         dsp: &WebAssembly::Module,
         device: &str,
-    ) -> Result<(Capture, UnboundedReceiver<CaptureEvent>), CaptureError> {
+    ) -> Result<(Capture, Receiver<CaptureEvent>), CaptureError> {
         let stream = open_microphone(device).await?;
         let source = match ctx.create_media_stream_source(&stream) {
             Ok(source) => source,
@@ -143,7 +143,7 @@ impl Capture {
         dsp: &WebAssembly::Module,
         source: &AudioNode,
         stream: Option<MediaStream>,
-    ) -> Result<(Capture, UnboundedReceiver<CaptureEvent>), CaptureError> {
+    ) -> Result<(Capture, Receiver<CaptureEvent>), CaptureError> {
         let failed = |e: JsValue| {
             if let Some(stream) = &stream {
                 stop_tracks(stream);
@@ -160,12 +160,12 @@ impl Capture {
         options.set_processor_options(Some(&processor_options));
         let node = AudioWorkletNode::new_with_options(ctx, PROCESSOR, &options).map_err(&failed)?;
 
-        let (tx, rx) = unbounded();
+        let (tx, rx) = channel();
         let on_message = {
             let tx = tx.clone();
             Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
                 if let Some(event) = decode_message(&e.data()) {
-                    let _ = tx.unbounded_send(event);
+                    tx.send(event);
                 }
             })
         };
@@ -175,7 +175,7 @@ impl Capture {
         let on_track_ended = stream.as_ref().map(|stream| {
             let tx = tx.clone();
             let closure = Closure::<dyn FnMut(Event)>::new(move |_| {
-                let _ = tx.unbounded_send(CaptureEvent::Failed(CaptureError::DeviceLost));
+                tx.send(CaptureEvent::Failed(CaptureError::DeviceLost));
             });
             for track in stream.get_audio_tracks().iter() {
                 let track: MediaStreamTrack = track.unchecked_into();

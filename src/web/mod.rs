@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod capture;
+pub mod chan;
 pub mod devices;
 pub mod page;
 pub mod playback;

@@ -5,12 +5,11 @@
 //! microphone and playback and closes the context.
 
 use super::capture::{add_processor, fetch_dsp, Capture, CaptureEvent};
+use super::chan::Receiver;
 use super::js_error;
 use super::playback::Player;
 use crate::conversation::Event;
 use crate::playback::PlaybackConfig;
-use futures_channel::mpsc::UnboundedReceiver;
-use futures_util::StreamExt;
 use gloo_timers::callback::{Interval, Timeout};
 use js_sys::WebAssembly;
 use std::cell::Cell;
@@ -197,9 +196,7 @@ impl Rig {
 
 /// Opens the microphone into the plan's context: resumes it, loads the worklet module and
 /// the DSP if needed, asks for the microphone. On failure, words for the person.
-pub async fn open_mic(
-    plan: &MicPlan,
-) -> Result<(OpenedMic, UnboundedReceiver<CaptureEvent>), String> {
+pub async fn open_mic(plan: &MicPlan) -> Result<(OpenedMic, Receiver<CaptureEvent>), String> {
     if let Ok(promise) = plan.ctx.resume() {
         let _ = JsFuture::from(promise).await;
     }
@@ -250,7 +247,7 @@ pub async fn run_mic(
     if !kept {
         return; // the audio ended while the permission prompt was open
     }
-    while let Some(event) = events.next().await {
+    while let Some(event) = events.recv().await {
         report(match event {
             CaptureEvent::Chunk {
                 samples, time, rms, ..

@@ -5,6 +5,7 @@
 //! text between it and the transport. [`Session`] is a cheap handle for sending (the
 //! mic callback holds one); [`Events`] is the single consumer of what comes back.
 
+use super::chan::Receiver;
 use super::page_now_ms;
 use super::socket::{Socket, Transport, TransportEvent};
 use super::standin::Offline;
@@ -14,13 +15,12 @@ use crate::latency::Latencies;
 use crate::protocol::{ClientMessage, ServerEvent, Setup};
 use crate::session::{Phase, SessionCore, SessionError, SessionEvent, SessionStats};
 use crate::settings::Connection;
-use futures_channel::mpsc::UnboundedReceiver;
-use futures_util::future::{select, Either};
-use futures_util::StreamExt;
 use gloo_timers::future::TimeoutFuture;
 use std::cell::RefCell;
 use std::collections::VecDeque;
+use std::future::Future;
 use std::rc::Rc;
+use std::task::Poll;
 
 /// The most model audio handed on in one task (a longer part is split).
 const PIECE_MS: u32 = 500;
@@ -42,7 +42,7 @@ pub struct Session {
 /// The receiving side: the session's events, in order.
 pub struct Events {
     inner: Rc<Inner>,
-    rx: UnboundedReceiver<TransportEvent>,
+    rx: Receiver<TransportEvent>,
     pending: VecDeque<SessionEvent>,
     ended: bool,
     /// When the frame the latest events came from arrived (page clock, ms).
@@ -71,7 +71,7 @@ pub async fn connect_offline(
 /// The handshake over any transport (the WebSocket, or the in-page stand-in).
 pub async fn connect_over(
     transport: Box<dyn Transport>,
-    rx: UnboundedReceiver<TransportEvent>,
+    rx: Receiver<TransportEvent>,
     setup: Setup,
     timeout_ms: u32,
 ) -> Result<(Session, Events), SessionError> {
@@ -86,13 +86,7 @@ pub async fn connect_over(
         ended: false,
         frame_at: 0.0,
     };
-    let outcome = {
-        let handshake = Box::pin(events.until_ready());
-        match select(handshake, TimeoutFuture::new(timeout_ms)).await {
-            Either::Left((result, _)) => Some(result),
-            Either::Right(_) => None,
-        }
-    };
+    let outcome = within(events.until_ready(), TimeoutFuture::new(timeout_ms)).await;
     match outcome {
         Some(Ok(())) => Ok((Session { inner }, events)),
         Some(Err(e)) => Err(e),
@@ -104,9 +98,19 @@ pub async fn connect_over(
     }
 }
 
+/// What `work` gives, or `None` if `timer` fires first.
+async fn within<T>(work: impl Future<Output = T>, timer: TimeoutFuture) -> Option<T> {
+    let (mut work, mut timer) = (std::pin::pin!(work), std::pin::pin!(timer));
+    std::future::poll_fn(|cx| match work.as_mut().poll(cx) {
+        Poll::Ready(done) => Poll::Ready(Some(done)),
+        Poll::Pending => timer.as_mut().poll(cx).map(|()| None),
+    })
+    .await
+}
+
 impl Events {
     async fn until_ready(&mut self) -> Result<(), SessionError> {
-        while let Some(event) = self.rx.next().await {
+        while let Some(event) = self.rx.recv().await {
             match event {
                 TransportEvent::Open => {
                     let setup = self.inner.core.borrow_mut().on_open();
@@ -154,7 +158,7 @@ impl Events {
             if self.ended {
                 return None;
             }
-            match self.rx.next().await {
+            match self.rx.recv().await {
                 Some(TransportEvent::Frame(bytes, at)) => {
                     self.frame_at = at;
                     let events = self.inner.core.borrow_mut().on_frame(&bytes);
@@ -300,7 +304,7 @@ pub fn run(
     }
 }
 
-type Opening = (Box<dyn Transport>, UnboundedReceiver<TransportEvent>);
+type Opening = (Box<dyn Transport>, Receiver<TransportEvent>);
 
 fn open_socket(endpoint: &Endpoint) -> Result<Opening, SessionError> {
     let url = endpoint

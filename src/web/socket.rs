@@ -6,9 +6,9 @@
 //! synchronously and in order; a `Blob` would need an async read that can reorder frames.
 //! <https://developer.mozilla.org/en-US/docs/Web/API/WebSocket/binaryType>
 
+use super::chan::{channel, Receiver, Sender};
 use super::js_error;
 use crate::close::CloseInfo;
-use futures_channel::mpsc::{unbounded, UnboundedReceiver, UnboundedSender};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{BinaryType, CloseEvent, Event, MessageEvent, WebSocket};
@@ -44,28 +44,28 @@ pub struct Socket {
 
 impl Socket {
     /// Starts opening `url`; events arrive on the returned receiver.
-    pub fn open(url: &str) -> Result<(Socket, UnboundedReceiver<TransportEvent>), String> {
+    pub fn open(url: &str) -> Result<(Socket, Receiver<TransportEvent>), String> {
         let ws = WebSocket::new(url).map_err(js_error)?;
         ws.set_binary_type(BinaryType::Arraybuffer);
-        let (tx, rx) = unbounded();
+        let (tx, rx) = channel();
 
         let on_open = {
             let tx = tx.clone();
             Closure::<dyn FnMut(Event)>::new(move |_| {
-                let _ = tx.unbounded_send(TransportEvent::Open);
+                tx.send(TransportEvent::Open);
             })
         };
         let on_message = {
             let tx = tx.clone();
             Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
                 let frame = TransportEvent::Frame(frame_bytes(&e.data()), e.time_stamp());
-                let _ = tx.unbounded_send(frame);
+                tx.send(frame);
             })
         };
         let on_close = {
-            let tx: UnboundedSender<TransportEvent> = tx.clone();
+            let tx: Sender<TransportEvent> = tx.clone();
             Closure::<dyn FnMut(CloseEvent)>::new(move |e: CloseEvent| {
-                let _ = tx.unbounded_send(TransportEvent::Closed(CloseInfo {
+                tx.send(TransportEvent::Closed(CloseInfo {
                     code: e.code(),
                     reason: e.reason(),
                     was_clean: e.was_clean(),

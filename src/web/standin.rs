@@ -12,11 +12,11 @@
 //! asynchronously and in order; reply chunks due later are sent on a 20 ms [`Tick`], which
 //! keeps its pace in a background tab.
 
+use super::chan::{channel, Receiver, Sender};
 use super::socket::{Transport, TransportEvent};
 use super::tick::Tick;
 use super::{js_error, page_now_ms};
 use crate::close::CloseInfo;
-use futures_channel::mpsc::{unbounded, UnboundedReceiver, UnboundedSender};
 use js_sys::{Function, Object, Reflect, Uint8Array, WebAssembly};
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
@@ -128,7 +128,7 @@ impl Exports {
 struct State {
     /// The instance, once made.
     exports: Option<Exports>,
-    tx: UnboundedSender<TransportEvent>,
+    tx: Sender<TransportEvent>,
     open: bool,
 }
 
@@ -137,16 +137,14 @@ impl State {
     fn deliver(&mut self, output: &[u8]) {
         let now = page_now_ms();
         for frame in output.split(|&b| b == b'\n').filter(|f| !f.is_empty()) {
-            let _ = self
-                .tx
-                .unbounded_send(TransportEvent::Frame(frame.to_vec(), now));
+            self.tx.send(TransportEvent::Frame(frame.to_vec(), now));
         }
     }
 
     fn close(&mut self, code: u16, reason: &str) {
         if std::mem::replace(&mut self.open, false) {
             self.exports = None;
-            let _ = self.tx.unbounded_send(TransportEvent::Closed(CloseInfo {
+            self.tx.send(TransportEvent::Closed(CloseInfo {
                 code,
                 reason: reason.to_owned(),
                 was_clean: true,
@@ -193,7 +191,7 @@ async fn start(weak: Weak<RefCell<State>>) {
     match made {
         Ok(exports) => {
             state.exports = Some(exports);
-            let _ = state.tx.unbounded_send(TransportEvent::Open);
+            state.tx.send(TransportEvent::Open);
         }
         Err(e) => state.close(
             1006,
@@ -204,8 +202,8 @@ async fn start(weak: Weak<RefCell<State>>) {
 
 impl Offline {
     /// Starts loading; `Open` (or `Closed`) follows on the receiver.
-    pub fn open() -> (Offline, UnboundedReceiver<TransportEvent>) {
-        let (tx, rx) = unbounded();
+    pub fn open() -> (Offline, Receiver<TransportEvent>) {
+        let (tx, rx) = channel();
         let state = Rc::new(RefCell::new(State {
             exports: None,
             tx,

@@ -3,8 +3,8 @@
 //! a refused request (no OPFS in this browser, a full disk) is an error in words, never a
 //! panic. Dropping the store ends the worker.
 
+use super::chan::{channel, Sender};
 use super::js_error;
-use futures_channel::oneshot;
 use js_sys::{Array, ArrayBuffer, Object, Reflect, Uint8Array};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -14,7 +14,7 @@ use web_sys::{MessageEvent, Worker};
 
 const WORKER_URL: &str = "recording-worker.js";
 
-type Replies = Rc<RefCell<Vec<(u32, oneshot::Sender<Result<Object, String>>)>>>;
+type Replies = Rc<RefCell<Vec<(u32, Sender<Result<Object, String>>)>>>;
 
 /// A connection to the storage worker. Cheap to share through an `Rc`.
 pub struct Store {
@@ -63,7 +63,7 @@ impl Store {
                 .ok()
                 .and_then(|v| v.as_string());
             if let Some(tx) = take(&mut pending.borrow_mut(), id) {
-                let _ = tx.send(match error {
+                tx.send(match error {
                     Some(error) => Err(error),
                     None => Ok(reply),
                 });
@@ -78,7 +78,7 @@ impl Store {
             Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |e: web_sys::ErrorEvent| {
                 let why = format!("the storage worker stopped ({})", e.message());
                 for (_, tx) in pending.borrow_mut().drain(..) {
-                    let _ = tx.send(Err(why.clone()));
+                    tx.send(Err(why.clone()));
                 }
                 reason.borrow_mut().get_or_insert(why);
             });
@@ -111,14 +111,15 @@ impl Store {
                 transfer.push(value);
             }
         }
-        let (tx, rx) = oneshot::channel();
+        let (tx, mut rx) = channel();
         self.replies.borrow_mut().push((id, tx));
         if let Err(e) = self.worker.post_message_with_transfer(&message, &transfer) {
             take(&mut self.replies.borrow_mut(), id);
             return Err(js_error(e));
         }
-        rx.await
-            .map_err(|_| "the storage worker went away".to_owned())?
+        rx.recv()
+            .await
+            .ok_or_else(|| "the storage worker went away".to_owned())?
     }
 
     /// The stored recordings, newest first.
