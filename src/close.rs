@@ -89,7 +89,7 @@ impl CloseInfo {
 impl fmt::Display for CloseInfo {
     /// One or two sentences: what happened, then what to do.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let code = self.code;
+        let code = u32::from(self.code);
         let said = if self.reason.trim().is_empty() {
             String::new()
         } else {

@@ -161,7 +161,10 @@ fn query_escape(value: &str) -> String {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {
             out.push(char::from(b));
         } else {
-            out.push_str(&format!("%{b:02X}"));
+            const HEX: &[u8; 16] = b"0123456789ABCDEF";
+            for c in [b'%', HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]] {
+                out.push(char::from(c));
+            }
         }
     }
     out

@@ -19,6 +19,7 @@ impl std::fmt::Display for WavError {
                 "The recording is too long for one WAV file ({bytes} bytes of audio; the limit is 4 GiB)."
             ),
             WavError::Format { rate, channels } => {
+                let channels = u32::from(*channels);
                 write!(f, "Cannot write a WAV file at {rate} Hz with {channels} channels.")
             }
         }

@@ -33,6 +33,15 @@ fn built_in_tools_are_declared_and_answered() {
     );
     let tools = toolbox.setup_tools();
     assert_eq!(tools.len(), 1);
+    // The declarations sent name exactly the functions the toolbox answers.
+    let sent: Vec<&str> = tools[0]
+        .pointer("/functionDeclarations")
+        .and_then(Value::as_array)
+        .unwrap()
+        .iter()
+        .filter_map(|d| d.get("name")?.as_str())
+        .collect();
+    assert_eq!(sent, toolbox.names().collect::<Vec<_>>());
     assert_eq!(
         tools[0]
             .pointer("/functionDeclarations/1")

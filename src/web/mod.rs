@@ -62,7 +62,7 @@ pub async fn fetch_module(url: &str) -> Result<WebAssembly::Module, String> {
         .map_err(|e| format!("{url}: {}", js_error(e)))?
         .unchecked_into();
     if !response.ok() {
-        return Err(format!("{url}: HTTP {}", response.status()));
+        return Err(format!("{url}: HTTP {}", u32::from(response.status())));
     }
     let buffer = JsFuture::from(response.array_buffer().map_err(js_error)?)
         .await
