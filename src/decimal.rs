@@ -23,7 +23,7 @@ pub fn fixed(x: f64, places: u32) -> Fixed {
 /// `x` with up to 3 decimals and no trailing zeros: `short(4.0)` shows `4`, `short(2.50)`
 /// shows `2.5`.
 pub fn short(x: f64) -> String {
-    let text = fixed(x, 3).to_string();
+    let text = crate::text(&fixed(x, 3));
     if text.bytes().any(|b| b == b'.') {
         let zeros = text.bytes().rev().take_while(|&b| b == b'0').count();
         let digits = text.get(..text.len() - zeros).unwrap_or_default();

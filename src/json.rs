@@ -195,13 +195,13 @@ impl From<bool> for Value {
 
 impl From<u64> for Value {
     fn from(n: u64) -> Value {
-        Value::Number(n.to_string())
+        Value::Number(crate::text(&n))
     }
 }
 
 impl From<u32> for Value {
     fn from(n: u32) -> Value {
-        Value::Number(n.to_string())
+        Value::Number(crate::text(&n))
     }
 }
 

@@ -27,6 +27,12 @@ pub mod wav;
 #[cfg(all(target_arch = "wasm32", feature = "page"))]
 pub mod web;
 
+/// `value` as text. One function for every type: each type's own `to_string` is a copy of
+/// the formatting call in the page's wasm.
+pub fn text(value: &dyn std::fmt::Display) -> String {
+    format!("{value}")
+}
+
 /// The page's allocator: talc instead of the standard library's dlmalloc, smaller in the
 /// shipped module and no slower in the recording benchmark (README, Tools). The page is single-threaded (no atomics). The
 /// browser benchmarks bring their own (`bench-heap`): talc, counting.
@@ -46,7 +52,7 @@ pub fn start_page() {
     // does, that is what a bug report needs). console_error_panic_hook did this and added a
     // JS stack, which in the stripped release module names no function: 0.5 KB for nothing.
     std::panic::set_hook(Box::new(|info| {
-        web_sys::console::error_1(&info.to_string().into());
+        web_sys::console::error_1(&text(info).into());
     }));
     if let Err(e) = web::app::start() {
         web_sys::console::error_1(&e.into());

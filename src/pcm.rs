@@ -57,7 +57,7 @@ pub fn to_base64(samples: &[i16]) -> String {
 /// Base64 of little-endian bytes to samples.
 pub fn from_base64(text: &str) -> Result<Vec<i16>, PcmError> {
     let bytes = base64::decode(text).map_err(|e| PcmError::Base64 {
-        detail: e.to_string(),
+        detail: crate::text(&e),
     })?;
     from_le_bytes(&bytes)
 }

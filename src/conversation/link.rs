@@ -126,7 +126,7 @@ impl Conversation {
         let why = if goaway {
             "The server ended the connection as it announced (goAway).".to_owned()
         } else {
-            error.to_string()
+            crate::text(&error)
         };
         out.log(
             LogKind::Warn,
@@ -182,7 +182,7 @@ impl Conversation {
         out.push(Effect::DrawRecording);
         match error {
             Some(error) => {
-                let text = error.to_string();
+                let text = crate::text(&error);
                 out.log(LogKind::Error, &text);
                 let normal = matches!(&error, SessionError::Closed(info) if info.code == 1000);
                 self.fail(if normal { "closed" } else { "error" }, &text);

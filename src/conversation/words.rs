@@ -40,7 +40,7 @@ pub fn describe(event: &ServerEvent) -> String {
         }
         ServerEvent::Usage(u) => format!(
             "usage: {} tokens",
-            u.total_token_count.map_or("?".into(), |n| n.to_string())
+            u.total_token_count.map_or("?".into(), |n| crate::text(&n))
         ),
     }
 }

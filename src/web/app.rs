@@ -261,21 +261,21 @@ impl App {
                 let samples = samples.len();
                 return Some(Event::SendFailed {
                     samples,
-                    error: error.to_string(),
+                    error: crate::text(&error),
                 });
             }
             Effect::SendStreamEnd => {
-                let error = self.session.send_audio_stream_end().err()?.to_string();
+                let error = crate::text(&self.session.send_audio_stream_end().err()?);
                 return Some(Event::SendFailed { samples: 0, error });
             }
             Effect::SendActivity { start } => {
                 let message = ClientMessage::activity(start);
-                let error = self.session.send_message(&message).err()?.to_string();
+                let error = crate::text(&self.session.send_message(&message).err()?);
                 return Some(Event::SendFailed { samples: 0, error });
             }
             Effect::SendText(text) => {
                 let message = ClientMessage::realtime_text(&text);
-                let error = self.session.send_message(&message).err()?.to_string();
+                let error = crate::text(&self.session.send_message(&message).err()?);
                 return Some(Event::SendFailed { samples: 0, error });
             }
             Effect::AnswerTools(calls) => {

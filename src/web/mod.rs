@@ -47,11 +47,13 @@ use wasm_bindgen::JsCast as _;
 
 /// Compiles a wasm module from its bytes.
 pub async fn compile_module(bytes: &[u8]) -> Result<WebAssembly::Module, String> {
-    let array = Uint8Array::from(bytes);
-    let module = JsFuture::from(WebAssembly::compile(&array.into()))
-        .await
-        .map_err(js_error)?;
-    Ok(module.unchecked_into())
+    compile(&Uint8Array::from(bytes).into()).await
+}
+
+/// Compiles a wasm module from a buffer source (bytes or an `ArrayBuffer`).
+async fn compile(source: &JsValue) -> Result<WebAssembly::Module, String> {
+    let module = JsFuture::from(WebAssembly::compile(source)).await;
+    Ok(module.map_err(js_error)?.unchecked_into())
 }
 
 /// Fetches and compiles the wasm module at `url` (the capture DSP, the offline stand-in).
@@ -64,8 +66,6 @@ pub async fn fetch_module(url: &str) -> Result<WebAssembly::Module, String> {
     if !response.ok() {
         return Err(format!("{url}: HTTP {}", u32::from(response.status())));
     }
-    let buffer = JsFuture::from(response.array_buffer().map_err(js_error)?)
-        .await
-        .map_err(js_error)?;
-    compile_module(&Uint8Array::new(&buffer).to_vec()).await
+    let buffer = JsFuture::from(response.array_buffer().map_err(js_error)?).await;
+    compile(&buffer.map_err(js_error)?).await
 }

@@ -72,7 +72,7 @@ impl Rig {
             Ok(player) => player,
             Err(e) => {
                 let _ = ctx.close();
-                return Err(e.to_string());
+                return Err(crate::text(&e));
             }
         };
         player.set_volume(volume);
@@ -203,15 +203,15 @@ pub async fn open_mic(plan: &MicPlan) -> Result<(OpenedMic, Receiver<CaptureEven
     if plan.load_processor {
         add_processor(&plan.ctx, PROCESSOR_URL)
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| crate::text(&e))?;
     }
     let dsp = match plan.dsp.clone() {
         Some(dsp) => dsp,
-        None => fetch_dsp(DSP_URL).await.map_err(|e| e.to_string())?,
+        None => fetch_dsp(DSP_URL).await.map_err(|e| crate::text(&e))?,
     };
     let (capture, events) = Capture::microphone(&plan.ctx, &dsp, &plan.device)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| crate::text(&e))?;
     let rate = plan.ctx.sample_rate();
     let ctx = plan.ctx.clone();
     Ok((
@@ -258,7 +258,7 @@ pub async fn run_mic(
             CaptureEvent::Flushed => Event::MicFlushed { id },
             CaptureEvent::Failed(e) => Event::MicFailed {
                 id,
-                error: e.to_string(),
+                error: crate::text(&e),
             },
         });
     }

@@ -309,7 +309,7 @@ type Opening = (Box<dyn Transport>, Receiver<TransportEvent>);
 fn open_socket(endpoint: &Endpoint) -> Result<Opening, SessionError> {
     let url = endpoint
         .url()
-        .map_err(|e| SessionError::Endpoint(e.to_string()))?;
+        .map_err(|e| SessionError::Endpoint(crate::text(&e)))?;
     let (socket, rx) = Socket::open(&url).map_err(SessionError::Open)?;
     Ok((Box::new(socket), rx))
 }
@@ -357,7 +357,7 @@ async fn run_opened(
                     report(Event::FrameTiming(summary));
                 }
             }
-            SessionEvent::BadFrame(e) => report(Event::BadFrame(e.to_string())),
+            SessionEvent::BadFrame(e) => report(Event::BadFrame(crate::text(&e))),
             SessionEvent::Ended(ended) => {
                 error = ended;
                 break;
