@@ -124,7 +124,15 @@ pub fn start() -> Result<(), String> {
         move || dispatch(&up, Event::Release),
     );
     page.show(&app.borrow().conv.view());
+    prefetch_standin(&page);
     Ok(())
+}
+
+/// The offline stand-in's module, fetched once it is the chosen backend.
+fn prefetch_standin(page: &Page) {
+    if page.value("backend") == "offline" {
+        super::standin::prefetch();
+    }
 }
 
 /// Connect, or the talk control: from idle, the form's settings start a conversation (a
@@ -364,7 +372,10 @@ impl App {
     /// A setting on the page changed.
     fn changed(&self, id: &str) {
         match id {
-            "backend" => settings::show_backend_fields(&self.page),
+            "backend" => {
+                settings::show_backend_fields(&self.page);
+                prefetch_standin(&self.page);
+            }
             "speaker-device" => {
                 devices::remember(&self.page, id);
                 self.speaker_chosen();

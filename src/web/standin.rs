@@ -38,6 +38,28 @@ pub fn provide(module: WebAssembly::Module) {
     MODULE.with(|m| *m.borrow_mut() = Some(module));
 }
 
+/// Fetches and compiles the module in the background: the page calls it once the stand-in
+/// is the chosen backend, so Connect does not wait for it (about 45 ms in a fresh browser);
+/// a page talking to the service never loads it. (A Connect within those milliseconds
+/// fetches it once more, from the browser's cache.)
+pub fn prefetch() {
+    if MODULE.with(|m| m.borrow().is_none()) {
+        wasm_bindgen_futures::spawn_local(async {
+            if let Ok(module) = module().await {
+                provide(module);
+            }
+        });
+    }
+}
+
+/// The compiled module: the one fetched before, or fetched now.
+async fn module() -> Result<WebAssembly::Module, String> {
+    match MODULE.with(|m| m.borrow().clone()) {
+        Some(module) => Ok(module),
+        None => super::fetch_module(URL).await,
+    }
+}
+
 /// One instance's memory and the functions the page calls.
 struct Exports {
     memory: WebAssembly::Memory,
@@ -62,15 +84,8 @@ fn unsigned(value: f64) -> u32 {
 
 impl Exports {
     async fn instantiate() -> Result<Exports, String> {
-        let cached = MODULE.with(|m| m.borrow().clone());
-        let module = match cached {
-            Some(module) => module,
-            None => {
-                let module = super::fetch_module(URL).await?;
-                provide(module.clone());
-                module
-            }
-        };
+        let module = module().await?;
+        provide(module.clone());
         let instance = WebAssembly::instantiate_module(&module, &Object::new());
         let instance: WebAssembly::Instance = JsFuture::from(instance)
             .await

@@ -226,6 +226,9 @@ export async function remembered(base, h) {
       await first.fill('#silence', '700');
       await first.selectOption('#rec-format', 'stereo');
     });
+    // The dialog's `close` event (which stores them) is a task of its own after the dialog
+    // closes: under load the tab could be gone before it ran (seen once in a --bench run).
+    await first.waitForFunction(() => (localStorage.getItem('gemini-live-voice.settings') ?? '').includes('Kore'), null, { timeout: 5_000 }).catch(() => {});
     await first.close();
     const next = await context.newPage();
     await next.goto(base);
