@@ -1,6 +1,6 @@
 //! The offline stand-in as a wasm module of its own, `standin.wasm`: the page loads it only
-//! when a conversation goes to the stand-in (no key given), so a page talking to the real
-//! service never downloads it. Built from this crate without the page (`.ci/build-worklet`:
+//! when the stand-in is the chosen backend (the default with no key), so a page talking to
+//! the real service never downloads it. Built from this crate without the page (`.ci/build-worklet`:
 //! `--no-default-features --features standin-module`); a plain C ABI, no wasm-bindgen glue.
 //!
 //! One conversation per module instance (the page instantiates the module for each

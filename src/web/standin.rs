@@ -3,9 +3,9 @@
 //! session code above cannot tell the difference (only the transport differs).
 //!
 //! The stand-in is a wasm module of its own (`standin.wasm`, [`crate::standin::module`]):
-//! fetched and compiled the first time a conversation goes to it (a page that talks to the
-//! real service never loads it), then instantiated for each connection, which opens once
-//! the instance is ready (a module that cannot be loaded closes it with 1006, as a server
+//! fetched and compiled in the background once the stand-in is the chosen backend (a page
+//! that talks to the real service never loads it), then instantiated for each connection,
+//! which opens once the instance is ready (a module that cannot be loaded closes it with 1006, as a server
 //! that cannot be reached does).
 //!
 //! Frames are delivered through the same channel a socket uses, so they arrive

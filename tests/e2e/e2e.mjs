@@ -41,7 +41,7 @@ function check(name, ok, detail = '') {
   console.log(`${ok ? 'ok' : 'FAILED'} - ${name}${detail ? ` (${detail})` : ''}`);
   return ok;
 }
-/** The offline stand-in's module: fetched only when a conversation goes to the stand-in. */
+/** The offline stand-in's module: fetched only when the stand-in is the chosen backend. */
 const STANDIN = 'standin.wasm';
 const within = (x, lo, hi) => x >= lo && x <= hi;
 const f3 = (x) => x.toFixed(3);
@@ -617,7 +617,7 @@ if (args.bench) {
 
 /** The built page's files (`dist`), raw, gzip at level 9 (the goal's measure) and brotli at
  * quality 11 (what most servers and CDNs send today): all of them but the offline stand-in's
- * module (loaded only when a conversation goes to the stand-in; `standIn` is its row). */
+ * module (loaded only when the stand-in is the chosen backend; `standIn` is its row). */
 function pageWeight() {
   const brotli = (body) => brotliCompressSync(body, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11 } }).length;
   const size = (name) => {
