@@ -86,10 +86,14 @@ export async function hostileServer(base, emulator, h) {
         h.check(`hostile ${fault}: all 50 parts played and recorded (5.00 s)`, started && Math.abs(seconds - expect) <= 0.06, `model ${spans}`);
       } else {
         // The driver sees "speaking" only when its polling gets the main thread, which the
-        // burst keeps busy: what it measures as played is a lower bound.
+        // burst keeps busy: what it measures as played is a lower bound. The huge frame plays
+        // as 0.5 s pieces (the page cuts it), which a Save holds whole: two seconds later
+        // hold 2.0 s more, or 2.5 / 1.5 s when the window takes in one piece boundary more or
+        // less (seen in a debug-build CI run, 3.49 -> 5.99 s, with a 1.6 s decode task).
         const grew = again.seconds - seconds;
+        const slack = fault === 'huge' ? 0.55 : 0.3;
         h.check(`hostile ${fault}: a recording saved mid-reply holds what was heard so far, and grows as it plays`,
-          started && seconds > 1 && seconds <= played + 1.5 && Math.abs(grew - 2.0) <= 0.3,
+          started && seconds > 1 && seconds <= played + 1.5 && Math.abs(grew - 2.0) <= slack,
           `${seconds.toFixed(2)} s after ${played.toFixed(1)} s seen playing, then ${again.seconds.toFixed(2)} s 2 s later`);
       }
       figures[fault] = { longest, count, seconds, played };
