@@ -372,7 +372,9 @@ function checkRecording(label, run) {
   // computed in floating point, within what it is allowed.)
   check(`${label}: sentence lengths as spoken`, Math.abs((a.end - a.start) - (A.end - A.start)) <= 0.08 + 1e-9 && Math.abs((b.end - b.start) - (B.end - B.start)) <= 0.08 + 1e-9,
     `${f3(a.end - a.start)}/${f3(A.end - A.start)} s, ${f3(b.end - b.start)}/${f3(B.end - B.start)} s`);
-  check(`${label}: second sentence where it was spoken relative to the first`, Math.abs((b.start - a.start) - (B.start - A.start)) <= 0.05 + 1e-9,
+  // +-80 ms: Chromium's fake microphone runs ~0.4 % slow and later still on a busy machine
+  // (+70 ms seen in a CI run); a chunk the recorder misplaced would be 128 ms off.
+  check(`${label}: second sentence where it was spoken relative to the first`, Math.abs((b.start - a.start) - (B.start - A.start)) <= 0.08 + 1e-9,
     `${f3(b.start - a.start)} vs ${f3(B.start - A.start)} s`);
   check(`${label}: the recording starts with the microphone`, within(a.start - A.start, -0.3, 0.3), `offset ${f3(a.start - A.start)} s`);
   // The reply where it was played: after the pause that ends the sentence, and it is the echo.

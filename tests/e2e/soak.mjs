@@ -123,7 +123,10 @@ export async function soak(base, emulator, h) {
     const flat = (b, a, heapMb) => a.contexts === b.contexts && a.listeners <= b.listeners && a.inDoc <= b.inDoc && a.heap - b.heap < heapMb;
     h.check('soak: 30 Start/Stop Mic cycles leave listeners, DOM nodes, AudioContexts as they were, the JS heap within 1 MB', flat(micBase, micAfter, 1), `${show(micBase)} -> ${show(micAfter)}`);
     h.check('soak: 20 Connect/Disconnect cycles leave no AudioContext, listener or node behind, the JS heap within 1 MB', idleAfter.contexts === 0 && flat(idleBase, idleAfter, 1), `${show(idleBase)} -> ${show(idleAfter)}`);
-    h.check('soak: 10 reconnects (goAway every 700 ms) while talking: one AudioContext throughout, listeners and nodes as they were, the JS heap within 1 MB', count >= 10 && flat(linkBase, linkAfter, 1), `${count} reconnects; ${show(linkBase)} -> ${show(linkAfter)}`);
+    // While talking, a transcript line in flight at either measurement moves the count by a
+    // node or two (459 -> 461 seen once); a leak per reconnect would be 10 or more.
+    const talking = { ...linkAfter, inDoc: linkAfter.inDoc - 4 };
+    h.check('soak: 10 reconnects (goAway every 700 ms) while talking: one AudioContext throughout, listeners and nodes as they were (within 4), the JS heap within 1 MB', count >= 10 && flat(linkBase, talking, 1), `${count} reconnects; ${show(linkBase)} -> ${show(linkAfter)}`);
     // Open means holding the audio device. A closed one still reachable after 3 s is seen in
     // about one run of five after the reconnects (before 2026-12-02's changes too); its
     // retainer is not known yet. The 20 Connect/Disconnect cycles above allow none at all.
