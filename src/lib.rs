@@ -48,12 +48,9 @@ static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_all
 #[cfg(all(target_arch = "wasm32", feature = "page"))]
 #[wasm_bindgen::prelude::wasm_bindgen(start)]
 pub fn start_page() {
-    // A panic's message and place in the console (the page never means to panic; if it
-    // does, that is what a bug report needs). console_error_panic_hook did this and added a
-    // JS stack, which in the stripped release module names no function: 0.5 KB for nothing.
-    std::panic::set_hook(Box::new(|info| {
-        web_sys::console::error_1(&text(info).into());
-    }));
+    // A panic's message, place and stack in the console (the page never means to panic;
+    // if it does, that is what a bug report needs).
+    console_error_panic_hook::set_once();
     if let Err(e) = web::app::start() {
         web_sys::console::error_1(&e.into());
     }

@@ -1,15 +1,16 @@
 //! The session's rules, with no I/O (sans-IO): what to send when the socket opens, which
 //! sends are allowed when, what each received frame means, how the session ended.
 //!
-//! The browser transport (`web::session`) feeds it socket events and sends the text it
-//! returns; tests feed it bytes directly. Rules it enforces:
+//! It takes and gives typed messages: the browser transport (`web::session`) reads each
+//! frame into a [`ServerMessage`] and writes each [`ClientMessage`] it returns as JSON
+//! text; the host's tests use serde_json for both. Rules it enforces:
 //! - `setup` first, and nothing else until `setupComplete` (the service closes otherwise);
 //! - a malformed frame is reported and the session goes on;
 //! - the latest resumable handle is kept, so a reconnect continues the conversation.
 
 use crate::close::CloseInfo;
 use crate::decimal::fixed;
-use crate::protocol::{self, ClientMessage, ProtocolError, ServerEvent, Setup};
+use crate::protocol::{self, ClientMessage, ProtocolError, ServerEvent, ServerMessage, Setup};
 use std::fmt;
 
 /// Where the session is in its life.
@@ -123,19 +124,22 @@ impl SessionCore {
         self.resumption_handle.as_deref()
     }
 
-    /// The socket opened: returns the `setup` JSON to send first.
-    pub fn on_open(&mut self) -> String {
+    /// The socket opened: returns the `setup` message to send first.
+    pub fn on_open(&mut self) -> ClientMessage {
         // A session that ended stays ended (a new connection gets a new core).
         if self.phase != Phase::Closed {
             self.phase = Phase::AwaitingSetup;
         }
-        self.setup.message_json()
+        ClientMessage::Setup(self.setup.clone())
     }
 
-    /// A frame arrived (a binary frame's bytes or a text frame's UTF-8).
-    pub fn on_frame(&mut self, frame: &[u8]) -> Vec<SessionEvent> {
+    /// A frame arrived and was read (or could not be).
+    pub fn on_message(
+        &mut self,
+        message: Result<ServerMessage, ProtocolError>,
+    ) -> Vec<SessionEvent> {
         self.stats.frames_received += 1;
-        match protocol::decode(frame) {
+        match message.and_then(protocol::server::events) {
             Ok(events) => events
                 .into_iter()
                 .map(|event| {
@@ -148,6 +152,12 @@ impl SessionCore {
                 vec![SessionEvent::BadFrame(error)]
             }
         }
+    }
+
+    /// A frame's bytes (a binary frame, or a text frame's UTF-8), read with serde_json:
+    /// [`Self::on_message`] for readers without a browser.
+    pub fn on_frame(&mut self, frame: &[u8]) -> Vec<SessionEvent> {
+        self.on_message(protocol::server::decode_message(frame))
     }
 
     fn observe(&mut self, event: &ServerEvent) {
@@ -179,30 +189,29 @@ impl SessionCore {
         SessionError::SetupTimeout { millis }
     }
 
-    /// JSON for one chunk of microphone audio (int16 at [`protocol::INPUT_RATE`]).
-    pub fn audio(&mut self, samples: &[i16]) -> Result<String, SessionError> {
+    /// One chunk of microphone audio (int16 at [`protocol::INPUT_RATE`]).
+    pub fn audio(&mut self, samples: &[i16]) -> Result<ClientMessage, SessionError> {
         self.ready()?;
         self.stats.audio_chunks_sent += 1;
         self.stats.audio_samples_sent += samples.len() as u64;
-        Ok(ClientMessage::audio(samples, protocol::INPUT_RATE).to_json())
+        Ok(ClientMessage::audio(samples, protocol::INPUT_RATE))
     }
 
-    /// JSON for `audioStreamEnd` (Stop Mic).
-    pub fn audio_stream_end(&mut self) -> Result<String, SessionError> {
+    /// `audioStreamEnd` (Stop Mic).
+    pub fn audio_stream_end(&mut self) -> Result<ClientMessage, SessionError> {
         self.ready()?;
-        Ok(ClientMessage::audio_stream_end().to_json())
+        Ok(ClientMessage::audio_stream_end())
     }
 
-    /// JSON for typed text, as `realtimeInput.text`.
-    pub fn text(&mut self, text: &str) -> Result<String, SessionError> {
+    /// Typed text, as `realtimeInput.text`.
+    pub fn text(&mut self, text: &str) -> Result<ClientMessage, SessionError> {
         self.ready()?;
-        Ok(ClientMessage::realtime_text(text).to_json())
+        Ok(ClientMessage::realtime_text(text))
     }
 
-    /// JSON for any other message (tool responses...), once ready.
-    pub fn message(&mut self, message: &ClientMessage) -> Result<String, SessionError> {
-        self.ready()?;
-        Ok(message.to_json())
+    /// Whether any other message (tool responses...) may go now.
+    pub fn message(&mut self) -> Result<(), SessionError> {
+        self.ready()
     }
 
     fn ready(&self) -> Result<(), SessionError> {
@@ -231,7 +240,7 @@ mod tests {
             Err(SessionError::NotReady(Phase::Connecting))
         );
         assert_eq!(
-            s.on_open(),
+            s.on_open().to_json(),
             r#"{"setup":{"model":"models/m","generationConfig":{"responseModalities":["AUDIO"],"speechConfig":{"voiceConfig":{"prebuiltVoiceConfig":{"voiceName":"Puck"}}}}}}"#
         );
         assert_eq!(
@@ -244,11 +253,11 @@ mod tests {
         );
         assert_eq!(s.phase(), Phase::Ready);
         assert_eq!(
-            s.audio(&[1, -2, 0x1234]).unwrap(),
+            s.audio(&[1, -2, 0x1234]).unwrap().to_json(),
             r#"{"realtimeInput":{"audio":{"data":"AQD+/zQS","mimeType":"audio/pcm;rate=16000"}}}"#
         );
         assert_eq!(
-            s.audio_stream_end().unwrap(),
+            s.audio_stream_end().unwrap().to_json(),
             r#"{"realtimeInput":{"audioStreamEnd":true}}"#
         );
         assert_eq!(s.stats().audio_chunks_sent, 1);

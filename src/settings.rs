@@ -270,7 +270,7 @@ mod tests {
         };
         assert_eq!(
             broken.connection().unwrap_err(),
-            "Tools are not JSON: EOF while parsing an object at line 1 column 3."
+            "Tools are not JSON: EOF while parsing an object at line 1 column 2."
         );
     }
 

@@ -17,8 +17,8 @@ pub mod validate;
 pub mod module;
 
 use crate::decimal::fixed;
-use crate::json::Value;
 use crate::protocol::{INPUT_RATE, OUTPUT_RATE};
+use serde_json::{json, Value};
 use std::collections::VecDeque;
 use turns::{Action, TurnConfig, Turns};
 use validate::{ClientMsg, Reject, SetupInfo};
@@ -141,7 +141,7 @@ impl StandIn {
                 }
                 let resumable = info.resumption;
                 self.setup = Some(info);
-                out.push(Value::object([("setupComplete", Value::empty_object())]));
+                out.push(json!({"setupComplete": {}}));
                 if resumable {
                     out.push(self.handle());
                 }
@@ -238,8 +238,7 @@ impl StandIn {
     fn handle(&mut self) -> Value {
         self.handles += 1;
         let handle = format!("{}{}", self.config.handle_prefix, self.handles);
-        let update = Value::object([("newHandle", handle.into()), ("resumable", true.into())]);
-        Value::object([("sessionResumptionUpdate", update)])
+        json!({"sessionResumptionUpdate": {"newHandle": handle, "resumable": true}})
     }
 
     fn act(&mut self, now_ms: f64, actions: Vec<Action>, out: &mut Vec<Value>) {
@@ -263,9 +262,7 @@ impl StandIn {
                         .push(format!("reply: echo of {} s", fixed(heard_secs, 2)));
                     if self.setup.as_ref().is_some_and(|s| s.input_transcription) {
                         let text = format!("(heard {} s of speech)", fixed(heard_secs, 2));
-                        let said = Value::object([("text", text.into())]);
-                        let said = Value::object([("inputTranscription", said)]);
-                        out.push(Value::object([("serverContent", said)]));
+                        out.push(json!({"serverContent": {"inputTranscription": {"text": text}}}));
                     }
                     let audio = turns::upsample_16k_to_24k(&heard);
                     let transcript = format!("(echo of {} s)", fixed(heard_secs, 2));
@@ -320,18 +317,15 @@ impl StandIn {
         let first = reply.sent == 1;
         let last = reply.chunks.is_empty();
         let transcript = std::mem::take(&mut reply.transcript);
-        let blob = Value::object([
-            ("mimeType", format!("audio/pcm;rate={OUTPUT_RATE}").into()),
-            ("data", crate::pcm::to_base64(&chunk).into()),
-        ]);
-        let part = Value::object([("inlineData", blob)]);
-        let turn = Value::object([("parts", vec![part].into())]);
-        let mut content = Value::object([("modelTurn", turn)]);
+        let blob = json!({
+            "mimeType": format!("audio/pcm;rate={OUTPUT_RATE}"),
+            "data": crate::pcm::to_base64(&chunk),
+        });
+        let mut content = json!({"modelTurn": {"parts": [{"inlineData": blob}]}});
         if first && self.setup.as_ref().is_some_and(|s| s.output_transcription) {
-            let said = Value::object([("text", transcript.into())]);
-            content.insert("outputTranscription", said);
+            content["outputTranscription"] = json!({"text": transcript});
         }
-        out.push(Value::object([("serverContent", content)]));
+        out.push(json!({"serverContent": content}));
         if last {
             self.turns.reply_done();
             let delay = self.config.turn_complete_after_ms;
@@ -346,15 +340,10 @@ impl StandIn {
 
     fn end_turn(&mut self, due: f64, out: &mut Vec<Value>) {
         out.push(content("generationComplete"));
-        let mut last = content("turnComplete");
-        let usage = [
-            ("promptTokenCount", 25u32),
-            ("responseTokenCount", 50),
-            ("totalTokenCount", 75),
-        ];
-        let usage = Value::object(usage.map(|(name, count)| (name, count.into())));
-        last.insert("usageMetadata", usage);
-        out.push(last);
+        out.push(json!({
+            "serverContent": {"turnComplete": true},
+            "usageMetadata": {"promptTokenCount": 25, "responseTokenCount": 50, "totalTokenCount": 75},
+        }));
         if self.setup.as_ref().is_some_and(|s| s.resumption) {
             out.push(self.handle());
         }
@@ -366,7 +355,7 @@ impl StandIn {
 
 /// `{"serverContent": {"<flag>": true}}`.
 fn content(flag: &str) -> Value {
-    Value::object([("serverContent", Value::object([(flag, true.into())]))])
+    json!({"serverContent": {flag: true}})
 }
 
 /// Any declared input rate to 16 kHz by nearest sample (turn detection only needs energy).

@@ -8,9 +8,9 @@
 //! mock. Every call is answered, ids matched: an unknown function, or one without a response,
 //! gets an `error` response, never silence (the model would wait for it).
 
-use crate::json::{self, Value};
 use crate::protocol::client::FunctionResponse;
 use crate::protocol::FunctionCall;
+use serde_json::{json, Value};
 
 pub const CURRENT_TIME: &str = "get_current_time";
 pub const SAVE_NOTE: &str = "save_note";
@@ -48,7 +48,7 @@ const BUILTIN: &str = r#"[
 ]"#;
 
 fn builtin_declarations() -> Vec<Value> {
-    match json::parse(BUILTIN) {
+    match serde_json::from_str::<Value>(BUILTIN) {
         Ok(Value::Array(declarations)) => declarations,
         _ => Vec::new(),
     }
@@ -77,7 +77,8 @@ impl Toolbox {
         if declarations.trim().is_empty() {
             return Ok(toolbox);
         }
-        let value = json::parse(declarations).map_err(|e| format!("Tools are not JSON: {e}."))?;
+        let value = serde_json::from_str::<Value>(declarations)
+            .map_err(|e| format!("Tools are not JSON: {e}."))?;
         let items = match value {
             Value::Array(items) => items,
             one => vec![one],
@@ -112,10 +113,7 @@ impl Toolbox {
         }
         // The canned response stays in the page: the service refuses unknown fields.
         let response = match &mut declaration {
-            Value::Object(members) => members
-                .iter()
-                .position(|(k, _)| k == "response")
-                .map(|i| members.remove(i).1),
+            Value::Object(members) => members.shift_remove("response"),
             _ => None,
         };
         self.declared.push((declaration, response));
@@ -147,7 +145,7 @@ impl Toolbox {
         if all.is_empty() {
             return Vec::new();
         }
-        vec![Value::object([("functionDeclarations", all.into())])]
+        vec![json!({"functionDeclarations": all})]
     }
 
     /// The answer to one call, and a line for the log saying what was done.
@@ -160,27 +158,22 @@ impl Toolbox {
         let name = call.name.as_str();
         let (response, said) = match name {
             CURRENT_TIME if self.builtin => (
-                Value::object([
-                    ("utc", clock.utc.as_str().into()),
-                    ("local", clock.local.as_str().into()),
-                    ("timeZone", clock.zone.as_str().into()),
-                ]),
+                json!({"utc": clock.utc, "local": clock.local, "timeZone": clock.zone}),
                 format!("the time ({})", clock.local),
             ),
             SAVE_NOTE if self.builtin => {
                 match call.args.get("text").and_then(Value::as_str) {
                     Some(text) if !text.trim().is_empty() => {
                         notes.push(text.trim().to_owned());
-                        let saved = Value::from(notes.len() as u64);
-                        (Value::object([("saved", saved)]), format!("note {} saved: \"{}\"", notes.len(), text.trim()))
+                        let saved = json!({"saved": notes.len()});
+                        (saved, format!("note {} saved: \"{}\"", notes.len(), text.trim()))
                     }
                     _ => error("save_note needs a non-empty \"text\"."),
                 }
             }
             READ_NOTES if self.builtin => {
-                let list = notes.iter().map(|n| Value::from(n.as_str())).collect();
                 (
-                    Value::object([("notes", Value::Array(list))]),
+                    json!({"notes": notes}),
                     format!("{} note(s) read back", notes.len()),
                 )
             }
@@ -208,10 +201,7 @@ impl Toolbox {
 }
 
 fn error(text: &str) -> (Value, String) {
-    (
-        Value::object([("error", text.into())]),
-        format!("an error (\"{text}\")"),
-    )
+    (json!({"error": text}), format!("an error (\"{text}\")"))
 }
 
 #[cfg(test)]

@@ -5,13 +5,13 @@
 //! model by definition and is fatal (1007) on 3.1 models. Stop Mic sends
 //! [`ClientMessage::audio_stream_end`] instead of `clientContent {turnComplete: true}`.
 
-use crate::json::Value;
 use crate::pcm;
-
-mod encode;
+use serde::{Serialize, Serializer};
+use serde_json::Value;
 
 /// One message from the client. Serialises as `{"<variant>": {...}}`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub enum ClientMessage {
     /// Sent once, first; nothing else may be sent before `setupComplete`.
     Setup(Setup),
@@ -83,43 +83,40 @@ impl ClientMessage {
         })
     }
 
-    /// The JSON text sent on the socket.
+    /// The JSON text, by serde_json (the host's and the tests' writer; the page's edge
+    /// writes with the browser's `JSON.stringify`).
     pub fn to_json(&self) -> String {
-        let (key, body) = match self {
-            ClientMessage::Setup(m) => return m.message_json(),
-            ClientMessage::RealtimeInput(m) => ("realtimeInput", m.to_value()),
-            ClientMessage::ClientContent(m) => ("clientContent", m.to_value()),
-            ClientMessage::ToolResponse(m) => ("toolResponse", m.to_value()),
-        };
-        Value::object([(key, body)]).to_json()
+        // Serialising these types cannot fail: every map key is a string.
+        serde_json::to_string(self).unwrap_or_default()
     }
 }
 
 /// An empty JSON object, `{}`: how the API switches on a feature with default settings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 pub struct Enabled {}
 
-impl Setup {
-    /// The `setup` message's JSON text, as [`ClientMessage::to_json`] gives it (without
-    /// copying the setup into a message).
-    pub fn message_json(&self) -> String {
-        Value::object([("setup", self.to_value())]).to_json()
-    }
-}
-
 /// `setup`: the session's configuration.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Setup {
     /// With the `models/` prefix.
     pub model: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub generation_config: Option<GenerationConfig>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub system_instruction: Option<Content>,
     /// Tool declarations, passed through as given (`[{"functionDeclarations": [...]}]`).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tools: Option<Vec<Value>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub realtime_input_config: Option<TurnTaking>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub input_audio_transcription: Option<Enabled>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub output_audio_transcription: Option<Enabled>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_resumption: Option<SessionResumption>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub context_window_compression: Option<ContextWindowCompression>,
 }
 
@@ -222,6 +219,54 @@ impl Default for TurnTaking {
     }
 }
 
+/// `realtimeInputConfig` as sent: the flags become the API's enum spellings.
+impl Serialize for TurnTaking {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Detection {
+            disabled: bool,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            start_of_speech_sensitivity: Option<&'static str>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            end_of_speech_sensitivity: Option<&'static str>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            prefix_padding_ms: Option<u32>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            silence_duration_ms: Option<u32>,
+        }
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Wire {
+            automatic_activity_detection: Detection,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            activity_handling: Option<&'static str>,
+        }
+        let high_low = |s: Option<Sensitivity>, high, low| {
+            s.map(|s| if s == Sensitivity::High { high } else { low })
+        };
+        Wire {
+            automatic_activity_detection: Detection {
+                disabled: !self.automatic,
+                start_of_speech_sensitivity: high_low(
+                    self.start_sensitivity,
+                    "START_SENSITIVITY_HIGH",
+                    "START_SENSITIVITY_LOW",
+                ),
+                end_of_speech_sensitivity: high_low(
+                    self.end_sensitivity,
+                    "END_SENSITIVITY_HIGH",
+                    "END_SENSITIVITY_LOW",
+                ),
+                prefix_padding_ms: self.prefix_padding_ms,
+                silence_duration_ms: self.silence_duration_ms,
+            },
+            activity_handling: (!self.interrupts).then_some("NO_INTERRUPTION"),
+        }
+        .serialize(serializer)
+    }
+}
+
 /// How readily speech is taken to start or end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Sensitivity {
@@ -229,19 +274,23 @@ pub enum Sensitivity {
     Low,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct GenerationConfig {
     pub response_modalities: Vec<Modality>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub speech_config: Option<SpeechConfig>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
 pub enum Modality {
     Audio,
     Text,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct SpeechConfig {
     pub voice_config: VoiceConfig,
 }
@@ -258,35 +307,44 @@ impl SpeechConfig {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct VoiceConfig {
     pub prebuilt_voice_config: PrebuiltVoiceConfig,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct PrebuiltVoiceConfig {
     pub voice_name: String,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct SessionResumption {
     /// The `newHandle` of an earlier session; `None` starts a new, resumable one.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub handle: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ContextWindowCompression {
     pub sliding_window: SlidingWindow,
 }
 
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct SlidingWindow {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub target_tokens: Option<u64>,
 }
 
 /// A turn: a role and its parts.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Content {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
     pub parts: Vec<Part>,
 }
@@ -301,9 +359,12 @@ impl Content {
 }
 
 /// A text part or an inline media part.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Part {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub inline_data: Option<MediaBlob>,
 }
 
@@ -317,35 +378,45 @@ impl Part {
 }
 
 /// Base64 data with its mime type.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct MediaBlob {
     pub data: String,
     pub mime_type: String,
 }
 
 /// `realtimeInput`: exactly one field is set per message.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct RealtimeInput {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub audio: Option<MediaBlob>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub audio_stream_end: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// Manual turn-taking only (automatic activity detection disabled).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub activity_start: Option<Enabled>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub activity_end: Option<Enabled>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ClientContent {
     pub turns: Vec<Content>,
     pub turn_complete: bool,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ToolResponse {
     pub function_responses: Vec<FunctionResponse>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct FunctionResponse {
     pub id: String,
     pub name: String,
@@ -425,7 +496,7 @@ mod tests {
         let response = FunctionResponse {
             id: "call-1".into(),
             name: "get_time".into(),
-            response: Value::object([("time", "12:00".into())]),
+            response: serde_json::json!({"time": "12:00"}),
         };
         assert_eq!(
             ClientMessage::tool_response(vec![response]).to_json(),
@@ -464,7 +535,7 @@ mod tests {
             ClientMessage::activity(false).to_json(),
             r#"{"realtimeInput":{"activityEnd":{}}}"#
         );
-        let tools = vec![crate::json::parse(r#"{"functionDeclarations":[{"name":"f"}]}"#).unwrap()];
+        let tools = vec![serde_json::json!({"functionDeclarations": [{"name": "f"}]})];
         let setup = Setup::audio("m", "Puck").with_tools(tools);
         assert!(ClientMessage::Setup(setup)
             .to_json()

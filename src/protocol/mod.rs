@@ -7,10 +7,14 @@
 //!   of [`ServerEvent`]s; malformed input is a [`ProtocolError`], never a panic.
 
 pub mod client;
+#[doc(hidden)]
+pub mod legacy;
 pub mod server;
 
 pub use client::{ClientMessage, Sensitivity, Setup, TurnTaking};
-pub use server::{decode, AudioChunk, FunctionCall, ProtocolError, ServerEvent, UsageMetadata};
+pub use server::{
+    decode, AudioChunk, FunctionCall, ProtocolError, ServerEvent, ServerMessage, UsageMetadata,
+};
 
 /// The documented default: a current native-audio Live model (model names change often,
 /// so the page makes this a setting).

@@ -1,13 +1,19 @@
-//! Server -> client messages, decoded into a flat, ordered list of [`ServerEvent`]s.
+//! Server -> client messages: the typed [`ServerMessage`] (serde derives, [`wire`]) and the
+//! flat, ordered list of [`ServerEvent`]s the core acts on ([`events`]).
 //!
 //! The service sends JSON in binary frames (often pretty-printed); text frames work too.
-//! Unknown fields are ignored (the service adds fields over time). Every part of a
-//! `modelTurn` is delivered, not just the first. Malformed input is an error value.
+//! The text is the edge's job: the page reads it with the browser's `JSON.parse` and
+//! serde-wasm-bindgen, the host with [`decode`] (serde_json). Unknown fields are ignored
+//! (the service adds fields over time). Every part of a `modelTurn` is delivered, not just
+//! the first. Malformed input is an error value that names the field.
 
-use crate::json::{self, Value};
-use crate::pcm::{self, PcmError};
+use crate::pcm::PcmError;
+use serde_json::Value;
 use std::fmt;
 use std::time::Duration;
+
+pub use events::events;
+pub use wire::{ServerMessage, TurnCompleteReason};
 
 /// One thing the service said, in the order it should be acted on.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,7 +36,7 @@ pub enum ServerEvent {
     TurnComplete,
     /// Why the turn ended, when the service says (`turnCompleteReason`, e.g.
     /// `NEED_MORE_INPUT`); comes just before [`ServerEvent::TurnComplete`].
-    TurnCompleteReason(String),
+    TurnCompleteReason(TurnCompleteReason),
     /// The model is waiting for the person (`waitingForInput`).
     WaitingForInput,
     /// The service's activity detection heard the person start (`true`) or stop talking
@@ -99,19 +105,18 @@ pub struct UsageMetadata {
 /// Why a server frame could not be understood. The session reports it and goes on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProtocolError {
-    /// The frame is not UTF-8 text.
-    NotUtf8 { valid_up_to: usize },
-    /// The frame is not JSON text.
+    /// The frame is not UTF-8 text (the offset of the first bad byte, when the reader says).
+    NotUtf8 { valid_up_to: Option<usize> },
+    /// The frame is not JSON text (`line` and `column` from 1; 0 when the reader does not
+    /// say, as the browser's `JSON.parse` does not everywhere).
     Json {
         line: usize,
         column: usize,
         detail: String,
     },
-    /// A known field holds the wrong kind of value (`path` like `serverContent.turnComplete`).
-    Shape {
-        path: String,
-        expected: &'static str,
-    },
+    /// A known field holds the wrong kind of value (`path` like
+    /// `serverContent.modelTurn.parts[1].inlineData.data`; `.` is the frame itself).
+    Shape { path: String, detail: String },
     /// An audio part's payload could not be read.
     Audio { part: usize, error: PcmError },
     /// An inline data part carries a type this client cannot play.
@@ -121,22 +126,31 @@ pub enum ProtocolError {
 impl fmt::Display for ProtocolError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ProtocolError::NotUtf8 { valid_up_to } => write!(
+            ProtocolError::NotUtf8 {
+                valid_up_to: Some(at),
+            } => write!(
                 f,
-                "server frame is not UTF-8 text (invalid byte at offset {valid_up_to})"
+                "server frame is not UTF-8 text (invalid byte at offset {at})"
             ),
+            ProtocolError::NotUtf8 { valid_up_to: None } => {
+                f.write_str("server frame is not UTF-8 text")
+            }
+            ProtocolError::Json {
+                line: 0, detail, ..
+            } => {
+                write!(f, "server frame is not JSON ({detail})")
+            }
             ProtocolError::Json {
                 line,
                 column,
                 detail,
             } => write!(
                 f,
-                "server frame is not a valid message (line {line}, column {column}: {detail})"
+                "server frame is not JSON (line {line}, column {column}: {detail})"
             ),
-            ProtocolError::Shape { path, expected } => write!(
-                f,
-                "server frame is not a valid message ({path} should be {expected})"
-            ),
+            ProtocolError::Shape { path, detail } => {
+                write!(f, "server frame is not a valid message ({path}: {detail})")
+            }
             ProtocolError::Audio { part, error } => {
                 write!(f, "model audio in part {part} is unreadable: {error}")
             }
@@ -150,32 +164,56 @@ impl fmt::Display for ProtocolError {
 
 impl std::error::Error for ProtocolError {}
 
-/// Decodes one frame (the bytes of a binary frame, or a text frame's UTF-8).
-pub fn decode(frame: &[u8]) -> Result<Vec<ServerEvent>, ProtocolError> {
+/// Reads one frame's JSON text (the bytes of a binary frame, or a text frame's UTF-8) with
+/// serde_json: the host's and the stand-in module's reader (the page uses the browser's).
+pub fn decode_message(frame: &[u8]) -> Result<ServerMessage, ProtocolError> {
     let text = std::str::from_utf8(frame).map_err(|e| ProtocolError::NotUtf8 {
-        valid_up_to: e.valid_up_to(),
+        valid_up_to: Some(e.valid_up_to()),
     })?;
-    let message = json::parse(text).map_err(|e| ProtocolError::Json {
-        line: e.line,
-        column: e.column,
-        detail: e.message.to_owned(),
-    })?;
-    shape::events(&message)
+    let mut reader = serde_json::Deserializer::from_str(text);
+    let message = serde_path_to_error::deserialize(&mut reader)
+        .map_err(|e| shape_error(e.path().to_string(), e.into_inner()))?;
+    reader.end().map_err(|e| shape_error(".".into(), e))?;
+    Ok(message)
+}
+
+/// [`decode_message`], then its [`events`].
+pub fn decode(frame: &[u8]) -> Result<Vec<ServerEvent>, ProtocolError> {
+    events(decode_message(frame)?)
+}
+
+/// A serde_json error with its path: a syntax error is [`ProtocolError::Json`] with its
+/// place, the wrong kind of value a [`ProtocolError::Shape`] that names the field.
+fn shape_error(path: String, inner: serde_json::Error) -> ProtocolError {
+    // serde_json's message ends " at line L column C"; the fields say where.
+    let mut detail = inner.to_string();
+    if let Some(at) = detail.rfind(" at line ") {
+        detail.truncate(at);
+    }
+    if inner.is_data() {
+        ProtocolError::Shape { path, detail }
+    } else {
+        ProtocolError::Json {
+            line: inner.line(),
+            column: inner.column(),
+            detail,
+        }
+    }
 }
 
 /// Parses an audio mime type: `audio/pcm;rate=24000` (also `audio/L16`, any case, spaces
 /// around `;`). A missing rate means the documented output rate, 24 kHz.
 pub fn pcm_rate(mime: &str) -> Option<u32> {
-    let mut fields = crate::ascii::split(mime, b';').map(str::trim);
+    let mut fields = mime.split(';').map(str::trim);
     let kind = fields.next()?.to_ascii_lowercase();
     if kind != "audio/pcm" && kind != "audio/l16" {
         return None;
     }
     let mut rate = super::OUTPUT_RATE;
     for field in fields {
-        if let Some((key, value)) = crate::ascii::split_once(field, b'=') {
+        if let Some((key, value)) = field.split_once('=') {
             if key.trim().eq_ignore_ascii_case("rate") {
-                rate = crate::ascii::number_as(value.trim())?;
+                rate = value.trim().parse().ok()?;
             }
         }
     }
@@ -186,17 +224,18 @@ pub fn pcm_rate(mime: &str) -> Option<u32> {
 /// Anything else (a sign, an exponent, more seconds than a `u64`) is `None`, never a panic.
 pub fn parse_duration(text: &str) -> Option<Duration> {
     let number = text.trim().strip_suffix('s')?;
-    let (whole, fraction) = crate::ascii::split_once(number, b'.').unwrap_or((number, ""));
+    let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
     let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
     if whole.is_empty() || !digits(whole) || !digits(fraction) || fraction.len() > 9 {
         return None;
     }
     let nanos = fraction.bytes().chain(std::iter::repeat(b'0')).take(9);
     let nanos = nanos.fold(0, |n, b| n * 10 + u32::from(b - b'0'));
-    Some(Duration::new(crate::ascii::number(whole)?, nanos))
+    Some(Duration::new(whole.parse().ok()?, nanos))
 }
 
-mod shape;
+mod events;
+pub mod wire;
 
 #[cfg(test)]
 mod tests;

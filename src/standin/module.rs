@@ -13,7 +13,7 @@
 //! Times are the page's clock in milliseconds.
 
 use super::{StandIn, StandInConfig};
-use crate::json::Value;
+use serde_json::Value;
 use std::cell::RefCell;
 
 /// The page's stand-in: handles `offline-<n>`, and the first two chunks of a reply at once,
@@ -52,7 +52,7 @@ impl Conversation {
     fn put(&mut self, frames: Vec<Value>) -> usize {
         let mut text = String::new();
         for frame in frames {
-            frame.write(&mut text);
+            text.push_str(&frame.to_string());
             text.push('\n');
         }
         self.output = text.into_bytes();

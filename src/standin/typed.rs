@@ -6,6 +6,7 @@
 use super::{StandIn, Value};
 use crate::protocol::OUTPUT_RATE;
 use crate::tools::CURRENT_TIME;
+use serde_json::json;
 
 /// A speech-like sound at 24 kHz, `ms` long: a 180 Hz voice with two harmonics, in
 /// syllables of 250 ms (a triangle envelope). The sines come from the two-term recurrence
@@ -75,13 +76,8 @@ impl StandIn {
             self.calls += 1;
             let id = format!("standin-call-{}", self.calls);
             self.notes.push(format!("tool call {CURRENT_TIME} ({id})"));
-            let call = Value::object([
-                ("id", id.as_str().into()),
-                ("name", CURRENT_TIME.into()),
-                ("args", Value::empty_object()),
-            ]);
-            let calls = Value::object([("functionCalls", vec![call].into())]);
-            out.push(Value::object([("toolCall", calls)]));
+            let call = json!({"id": id, "name": CURRENT_TIME, "args": {}});
+            out.push(json!({"toolCall": {"functionCalls": [call]}}));
             self.pending_call = Some((id, text.to_owned()));
             return;
         }

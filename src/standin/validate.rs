@@ -3,8 +3,8 @@
 //! Written against the parsed JSON [`Value`], not the client's types, so a mistake in one
 //! cannot hide in the other.
 
-use crate::json::{self, Value};
 use crate::pcm::{self, PcmError};
+use serde_json::Value;
 
 /// A message the stand-in understood.
 #[derive(Debug, Clone, PartialEq)]
@@ -163,7 +163,7 @@ pub const MODELS: &[&str] = &[
     "models/gemini-3.1-flash-live-preview",
 ];
 
-fn check_fields(path: &str, object: &[(String, Value)]) -> Result<(), Reject> {
+fn check_fields(path: &str, object: &serde_json::Map<String, Value>) -> Result<(), Reject> {
     let Some((_, allowed)) = SCHEMA.iter().find(|(p, _)| *p == path) else {
         return Ok(()); // free-form (tools, parts, responses...)
     };
@@ -192,8 +192,8 @@ fn check_fields(path: &str, object: &[(String, Value)]) -> Result<(), Reject> {
 
 /// Parses and checks one client frame. `setup_done` says whether `setup` came already.
 pub fn parse(text: &str, setup_done: bool) -> Result<ClientMsg, Reject> {
-    let value =
-        json::parse(text).map_err(|e| invalid(format!("Invalid JSON payload received. {e}")))?;
+    let value = serde_json::from_str::<Value>(text)
+        .map_err(|e| invalid(format!("Invalid JSON payload received. {e}")))?;
     let Value::Object(top) = &value else {
         return Err(invalid(
             "Invalid JSON payload received. Expected an object.",
@@ -205,7 +205,7 @@ pub fn parse(text: &str, setup_done: bool) -> Result<ClientMsg, Reject> {
             "Exactly one of setup, realtimeInput, clientContent, toolResponse must be set.",
         ));
     }
-    let (kind, body) = top.first().ok_or_else(|| invalid("Empty message."))?;
+    let (kind, body) = top.iter().next().ok_or_else(|| invalid("Empty message."))?;
     if (kind == "setup") == setup_done {
         return Err(invalid(if setup_done {
             "setup may be sent only once."
@@ -260,8 +260,8 @@ fn parse_setup(body: &Value) -> Result<SetupInfo, Reject> {
     let functions = body
         .get("tools")
         .and_then(Value::as_array)
-        .unwrap_or_default()
-        .iter()
+        .into_iter()
+        .flatten()
         .filter_map(|tool| tool.get("functionDeclarations")?.as_array())
         .flatten()
         .filter_map(|d| d.get("name")?.as_str().map(str::to_owned))
@@ -346,7 +346,7 @@ fn parse_tool_response(body: &Value) -> Result<ClientMsg, Reject> {
         .iter()
         .map(|a| {
             let field = |name: &str| a.get(name).and_then(Value::as_str).map(str::to_owned);
-            let response = a.get("response").map(Value::to_json).unwrap_or_default();
+            let response = a.get("response").map(Value::to_string).unwrap_or_default();
             match (field("id"), field("name")) {
                 (Some(id), Some(name)) => Ok((id, name, response)),
                 _ => Err(invalid(

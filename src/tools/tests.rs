@@ -12,7 +12,7 @@ fn call(id: &str, name: &str, args: &str) -> FunctionCall {
     FunctionCall {
         id: Some(id.into()),
         name: name.into(),
-        args: json::parse(args).unwrap(),
+        args: serde_json::from_str(args).unwrap(),
     }
 }
 
@@ -46,7 +46,7 @@ fn built_in_tools_are_declared_and_answered() {
         tools[0]
             .pointer("/functionDeclarations/1")
             .unwrap()
-            .to_json(),
+            .to_string(),
         concat!(
             r#"{"name":"save_note","description":"Saves a short note for later in this conversation.","#,
             r#""parameters":{"type":"OBJECT","properties":{"text":{"type":"STRING","#,
@@ -127,7 +127,7 @@ fn declared_tools_are_sent_without_their_canned_response_and_answered_with_it() 
     let sent = toolbox.setup_tools()[0]
         .pointer("/functionDeclarations/3")
         .unwrap()
-        .to_json();
+        .to_string();
     assert_eq!(
         sent,
         r#"{"name":"lookup_order","description":"Order status","parameters":{"type":"OBJECT"}}"#
@@ -161,7 +161,7 @@ fn bad_declarations_say_what_is_wrong() {
     let err = |text: &str| Toolbox::new(true, text).unwrap_err();
     assert_eq!(
         err("[{\"name\": \"a\",}]"),
-        "Tools are not JSON: key must be a string at line 1 column 15."
+        "Tools are not JSON: trailing comma at line 1 column 15."
     );
     assert_eq!(
         err("[1]"),

@@ -143,7 +143,7 @@ fn start_clicked(app: &Shared, talk: bool) {
         match settings::connection(&a.page) {
             Ok(connection) => {
                 // For people debugging: exactly what `setup` says (the key is never in it).
-                let sent = connection.setup.message_json();
+                let sent = ClientMessage::Setup(connection.setup.clone()).to_json();
                 a.page.set_text("setup-sent", &sent);
                 a.connection = Some(connection);
                 a.notes.clear();

@@ -17,6 +17,7 @@ pub mod store;
 pub mod stored;
 pub mod tick;
 pub mod tools;
+pub mod wire;
 
 use js_sys::{Uint8Array, WebAssembly};
 use wasm_bindgen::JsValue;

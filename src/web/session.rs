@@ -9,6 +9,7 @@ use super::chan::Receiver;
 use super::page_now_ms;
 use super::socket::{Socket, Transport, TransportEvent};
 use super::standin::Offline;
+use super::wire;
 use crate::conversation::Event;
 use crate::endpoint::Endpoint;
 use crate::latency::Latencies;
@@ -116,12 +117,13 @@ impl Events {
                     let setup = self.inner.core.borrow_mut().on_open();
                     self.inner
                         .transport
-                        .send_text(&setup)
+                        .send_text(&wire::write(&setup))
                         .map_err(SessionError::Send)?;
                 }
-                TransportEvent::Frame(bytes, at) => {
+                TransportEvent::Frame(data, at) => {
                     self.frame_at = at;
-                    let events = self.inner.core.borrow_mut().on_frame(&bytes);
+                    let message = wire::read(&data);
+                    let events = self.inner.core.borrow_mut().on_message(message);
                     for event in events {
                         if event == SessionEvent::Server(ServerEvent::SetupComplete) {
                             // Events that came in the same frame after it stay queued.
@@ -159,9 +161,10 @@ impl Events {
                 return None;
             }
             match self.rx.recv().await {
-                Some(TransportEvent::Frame(bytes, at)) => {
+                Some(TransportEvent::Frame(data, at)) => {
                     self.frame_at = at;
-                    let events = self.inner.core.borrow_mut().on_frame(&bytes);
+                    let message = wire::read(&data);
+                    let events = self.inner.core.borrow_mut().on_message(message);
                     self.pending.extend(events);
                 }
                 Some(TransportEvent::Closed(info)) => {
@@ -179,10 +182,10 @@ impl Events {
 }
 
 impl Session {
-    fn send(&self, text: Result<String, SessionError>) -> Result<(), SessionError> {
+    fn send(&self, message: Result<ClientMessage, SessionError>) -> Result<(), SessionError> {
         self.inner
             .transport
-            .send_text(&text?)
+            .send_text(&wire::write(&message?))
             .map_err(SessionError::Send)
     }
 
@@ -206,8 +209,11 @@ impl Session {
 
     /// Any other message (tool responses...).
     pub fn send_message(&self, message: &ClientMessage) -> Result<(), SessionError> {
-        let text = self.inner.core.borrow_mut().message(message);
-        self.send(text)
+        self.inner.core.borrow_mut().message()?;
+        self.inner
+            .transport
+            .send_text(&wire::write(message))
+            .map_err(SessionError::Send)
     }
 
     pub fn phase(&self) -> Phase {

@@ -17,9 +17,9 @@ use web_sys::{BinaryType, CloseEvent, Event, MessageEvent, WebSocket};
 #[derive(Debug, Clone, PartialEq)]
 pub enum TransportEvent {
     Open,
-    /// A frame's bytes (binary frames as they are, text frames as UTF-8) and when it
-    /// arrived (page clock, ms).
-    Frame(Vec<u8>, f64),
+    /// A frame as the browser gave it (an `ArrayBuffer`, a string, or the stand-in's
+    /// bytes; [`super::wire::read`] reads it) and when it arrived (page clock, ms).
+    Frame(JsValue, f64),
     Closed(CloseInfo),
 }
 
@@ -58,7 +58,7 @@ impl Socket {
         let on_message = {
             let tx = tx.clone();
             Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
-                let frame = TransportEvent::Frame(frame_bytes(&e.data()), e.time_stamp());
+                let frame = TransportEvent::Frame(e.data(), e.time_stamp());
                 tx.send(frame);
             })
         };
@@ -90,18 +90,6 @@ impl Socket {
             },
             rx,
         ))
-    }
-}
-
-/// ArrayBuffer -> its bytes; string -> UTF-8; anything else (a Blob if someone changed
-/// `binaryType`) -> empty, which the decoder reports as a bad frame.
-fn frame_bytes(data: &JsValue) -> Vec<u8> {
-    if let Some(buffer) = data.dyn_ref::<js_sys::ArrayBuffer>() {
-        js_sys::Uint8Array::new(buffer).to_vec()
-    } else if let Some(text) = data.as_string() {
-        text.into_bytes()
-    } else {
-        Vec::new()
     }
 }
 

@@ -152,7 +152,8 @@ impl State {
     fn deliver(&mut self, output: &[u8]) {
         let now = page_now_ms();
         for frame in output.split(|&b| b == b'\n').filter(|f| !f.is_empty()) {
-            self.tx.send(TransportEvent::Frame(frame.to_vec(), now));
+            let frame = js_sys::Uint8Array::from(frame).into();
+            self.tx.send(TransportEvent::Frame(frame, now));
         }
     }
 

@@ -10,7 +10,7 @@ fn tool_calls_are_handed_to_the_edge_to_answer() {
     let calls = vec![FunctionCall {
         id: Some("c1".into()),
         name: "get_current_time".into(),
-        args: crate::json::Value::Null,
+        args: serde_json::Value::Null,
     }];
     assert_eq!(
         c.handle(3.0, Event::Server(ServerEvent::ToolCall(calls.clone()))),

@@ -104,7 +104,9 @@ mod tests {
         assert!(matches!(results[0], Err(ProtocolError::Json { .. })));
         assert!(matches!(
             results[1],
-            Err(ProtocolError::NotUtf8 { valid_up_to: 1 })
+            Err(ProtocolError::NotUtf8 {
+                valid_up_to: Some(1)
+            })
         ));
         assert_eq!(results[2], Ok(vec![]));
         assert!(matches!(results[3], Err(ProtocolError::Audio { .. })));

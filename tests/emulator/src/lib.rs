@@ -24,8 +24,8 @@ pub mod tokens;
 pub use gemini_live_voice::standin::{turns, validate};
 
 use futures_util::{SinkExt, StreamExt};
-use gemini_live_voice::json::Value;
 use gemini_live_voice::standin::{StandIn, StandInConfig};
+use serde_json::Value;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -409,9 +409,7 @@ impl Connection {
 
     async fn send(&mut self, value: Value) -> Result<(), End> {
         // Pretty-printed, as the real service sends it (the page must not rely on compact text).
-        let text = serde_json::from_str::<serde_json::Value>(&value.to_json())
-            .and_then(|v| serde_json::to_string_pretty(&v))
-            .unwrap_or_default();
+        let text = serde_json::to_string_pretty(&value).unwrap_or_default();
         let message = if self.params.text_frames {
             Message::Text(text.into())
         } else {
@@ -442,8 +440,8 @@ impl Connection {
                 self.sink.send(message).await.map_err(|_| End::Gone)
             }
             Some(Fault::GoAway) => {
-                let left = Value::object([("timeLeft", "1s".into())]);
-                self.send(Value::object([("goAway", left)])).await?;
+                self.send(serde_json::json!({"goAway": {"timeLeft": "1s"}}))
+                    .await?;
                 tokio::time::sleep(Duration::from_secs(1)).await;
                 Err(End::Close(1008, "The connection lifetime is over.".into()))
             }

@@ -6,7 +6,7 @@
 //! use and must start before `newSessionExpireTime`. The wording of the refusals is this
 //! emulator's, not the service's.
 
-use gemini_live_voice::json::{self, Value};
+use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -67,9 +67,9 @@ impl Tokens {
     /// Mints a token from a request body, or says why not.
     pub fn mint(&self, body: &str) -> Result<Value, String> {
         let request = if body.trim().is_empty() {
-            Value::object::<&str>([])
+            json!({})
         } else {
-            json::parse(body).map_err(|e| format!("the body is not JSON: {e}"))?
+            serde_json::from_str::<Value>(body).map_err(|e| format!("the body is not JSON: {e}"))?
         };
         let time = |field: &str, default: f64| match request.get(field) {
             None => Ok(default),
@@ -100,10 +100,7 @@ impl Tokens {
             .lock()
             .map_err(|_| "poisoned")?
             .insert(name.clone(), token);
-        Ok(Value::object([
-            ("name", name.as_str().into()),
-            ("uses", Value::from(u64::from(uses))),
-        ]))
+        Ok(json!({"name": name, "uses": uses}))
     }
 
     /// A new session with `name`: takes one use, or says why it cannot start.
@@ -189,7 +186,7 @@ pub async fn serve_mint(mut stream: TcpStream, tokens: &Tokens, key: Option<&str
             Err(why) => ("400 Bad Request", error(400, &why)),
         }
     };
-    let body = answer.to_json();
+    let body = answer.to_string();
     let response = format!(
         "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
         body.len()
@@ -199,10 +196,7 @@ pub async fn serve_mint(mut stream: TcpStream, tokens: &Tokens, key: Option<&str
 }
 
 fn error(code: u64, message: &str) -> Value {
-    Value::object([(
-        "error",
-        Value::object([("code", Value::from(code)), ("message", message.into())]),
-    )])
+    json!({"error": {"code": code, "message": message}})
 }
 
 #[cfg(test)]
