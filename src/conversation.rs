@@ -25,7 +25,6 @@ mod talk;
 
 pub use events::{Effect, Event, Hold, Link, LogKind, Mic, Plan, Speaker, Target, View};
 
-use crate::decimal::fixed;
 use crate::protocol::ServerEvent;
 use crate::reconnect::Reconnect;
 use reply::{Audio, Reply};
@@ -262,28 +261,25 @@ impl Conversation {
             } => {
                 if let Some(sent) = self.last_sent_at {
                     out.log(LogKind::Info, &format!(
-                        "Reply latency: the first sample plays {} ms after your last input was sent (a microphone chunk or a typed message; {} ms of it is the playback buffer).",
-                        fixed(plays_at - sent, 1),
-                        fixed(prebuffer_ms, 0)
-                    ));
+                        "Reply latency: the first sample plays {:.1} ms after your last input was sent (a microphone chunk or a typed message; {:.0} ms of it is the playback buffer).",
+                        plays_at - sent,
+                        prebuffer_ms));
                 }
             }
             Event::FrameTiming(s) => out.log(
                 LogKind::Info,
                 &format!(
-                    "Model audio frames so far: {}; arrival to scheduled: median {} ms, 99th percentile {} ms, longest {} ms.",
+                    "Model audio frames so far: {}; arrival to scheduled: median {:.1} ms, 99th percentile {:.1} ms, longest {:.1} ms.",
                     s.count,
-                    fixed(s.median, 1),
-                    fixed(s.p99, 1),
-                    fixed(s.max, 1)
-                ),
+                    s.median,
+                    s.p99,
+                    s.max),
             ),
             Event::Cut { silent_after_ms } => out.log(
                 LogKind::Info,
                 &format!(
-                    "Playback cut: silent {} ms after interrupted",
-                    fixed(silent_after_ms, 1)
-                ),
+                    "Playback cut: silent {:.1} ms after interrupted",
+                    silent_after_ms),
             ),
             Event::Playing(playing) => {
                 self.check_stall(now, out);

@@ -3,15 +3,11 @@
 //! Pure modules (no browser types, tested on the host with `cargo test`) and, on wasm32,
 //! thin browser modules under [`web`] that translate between them and the page.
 
-pub mod ascii;
-pub mod base64;
 pub mod close;
 pub mod conversation;
-pub mod decimal;
 pub mod device;
 pub mod devices;
 pub mod endpoint;
-pub mod json;
 pub mod latency;
 pub mod pcm;
 pub mod playback;
@@ -26,12 +22,6 @@ pub mod wav;
 
 #[cfg(all(target_arch = "wasm32", feature = "page"))]
 pub mod web;
-
-/// `value` as text. One function for every type: each type's own `to_string` is a copy of
-/// the formatting call in the page's wasm.
-pub fn text(value: &dyn std::fmt::Display) -> String {
-    format!("{value}")
-}
 
 /// The page's allocator: talc instead of the standard library's dlmalloc, smaller in the
 /// shipped module and no slower in the recording benchmark (README, Tools). The page is single-threaded (no atomics). The

@@ -16,7 +16,6 @@
 //! Rendering resamples with the band-limited resampler (16 <-> 24 kHz), mixes in floating
 //! point and saturates when converting to int16 (no wrap-around), one block at a time.
 
-use crate::decimal::fixed;
 use crate::playback::Played;
 use crate::protocol::{INPUT_RATE as USER_RATE, OUTPUT_RATE as SOURCE_RATE};
 use crate::wav::{self, WavError};
@@ -314,10 +313,7 @@ pub fn part_name(name: &str) -> String {
 /// recover, however its header reads).
 pub fn stored_label(name: &str, size: u64, header: &[u8], busy: bool) -> String {
     let stem = name.strip_prefix("conversation-").unwrap_or(name);
-    let when = match stem
-        .get(..16)
-        .map(|s| crate::ascii::split(s, b'-').collect::<Vec<_>>())
-    {
+    let when = match stem.get(..16).map(|s| s.split('-').collect::<Vec<_>>()) {
         Some(p) if p.len() == 5 && p.iter().all(|x| x.bytes().all(|b| b.is_ascii_digit())) => {
             format!("{}-{}-{} {}:{}", p[0], p[1], p[2], p[3], p[4])
         }
@@ -350,7 +346,7 @@ pub fn stored_label(name: &str, size: u64, header: &[u8], busy: bool) -> String 
 pub fn describe(seconds: f64, bytes: u64) -> String {
     let total = seconds.max(0.0).round() as u64;
     let size = if bytes >= 1_000_000 {
-        format!("{} MB", fixed(bytes as f64 / 1e6, 1))
+        format!("{:.1} MB", bytes as f64 / 1e6)
     } else {
         format!("{} kB", bytes.div_ceil(1000))
     };

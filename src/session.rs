@@ -9,7 +9,6 @@
 //! - the latest resumable handle is kept, so a reconnect continues the conversation.
 
 use crate::close::CloseInfo;
-use crate::decimal::fixed;
 use crate::protocol::{self, ClientMessage, ProtocolError, ServerEvent, ServerMessage, Setup};
 use std::fmt;
 
@@ -62,9 +61,8 @@ impl fmt::Display for SessionError {
             SessionError::Closed(info) => info.fmt(f),
             SessionError::SetupTimeout { millis } => write!(
                 f,
-                "The server did not confirm the session within {} s. Check the URL; the server may be overloaded.",
-                fixed(f64::from(*millis) / 1000.0, 1)
-            ),
+                "The server did not confirm the session within {:.1} s. Check the URL; the server may be overloaded.",
+                f64::from(*millis) / 1000.0),
             SessionError::NotReady(phase) => {
                 let phase = match phase {
                     Phase::Connecting => "still connecting",

@@ -95,7 +95,7 @@ impl Form {
             "low" => Some(Sensitivity::Low),
             _ => None,
         };
-        let ms = |s: &str| crate::ascii::number_as::<u32>(s.trim());
+        let ms = |s: &str| s.trim().parse::<u32>().ok();
         let turns = TurnTaking {
             automatic: self.turns != "push",
             start_sensitivity: sensitivity(&self.start_sensitivity),
@@ -153,7 +153,7 @@ impl Connection {
 /// read as integers, which keeps float parsing out of the page's wasm.
 pub fn playback_config(prebuffer: Option<&str>) -> PlaybackConfig {
     let mut config = PlaybackConfig::adaptive();
-    if let Some(ms) = prebuffer.and_then(|v| crate::ascii::number_as::<u32>(v.trim())) {
+    if let Some(ms) = prebuffer.and_then(|v| v.trim().parse::<u32>().ok()) {
         config.adaptive = false;
         config.prebuffer_ms = f64::from(ms.clamp(20, 500));
         config.lookahead_ms = config.lookahead_ms.max(config.prebuffer_ms + 200.0);
@@ -163,7 +163,11 @@ pub fn playback_config(prebuffer: Option<&str>) -> PlaybackConfig {
 
 /// The volume slider's value (whole percent) as a gain, 0..=1; unreadable means full volume.
 pub fn volume(percent: &str) -> f32 {
-    crate::ascii::number_as::<u8>(percent.trim()).map_or(1.0, |p| f32::from(p.min(100)) / 100.0)
+    percent
+        .trim()
+        .parse::<u8>()
+        .ok()
+        .map_or(1.0, |p| f32::from(p.min(100)) / 100.0)
 }
 
 #[cfg(test)]

@@ -16,7 +16,6 @@ pub mod validate;
 #[cfg(any(test, feature = "standin-module"))]
 pub mod module;
 
-use crate::decimal::fixed;
 use crate::protocol::{INPUT_RATE, OUTPUT_RATE};
 use serde_json::{json, Value};
 use std::collections::VecDeque;
@@ -259,13 +258,13 @@ impl StandIn {
                 Action::Reply(heard) => {
                     let heard_secs = heard.len() as f64 / f64::from(INPUT_RATE);
                     self.notes
-                        .push(format!("reply: echo of {} s", fixed(heard_secs, 2)));
+                        .push(format!("reply: echo of {:.2} s", heard_secs));
                     if self.setup.as_ref().is_some_and(|s| s.input_transcription) {
-                        let text = format!("(heard {} s of speech)", fixed(heard_secs, 2));
+                        let text = format!("(heard {:.2} s of speech)", heard_secs);
                         out.push(json!({"serverContent": {"inputTranscription": {"text": text}}}));
                     }
                     let audio = turns::upsample_16k_to_24k(&heard);
-                    let transcript = format!("(echo of {} s)", fixed(heard_secs, 2));
+                    let transcript = format!("(echo of {:.2} s)", heard_secs);
                     self.start_reply(now_ms, audio, transcript);
                 }
             }

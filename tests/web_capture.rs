@@ -5,6 +5,7 @@
 //! `.ci/test` builds the DSP module first and sets `LIVE_DSP_DIR` for this build.
 #![cfg(target_arch = "wasm32")]
 
+use futures_util::StreamExt as _;
 use gemini_live_voice::web::capture::{
     add_processor, compile_dsp, open_microphone, Capture, CaptureEvent,
 };
@@ -39,7 +40,7 @@ async fn fake_microphone(
     ctx: &AudioContext,
 ) -> (
     Capture,
-    gemini_live_voice::web::chan::Receiver<CaptureEvent>,
+    futures_channel::mpsc::UnboundedReceiver<CaptureEvent>,
     web_sys::MediaStreamTrack,
 ) {
     let dsp = compile_dsp(DSP).await.unwrap();
@@ -86,7 +87,7 @@ async fn oscillator_through_the_worklet_gives_16khz_chunks_of_the_tone() {
     let mut chunks = Vec::new();
     let started = js_sys::Date::now();
     while chunks.len() < 12 {
-        match events.recv().await.unwrap() {
+        match events.next().await.unwrap() {
             CaptureEvent::Chunk {
                 samples,
                 time,
@@ -136,7 +137,7 @@ async fn oscillator_through_the_worklet_gives_16khz_chunks_of_the_tone() {
     // Flush: the partial chunk (fewer than 2048 samples) comes out, then Flushed.
     capture.flush();
     loop {
-        match events.recv().await.unwrap() {
+        match events.next().await.unwrap() {
             CaptureEvent::Chunk { samples, .. } => assert!(samples.len() <= 2048),
             CaptureEvent::Flushed => break,
             other => panic!("{other:?}"),
@@ -158,7 +159,7 @@ async fn fake_microphone_streams_chunks_at_16khz_pace() {
     assert_eq!(track.ready_state(), web_sys::MediaStreamTrackState::Live);
     let mut times = Vec::new();
     while times.len() < 6 {
-        match events.recv().await.unwrap() {
+        match events.next().await.unwrap() {
             CaptureEvent::Chunk { samples, time, .. } => {
                 assert_eq!(samples.len(), 2048);
                 times.push(time);

@@ -7,6 +7,7 @@
 
 mod support;
 
+use futures_util::StreamExt as _;
 use gemini_live_voice::playback::PlaybackConfig;
 use gemini_live_voice::recorder::{Format, Recorder};
 use gemini_live_voice::web::capture::{compile_dsp, Capture, CaptureEvent};
@@ -55,7 +56,7 @@ async fn the_wav_holds_the_users_tone_where_captured_and_the_models_where_played
     let model_turn = tone(440.0, 0.25, 12_000); // 0.5 s
     let mut pushed = false;
     while ctx.current_time() < 2.2 {
-        match events.recv().await.unwrap() {
+        match events.next().await.unwrap() {
             CaptureEvent::Chunk { samples, time, .. } => recorder.add_user(time, &samples),
             other => panic!("{other:?}"),
         }

@@ -1,7 +1,6 @@
 //! The connection's life: Connect, opening, the reconnect loop, Disconnect, the end.
 
 use super::{Conversation, Effect, Hold, Link, LogKind, Mic, Out, Plan, Target};
-use crate::decimal::fixed;
 use crate::protocol::INPUT_RATE;
 use crate::session::SessionError;
 
@@ -66,9 +65,8 @@ impl Conversation {
                 if self.connected_once {
                     let secs = std::mem::take(&mut self.unsent) as f64 / f64::from(INPUT_RATE);
                     out.log(LogKind::Server, &format!(
-                        "Reconnected; the conversation continues ({} s of microphone audio could not be sent meanwhile).",
-                        fixed(secs, 1)
-                    ));
+                        "Reconnected; the conversation continues ({:.1} s of microphone audio could not be sent meanwhile).",
+                        secs));
                 } else {
                     out.push(Effect::BeginRecording);
                     out.log(LogKind::Server, "setupComplete: the session is ready.");
@@ -76,11 +74,10 @@ impl Conversation {
                     out.log(
                         LogKind::Info,
                         &format!(
-                            "Connect to ready: {} ms (the audio graph {} ms; the connection, opened alongside, {} ms after it).",
-                            fixed(now - clicked, 1),
-                            fixed(audio - clicked, 1),
-                            fixed(now - audio, 1)
-                        ),
+                            "Connect to ready: {:.1} ms (the audio graph {:.1} ms; the connection, opened alongside, {:.1} ms after it).",
+                            now - clicked,
+                            audio - clicked,
+                            now - audio),
                     );
                 }
                 self.connected_once = true;
@@ -126,7 +123,7 @@ impl Conversation {
         let why = if goaway {
             "The server ended the connection as it announced (goAway).".to_owned()
         } else {
-            crate::text(&error)
+            error.to_string()
         };
         out.log(
             LogKind::Warn,
@@ -182,7 +179,7 @@ impl Conversation {
         out.push(Effect::DrawRecording);
         match error {
             Some(error) => {
-                let text = crate::text(&error);
+                let text = error.to_string();
                 out.log(LogKind::Error, &text);
                 let normal = matches!(&error, SessionError::Closed(info) if info.code == 1000);
                 self.fail(if normal { "closed" } else { "error" }, &text);

@@ -2,7 +2,6 @@
 //! last chunk (or its deadline), failures.
 
 use super::{Conversation, Effect, Link, LogKind, Mic, Out, MIC_STOP_DEADLINE_MS};
-use crate::decimal::fixed;
 
 impl Conversation {
     pub(super) fn start_mic(&mut self, out: &mut Out) {
@@ -40,8 +39,8 @@ impl Conversation {
                 out.log(
                     LogKind::Info,
                     &format!(
-                        "Microphone on ({} Hz device rate, sent as 16 kHz)",
-                        fixed(f64::from(rate), 0)
+                        "Microphone on ({:.0} Hz device rate, sent as 16 kHz)",
+                        f64::from(rate)
                     ),
                 );
                 self.settle();

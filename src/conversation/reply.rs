@@ -8,7 +8,6 @@
 //! of N samples at rate R becomes exactly ceil(N * 24000 / R) samples, shifted by the
 //! filter's delay (2.7 ms for 16 kHz).
 
-use crate::decimal::fixed;
 use crate::pcm::{f32_to_i16, i16_to_f32};
 use crate::protocol::{AudioChunk, OUTPUT_RATE};
 use live_dsp::resample::Resampler;
@@ -72,9 +71,9 @@ impl Reply {
     pub fn end(&mut self) -> Option<String> {
         let line = (self.chunks > 0).then(|| {
             format!(
-                "model audio: {} chunks, {} s",
+                "model audio: {} chunks, {:.2} s",
                 self.chunks,
-                fixed(self.samples as f64 / f64::from(OUTPUT_RATE), 2)
+                self.samples as f64 / f64::from(OUTPUT_RATE)
             )
         });
         *self = Reply::default();

@@ -1,6 +1,5 @@
 //! What the page's log says about each server event, one line each.
 
-use crate::decimal::fixed;
 use crate::protocol::ServerEvent;
 
 /// One log line for a server event.
@@ -29,10 +28,7 @@ pub fn describe(event: &ServerEvent) -> String {
             format!("toolCallCancellation: {}", ids.join(", "))
         }
         ServerEvent::GoAway { time_left } => match time_left {
-            Some(t) => format!(
-                "goAway: the server closes in {} s",
-                fixed(t.as_secs_f64(), 1)
-            ),
+            Some(t) => format!("goAway: the server closes in {:.1} s", t.as_secs_f64()),
             None => "goAway".into(),
         },
         ServerEvent::ResumptionUpdate { resumable, .. } => {
@@ -40,7 +36,7 @@ pub fn describe(event: &ServerEvent) -> String {
         }
         ServerEvent::Usage(u) => format!(
             "usage: {} tokens",
-            u.total_token_count.map_or("?".into(), |n| crate::text(&n))
+            u.total_token_count.map_or("?".into(), |n| n.to_string())
         ),
     }
 }

@@ -2,7 +2,6 @@
 
 use super::jitter;
 use super::PlaybackError;
-use crate::decimal::short;
 
 /// Tunable timings, in milliseconds.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -56,23 +55,21 @@ impl PlaybackConfig {
         ] {
             if !(value.is_finite() && value >= 0.0) {
                 return Err(PlaybackError::Config(format!(
-                    "{name} must be a number of milliseconds >= 0, not {}",
-                    short(value)
+                    "{name} must be a number of milliseconds >= 0, not {value}"
                 )));
             }
         }
         if c.prebuffer_ms < c.lead_ms + c.fade_ms {
             return Err(PlaybackError::Config(format!(
                 "the prebuffer ({} ms) must cover lead + fade ({} ms), or a new turn could start inside a fade",
-                short(c.prebuffer_ms),
-                short(c.lead_ms + c.fade_ms)
+                c.prebuffer_ms,
+                c.lead_ms + c.fade_ms
             )));
         }
         if c.lookahead_ms <= c.prebuffer_ms {
             return Err(PlaybackError::Config(format!(
                 "the lookahead ({} ms) must exceed the prebuffer ({} ms)",
-                short(c.lookahead_ms),
-                short(c.prebuffer_ms)
+                c.lookahead_ms, c.prebuffer_ms
             )));
         }
         Ok(())

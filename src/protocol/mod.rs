@@ -7,8 +7,6 @@
 //!   of [`ServerEvent`]s; malformed input is a [`ProtocolError`], never a panic.
 
 pub mod client;
-#[doc(hidden)]
-pub mod legacy;
 pub mod server;
 
 pub use client::{ClientMessage, Sensitivity, Setup, TurnTaking};

@@ -269,21 +269,21 @@ impl App {
                 let samples = samples.len();
                 return Some(Event::SendFailed {
                     samples,
-                    error: crate::text(&error),
+                    error: error.to_string(),
                 });
             }
             Effect::SendStreamEnd => {
-                let error = crate::text(&self.session.send_audio_stream_end().err()?);
+                let error = (self.session.send_audio_stream_end().err()?).to_string();
                 return Some(Event::SendFailed { samples: 0, error });
             }
             Effect::SendActivity { start } => {
                 let message = ClientMessage::activity(start);
-                let error = crate::text(&self.session.send_message(&message).err()?);
+                let error = (self.session.send_message(&message).err()?).to_string();
                 return Some(Event::SendFailed { samples: 0, error });
             }
             Effect::SendText(text) => {
                 let message = ClientMessage::realtime_text(&text);
-                let error = crate::text(&self.session.send_message(&message).err()?);
+                let error = (self.session.send_message(&message).err()?).to_string();
                 return Some(Event::SendFailed { samples: 0, error });
             }
             Effect::AnswerTools(calls) => {

@@ -6,15 +6,16 @@
 //! [`Capture`] owns the graph and the tracks: dropping it disconnects the nodes, stops the
 //! tracks (the browser's recording indicator goes off) and frees the DSP.
 
-use super::chan::{channel, Receiver};
 use super::js_error;
 use crate::device::CaptureError;
+use futures_channel::mpsc::{unbounded as channel, UnboundedReceiver as Receiver};
+use gloo_events::EventListener;
 use js_sys::{Object, Reflect, WebAssembly};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
-    AudioContext, AudioNode, AudioWorkletNode, AudioWorkletNodeOptions, ChannelCountMode, Event,
+    AudioContext, AudioNode, AudioWorkletNode, AudioWorkletNodeOptions, ChannelCountMode,
     MediaStream, MediaStreamConstraints, MediaStreamTrack, MessageEvent,
 };
 
@@ -114,8 +115,8 @@ pub struct Capture {
     node: AudioWorkletNode,
     source: AudioNode,
     stream: Option<MediaStream>,
-    _on_message: Closure<dyn FnMut(MessageEvent)>,
-    _on_track_ended: Option<Closure<dyn FnMut(Event)>>,
+    _on_message: EventListener,
+    _on_track_ended: Vec<EventListener>,
 }
 
 impl Capture {
@@ -161,28 +162,32 @@ impl Capture {
         let node = AudioWorkletNode::new_with_options(ctx, PROCESSOR, &options).map_err(&failed)?;
 
         let (tx, rx) = channel();
+        let port = node.port().map_err(&failed)?;
         let on_message = {
             let tx = tx.clone();
-            Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
-                if let Some(event) = decode_message(&e.data()) {
-                    tx.send(event);
+            EventListener::new(&port, "message", move |e| {
+                if let Some(event) = decode_message(&e.unchecked_ref::<MessageEvent>().data()) {
+                    let _ = tx.unbounded_send(event);
                 }
             })
         };
-        let port = node.port().map_err(&failed)?;
-        port.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        // A port listened to with addEventListener delivers only once started (the
+        // `onmessage` setter starts it implicitly).
+        port.start();
 
-        let on_track_ended = stream.as_ref().map(|stream| {
-            let tx = tx.clone();
-            let closure = Closure::<dyn FnMut(Event)>::new(move |_| {
-                tx.send(CaptureEvent::Failed(CaptureError::DeviceLost));
-            });
-            for track in stream.get_audio_tracks().iter() {
-                let track: MediaStreamTrack = track.unchecked_into();
-                track.set_onended(Some(closure.as_ref().unchecked_ref()));
-            }
-            closure
-        });
+        let tracks: Vec<JsValue> = stream
+            .iter()
+            .flat_map(|stream| stream.get_audio_tracks().to_vec())
+            .collect();
+        let on_track_ended = tracks
+            .iter()
+            .map(|track| {
+                let tx = tx.clone();
+                EventListener::new(track.unchecked_ref(), "ended", move |_| {
+                    let _ = tx.unbounded_send(CaptureEvent::Failed(CaptureError::DeviceLost));
+                })
+            })
+            .collect();
 
         source.connect_with_audio_node(&node).map_err(&failed)?;
         // The processor outputs silence; connecting it keeps it pulled by the graph.
@@ -247,15 +252,13 @@ fn stop_tracks(stream: &MediaStream) {
 impl Drop for Capture {
     fn drop(&mut self) {
         if let Ok(port) = self.node.port() {
-            port.set_onmessage(None);
             let _ = port.post_message(&"stop".into());
         }
         let _ = self.source.disconnect_with_audio_node(&self.node);
         let _ = self.node.disconnect();
+        // The track listeners detach as they drop, right after this: stopping a track
+        // fires no `ended` (only the device going away does).
         if let Some(stream) = &self.stream {
-            for track in stream.get_audio_tracks().iter() {
-                track.unchecked_ref::<MediaStreamTrack>().set_onended(None);
-            }
             stop_tracks(stream);
         }
     }

@@ -3,7 +3,6 @@
 
 pub mod app;
 pub mod capture;
-pub mod chan;
 pub mod devices;
 pub mod page;
 pub mod playback;

@@ -290,7 +290,7 @@ impl Page {
         if let Ok(talk) = self.element::<HtmlElement>("talk") {
             let _ = talk.set_attribute("data-side", side);
             // Through the CSSOM: the page's CSP refuses inline `style` attributes.
-            let _ = talk.style().set_property("--level", &crate::text(&level));
+            let _ = talk.style().set_property("--level", &level.to_string());
         }
     }
 

@@ -25,7 +25,7 @@ use web_sys::{Blob, BlobPropertyBag, CanvasRenderingContext2d, HtmlCanvasElement
 /// The WAV file in `format` as a Blob (`audio/wav`).
 pub fn wav_blob(recorder: &Recorder, format: Format) -> Result<Blob, String> {
     let parts = Array::new();
-    for block in recorder.render(format).map_err(|e| crate::text(&e))? {
+    for block in recorder.render(format).map_err(|e| e.to_string())? {
         // Copied out of wasm memory at once; the Vec is freed before the next block.
         parts.push(&Uint8Array::from(block.as_slice()));
     }
@@ -272,7 +272,7 @@ impl Recording {
         let header = take
             .live
             .header(take.live.written_frames())
-            .map_err(|e| crate::text(&e))?;
+            .map_err(|e| e.to_string())?;
         let fields = vec![
             ("name", take.file.as_str().into()),
             ("data", buffer(&bytes).into()),
@@ -341,7 +341,7 @@ impl Recording {
             take.live.tail()
         };
         let frames = take.live.total_frames();
-        let header = take.live.header(frames).map_err(|e| crate::text(&e))?;
+        let header = take.live.header(frames).map_err(|e| e.to_string())?;
         let parts = Array::of1(part(&header)?.as_ref());
         for p in take.joined.iter().chain(take.parts.iter()) {
             parts.push(&p);

@@ -5,11 +5,12 @@
 //! microphone and playback and closes the context.
 
 use super::capture::{add_processor, fetch_dsp, Capture, CaptureEvent};
-use super::chan::Receiver;
 use super::js_error;
 use super::playback::Player;
 use crate::conversation::Event;
 use crate::playback::PlaybackConfig;
+use futures_channel::mpsc::UnboundedReceiver as Receiver;
+use futures_util::StreamExt as _;
 use gloo_timers::callback::{Interval, Timeout};
 use js_sys::WebAssembly;
 use std::cell::Cell;
@@ -72,7 +73,7 @@ impl Rig {
             Ok(player) => player,
             Err(e) => {
                 let _ = ctx.close();
-                return Err(crate::text(&e));
+                return Err(e.to_string());
             }
         };
         player.set_volume(volume);
@@ -203,15 +204,15 @@ pub async fn open_mic(plan: &MicPlan) -> Result<(OpenedMic, Receiver<CaptureEven
     if plan.load_processor {
         add_processor(&plan.ctx, PROCESSOR_URL)
             .await
-            .map_err(|e| crate::text(&e))?;
+            .map_err(|e| e.to_string())?;
     }
     let dsp = match plan.dsp.clone() {
         Some(dsp) => dsp,
-        None => fetch_dsp(DSP_URL).await.map_err(|e| crate::text(&e))?,
+        None => fetch_dsp(DSP_URL).await.map_err(|e| e.to_string())?,
     };
     let (capture, events) = Capture::microphone(&plan.ctx, &dsp, &plan.device)
         .await
-        .map_err(|e| crate::text(&e))?;
+        .map_err(|e| e.to_string())?;
     let rate = plan.ctx.sample_rate();
     let ctx = plan.ctx.clone();
     Ok((
@@ -247,7 +248,7 @@ pub async fn run_mic(
     if !kept {
         return; // the audio ended while the permission prompt was open
     }
-    while let Some(event) = events.recv().await {
+    while let Some(event) = events.next().await {
         report(match event {
             CaptureEvent::Chunk {
                 samples, time, rms, ..
@@ -258,7 +259,7 @@ pub async fn run_mic(
             CaptureEvent::Flushed => Event::MicFlushed { id },
             CaptureEvent::Failed(e) => Event::MicFailed {
                 id,
-                error: crate::text(&e),
+                error: e.to_string(),
             },
         });
     }

@@ -5,7 +5,6 @@
 //! text between it and the transport. [`Session`] is a cheap handle for sending (the
 //! mic callback holds one); [`Events`] is the single consumer of what comes back.
 
-use super::chan::Receiver;
 use super::page_now_ms;
 use super::socket::{Socket, Transport, TransportEvent};
 use super::standin::Offline;
@@ -16,6 +15,8 @@ use crate::latency::Latencies;
 use crate::protocol::{ClientMessage, ServerEvent, Setup};
 use crate::session::{Phase, SessionCore, SessionError, SessionEvent, SessionStats};
 use crate::settings::Connection;
+use futures_channel::mpsc::UnboundedReceiver as Receiver;
+use futures_util::StreamExt as _;
 use gloo_timers::future::TimeoutFuture;
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -111,7 +112,7 @@ async fn within<T>(work: impl Future<Output = T>, timer: TimeoutFuture) -> Optio
 
 impl Events {
     async fn until_ready(&mut self) -> Result<(), SessionError> {
-        while let Some(event) = self.rx.recv().await {
+        while let Some(event) = self.rx.next().await {
             match event {
                 TransportEvent::Open => {
                     let setup = self.inner.core.borrow_mut().on_open();
@@ -160,7 +161,7 @@ impl Events {
             if self.ended {
                 return None;
             }
-            match self.rx.recv().await {
+            match self.rx.next().await {
                 Some(TransportEvent::Frame(data, at)) => {
                     self.frame_at = at;
                     let message = wire::read(&data);
@@ -315,7 +316,7 @@ type Opening = (Box<dyn Transport>, Receiver<TransportEvent>);
 fn open_socket(endpoint: &Endpoint) -> Result<Opening, SessionError> {
     let url = endpoint
         .url()
-        .map_err(|e| SessionError::Endpoint(crate::text(&e)))?;
+        .map_err(|e| SessionError::Endpoint(e.to_string()))?;
     let (socket, rx) = Socket::open(&url).map_err(SessionError::Open)?;
     Ok((Box::new(socket), rx))
 }
@@ -363,7 +364,7 @@ async fn run_opened(
                     report(Event::FrameTiming(summary));
                 }
             }
-            SessionEvent::BadFrame(e) => report(Event::BadFrame(crate::text(&e))),
+            SessionEvent::BadFrame(e) => report(Event::BadFrame(e.to_string())),
             SessionEvent::Ended(ended) => {
                 error = ended;
                 break;

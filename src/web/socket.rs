@@ -1,14 +1,17 @@
 //! A WebSocket as a Rust value: JS events become [`TransportEvent`]s on a channel, the
-//! callbacks live exactly as long as the [`Socket`], and dropping it detaches them and
-//! closes the connection.
+//! listeners (gloo-events) live exactly as long as the [`Socket`], and dropping it closes
+//! the connection and detaches them.
 //!
 //! `binaryType = "arraybuffer"` so binary frames (how the Live API sends its JSON) arrive
 //! synchronously and in order; a `Blob` would need an async read that can reorder frames.
 //! <https://developer.mozilla.org/en-US/docs/Web/API/WebSocket/binaryType>
 
-use super::chan::{channel, Receiver, Sender};
 use super::js_error;
 use crate::close::CloseInfo;
+use futures_channel::mpsc::{
+    unbounded as channel, UnboundedReceiver as Receiver, UnboundedSender as Sender,
+};
+use gloo_events::EventListener;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{BinaryType, CloseEvent, Event, MessageEvent, WebSocket};
@@ -32,14 +35,11 @@ pub trait Transport {
     fn close(&self, code: u16, reason: &str);
 }
 
-/// An open (or opening) WebSocket and its four callbacks.
+/// An open (or opening) WebSocket and its four listeners (they detach when dropped).
 #[must_use = "dropping the socket closes it"]
 pub struct Socket {
     ws: WebSocket,
-    _on_open: Closure<dyn FnMut(Event)>,
-    _on_message: Closure<dyn FnMut(MessageEvent)>,
-    _on_close: Closure<dyn FnMut(CloseEvent)>,
-    _on_error: Closure<dyn FnMut(Event)>,
+    _listeners: [EventListener; 4],
 }
 
 impl Socket {
@@ -48,45 +48,36 @@ impl Socket {
         let ws = WebSocket::new(url).map_err(js_error)?;
         ws.set_binary_type(BinaryType::Arraybuffer);
         let (tx, rx) = channel();
-
-        let on_open = {
-            let tx = tx.clone();
-            Closure::<dyn FnMut(Event)>::new(move |_| {
-                tx.send(TransportEvent::Open);
-            })
-        };
-        let on_message = {
-            let tx = tx.clone();
-            Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
-                let frame = TransportEvent::Frame(e.data(), e.time_stamp());
-                tx.send(frame);
-            })
-        };
-        let on_close = {
+        let on = |event: &'static str, make: fn(&Event) -> Option<TransportEvent>| {
             let tx: Sender<TransportEvent> = tx.clone();
-            Closure::<dyn FnMut(CloseEvent)>::new(move |e: CloseEvent| {
-                tx.send(TransportEvent::Closed(CloseInfo {
+            EventListener::new(&ws, event, move |e| {
+                if let Some(event) = make(e) {
+                    let _ = tx.unbounded_send(event);
+                }
+            })
+        };
+        let listeners = [
+            on("open", |_| Some(TransportEvent::Open)),
+            on("message", |e| {
+                let e: &MessageEvent = e.unchecked_ref();
+                Some(TransportEvent::Frame(e.data(), e.time_stamp()))
+            }),
+            on("close", |e| {
+                let e: &CloseEvent = e.unchecked_ref();
+                Some(TransportEvent::Closed(CloseInfo {
                     code: e.code(),
                     reason: e.reason(),
                     was_clean: e.was_clean(),
-                }));
-            })
-        };
-        // An `error` event is always followed by `close` (code 1006), which carries
-        // everything there is to know; nothing to do here but keep the console quiet.
-        let on_error = Closure::<dyn FnMut(Event)>::new(move |_| {});
-
-        ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
-        ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
-        ws.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+                }))
+            }),
+            // An `error` event is always followed by `close` (code 1006), which carries
+            // everything there is to know; listened to only to keep the console quiet.
+            on("error", |_| None),
+        ];
         Ok((
             Socket {
                 ws,
-                _on_open: on_open,
-                _on_message: on_message,
-                _on_close: on_close,
-                _on_error: on_error,
+                _listeners: listeners,
             },
             rx,
         ))
@@ -116,10 +107,8 @@ impl Transport for Socket {
 
 impl Drop for Socket {
     fn drop(&mut self) {
-        self.ws.set_onopen(None);
-        self.ws.set_onmessage(None);
-        self.ws.set_onclose(None);
-        self.ws.set_onerror(None);
+        // The listeners detach as they drop, after this: the close event they could still
+        // see goes to a receiver that is gone or about to be.
         self.close(1000, "client closed");
     }
 }

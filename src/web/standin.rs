@@ -12,11 +12,13 @@
 //! asynchronously and in order; reply chunks due later are sent on a 20 ms [`Tick`], which
 //! keeps its pace in a background tab.
 
-use super::chan::{channel, Receiver, Sender};
 use super::socket::{Transport, TransportEvent};
 use super::tick::Tick;
 use super::{js_error, page_now_ms};
 use crate::close::CloseInfo;
+use futures_channel::mpsc::{
+    unbounded as channel, UnboundedReceiver as Receiver, UnboundedSender as Sender,
+};
 use js_sys::{Function, Object, Reflect, Uint8Array, WebAssembly};
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
@@ -153,14 +155,14 @@ impl State {
         let now = page_now_ms();
         for frame in output.split(|&b| b == b'\n').filter(|f| !f.is_empty()) {
             let frame = js_sys::Uint8Array::from(frame).into();
-            self.tx.send(TransportEvent::Frame(frame, now));
+            let _ = self.tx.unbounded_send(TransportEvent::Frame(frame, now));
         }
     }
 
     fn close(&mut self, code: u16, reason: &str) {
         if std::mem::replace(&mut self.open, false) {
             self.exports = None;
-            self.tx.send(TransportEvent::Closed(CloseInfo {
+            let _ = self.tx.unbounded_send(TransportEvent::Closed(CloseInfo {
                 code,
                 reason: reason.to_owned(),
                 was_clean: true,
@@ -207,7 +209,7 @@ async fn start(weak: Weak<RefCell<State>>) {
     match made {
         Ok(exports) => {
             state.exports = Some(exports);
-            state.tx.send(TransportEvent::Open);
+            let _ = state.tx.unbounded_send(TransportEvent::Open);
         }
         Err(e) => state.close(
             1006,

@@ -3,8 +3,9 @@
 //! a refused request (no OPFS in this browser, a full disk) is an error in words, never a
 //! panic. Dropping the store ends the worker.
 
-use super::chan::{channel, Sender};
 use super::js_error;
+use futures_channel::oneshot::{channel, Sender};
+use gloo_events::EventListener;
 use js_sys::{Array, ArrayBuffer, Object, Reflect, Uint8Array};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -23,8 +24,7 @@ pub struct Store {
     next: Cell<u32>,
     /// Why the worker could not run (its script failed to load or threw), once it is known.
     failed: Rc<RefCell<Option<String>>>,
-    _on_message: Closure<dyn FnMut(MessageEvent)>,
-    _on_error: Closure<dyn FnMut(web_sys::ErrorEvent)>,
+    _listeners: [EventListener; 2],
 }
 
 /// A stored recording, as listed.
@@ -53,8 +53,8 @@ impl Store {
         let worker = Worker::new(&url).map_err(js_error)?;
         let replies: Replies = Rc::default();
         let pending = Rc::clone(&replies);
-        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
-            let reply: Object = e.data().unchecked_into();
+        let on_message = EventListener::new(&worker, "message", move |e| {
+            let reply: Object = e.unchecked_ref::<MessageEvent>().data().unchecked_into();
             let id = Reflect::get(&reply, &"id".into())
                 .ok()
                 .and_then(|v| v.as_f64())
@@ -63,33 +63,30 @@ impl Store {
                 .ok()
                 .and_then(|v| v.as_string());
             if let Some(tx) = take(&mut pending.borrow_mut(), id) {
-                tx.send(match error {
+                let _ = tx.send(match error {
                     Some(error) => Err(error),
                     None => Ok(reply),
                 });
             }
         });
-        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         // A worker that cannot run answers nothing: every request waiting, and every later
         // one, fails with the reason instead.
         let failed: Rc<RefCell<Option<String>>> = Rc::default();
         let (pending, reason) = (Rc::clone(&replies), Rc::clone(&failed));
-        let on_error =
-            Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |e: web_sys::ErrorEvent| {
-                let why = format!("the storage worker stopped ({})", e.message());
-                for (_, tx) in pending.borrow_mut().drain(..) {
-                    tx.send(Err(why.clone()));
-                }
-                reason.borrow_mut().get_or_insert(why);
-            });
-        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        let on_error = EventListener::new(&worker, "error", move |e| {
+            let e: &web_sys::ErrorEvent = e.unchecked_ref();
+            let why = format!("the storage worker stopped ({})", e.message());
+            for (_, tx) in pending.borrow_mut().drain(..) {
+                let _ = tx.send(Err(why.clone()));
+            }
+            reason.borrow_mut().get_or_insert(why);
+        });
         Ok(Store {
             worker,
             replies,
             next: Cell::new(0),
             failed,
-            _on_message: on_message,
-            _on_error: on_error,
+            _listeners: [on_message, on_error],
         })
     }
 
@@ -111,15 +108,14 @@ impl Store {
                 transfer.push(value);
             }
         }
-        let (tx, mut rx) = channel();
+        let (tx, rx) = channel();
         self.replies.borrow_mut().push((id, tx));
         if let Err(e) = self.worker.post_message_with_transfer(&message, &transfer) {
             take(&mut self.replies.borrow_mut(), id);
             return Err(js_error(e));
         }
-        rx.recv()
-            .await
-            .ok_or_else(|| "the storage worker went away".to_owned())?
+        rx.await
+            .map_err(|_| "the storage worker went away".to_owned())?
     }
 
     /// The stored recordings, newest first.
@@ -155,8 +151,6 @@ impl Store {
 
 impl Drop for Store {
     fn drop(&mut self) {
-        self.worker.set_onmessage(None);
-        self.worker.set_onerror(None);
         self.worker.terminate();
     }
 }

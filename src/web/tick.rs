@@ -5,11 +5,10 @@
 //! it stops both.
 
 use super::page_now_ms;
+use gloo_events::EventListener;
 use gloo_timers::callback::Interval;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
-use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 use web_sys::Worker;
 
 const CLOCK_URL: &str = "clock-worker.js";
@@ -17,7 +16,7 @@ const CLOCK_URL: &str = "clock-worker.js";
 #[must_use = "dropping the tick stops it"]
 pub struct Tick {
     _timer: Interval,
-    worker: Option<(Worker, Closure<dyn FnMut()>)>,
+    worker: Option<(Worker, EventListener)>,
 }
 
 impl Tick {
@@ -39,12 +38,11 @@ impl Tick {
             }
         });
         let worker = Worker::new(CLOCK_URL).ok().map(|worker| {
-            let tick = Closure::<dyn FnMut()>::new(move || {
+            let tick = EventListener::new(&worker, "message", move |_| {
                 if let Ok(mut f) = f.try_borrow_mut() {
                     f();
                 }
             });
-            worker.set_onmessage(Some(tick.as_ref().unchecked_ref()));
             let _ = worker.post_message(&ms.into());
             (worker, tick)
         });
@@ -58,7 +56,6 @@ impl Tick {
 impl Drop for Tick {
     fn drop(&mut self) {
         if let Some((worker, _)) = &self.worker {
-            worker.set_onmessage(None);
             worker.terminate();
         }
     }
