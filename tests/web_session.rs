@@ -222,7 +222,7 @@ async fn a_malformed_frame_is_reported_and_the_session_goes_on() {
     match next_main(&mut events).await {
         SessionEvent::BadFrame(e) => assert!(
             e.to_string()
-                .starts_with("server frame is not a valid message"),
+                .starts_with("server frame is not JSON ("),
             "{e}"
         ),
         other => panic!("{other:?}"),
