@@ -119,7 +119,7 @@ async fn audio_is_echoed_back_in_binary_frames() {
     assert_eq!(
         next_main(&mut events).await,
         SessionEvent::Server(ServerEvent::InputTranscription(
-            "(heard 1.10 s of speech)".into()
+            "(heard 1100 ms of speech)".into()
         ))
     );
     let mut samples = 0;
@@ -132,7 +132,7 @@ async fn audio_is_echoed_back_in_binary_frames() {
                 chunks += 1;
             }
             SessionEvent::Server(ServerEvent::OutputTranscription(t)) => {
-                assert_eq!(t, "(echo of 1.10 s)")
+                assert_eq!(t, "(echo of 1100 ms)")
             }
             SessionEvent::Server(ServerEvent::GenerationComplete) => break,
             other => panic!("{other:?}"),
@@ -221,8 +221,7 @@ async fn a_malformed_frame_is_reported_and_the_session_goes_on() {
     let (session, mut events) = ready("fault=malformed").await;
     match next_main(&mut events).await {
         SessionEvent::BadFrame(e) => assert!(
-            e.to_string()
-                .starts_with("server frame is not JSON ("),
+            e.to_string().starts_with("server frame is not JSON ("),
             "{e}"
         ),
         other => panic!("{other:?}"),
@@ -308,7 +307,7 @@ async fn offline_stand_in_answers_setup_echoes_and_closes_like_the_service() {
     assert_eq!(
         next_main(&mut events).await,
         SessionEvent::Server(ServerEvent::InputTranscription(
-            "(heard 0.60 s of speech)".into()
+            "(heard 600 ms of speech)".into()
         ))
     );
     // 100 ms pre-roll + 500 ms = 9600 samples heard -> 14400 at 24 kHz: 4800 x 3, the first

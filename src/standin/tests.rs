@@ -132,12 +132,12 @@ fn a_pause_is_answered_with_the_echo_in_real_time_chunks() {
         vec![
             (
                 first_reply_at,
-                ServerEvent::InputTranscription("(heard 1.10 s of speech)".into())
+                ServerEvent::InputTranscription("(heard 1100 ms of speech)".into())
             ),
             (first_reply_at, chunk(&expected[..4800])),
             (
                 first_reply_at,
-                ServerEvent::OutputTranscription("(echo of 1.10 s)".into())
+                ServerEvent::OutputTranscription("(echo of 1100 ms)".into())
             ),
         ]
     );

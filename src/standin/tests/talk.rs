@@ -45,7 +45,7 @@ fn push_to_talk_replies_to_what_was_said_between_the_markers() {
     let reply = frames(&mut s, 3500.0, ClientMessage::activity(false));
     assert_eq!(
         reply[0],
-        ServerEvent::InputTranscription("(heard 1.42 s of speech)".into())
+        ServerEvent::InputTranscription("(heard 1424 ms of speech)".into())
     );
     // 400 ms of tone (6,400 samples) + 16,384 of silence: 22,784 samples at 16 kHz (1.424 s),
     // 34,176 at 24 kHz.
@@ -207,7 +207,7 @@ fn the_silence_duration_from_setup_ends_turns() {
     assert_eq!(
         more.first().map(|e| &e.1),
         Some(&ServerEvent::InputTranscription(
-            "(heard 0.40 s of speech)".into()
+            "(heard 400 ms of speech)".into()
         ))
     );
 }

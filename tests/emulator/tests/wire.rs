@@ -229,7 +229,7 @@ async fn echo_reply_in_real_time_chunks() {
     assert!(binary);
     assert_eq!(
         t,
-        json!({"serverContent": {"inputTranscription": {"text": "(heard 1.10 s of speech)"}}})
+        json!({"serverContent": {"inputTranscription": {"text": "(heard 1100 ms of speech)"}}})
     );
     let mut sizes = Vec::new();
     let mut times = Vec::new();
