@@ -72,7 +72,8 @@ pub fn read(data: &JsValue) -> Result<ServerMessage, ProtocolError> {
     let reader = serde_wasm_bindgen::Deserializer::from(value);
     serde_path_to_error::deserialize(reader).map_err(|e| ProtocolError::Shape {
         path: e.path().to_string(),
-        detail: e.into_inner().to_string(),
+        // serde-wasm-bindgen's error is a JS `Error`: its message, without "Error: ".
+        detail: super::js_error(e.into_inner().into()),
     })
 }
 

@@ -360,3 +360,37 @@ fn a_long_part_is_played_in_pieces_of_half_a_second() {
     };
     assert_eq!(odd.pieces(500).len(), 2);
 }
+
+/// The arguments' depth limit holds for any reader, not only serde_json's parser (which
+/// stops at 128 itself): here a `Value` as the deserializer, which has no limit of its own,
+/// as serde-wasm-bindgen over `JSON.parse` has none.
+#[test]
+fn arguments_nested_past_the_limit_are_refused_by_any_reader() {
+    use serde::Deserialize;
+    let nested = |depth: usize| {
+        let mut args = serde_json::json!(1);
+        for _ in 0..depth {
+            args = serde_json::Value::Array(vec![args]);
+        }
+        serde_json::json!({"toolCall": {"functionCalls": [{"name": "f", "args": args}]}})
+    };
+    let deep = nested(MAX_ARGS_DEPTH + 1);
+    let err = serde_path_to_error::deserialize::<_, ServerMessage>(&deep).unwrap_err();
+    // The path goes as deep as the limit: where the 129th level starts.
+    let at = format!(
+        "toolCall.functionCalls[0].args{}",
+        "[0]".repeat(MAX_ARGS_DEPTH)
+    );
+    assert_eq!(err.path().to_string(), at);
+    assert_eq!(
+        err.into_inner().to_string(),
+        "nested more than 128 levels deep"
+    );
+    let fine = ServerMessage::deserialize(&nested(MAX_ARGS_DEPTH)).unwrap();
+    match events(fine).unwrap().as_slice() {
+        [ServerEvent::ToolCall(calls)] => {
+            assert_eq!(calls[0].args.to_string().len(), 2 * MAX_ARGS_DEPTH + 1)
+        }
+        other => panic!("{other:?}"),
+    }
+}
