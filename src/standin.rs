@@ -16,8 +16,12 @@ pub mod validate;
 #[cfg(any(test, feature = "standin-module"))]
 pub mod module;
 
+use crate::protocol::server::wire::{
+    InlineData, ModelTurn, Part, ServerContent, SessionResumptionUpdate, SetupComplete,
+    Transcription, Usage,
+};
+use crate::protocol::ServerMessage;
 use crate::protocol::{INPUT_RATE, OUTPUT_RATE};
-use serde_json::{json, Value};
 use std::collections::VecDeque;
 use turns::{Action, TurnConfig, Turns};
 use validate::{ClientMsg, Reject, SetupInfo};
@@ -118,7 +122,7 @@ impl StandIn {
 
     /// One client frame at `now_ms`: the frames to send back at once, or the close the
     /// real service would answer with (the connection then ends).
-    pub fn receive(&mut self, now_ms: f64, text: &str) -> Result<Vec<Value>, Reject> {
+    pub fn receive(&mut self, now_ms: f64, text: &str) -> Result<Vec<ServerMessage>, Reject> {
         let msg = validate::parse(text, self.setup.is_some())?;
         let mut out = Vec::new();
         match msg {
@@ -140,7 +144,10 @@ impl StandIn {
                 }
                 let resumable = info.resumption;
                 self.setup = Some(info);
-                out.push(json!({"setupComplete": {}}));
+                out.push(ServerMessage {
+                    setup_complete: Some(SetupComplete {}),
+                    ..ServerMessage::default()
+                });
                 if resumable {
                     out.push(self.handle());
                 }
@@ -166,8 +173,8 @@ impl StandIn {
                 // "A message here will interrupt any current model generation."
                 if self.reply.take().is_some() {
                     self.turns.cancel_reply();
-                    out.push(content("interrupted"));
-                    out.push(content("turnComplete"));
+                    out.push(interrupted());
+                    out.push(turn_complete());
                 }
             }
             ClientMsg::ActivityStart if !self.automatic() => {
@@ -221,7 +228,7 @@ impl StandIn {
     }
 
     /// The frames due at `now_ms` (reply chunks, and the turn's end after the last).
-    pub fn poll(&mut self, now_ms: f64) -> Vec<Value> {
+    pub fn poll(&mut self, now_ms: f64) -> Vec<ServerMessage> {
         let mut out = Vec::new();
         while let Some(due) = self.next_due().filter(|due| *due <= now_ms) {
             self.send_next_chunk(due, &mut out);
@@ -234,13 +241,19 @@ impl StandIn {
         std::mem::take(&mut self.notes)
     }
 
-    fn handle(&mut self) -> Value {
+    fn handle(&mut self) -> ServerMessage {
         self.handles += 1;
         let handle = format!("{}{}", self.config.handle_prefix, self.handles);
-        json!({"sessionResumptionUpdate": {"newHandle": handle, "resumable": true}})
+        ServerMessage {
+            session_resumption_update: Some(SessionResumptionUpdate {
+                new_handle: Some(handle),
+                resumable: Some(true),
+            }),
+            ..ServerMessage::default()
+        }
     }
 
-    fn act(&mut self, now_ms: f64, actions: Vec<Action>, out: &mut Vec<Value>) {
+    fn act(&mut self, now_ms: f64, actions: Vec<Action>, out: &mut Vec<ServerMessage>) {
         for action in actions {
             match action {
                 Action::Interrupt if !self.interrupts() => {
@@ -250,9 +263,9 @@ impl StandIn {
                 Action::Interrupt => {
                     self.notes.push("interrupted".into());
                     self.reply = None;
-                    out.push(content("interrupted"));
+                    out.push(interrupted());
                     if self.config.turn_complete_on_interrupt {
-                        out.push(content("turnComplete"));
+                        out.push(turn_complete());
                     }
                 }
                 Action::Reply(heard) => {
@@ -262,7 +275,10 @@ impl StandIn {
                     self.notes.push(format!("reply: echo of {heard_ms} ms"));
                     if self.setup.as_ref().is_some_and(|s| s.input_transcription) {
                         let text = format!("(heard {heard_ms} ms of speech)");
-                        out.push(json!({"serverContent": {"inputTranscription": {"text": text}}}));
+                        out.push(content(ServerContent {
+                            input_transcription: Some(Transcription { text: Some(text) }),
+                            ..ServerContent::default()
+                        }));
                     }
                     let audio = turns::upsample_16k_to_24k(&heard);
                     let transcript = format!("(echo of {heard_ms} ms)");
@@ -304,7 +320,7 @@ impl StandIn {
     }
 
     /// Sends what is due at `due`: the next chunk, or the turn's end.
-    fn send_next_chunk(&mut self, due: f64, out: &mut Vec<Value>) {
+    fn send_next_chunk(&mut self, due: f64, out: &mut Vec<ServerMessage>) {
         let Some(reply) = self.reply.as_mut() else {
             return;
         };
@@ -317,15 +333,21 @@ impl StandIn {
         let first = reply.sent == 1;
         let last = reply.chunks.is_empty();
         let transcript = std::mem::take(&mut reply.transcript);
-        let blob = json!({
-            "mimeType": format!("audio/pcm;rate={OUTPUT_RATE}"),
-            "data": crate::pcm::to_base64(&chunk),
-        });
-        let mut content = json!({"modelTurn": {"parts": [{"inlineData": blob}]}});
-        if first && self.setup.as_ref().is_some_and(|s| s.output_transcription) {
-            content["outputTranscription"] = json!({"text": transcript});
-        }
-        out.push(json!({"serverContent": content}));
+        let part = Part {
+            inline_data: Some(InlineData {
+                mime_type: Some(format!("audio/pcm;rate={OUTPUT_RATE}")),
+                data: Some(crate::pcm::to_base64(&chunk)),
+            }),
+            ..Part::default()
+        };
+        let said = first && self.setup.as_ref().is_some_and(|s| s.output_transcription);
+        out.push(content(ServerContent {
+            model_turn: Some(ModelTurn { parts: vec![part] }),
+            output_transcription: said.then_some(Transcription {
+                text: Some(transcript),
+            }),
+            ..ServerContent::default()
+        }));
         if last {
             self.turns.reply_done();
             let delay = self.config.turn_complete_after_ms;
@@ -338,12 +360,19 @@ impl StandIn {
         }
     }
 
-    fn end_turn(&mut self, due: f64, out: &mut Vec<Value>) {
-        out.push(content("generationComplete"));
-        out.push(json!({
-            "serverContent": {"turnComplete": true},
-            "usageMetadata": {"promptTokenCount": 25, "responseTokenCount": 50, "totalTokenCount": 75},
+    fn end_turn(&mut self, due: f64, out: &mut Vec<ServerMessage>) {
+        out.push(content(ServerContent {
+            generation_complete: Some(true),
+            ..ServerContent::default()
         }));
+        out.push(ServerMessage {
+            usage_metadata: Some(Usage {
+                prompt_token_count: Some(25),
+                response_token_count: Some(50),
+                total_token_count: Some(75),
+            }),
+            ..turn_complete()
+        });
         if self.setup.as_ref().is_some_and(|s| s.resumption) {
             out.push(self.handle());
         }
@@ -353,9 +382,28 @@ impl StandIn {
     }
 }
 
-/// `{"serverContent": {"<flag>": true}}`.
-fn content(flag: &str) -> Value {
-    json!({"serverContent": {flag: true}})
+/// A message of `serverContent` alone.
+fn content(content: ServerContent) -> ServerMessage {
+    ServerMessage {
+        server_content: Some(content),
+        ..ServerMessage::default()
+    }
+}
+
+/// `{"serverContent": {"interrupted": true}}`.
+fn interrupted() -> ServerMessage {
+    content(ServerContent {
+        interrupted: Some(true),
+        ..ServerContent::default()
+    })
+}
+
+/// `{"serverContent": {"turnComplete": true}}`.
+fn turn_complete() -> ServerMessage {
+    content(ServerContent {
+        turn_complete: Some(true),
+        ..ServerContent::default()
+    })
 }
 
 /// Any declared input rate to 16 kHz by nearest sample (turn detection only needs energy).

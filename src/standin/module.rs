@@ -13,7 +13,7 @@
 //! Times are the page's clock in milliseconds.
 
 use super::{StandIn, StandInConfig};
-use serde_json::Value;
+use crate::protocol::ServerMessage;
 use std::cell::RefCell;
 
 /// The page's stand-in: handles `offline-<n>`, and the first two chunks of a reply at once,
@@ -49,10 +49,11 @@ fn with<T>(f: impl FnOnce(&mut Conversation) -> T) -> T {
 
 impl Conversation {
     /// The frames as the output, each with its newline; the length of the output.
-    fn put(&mut self, frames: Vec<Value>) -> usize {
+    fn put(&mut self, frames: Vec<ServerMessage>) -> usize {
         let mut text = String::new();
         for frame in frames {
-            text.push_str(&frame.to_string());
+            // Writing these types cannot fail: every map key is a string.
+            text.push_str(&serde_json::to_string(&frame).unwrap_or_default());
             text.push('\n');
         }
         self.output = text.into_bytes();

@@ -43,13 +43,15 @@ fn send(s: &mut StandIn, start_ms: f64, samples: &[i16]) -> Vec<(f64, ServerEven
     out
 }
 
-fn decode(frame: &Value) -> Vec<ServerEvent> {
-    protocol::decode(frame.to_string().as_bytes()).unwrap()
+/// A frame as the page gets it: written as JSON text, read back by the client's decoder.
+fn decode(frame: &ServerMessage) -> Vec<ServerEvent> {
+    let text = serde_json::to_string(frame).unwrap();
+    protocol::decode(text.as_bytes()).unwrap()
 }
 
-/// A frame written as JSON text (member order as the stand-in writes them).
-fn j(text: &str) -> Value {
-    serde_json::from_str::<Value>(text).unwrap()
+/// A frame written as JSON text.
+fn j(text: &str) -> ServerMessage {
+    serde_json::from_str(text).unwrap()
 }
 
 fn poll_until(s: &mut StandIn, until_ms: f64) -> Vec<(f64, ServerEvent)> {

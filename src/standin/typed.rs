@@ -3,10 +3,10 @@
 //! becomes a `get_current_time` call when the setup declared it, and the tool's answer is
 //! spoken back, so the page's whole round trip runs offline.
 
-use super::{StandIn, Value};
-use crate::protocol::OUTPUT_RATE;
+use super::StandIn;
+use crate::protocol::server::wire::{Args, FunctionCall, ToolCall};
+use crate::protocol::{ServerMessage, OUTPUT_RATE};
 use crate::tools::CURRENT_TIME;
-use serde_json::json;
 
 /// A speech-like sound at 24 kHz, `ms` long: a 180 Hz voice with two harmonics, in
 /// syllables of 250 ms (a triangle envelope). The sines come from the two-term recurrence
@@ -67,7 +67,7 @@ fn reply_ms(text: &str) -> u32 {
 impl StandIn {
     /// A typed message: a function call if it asks for the time and the tool is declared,
     /// otherwise a spoken reply.
-    pub(super) fn text_turn(&mut self, now_ms: f64, text: &str, out: &mut Vec<Value>) {
+    pub(super) fn text_turn(&mut self, now_ms: f64, text: &str, out: &mut Vec<ServerMessage>) {
         let declared = self
             .setup
             .as_ref()
@@ -76,8 +76,16 @@ impl StandIn {
             self.calls += 1;
             let id = format!("standin-call-{}", self.calls);
             self.notes.push(format!("tool call {CURRENT_TIME} ({id})"));
-            let call = json!({"id": id, "name": CURRENT_TIME, "args": {}});
-            out.push(json!({"toolCall": {"functionCalls": [call]}}));
+            out.push(ServerMessage {
+                tool_call: Some(ToolCall {
+                    function_calls: vec![FunctionCall {
+                        id: Some(id.clone()),
+                        name: CURRENT_TIME.to_owned(),
+                        args: Some(Args(serde_json::json!({}))),
+                    }],
+                }),
+                ..ServerMessage::default()
+            });
             self.pending_call = Some((id, text.to_owned()));
             return;
         }

@@ -1,103 +1,134 @@
-//! The server's messages as plain types, read by serde derives: camelCase names, every field
-//! optional (`null` counts as absent), unknown fields ignored as Google's SDKs do, the
-//! documented string values as enums with a catch-all for values added later.
+//! The server's messages as plain types with serde derives: camelCase names, every field
+//! optional (`null` counts as absent, absent is left out when written), unknown fields ignored
+//! as Google's SDKs do, the documented string values as enums with a catch-all for values
+//! added later.
 //!
-//! Any serde deserializer fills them: serde_json on the host and in the stand-in's module,
-//! serde-wasm-bindgen over the browser's `JSON.parse` in the page. [`super::events`] turns
-//! one into the flat list of [`super::ServerEvent`]s the core acts on.
+//! Any serde deserializer fills them: serde_json on the host, serde-wasm-bindgen over the
+//! browser's `JSON.parse` in the page. [`super::events`] turns one into the flat list of
+//! [`super::ServerEvent`]s the core acts on. The offline stand-in writes its answers as
+//! these types too.
 
-use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde::{Deserialize, Deserializer};
+use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 use std::fmt;
 
+/// `setupComplete`: `{}` (newer services add `sessionId`, not used here).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+pub struct SetupComplete {}
+
 /// One server message. The service sends one union field per message, with
 /// `usageMetadata` sometimes riding along; every field present is acted on.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ServerMessage {
-    /// `{}` (newer services add `sessionId`, not used here).
-    pub setup_complete: Option<IgnoredAny>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub setup_complete: Option<SetupComplete>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub server_content: Option<ServerContent>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tool_call: Option<ToolCall>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tool_call_cancellation: Option<ToolCallCancellation>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub voice_activity: Option<VoiceActivity>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_resumption_update: Option<SessionResumptionUpdate>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub go_away: Option<GoAway>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub usage_metadata: Option<Usage>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ServerContent {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub model_turn: Option<ModelTurn>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub interrupted: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub generation_complete: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub turn_complete: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub turn_complete_reason: Option<TurnCompleteReason>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub waiting_for_input: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub input_transcription: Option<Transcription>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub interim_input_transcription: Option<Transcription>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub output_transcription: Option<Transcription>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 pub struct ModelTurn {
     #[serde(default, deserialize_with = "null_as_empty")]
     pub parts: Vec<Part>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Part {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// A reasoning summary rather than an answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub thought: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub inline_data: Option<InlineData>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct InlineData {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mime_type: Option<String>,
     /// Base64 of the payload (little-endian int16 PCM for audio).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 pub struct Transcription {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ToolCall {
     #[serde(default, deserialize_with = "null_as_empty")]
     pub function_calls: Vec<FunctionCall>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 pub struct FunctionCall {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     pub name: String,
     /// Any JSON value, kept whole (`None`: the model sent none).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub args: Option<Args>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 pub struct ToolCallCancellation {
     #[serde(default, deserialize_with = "null_as_empty")]
     pub ids: Vec<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct VoiceActivity {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub voice_activity_type: Option<VoiceActivityType>,
 }
 
 /// `voiceActivity.voiceActivityType`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum VoiceActivityType {
     ActivityStart,
@@ -131,6 +162,12 @@ impl From<String> for TurnCompleteReason {
     }
 }
 
+impl Serialize for TurnCompleteReason {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
 impl fmt::Display for TurnCompleteReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
@@ -143,25 +180,31 @@ impl fmt::Display for TurnCompleteReason {
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SessionResumptionUpdate {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub new_handle: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub resumable: Option<bool>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GoAway {
     /// A protobuf JSON duration, `"9.5s"`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub time_left: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Usage {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub prompt_token_count: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub response_token_count: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub total_token_count: Option<u64>,
 }
 
@@ -182,6 +225,12 @@ pub const MAX_ARGS_DEPTH: usize = 128;
 /// A function call's arguments: any JSON value, at most [`MAX_ARGS_DEPTH`] levels deep.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Args(pub Value);
+
+impl Serialize for Args {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
 
 impl<'de> Deserialize<'de> for Args {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {

@@ -138,7 +138,7 @@ fn asking_the_time_makes_a_tool_call_and_its_answer_is_spoken() {
     let answer = crate::protocol::client::FunctionResponse {
         id: "standin-call-1".into(),
         name: "get_current_time".into(),
-        response: serde_json::from_str::<Value>(r#"{"local":"21:31"}"#).unwrap(),
+        response: serde_json::json!({"local": "21:31"}),
     };
     let reply = frames(&mut s, 2.0, ClientMessage::tool_response(vec![answer]));
     assert_eq!(

@@ -24,6 +24,7 @@ pub mod tokens;
 pub use gemini_live_voice::standin::{turns, validate};
 
 use futures_util::{SinkExt, StreamExt};
+use gemini_live_voice::protocol::ServerMessage;
 use gemini_live_voice::standin::{StandIn, StandInConfig};
 use serde_json::Value;
 use std::net::SocketAddr;
@@ -394,7 +395,7 @@ impl Connection {
     }
 
     /// Sends what the stand-in answered; a `silent` connection never answers.
-    async fn send_all(&mut self, frames: Vec<Value>) -> Result<(), End> {
+    async fn send_all(&mut self, frames: Vec<ServerMessage>) -> Result<(), End> {
         for note in self.standin.take_notes() {
             self.log(&note);
         }
@@ -402,7 +403,8 @@ impl Connection {
             return Ok(());
         }
         for frame in frames {
-            self.send(frame).await?;
+            self.send(serde_json::to_value(frame).unwrap_or_default())
+                .await?;
         }
         Ok(())
     }
