@@ -15,14 +15,20 @@
 //! - later audio of the turn follows on a running cursor with no gap; if the cursor has
 //!   fallen behind the clock (an underrun), it re-anchors at `now + prebuffer` and the
 //!   inserted silence is counted;
+//! - no hard edge, ever ([`bridge`]): the last few ms received go out faded as a bridge,
+//!   cancelled if more audio comes in time; a turn that ran dry fades out on its own last
+//!   sample and fades back in;
 //! - nothing is scheduled more than `lookahead` ahead of the clock; the rest waits in a queue
 //!   and goes out on [`Scheduler::pump`], so an interruption has little to cancel;
 //! - `interrupted` fades out over `fade` frames starting `lead` frames after the call, stops
 //!   everything, clears the queue and drops audio of the interrupted turn until its
 //!   `turnComplete` (or a pause of [`DROP_GAP_MS`]); `turnComplete` drains (nothing is cut).
 
+pub mod bridge;
 pub mod jitter;
+mod pump;
 
+use bridge::Bridge;
 use jitter::Jitter;
 use live_dsp::resample::Resampler;
 use std::collections::VecDeque;
@@ -55,6 +61,11 @@ enum TurnState {
 /// within a few hundred ms; a new reply needs the person to finish talking first).
 pub const DROP_GAP_MS: f64 = 1000.0;
 
+/// How close to its start a turn's first audio is committed when more arrivals could
+/// still have brought it in (ms): more than the player's pump period (40 ms) and its timer's
+/// slack.
+pub const FIRST_GUARD_MS: f64 = 60.0;
+
 /// The longest buffer scheduled at once (ms): a chunk holding more (a server that sends a
 /// minute in one part) is split, so it is scheduled as it plays (within the lookahead, not
 /// all at once), the AudioBuffers stay small, and the recording gets it as it is heard.
@@ -66,9 +77,10 @@ struct Pending {
     out_index: u64,
     /// Whether the turn's first frame is this block's (anchors with the prebuffer).
     first: bool,
-    /// The resampler's tail after `turnComplete`: it plays right after the turn's last
-    /// sample or not at all (re-anchored alone it would be a click after a gap).
-    tail: bool,
+    /// The turn's last block (after `turnComplete`): its end fades to silence.
+    last: bool,
+    /// The turn it belongs to (a later turn may have begun by the time it is scheduled).
+    turn: u64,
 }
 
 /// The scheduler. Feed it chunks, the clock, `interrupted` and `turnComplete`; it answers
@@ -96,6 +108,18 @@ pub struct Scheduler {
     log: Vec<Played>,
     next_id: u64,
     stats: PlaybackStats,
+    /// The faded end after the turn's audio so far ([`bridge`]).
+    bridge: Option<Bridge>,
+    /// Frames of the resampler's output a started bridge already played.
+    flushed: u64,
+    /// The turn's next block fades in (its bridge sounded: there was a gap).
+    fade_in_next: bool,
+    /// The fade-in of the buffer being logged, in frames.
+    pending_fade_in: u64,
+    /// Buffers scheduled and then cancelled before they started, for the graph to stop.
+    cancelled: Vec<u64>,
+    /// An underrun waiting to resume: where the audio ran out, and when that was seen.
+    resume: Option<(u64, u64)>,
 }
 
 fn frames(ms: f64, rate: u32) -> u64 {
@@ -149,6 +173,12 @@ impl Scheduler {
             log: Vec::new(),
             next_id: 1,
             stats: PlaybackStats::default(),
+            bridge: None,
+            flushed: 0,
+            fade_in_next: false,
+            pending_fade_in: 0,
+            cancelled: Vec::new(),
+            resume: None,
         })
     }
 
@@ -192,6 +222,12 @@ impl Scheduler {
         self.stats.discarded_frames += self.queued_frames();
         self.queue.clear();
         self.cursor = self.cursor.map(|c| c.min(now));
+    }
+
+    /// Buffers handed out earlier and cancelled since (a bridge more audio replaced before
+    /// it started): the graph stops them before they sound.
+    pub fn take_cancelled(&mut self) -> Vec<u64> {
+        std::mem::take(&mut self.cancelled)
     }
 
     /// The current turn number (0 before any audio).
@@ -243,7 +279,7 @@ impl Scheduler {
         }
         self.stats.chunks += 1;
         let input: Vec<f32> = chunk.iter().map(|&s| crate::pcm::i16_to_f32(s)).collect();
-        let samples = match &mut self.resampler {
+        let mut samples = match &mut self.resampler {
             Some(r) => r.process_to_vec(&input),
             None => input,
         };
@@ -251,15 +287,18 @@ impl Scheduler {
         if let Some(jitter) = &mut self.jitter {
             jitter.arrival(now, samples.len() as u64);
         }
+        self.resolve_bridge(now, true);
+        self.skip_flushed(&mut samples);
         self.enqueue(samples, first, false);
         self.pump(now)
     }
 
-    fn enqueue(&mut self, samples: Vec<f32>, first: bool, tail: bool) {
+    fn enqueue(&mut self, samples: Vec<f32>, first: bool, last: bool) {
         let max = (self.rate as usize * MAX_BUFFER_MS as usize / 1000).max(1);
         if samples.len() > max {
+            let pieces = samples.len().div_ceil(max);
             for (i, piece) in samples.chunks(max).enumerate() {
-                self.enqueue(piece.to_vec(), first && i == 0, tail);
+                self.enqueue(piece.to_vec(), first && i == 0, last && i + 1 == pieces);
             }
             return;
         }
@@ -270,13 +309,15 @@ impl Scheduler {
                 samples,
                 out_index,
                 first,
-                tail,
+                last,
+                turn: self.turn,
             });
         }
     }
 
-    /// `turnComplete`: whatever is queued plays out, including the resampler's tail (right
-    /// after the turn's last sample, or dropped if that has already played); nothing is cut. After an interruption it ends the dropping. Returns buffers to start.
+    /// `turnComplete`: whatever is queued plays out and the turn ends on its own last sample
+    /// (the resampler's tail included), faded; nothing is cut. After an interruption it ends
+    /// the dropping. Returns buffers to start.
     pub fn turn_complete(&mut self, now: u64) -> Vec<Play> {
         if let Some(jitter) = &mut self.jitter {
             jitter.end_turn();
@@ -285,96 +326,30 @@ impl Scheduler {
             TurnState::Idle => {}
             TurnState::Dropping { .. } => self.state = TurnState::Idle,
             TurnState::Playing => {
-                if let Some(r) = &mut self.resampler {
-                    // Outputs up to the last input's position: ceil((in + delay) * L / M).
-                    let (up, down) = r.ratio();
-                    let wanted = ((self.source_in as f64 + self.delay) * f64::from(up)
-                        / f64::from(down))
-                    .ceil() as u64;
-                    let missing = wanted.saturating_sub(self.out_made) as usize;
-                    if missing > 0 {
-                        let zeros = vec![0f32; r.taps() + 1];
-                        let mut tail = r.process_to_vec(&zeros);
-                        tail.truncate(missing);
-                        self.enqueue(tail, false, true);
+                let sounded = self
+                    .bridge
+                    .as_ref()
+                    .is_some_and(|b| b.start < now + self.lead);
+                self.resolve_bridge(now, false);
+                self.state = TurnState::Idle;
+                if sounded {
+                    // The bridge sounded: the turn already ended there, tail and all.
+                    if let Some(r) = &mut self.resampler {
+                        r.reset();
+                    }
+                } else {
+                    let mut tail = self.flushed_tail_now();
+                    match self.queue.back_mut() {
+                        Some(block) => {
+                            block.samples.append(&mut tail);
+                            block.last = true;
+                        }
+                        None => self.enqueue(tail, false, true),
                     }
                 }
-                self.state = TurnState::Idle;
             }
         }
         self.pump(now)
-    }
-
-    /// Schedules what the lookahead allows at frame `now`. Call it on arrivals and on a
-    /// timer (more often than the lookahead minus the prebuffer).
-    pub fn pump(&mut self, now: u64) -> Vec<Play> {
-        let mut plays = Vec::new();
-        while let Some(front) = self.queue.front() {
-            if front.tail && self.cursor.is_none_or(|c| c < now + self.lead) {
-                // The turn's last sample has already played: too late to follow it.
-                self.stats.late_tail_frames += front.samples.len() as u64;
-                self.queue.pop_front();
-                continue;
-            }
-            let start = if front.first {
-                // A new turn: after the prebuffer, and never over the previous turn.
-                (now + self.prebuffer_frames()).max(self.cursor.unwrap_or(0))
-            } else {
-                match self.cursor {
-                    Some(c) if c >= now + self.lead => c,
-                    Some(c) => {
-                        if let Some(jitter) = &mut self.jitter {
-                            jitter.underrun();
-                        }
-                        let anchor = now + self.prebuffer_frames();
-                        self.stats.underruns += 1;
-                        self.stats.silence_frames += anchor.saturating_sub(c);
-                        anchor
-                    }
-                    None => now + self.prebuffer_frames(),
-                }
-            };
-            if start > now + self.lookahead_frames() {
-                break;
-            }
-            let Some(block) = self.queue.pop_front() else {
-                break;
-            };
-            let len = block.samples.len() as u64;
-            self.cursor = Some(start + len);
-            if len == 0 {
-                continue;
-            }
-            let id = self.next_id;
-            self.next_id += 1;
-            let (up, down) = self.resampler.as_ref().map_or((1, 1), |r| r.ratio());
-            let source_pos = block.out_index as f64 * f64::from(down) / f64::from(up) - self.delay;
-            self.log.push(Played {
-                id,
-                turn: self.turn,
-                start,
-                frames: len,
-                heard: len,
-                fade_from: None,
-                source_pos,
-            });
-            self.live.push_back(self.log.len() - 1);
-            self.stats.buffers += 1;
-            plays.push(Play {
-                id,
-                start,
-                samples: block.samples,
-            });
-        }
-        // Buffers that have finished need no more bookkeeping.
-        while let Some(&i) = self.live.front() {
-            let p = &self.log[i];
-            if p.start + p.frames > now {
-                break;
-            }
-            self.live.pop_front();
-        }
-        plays
     }
 
     /// `interrupted` at frame `now`: the fade runs over `now + lead .. now + lead + fade`,
@@ -398,6 +373,10 @@ impl Scheduler {
         self.live.clear();
         self.stats.discarded_frames += self.queued_frames();
         self.queue.clear();
+        self.bridge = None;
+        self.flushed = 0;
+        self.fade_in_next = false;
+        self.resume = None;
         self.stats.interruptions += 1;
         if let Some(jitter) = &mut self.jitter {
             jitter.end_turn();

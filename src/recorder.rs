@@ -178,6 +178,7 @@ impl Recorder {
                 at: ((c.at - origin) * f64::from(USER_RATE)).round() as i64,
                 samples: Cow::Borrowed(&c.samples),
                 fade: None,
+                fade_in: 0,
             })
             .collect();
         let mut model: Vec<Segment<'_>> = self
@@ -227,6 +228,7 @@ impl Recorder {
                 at: 0,
                 samples: Cow::Borrowed(&c.samples),
                 fade: None,
+                fade_in: 0,
             };
             mark(0, c.at, &segment, USER_RATE);
         }
@@ -274,6 +276,8 @@ fn piece<'t>(offset: f64, rate: u32, turn: &'t [i16], p: &Played) -> Option<(f64
             .max(0.0) as usize;
         i.clamp(first, last) - first
     });
+    // A buffer that resumes its turn after a gap fades in over its first frames.
+    let fade_in = (p.fade_in as f64 * per_frame).round() as usize;
     let samples = Cow::Borrowed(&turn[first..last]);
     Some((
         at,
@@ -281,6 +285,7 @@ fn piece<'t>(offset: f64, rate: u32, turn: &'t [i16], p: &Played) -> Option<(f64
             at: 0,
             samples,
             fade,
+            fade_in: fade_in.min(last - first),
         },
     ))
 }

@@ -7,6 +7,7 @@
 mod support;
 
 use gemini_live_voice::pcm::i16_to_f32;
+use gemini_live_voice::playback::bridge::EDGE_MS;
 use gemini_live_voice::playback::{PlaybackConfig, Played};
 use gemini_live_voice::web::playback::Player;
 use live_dsp::resample::Resampler;
@@ -43,6 +44,31 @@ fn expected(source: &[i16], rate: u32) -> Vec<f32> {
     Resampler::new(24_000, rate).unwrap().process_to_vec(&input)
 }
 
+/// The whole turn as it plays when `turnComplete` came before its end: the resampled
+/// signal, the resampler's tail up to the last sample, and the last 4 ms
+/// ([`EDGE_MS`]) faded to silence, frame `j` of `n` at `1 - j / n`.
+fn expected_turn(source: &[i16], rate: u32) -> Vec<f32> {
+    let input: Vec<f32> = source.iter().map(|&s| i16_to_f32(s)).collect();
+    let mut out = if rate == 24_000 {
+        input
+    } else {
+        let mut r = Resampler::new(24_000, rate).unwrap();
+        let mut out = r.process_to_vec(&input);
+        let (up, down) = r.ratio();
+        let wanted = ((source.len() as f64 + r.delay()) * f64::from(up) / f64::from(down)).ceil();
+        let mut tail = r.process_to_vec(&vec![0.0; r.taps() + 1]);
+        tail.truncate(wanted as usize - out.len());
+        out.extend(tail);
+        out
+    };
+    let edge = ((EDGE_MS * f64::from(rate) / 1000.0).round() as usize).min(out.len());
+    let from = out.len() - edge;
+    for (j, x) in out[from..].iter_mut().enumerate() {
+        *x *= 1.0 - j as f32 / edge as f32;
+    }
+    out
+}
+
 fn max_diff(a: &[f32], b: &[f32]) -> (f32, usize) {
     a.iter()
         .zip(b)
@@ -51,7 +77,10 @@ fn max_diff(a: &[f32], b: &[f32]) -> (f32, usize) {
         .fold((0.0, 0), |m, v| if v.0 > m.0 { v } else { m })
 }
 
+/// What sounds in `log` is back to back (a bridge cancelled before it started is in the
+/// log with nothing heard).
 fn assert_contiguous(log: &[Played]) {
+    let log: Vec<&Played> = log.iter().filter(|p| p.heard > 0).collect();
     for w in log.windows(2) {
         assert_eq!(
             w[1].start,
@@ -77,12 +106,12 @@ async fn burst_on(ctx: &AudioContext, rate: u32) -> Result<(), Skipped> {
     }
     player.turn_complete();
     let log = player.log();
+    let scheduled = log.iter().filter(|p| p.heard > 0).count();
     assert!(
-        log.len() < 5,
-        "the lookahead bounds what is scheduled at once ({} buffers)",
-        log.len()
+        scheduled < 5,
+        "the lookahead bounds what is scheduled at once ({scheduled} buffers)"
     );
-    let want = expected(&source, rate);
+    let want = expected_turn(&source, rate);
     let start = log[0].start;
     tap.wait_for(start + want.len() as u64 + 2_000, 5_000).await;
     let log = player.log();
@@ -149,11 +178,15 @@ async fn jitter_on(ctx: &AudioContext) -> Result<(), Skipped> {
         player.push(chunk);
     }
     player.turn_complete();
-    let want = expected(&source, 48_000);
+    let want = expected_turn(&source, 48_000);
     let start = player.log()[0].start;
     tap.wait_for(start + want.len() as u64, 5_000).await;
     let stats = player.stats();
-    assert_eq!((stats.underruns, stats.silence_frames), (0, 0), "{stats:?}");
+    assert_eq!(
+        (stats.underruns, stats.silence_frames, stats.gaps),
+        (0, 0, 0),
+        "{stats:?}"
+    );
     assert_contiguous(&player.log());
     let got = tap.signal(start, want.len())?;
     let (diff, at) = max_diff(&got, &want);
@@ -203,7 +236,7 @@ async fn interruption_on(ctx: &AudioContext) -> Result<(), Skipped> {
         .find(|p| p.turn == 2)
         .expect("second turn scheduled");
     let next_start = next.start;
-    let want_next = expected(&second, rate);
+    let want_next = expected_turn(&second, rate);
     tap.wait_for(next_start + want_next.len() as u64, 5_000)
         .await;
 
@@ -265,7 +298,9 @@ async fn a_turn_complete_after_the_audio_played_out_adds_no_sound() {
 
 /// An independent server sent `turnComplete` 120-300 ms after the reply had played out:
 /// the resampler's tail used to be re-anchored and played alone after a gap (a click, and
-/// "speaking" again). Now the output after the turn's last sample stays silent.
+/// "speaking" again), and then it was dropped, cutting the reply 1.7 ms short on a hard
+/// edge. Now the reply ends on its own last sample, faded over 4 ms (the bridge), and the
+/// output after it stays silent.
 async fn late_turn_complete_on(ctx: &AudioContext) -> Result<(), Skipped> {
     let player = Player::new(ctx, PlaybackConfig::default()).unwrap();
     let tap = Tap::new(ctx, &player.output());
@@ -275,18 +310,36 @@ async fn late_turn_complete_on(ctx: &AudioContext) -> Result<(), Skipped> {
     }
     let want = expected(&source, 48_000);
     let start = player.log()[0].start;
-    let end = start + want.len() as u64;
-    tap.wait_for(end + 9_600, 5_000).await; // 200 ms after the last sample
+    tap.wait_for(start + want.len() as u64 + 9_600, 5_000).await; // 200 ms after the end
+    let log = player.log();
+    let bridge = log.iter().rev().find(|p| p.heard > 0).unwrap().clone();
+    let end = bridge.start + bridge.frames;
+    // The bridge: the last 4 ms received (192 frames) and the resampler's tail up to the
+    // last sample, faded.
+    let edge = 192;
+    assert_eq!(bridge.start, start + want.len() as u64 - edge);
+    assert_eq!(bridge.fade_from, Some(bridge.start));
     assert!(!player.is_playing());
     player.turn_complete();
     tap.wait_for(end + 9_600 + 19_200, 5_000).await; // 400 ms more: past any prebuffer
     let stats = player.stats();
-    assert_eq!((stats.underruns, stats.silence_frames), (0, 0), "{stats:?}");
-    assert!(stats.late_tail_frames > 0, "{stats:?}");
+    assert_eq!(
+        (stats.underruns, stats.silence_frames, stats.gaps),
+        (0, 0, 0),
+        "{stats:?}"
+    );
     assert!(!player.is_playing());
-    let got = tap.signal(start, want.len())?;
-    let (diff, at) = max_diff(&got, &want);
+    let body = want.len() - edge as usize;
+    let got = tap.signal(start, body)?;
+    let (diff, at) = max_diff(&got, &want[..body]);
     assert!(diff < 1e-6, "frame {at}: {} != {}", got[at], want[at]);
+    // Faded: frame j of the bridge's n at most the tone's peak times 1 - j/n.
+    let n = bridge.frames as usize;
+    let faded = tap.signal(bridge.start, n)?;
+    for (j, y) in faded.iter().enumerate() {
+        let most = 0.5 * (1.0 - j as f32 / n as f32) + 1e-4;
+        assert!(y.abs() <= most, "bridge frame {j}: {y} > {most}");
+    }
     let after = tap.signal(end, 28_800)?;
     assert!(
         after.iter().all(|&x| x == 0.0),

@@ -1,198 +1,167 @@
-//! The adaptive jitter buffer: how long a turn's first audio waits before it plays (and how
-//! far ahead playback re-anchors after an underrun), learnt from how the audio arrives.
+//! The adaptive jitter buffer: when a turn's first audio plays, and how far ahead playback
+//! re-anchors after an underrun, from the statistics of how late the audio arrives. It
+//! learns before it gambles.
 //!
-//! For each turn it watches every chunk's lateness against real time: chunk k, arriving at
-//! frame `a_k` after the turn's first chunk arrived at `a_0`, with `S_k` frames of audio
-//! before it, is `(a_k - a_0) - S_k` frames late; negative when the stream runs ahead of real
-//! time (the service's opening burst). A prebuffer of the turn's worst lateness plus a margin
-//! would have played it without a gap. So:
-//! - it starts low ([`START_MS`]): a steady link or a bursting service never needs more;
-//! - after an underrun it grows at once by [`STEP_MS`], so each re-anchor holds more and
-//!   underruns get rarer rather than repeating; a step, not a doubling: every re-anchor's
-//!   prebuffer is silence inserted into the turn, and what is still buffered when the stream
-//!   catches up was waited for in vain (a doubling variant, tried on the slow stream of the
-//!   scheduler's host test, inserted more than twice the fixed buffer's silence);
-//! - at the end of a turn, a worse link than it was tuned for sets the prebuffer to what the
-//!   turn needed; a better one lowers it by a quarter of the difference per turn (slowly:
-//!   one good turn does not forget a bad link);
-//! - it stays within [`MIN_MS`]..[`MAX_MS`].
+//! Lateness: chunk k of a turn, arriving at frame `a_k` with `S_k` frames of the turn before
+//! it, is `(a_k - a_0) - S_k` late against the turn's own real-time line (negative when the
+//! stream runs ahead: the service's opening burst). Every chunk's lateness goes into a
+//! histogram of [`BIN_MS`] bins kept across the turns of a session (the player, and with it
+//! this, lives as long as the conversation's audio, reconnects included); each new turn
+//! weighs the earlier ones by [`FORGET`], as WebRTC's NetEq forgets old delays. The target
+//! is the histogram's [`QUANTILE`] plus [`MARGIN_MS`].
 //!
-//! Counted in context frames, as integers, like the scheduler.
+//! The first turn's first sample, with no history yet: it waits [`START_MS`] from the first
+//! chunk's arrival unless the arrivals so far say less is enough: once the audio received
+//! beyond the first chunk is ahead of the real-time line by the wait it would need, it
+//! starts at once. A burst is seen within milliseconds (the chunks arrive together); a
+//! stream that only keeps pace is not, and waits: a reply that starts 75 ms later is
+//! forgiven, a stutter is not. With history, the learnt target decides the same way.
+//!
+//! Inside a turn, an underrun grows the re-anchor wait by [`STEP_MS`] at once (the histogram
+//! alone would move slowly), back to the learnt target at the turn's end. Counted in context
+//! frames, as integers, like the scheduler.
 
 use super::frames;
-/// The first turn's prebuffer.
-pub const START_MS: f64 = 25.0;
-/// The least it shrinks to (it must also cover the interruption's lead and fade).
+
+/// The first turn's wait when nothing is known (ms): covers +-40 ms of arrival jitter (80 ms
+/// from one chunk to the next, the worst the service's stream shows) with a little margin.
+pub const START_MS: f64 = 100.0;
+/// The least it waits (it must also cover the interruption's lead and fade).
 pub const MIN_MS: f64 = 20.0;
-/// The most it grows to.
+/// The most it waits.
 pub const MAX_MS: f64 = 1000.0;
-/// Headroom over the worst lateness seen (the audio clock's granularity, timer jitter).
+/// Headroom over the quantile (the audio clock's granularity, timer jitter).
 pub const MARGIN_MS: f64 = 15.0;
 /// Growth at each underrun within a turn.
 pub const STEP_MS: f64 = 50.0;
+/// The histogram's bin width.
+pub const BIN_MS: f64 = 5.0;
+/// Which lateness the target covers: 95 % of chunks arrive before it.
+pub const QUANTILE: f64 = 0.95;
+/// The weight a turn's statistics keep at each new turn.
+pub const FORGET: f64 = 0.8;
 
-/// The learnt prebuffer and the current turn's arrival trace.
+/// The learnt statistics and the current turn's arrival trace.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Jitter {
-    prebuffer: u64,
     min: u64,
     max: u64,
     margin: u64,
     step: u64,
-    /// Arrival frame of the turn's first chunk.
-    first: Option<u64>,
+    bin: u64,
+    /// The wait with no history.
+    start: u64,
+    /// Weighted counts of lateness per bin (bin 0: on time or ahead).
+    histogram: Vec<f64>,
+    /// Whether any turn has taught it yet.
+    learnt: bool,
+    /// Extra wait grown by underruns in this turn.
+    grown: u64,
+    /// Arrival frame of the turn's first chunk, and its length.
+    first: Option<(u64, u64)>,
     /// Frames of audio received in this turn so far.
     received: u64,
-    /// The turn's worst lateness, in frames (negative: always ahead of real time).
-    worst: i64,
 }
 
 impl Jitter {
-    /// A buffer for a context at `rate` starting at `start_ms` (kept within the bounds;
-    /// never under `floor_ms`, the interruption's lead and fade).
+    /// A buffer for a context at `rate` that waits `start_ms` while it knows nothing (kept
+    /// within the bounds; never under `floor_ms`, the interruption's lead and fade).
     pub fn new(rate: u32, start_ms: f64, floor_ms: f64) -> Self {
         let min = frames(MIN_MS.max(floor_ms), rate);
         let max = frames(MAX_MS, rate);
+        let bin = frames(BIN_MS, rate).max(1);
         Jitter {
-            prebuffer: frames(start_ms, rate).clamp(min, max),
             min,
             max,
             margin: frames(MARGIN_MS, rate),
             step: frames(STEP_MS, rate),
+            bin,
+            start: frames(start_ms, rate).clamp(min, max),
+            histogram: vec![0.0; (max / bin + 1) as usize],
+            learnt: false,
+            grown: 0,
             first: None,
             received: 0,
-            worst: i64::MIN,
         }
     }
 
-    /// The prebuffer now, in frames.
+    /// The wait the statistics call for (frames): the quantile plus the margin, or the start
+    /// value before anything was learnt; with this turn's underrun growth.
     pub fn prebuffer(&self) -> u64 {
-        self.prebuffer
+        let base = if self.learnt {
+            (self.quantile() + self.margin).clamp(self.min, self.max)
+        } else {
+            self.start
+        };
+        (base + self.grown).min(self.max)
+    }
+
+    /// The least it ever waits (frames).
+    pub fn least(&self) -> u64 {
+        self.min
+    }
+
+    /// The lateness (frames) that [`QUANTILE`] of the weighted chunks arrive within.
+    fn quantile(&self) -> u64 {
+        let total: f64 = self.histogram.iter().sum();
+        let mut seen = 0.0;
+        for (i, w) in self.histogram.iter().enumerate() {
+            seen += w;
+            if seen >= QUANTILE * total {
+                return i as u64 * self.bin;
+            }
+        }
+        self.max
     }
 
     /// A chunk of `frames` (after resampling) arrived at frame `now`.
     pub fn arrival(&mut self, now: u64, frames: u64) {
-        let first = *self.first.get_or_insert(now);
+        let (first, _) = *self.first.get_or_insert((now, frames));
         let late = now.saturating_sub(first) as i64 - self.received as i64;
-        self.worst = self.worst.max(late);
+        // Rounded up to the bin's end: the target covers the whole bin.
+        let bin = (late.max(0) as u64).div_ceil(self.bin) as usize;
+        let last = self.histogram.len() - 1;
+        self.histogram[bin.min(last)] += 1.0;
         self.received += frames;
     }
 
-    /// What this turn's arrivals needed: its worst lateness plus the margin.
-    fn needed(&self) -> u64 {
-        (self.worst.max(0) as u64 + self.margin).clamp(self.min, self.max)
+    /// Where the turn's first audio should start, as far as the arrivals at frame `now` say,
+    /// and whether that is final: `(start, true)` when the audio received beyond the first
+    /// chunk runs ahead of the real-time line by the wait (start at once), otherwise the
+    /// first arrival plus the wait, `(start, false)` (more arrivals may still bring it in).
+    pub fn first_start(&self, now: u64) -> (u64, bool) {
+        let wait = self.prebuffer();
+        let Some((first, len)) = self.first else {
+            return (now + wait, false);
+        };
+        let elapsed = now.saturating_sub(first);
+        let ahead = self.received.saturating_sub(len) as i64 - elapsed as i64;
+        if ahead >= wait as i64 {
+            (now + self.min, true)
+        } else {
+            (first + wait, false)
+        }
     }
 
-    /// The cursor fell behind the clock: grow now (the re-anchor uses the new value).
+    /// The cursor fell behind the clock: wait more now (the re-anchor uses the new value).
     pub fn underrun(&mut self) {
-        self.prebuffer = (self.prebuffer + self.step).clamp(self.min, self.max);
+        self.grown += self.step;
     }
 
-    /// The turn is over (complete or interrupted): learn from it, start a new trace.
+    /// The turn is over (complete or interrupted): its chunks stay in the statistics, weighed
+    /// down at each new turn; a new trace starts.
     pub fn end_turn(&mut self) {
         if self.first.is_some() {
-            let needed = self.needed();
-            if needed > self.prebuffer {
-                self.prebuffer = needed;
-            } else {
-                self.prebuffer -= (self.prebuffer - needed) / 4;
+            self.learnt = true;
+            for w in &mut self.histogram {
+                *w *= FORGET;
             }
         }
         self.first = None;
         self.received = 0;
-        self.worst = i64::MIN;
+        self.grown = 0;
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// 48 kHz: 1 ms = 48 frames. Start 25 ms = 1200, min 20 ms = 960, margin 15 ms = 720.
-    fn jitter() -> Jitter {
-        Jitter::new(48_000, START_MS, 8.0)
-    }
-
-    /// Feeds a turn of 200 ms chunks (9600 frames) arriving at the given ms.
-    fn turn(j: &mut Jitter, arrivals_ms: &[u64]) {
-        for &ms in arrivals_ms {
-            j.arrival(ms * 48, 9600);
-        }
-        j.end_turn();
-    }
-
-    #[test]
-    fn it_starts_low_and_stays_low_on_a_steady_link() {
-        let mut j = jitter();
-        assert_eq!(j.prebuffer(), 1200);
-        // Real time with up to 5 ms of jitter: worst 5 ms late -> needs 20 ms (the floor).
-        turn(&mut j, &[1000, 1205, 1398, 1603, 1800]);
-        // 1200 - (1200 - 960) / 4 = 1140
-        assert_eq!(j.prebuffer(), 1140);
-        turn(&mut j, &[5000, 5200, 5405, 5600]);
-        assert_eq!(j.prebuffer(), 1140 - (1140 - 960) / 4);
-    }
-
-    #[test]
-    fn a_burst_then_real_time_needs_nothing_more() {
-        let mut j = jitter();
-        // 8 chunks at once (1.6 s of audio), then real time with +-40 ms: always ahead.
-        let mut arrivals = vec![0; 8];
-        arrivals.extend([200, 440, 560, 840, 960]);
-        for &ms in &arrivals {
-            j.arrival(ms * 48, 9600);
-        }
-        assert_eq!(j.worst, 0); // the first chunk itself, nothing after it late
-        j.end_turn();
-        assert_eq!(j.prebuffer(), 1200 - (1200 - 960) / 4);
-    }
-
-    #[test]
-    fn rising_jitter_grows_it_at_the_end_of_the_turn() {
-        let mut j = jitter();
-        // The fourth chunk 90 ms late: the turn needed 90 + 15 = 105 ms = 5040 frames.
-        turn(&mut j, &[0, 200, 400, 690, 800]);
-        assert_eq!(j.prebuffer(), 5040);
-        // Then steady turns bring it down a quarter of the way each time.
-        turn(&mut j, &[0, 200, 400]);
-        assert_eq!(j.prebuffer(), 5040 - (5040 - 960) / 4);
-    }
-
-    #[test]
-    fn an_underrun_grows_it_at_once_and_a_slow_stream_is_learnt_for_the_next_turn() {
-        let mut j = jitter();
-        // 0.9x real time: 200 ms of audio every 222 ms.
-        let slow: Vec<u64> = (0..23).map(|k| k * 222).collect();
-        for &ms in &slow[..3] {
-            j.arrival(ms * 48, 9600);
-        }
-        // The third chunk is 44 ms late: the cursor has fallen behind; it grows a step.
-        j.underrun();
-        assert_eq!(j.prebuffer(), 75 * 48);
-        j.underrun();
-        assert_eq!(j.prebuffer(), 125 * 48);
-        for &ms in &slow[3..] {
-            j.arrival(ms * 48, 9600);
-        }
-        j.end_turn();
-        // Worst: the 23rd chunk, 22 x 22 = 484 ms late; + 15 ms = 499 ms.
-        assert_eq!(j.prebuffer(), 499 * 48);
-        // A later steady turn shrinks it by a quarter of the difference only.
-        turn(&mut j, &[0, 200, 400]);
-        assert_eq!(j.prebuffer(), 499 * 48 - (499 * 48 - 960) / 4);
-    }
-
-    #[test]
-    fn it_stays_within_its_bounds() {
-        let mut j = Jitter::new(24_000, 5.0, 8.0);
-        assert_eq!(j.prebuffer(), 480); // 20 ms at 24 kHz
-        for _ in 0..20 {
-            j.underrun();
-        }
-        assert_eq!(j.prebuffer(), 24_000); // 1 s
-        let mut j = Jitter::new(24_000, 25.0, 30.0);
-        assert_eq!(j.prebuffer(), 720, "never under the lead and fade");
-        j.end_turn(); // a turn with no audio teaches nothing
-        assert_eq!(j.prebuffer(), 720);
-    }
-}
+mod tests;

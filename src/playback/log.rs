@@ -30,8 +30,11 @@ pub struct Played {
     pub frames: u64,
     /// Frames heard: all, or up to the end of the fade when an interruption cut it.
     pub heard: u64,
-    /// Where the fade-out began, if an interruption cut this buffer.
+    /// Where its fade to silence began: an interruption cut it, or it ends a turn or a
+    /// stretch of audio that ran dry (it fades from here to its end).
     pub fade_from: Option<u64>,
+    /// Frames at its start that fade in from silence (it resumes a turn after a gap).
+    pub fade_in: u64,
     /// Position in the turn's 24 kHz audio shown by the first frame (may be fractional, and
     /// negative for the filter's run-in at the start of a turn).
     pub source_pos: f64,
@@ -51,7 +54,6 @@ pub struct PlaybackStats {
     pub dropped_chunks: u64,
     /// Frames received but never played (queued when an interruption came).
     pub discarded_frames: u64,
-    /// Frames of a resampler tail dropped because `turnComplete` came after the turn's last
-    /// sample had played (the tail belongs right after it, or nowhere).
-    pub late_tail_frames: u64,
+    /// Times a turn's audio ran dry and faded out before more came (a bridge sounded).
+    pub gaps: u64,
 }

@@ -14,6 +14,73 @@ fn starts(plays: &[Play]) -> Vec<(u64, usize)> {
     plays.iter().map(|p| (p.start, p.samples.len())).collect()
 }
 
+/// A scheduler and what of its output sounds: buffers it cancelled before they started
+/// (bridges that more audio replaced) are taken out as it cancels them.
+struct Heard {
+    s: Scheduler,
+    plays: Vec<Play>,
+}
+
+impl Heard {
+    fn new(s: Scheduler) -> Heard {
+        Heard {
+            s,
+            plays: Vec::new(),
+        }
+    }
+
+    fn take(&mut self, plays: Vec<Play>) {
+        let gone = self.s.take_cancelled();
+        self.plays.retain(|p| !gone.contains(&p.id));
+        self.plays.extend(plays);
+    }
+
+    fn push(&mut self, chunk: &[i16], now: u64) {
+        let plays = self.s.push(chunk, now);
+        self.take(plays);
+    }
+
+    fn pump(&mut self, now: u64) {
+        let plays = self.s.pump(now);
+        self.take(plays);
+    }
+
+    fn complete(&mut self, now: u64) {
+        let plays = self.s.turn_complete(now);
+        self.take(plays);
+    }
+
+    /// What sounds, as runs of back-to-back buffers: (first frame, frames).
+    fn spans(&self) -> Vec<(u64, u64)> {
+        let mut plays: Vec<&Play> = self.plays.iter().collect();
+        plays.sort_by_key(|p| p.start);
+        let mut out: Vec<(u64, u64)> = Vec::new();
+        for p in plays {
+            let len = p.samples.len() as u64;
+            match out.last_mut() {
+                Some((start, frames)) if *start + *frames == p.start => *frames += len,
+                _ => out.push((p.start, len)),
+            }
+        }
+        out
+    }
+
+    /// The samples that sound, in order (back to back where the spans are).
+    fn audio(&self) -> Vec<f32> {
+        let mut plays: Vec<&Play> = self.plays.iter().collect();
+        plays.sort_by_key(|p| p.start);
+        plays
+            .iter()
+            .flat_map(|p| p.samples.iter().copied())
+            .collect()
+    }
+}
+
+/// The log's entries that sound (a cancelled bridge is in the log, heard 0).
+fn heard_log(s: &Scheduler) -> Vec<&Played> {
+    s.log().iter().filter(|p| p.heard > 0).collect()
+}
+
 #[test]
 fn config_is_checked() {
     let bad = |c: PlaybackConfig| Scheduler::new(48_000, c).err().unwrap().to_string();
@@ -38,92 +105,129 @@ fn config_is_checked() {
 
 #[test]
 fn a_burst_plays_back_to_back_after_the_prebuffer_within_the_lookahead() {
-    let mut s = direct();
-    let mut plays = Vec::new();
+    let mut h = Heard::new(direct());
     for _ in 0..5 {
-        plays.extend(s.push(&chunk(4800), 1000));
+        h.push(&chunk(4800), 1000);
     }
-    // 1000 + 2880 = 3880; each follows the last; the third would start at 13480 > 1000 + 12000.
-    assert_eq!(starts(&plays), vec![(3880, 4800), (8680, 4800)]);
-    assert_eq!(s.queued_frames(), 3 * 4800);
-    assert_eq!(starts(&s.pump(1479)), vec![]);
-    assert_eq!(starts(&s.pump(1480)), vec![(13480, 4800)]);
-    assert_eq!(starts(&s.pump(6300)), vec![(18280, 4800)]);
-    assert_eq!(starts(&s.pump(11_080)), vec![(23080, 4800)]);
-    assert_eq!(s.stats().silence_frames, 0);
-    assert_eq!(s.stats().underruns, 0);
-    let ids: Vec<u64> = s.log().iter().map(|p| p.id).collect();
-    assert_eq!(ids, vec![1, 2, 3, 4, 5]);
-    let pos: Vec<f64> = s.log().iter().map(|p| p.source_pos).collect();
-    assert_eq!(pos, vec![0.0, 4800.0, 9600.0, 14400.0, 19200.0]);
+    // 1000 + 2880 = 3880; each follows the last, up to the lookahead (1000 + 12000): the
+    // second chunk's last 4 ms (96 frames, its bridge, cancelled by the third) wait.
+    assert_eq!(h.spans(), vec![(3880, 9504)]);
+    assert_eq!(h.s.queued_frames(), 96 + 3 * 4800);
+    h.pump(1479);
+    assert_eq!(h.spans(), vec![(3880, 9600)]);
+    h.pump(1480);
+    assert_eq!(h.spans(), vec![(3880, 14_400)]);
+    h.pump(6300);
+    h.pump(11_080);
+    // The turn is still open: its last 96 frames are a bridge, faded out.
+    assert_eq!(h.spans(), vec![(3880, 24_000)]);
+    assert_eq!(h.s.stats().silence_frames, 0);
+    assert_eq!(h.s.stats().underruns, 0);
+    // What sounds covers the source back to back: each entry starts where the last ended.
+    let log = heard_log(&h.s);
+    for w in log.windows(2) {
+        assert_eq!(w[1].source_pos, w[0].source_pos + w[0].frames as f64);
+        assert_eq!(w[1].start, w[0].start + w[0].frames);
+    }
+    assert_eq!(log.last().unwrap().fade_from, Some(3880 + 24_000 - 96));
 }
 
 #[test]
 fn slow_arrivals_underrun_and_reanchor_counting_the_silence() {
-    let mut s = direct();
+    let mut h = Heard::new(direct());
     // 200 ms chunks every 250 ms.
-    let mut got = Vec::new();
     for k in 0..4u64 {
-        got.extend(starts(&s.push(&chunk(4800), k * 6000)));
+        h.push(&chunk(4800), k * 6000);
     }
     // 2880..7680, 7680..12480 (arrived 6000), 12480..17280 (arrived 12000, 480 to spare),
-    // then at 18000 the cursor (17280) is behind: re-anchor at 18000 + 2880.
-    assert_eq!(
-        got,
-        vec![(2880, 4800), (7680, 4800), (12480, 4800), (20880, 4800)]
-    );
-    assert_eq!(s.stats().underruns, 1);
-    assert_eq!(s.stats().silence_frames, 20880 - 17280);
+    // then at 18000 the cursor (17280) is behind: the bridge faded the third chunk out on
+    // its last sample; re-anchor at 18000 + 2880, fading in.
+    assert_eq!(h.spans(), vec![(2880, 14_400), (20_880, 4800)]);
+    assert_eq!(h.s.stats().underruns, 1);
+    assert_eq!(h.s.stats().gaps, 1);
+    assert_eq!(h.s.stats().silence_frames, 20_880 - 17_280);
+    let audio = h.audio();
+    // Faded out: the gap's last sample before it at 1/96 of full; faded in from 0.
+    let before = f64::from(chunk(4800)[4799]) / 32768.0;
+    assert!((f64::from(audio[14_399]) - before / 96.0).abs() < 1e-6);
+    assert_eq!(audio[14_400], 0.0);
+    let after = f64::from(chunk(4800)[48]) / 32768.0;
+    assert!((f64::from(audio[14_400 + 48]) - after * 0.5).abs() < 1e-6);
+    let resumed = heard_log(&h.s)
+        .into_iter()
+        .find(|p| p.start == 20_880)
+        .unwrap();
+    assert_eq!(resumed.fade_in, 96);
 }
 
 #[test]
 fn a_chunk_arriving_inside_the_lead_counts_as_an_underrun() {
-    let mut s = direct();
-    s.push(&chunk(4800), 0); // 2880..7680
-                             // 7680 - 7609 = 71 < lead (72): too late to join on time.
-    assert_eq!(starts(&s.push(&chunk(100), 7609)), vec![(7609 + 2880, 100)]);
-    let mut s = direct();
-    s.push(&chunk(4800), 0);
-    assert_eq!(starts(&s.push(&chunk(100), 7608)), vec![(7680, 100)]);
-    assert_eq!(s.stats().underruns, 0);
+    // 2880..7680, its bridge (the last 96 frames, faded) from 7584.
+    // 7680 - 7609 = 71 < lead (72): too late to follow: the bridge faded out, the new audio
+    // fades in after the prebuffer.
+    let mut h = Heard::new(direct());
+    h.push(&chunk(4800), 0);
+    h.push(&chunk(100), 7609);
+    assert_eq!(h.spans(), vec![(2880, 4800), (7609 + 2880, 100)]);
+    assert_eq!((h.s.stats().underruns, h.s.stats().gaps), (1, 1));
+    // 7584 - 7513 = 71: the bridge has started, but the audio comes before it ends: it
+    // follows it, fading in: a 4 ms dip, no silence.
+    let mut h = Heard::new(direct());
+    h.push(&chunk(4800), 0);
+    h.push(&chunk(100), 7513);
+    assert_eq!(h.spans(), vec![(2880, 4900)]);
+    assert_eq!((h.s.stats().underruns, h.s.stats().gaps), (0, 1));
+    // 7584 - 7512 = 72: the bridge is cancelled, the audio joins with no trace.
+    let mut h = Heard::new(direct());
+    h.push(&chunk(4800), 0);
+    h.push(&chunk(100), 7512);
+    assert_eq!(h.spans(), vec![(2880, 4900)]);
+    assert_eq!((h.s.stats().underruns, h.s.stats().gaps), (0, 0));
+    let audio = h.audio();
+    let source: Vec<i16> = chunk(4800).into_iter().chain(chunk(100)).collect();
+    for (i, (&y, &x)) in audio.iter().zip(&source).enumerate().take(4804) {
+        assert_eq!(y, x as f32 / 32768.0, "sample {i} is not the source's");
+    }
 }
 
 #[test]
 fn jitter_inside_the_prebuffer_inserts_no_silence() {
-    let mut s = direct();
+    let s = direct();
     // Real-time pace on average, each arrival up to 100 ms early or late (in frames at 24k).
     let jitter: [i64; 10] = [0, 2400, -2400, 1200, 2300, -2000, 600, -100, 2400, -2400];
-    let mut all = Vec::new();
+    let mut h = Heard::new(s);
     for (k, j) in jitter.iter().enumerate() {
         let now = (k as i64 * 4800 + 2400 + j) as u64;
-        all.extend(s.push(&chunk(4800), now));
-        all.extend(s.pump(now));
+        h.push(&chunk(4800), now);
+        h.pump(now);
     }
-    all.extend(s.pump(1_000_000));
-    assert_eq!(s.stats().underruns, 0);
-    assert_eq!(s.stats().silence_frames, 0);
-    for w in all.windows(2) {
-        assert_eq!(w[1].start, w[0].start + w[0].samples.len() as u64);
-    }
-    assert_eq!(all.len(), 10);
+    h.pump(1_000_000);
+    assert_eq!(h.s.stats().underruns, 0);
+    assert_eq!(h.s.stats().silence_frames, 0);
+    assert_eq!(h.spans(), vec![(2400 + 2880, 48_000)]);
 }
 
 #[test]
 fn a_new_turn_waits_for_the_previous_one_and_gets_its_prebuffer() {
-    let mut s = direct();
-    s.push(&chunk(4800), 0); // 2880..7680
-    s.turn_complete(100);
-    assert_eq!(s.turn(), 1);
+    let mut h = Heard::new(direct());
+    h.push(&chunk(4800), 0); // 2880..7680
+    h.complete(100);
+    assert_eq!(h.s.turn(), 1);
     // Next turn arrives while the first still plays: it follows it.
-    assert_eq!(starts(&s.push(&chunk(2400), 4000)), vec![(7680, 2400)]);
-    assert_eq!(s.turn(), 2);
-    s.turn_complete(4000);
+    h.push(&chunk(2400), 4000);
+    assert_eq!(h.spans(), vec![(2880, 7200)]);
+    assert_eq!(h.s.turn(), 2);
+    h.complete(4000);
     // A turn long after: prebuffer from its arrival.
-    assert_eq!(starts(&s.push(&chunk(2400), 50_000)), vec![(52_880, 2400)]);
-    assert_eq!(s.log()[2].turn, 3);
-    assert_eq!(s.log()[2].source_pos, 0.0);
+    h.push(&chunk(2400), 50_000);
+    assert_eq!(h.spans(), vec![(2880, 7200), (52_880, 2400)]);
+    let third = heard_log(&h.s)
+        .into_iter()
+        .find(|p| p.start == 52_880)
+        .unwrap();
+    assert_eq!((third.turn, third.source_pos), (3, 0.0));
     assert_eq!(
-        s.stats().underruns,
+        h.s.stats().underruns,
         0,
         "gaps between turns are not underruns"
     );
@@ -135,73 +239,86 @@ fn turn_complete_drains_what_is_queued() {
     for _ in 0..6 {
         s.push(&chunk(4800), 0);
     }
-    assert_eq!(s.log().len(), 2); // the third would start at 12480, past the lookahead
+    // 2880..12480 scheduled (the second chunk's bridge waits: past the lookahead).
+    assert_eq!(heard_log(&s).last().unwrap().start + 4800, 2880 + 2 * 4800);
     s.turn_complete(0);
-    let mut later = Vec::new();
     for now in (0..40_000).step_by(1200) {
-        later.extend(s.pump(now));
+        s.pump(now);
     }
     let total: u64 = s.log().iter().map(|p| p.heard).sum();
     assert_eq!(total, 6 * 4800, "nothing is cut on turnComplete");
-    assert_eq!(s.log().last().unwrap().start, 2880 + 5 * 4800);
+    let last = s.log().last().unwrap();
+    assert_eq!(last.start + last.frames, 2880 + 6 * 4800);
+    // The turn's last 4 ms fade out: its own last sample, no click.
+    assert_eq!(last.fade_from, Some(2880 + 6 * 4800 - 96));
+}
+
+/// The log's entry that starts at `start` (the last one, if a cancelled one started there).
+fn at(s: &Scheduler, start: u64) -> &Played {
+    s.log().iter().rev().find(|p| p.start == start).unwrap()
+}
+
+/// The starts of the buffers `ids` name.
+fn starts_of(s: &Scheduler, ids: &[u64]) -> Vec<u64> {
+    ids.iter()
+        .map(|id| s.log().iter().find(|p| p.id == *id).unwrap().start)
+        .collect()
 }
 
 #[test]
 fn interruption_cuts_at_lead_plus_fade_and_drops_the_rest_of_the_turn() {
     let mut s = direct();
-    s.push(&chunk(4800), 0); // id 1: 2880..7680
-    s.push(&chunk(4800), 0); // id 2: 7680..12480
+    s.push(&chunk(4800), 0); // 2880..7680
+    s.push(&chunk(4800), 0); // 7680..12480, its last 96 frames (the bridge) past the lookahead
     s.push(&chunk(4800), 0); // queued
     let cut = s.interrupt(5000);
-    assert_eq!(
-        cut,
-        Cut {
-            at: 5072,
-            end: 5192,
-            stop: vec![1, 2]
-        }
-    );
-    let log = s.log();
-    assert_eq!(log[0].heard, 5192 - 2880);
-    assert_eq!(log[0].fade_from, Some(5072));
-    assert_eq!(log[1].heard, 0);
-    assert_eq!(log[1].fade_from, None);
-    assert_eq!(s.stats().discarded_frames, 4800);
+    assert_eq!((cut.at, cut.end), (5072, 5192));
+    // Stopped: the first chunk (less its last 96 frames), those 96 frames (re-queued
+    // when the bridge was cancelled) and the second chunk's body.
+    assert_eq!(starts_of(&s, &cut.stop), vec![2880, 7584, 7680]);
+    assert_eq!(at(&s, 2880).heard, 5192 - 2880);
+    assert_eq!(at(&s, 2880).fade_from, Some(5072));
+    assert_eq!((at(&s, 7584).heard, at(&s, 7680).heard), (0, 0));
+    assert_eq!(at(&s, 7680).fade_from, None);
+    assert_eq!(s.stats().discarded_frames, 96 + 4800);
     // Late chunks of the interrupted turn are dropped until its turnComplete.
     assert!(s.push(&chunk(4800), 5100).is_empty());
     assert_eq!(s.stats().dropped_chunks, 1);
     s.turn_complete(5200);
     // The next turn is ready at once: prebuffer from its arrival, nothing eaten.
-    assert_eq!(
-        starts(&s.push(&chunk(4800), 5300)),
-        vec![(5300 + 2880, 4800)]
-    );
-    assert_eq!(s.log()[2].turn, 2);
-    assert_eq!(s.log()[2].heard, 4800);
+    let mut h = Heard::new(s);
+    h.push(&chunk(4800), 5300);
+    assert_eq!(h.spans(), vec![(5300 + 2880, 4800)]);
+    assert_eq!(at(&h.s, 5300 + 2880).turn, 2);
+    assert_eq!(at(&h.s, 5300 + 2880).heard, 4800 - 96);
 }
 
 #[test]
 fn interruption_leaves_finished_buffers_alone_and_fades_one_starting_inside_the_fade() {
     let mut s = direct();
-    s.push(&chunk(2400), 0); // id 1: 2880..5280
-    s.push(&chunk(2400), 0); // id 2: 5280..7680
+    s.push(&chunk(2400), 0); // 2880..5184, then 5184..5280 (its bridge, cancelled, re-queued)
+    s.push(&chunk(2400), 0); // 5280..7584, then its bridge 7584..7680
     s.pump(5000);
     let cut = s.interrupt(5250 - 72); // at = 5250, end = 5370
-    assert_eq!(cut.stop, vec![1, 2]);
-    assert_eq!(s.log()[0].heard, 2400);
-    assert_eq!(s.log()[0].fade_from, Some(5250));
-    assert_eq!(s.log()[1].heard, 90);
-    assert_eq!(s.log()[1].fade_from, Some(5280));
-    // Once id 1 has finished before the fade, it is not touched.
+                                      // 2880..5184 ended before the fade: untouched.
+    assert_eq!(starts_of(&s, &cut.stop), vec![5184, 5280, 7584]);
+    assert_eq!(at(&s, 2880).heard, 2304);
+    assert_eq!(at(&s, 2880).fade_from, None);
+    assert_eq!(at(&s, 5184).heard, 96);
+    assert_eq!(at(&s, 5184).fade_from, Some(5250));
+    assert_eq!(at(&s, 5280).heard, 90);
+    assert_eq!(at(&s, 5280).fade_from, Some(5280));
+    assert_eq!(at(&s, 7584).heard, 0);
+    // Once a buffer has finished before the fade, it is not touched.
     let mut s = direct();
     s.push(&chunk(2400), 0);
     s.push(&chunk(2400), 0);
     s.pump(5300);
     let cut = s.interrupt(5300);
-    assert_eq!(cut.stop, vec![2]);
-    assert_eq!(s.log()[0].heard, 2400);
-    assert_eq!(s.log()[0].fade_from, None);
-    assert_eq!(s.log()[1].heard, 5300 + 72 + 120 - 5280);
+    assert_eq!(starts_of(&s, &cut.stop), vec![5280, 7584]);
+    assert_eq!(at(&s, 5184).heard, 96);
+    assert_eq!(at(&s, 5184).fade_from, None);
+    assert_eq!(at(&s, 5280).heard, 5300 + 72 + 120 - 5280);
 }
 
 #[test]
@@ -211,53 +328,49 @@ fn interruption_with_nothing_playing_still_drops_until_turn_complete() {
     assert!(cut.stop.is_empty());
     assert!(s.push(&chunk(480), 1100).is_empty());
     s.turn_complete(1200);
-    assert_eq!(starts(&s.push(&chunk(480), 1300)), vec![(4180, 480)]);
+    let mut h = Heard::new(s);
+    h.push(&chunk(480), 1300);
+    assert_eq!(h.spans(), vec![(4180, 480)]);
 }
 
 #[test]
 fn at_48k_the_turn_is_resampled_contiguously_and_fully_drained() {
-    let mut s = Scheduler::new(48_000, PlaybackConfig::default()).unwrap();
+    let mut h = Heard::new(Scheduler::new(48_000, PlaybackConfig::default()).unwrap());
     let sizes = [4800usize, 5760, 1234, 4801, 7];
-    let mut plays = Vec::new();
     for &n in &sizes {
-        plays.extend(s.push(&chunk(n), 0));
+        h.push(&chunk(n), 0);
     }
-    plays.extend(s.turn_complete(0));
+    h.complete(0);
     for now in (0..200_000).step_by(4800) {
-        plays.extend(s.pump(now));
+        h.pump(now);
     }
-    for w in plays.windows(2) {
-        assert_eq!(w[1].start, w[0].start + w[0].samples.len() as u64);
-    }
-    assert_eq!(plays[0].start, 5760); // 120 ms at 48 kHz
-    let total: usize = plays.iter().map(|p| p.samples.len()).sum();
     let source: usize = sizes.iter().sum();
     let delay = Resampler::new(24_000, 48_000).unwrap().delay();
-    assert_eq!(total as f64, ((source as f64 + delay) * 2.0).ceil());
-    assert_eq!(s.log()[0].source_pos, -delay);
-    // The first chunk's outputs: exact count from the resampler.
-    assert_eq!(plays[0].samples.len(), 9600);
+    // 120 ms at 48 kHz, then back to back to the last input's output.
+    let total = ((source as f64 + delay) * 2.0).ceil() as u64;
+    assert_eq!(h.spans(), vec![(5760, total)]);
+    assert_eq!(h.s.log()[0].source_pos, -delay);
+    // The first chunk's outputs: exact count from the resampler (less its bridge, which
+    // the second chunk cancelled).
+    assert_eq!(h.plays[0].samples.len(), 9600 - 192);
 }
 
 #[test]
 fn at_44k1_the_tone_comes_through_at_the_right_level() {
-    let mut s = Scheduler::new(44_100, PlaybackConfig::default()).unwrap();
+    let s = Scheduler::new(44_100, PlaybackConfig::default()).unwrap();
     let tone: Vec<i16> = (0..24_000)
         .map(|i| (16384.0 * (2.0 * std::f64::consts::PI * 440.0 * i as f64 / 24000.0).sin()) as i16)
         .collect();
-    let mut out = Vec::new();
+    let mut h = Heard::new(s);
     for c in tone.chunks(5000) {
-        for p in s.push(c, 0) {
-            out.extend(p.samples);
-        }
+        h.push(c, 0);
     }
     for now in (0..100_000).step_by(4410) {
-        for p in s.pump(now) {
-            out.extend(p.samples);
-        }
+        h.pump(now);
     }
+    let out = h.audio();
     // Compare the middle with the ideal tone, delayed by the filter.
-    let delay = s.delay;
+    let delay = h.s.delay;
     let mut worst = 0f64;
     for (j, &y) in out.iter().enumerate().skip(2000).take(30_000) {
         let t = j as f64 / 44_100.0 - delay / 24_000.0;
@@ -268,12 +381,15 @@ fn at_44k1_the_tone_comes_through_at_the_right_level() {
 }
 
 /// A 48 kHz turn of `chunks` 4800-sample chunks pushed at frame 0 and pumped every 1920
-/// frames (40 ms) up to `until`; `turnComplete` at frame `complete_at`.
+/// frames (40 ms) up to `until`; `turnComplete` at frame `complete_at`. Returns the
+/// scheduler and the buffers that sound (those cancelled before they started left out).
 fn turn_with_late_complete(chunks: usize, complete_at: u64, until: u64) -> (Scheduler, Vec<Play>) {
     let mut s = Scheduler::new(48_000, PlaybackConfig::default()).unwrap();
     let mut plays = Vec::new();
+    let mut cancelled = Vec::new();
     for _ in 0..chunks {
         plays.extend(s.push(&chunk(4800), 0));
+        cancelled.extend(s.take_cancelled());
     }
     let mut completed = false;
     for now in (0..until).step_by(1920) {
@@ -282,44 +398,57 @@ fn turn_with_late_complete(chunks: usize, complete_at: u64, until: u64) -> (Sche
             completed = true;
         }
         plays.extend(s.pump(now));
+        cancelled.extend(s.take_cancelled());
     }
+    plays.retain(|p| !cancelled.contains(&p.id));
     (s, plays)
 }
 
 #[test]
-fn turn_complete_early_on_time_or_late_never_plays_the_tail_after_a_gap() {
-    // 3 chunks = 14400 source samples = 28800 frames, from 5760 to 34560 (prebuffer 120 ms).
+fn every_turn_ends_on_its_own_last_sample_faded_whenever_turn_complete_comes() {
+    // 3 chunks = 14400 source samples = 28800 frames, from 5760 to 34560 (prebuffer 120 ms),
+    // then the resampler's tail: the audio up to the last sample received.
     let delay = Resampler::new(24_000, 48_000).unwrap().delay();
     let tail = ((14_400.0 + delay) * 2.0).ceil() as u64 - 28_800;
     assert!(tail > 0);
-    // early (long before the end) and on time (still inside the lead margin before the end):
-    // the tail follows the last sample with no gap and nothing is counted as an underrun.
-    for complete_at in [0, 34_560 - 144 - 1920] {
-        let (s, plays) = turn_with_late_complete(3, complete_at, 60_000);
+    // Ended by `turnComplete`, the turn's output runs past its last sample; ended by the
+    // bridge (the audio ran out first), only up to it: never audio not received.
+    let bridged = ((14_400.0 + delay) * 2.0).floor() as u64 - 28_800;
+    // early (long before the end), on time (inside the lead margin before the end), and
+    // late (after the last sample played, as the real service often does, 0.3 s after).
+    for complete_at in [0, 34_560 - 144 - 1920, 34_560, 34_560 + 14_400] {
+        let (s, plays) = turn_with_late_complete(3, complete_at, 80_000);
+        let end = 34_560 + if complete_at < 34_560 { tail } else { bridged };
+        assert_eq!(plays[0].start, 5_760, "{complete_at}");
         for w in plays.windows(2) {
             assert_eq!(
                 w[1].start,
                 w[0].start + w[0].samples.len() as u64,
-                "{complete_at}"
+                "{complete_at}: a gap or an overlap"
             );
         }
         let last = plays.last().unwrap();
-        assert_eq!(last.start, 34_560, "{complete_at}");
-        assert_eq!(last.samples.len() as u64, tail, "{complete_at}");
-        assert_eq!(s.stats().underruns, 0, "{complete_at}");
-        assert_eq!(s.stats().silence_frames, 0, "{complete_at}");
-        assert_eq!(s.stats().late_tail_frames, 0, "{complete_at}");
-    }
-    // late (after the last sample played, as an independent server did 120-300 ms after):
-    // the tail is dropped, never re-anchored 120 ms later on its own.
-    for complete_at in [34_560, 34_560 + 14_400] {
-        let (s, plays) = turn_with_late_complete(3, complete_at, 80_000);
-        assert_eq!(plays.last().unwrap().start + 9_600, 34_560, "{complete_at}");
-        assert!(plays.iter().all(|p| p.start < 34_560), "{complete_at}");
-        assert_eq!(s.stats().underruns, 0, "{complete_at}");
-        assert_eq!(s.stats().silence_frames, 0, "{complete_at}");
-        assert_eq!(s.stats().late_tail_frames, tail, "{complete_at}");
-        assert!(!s.is_playing(34_560), "{complete_at}");
+        assert_eq!(last.start + last.samples.len() as u64, end, "{complete_at}");
+        // The last 4 ms (192 frames) fade to silence: frame j of 192 at 1 - j/192.
+        let audio: Vec<f32> = plays
+            .iter()
+            .flat_map(|p| p.samples.iter().copied())
+            .collect();
+        let n = audio.len();
+        let peak = audio.iter().fold(0f32, |m, x| m.max(x.abs()));
+        assert!(
+            audio[n - 1].abs() <= peak / 192.0 + 1e-6,
+            "{complete_at}: {}",
+            audio[n - 1]
+        );
+        assert!(audio[n - 96].abs() <= peak * 0.5 + 1e-6, "{complete_at}");
+        let stats = s.stats();
+        assert_eq!(
+            (stats.underruns, stats.silence_frames, stats.gaps),
+            (0, 0, 0),
+            "{complete_at}"
+        );
+        assert!(!s.is_playing(end), "{complete_at}");
     }
 }
 
@@ -329,17 +458,36 @@ fn settled_entries_are_the_log_prefix_whose_heard_is_final() {
     for _ in 0..3 {
         s.push(&chunk(4800), 0);
     }
-    // 2880..7680, 7680..12480 scheduled; the third waits for the lookahead.
+    // 2880..7680, 7680..12384 scheduled; the rest waits for the lookahead.
     assert_eq!(s.settled_since(0), &[]);
     s.pump(7680);
-    let settled: Vec<u64> = s.settled_since(0).iter().map(|p| p.id).collect();
-    assert_eq!(settled, vec![1]);
-    assert_eq!(s.settled_since(1), &[]);
+    // The first chunk has played: its body, its bridge (cancelled by the second chunk:
+    // heard 0) and the same 96 frames scheduled again, unfaded.
+    let settled: Vec<(u64, u64)> = s
+        .settled_since(0)
+        .iter()
+        .map(|p| (p.start, p.heard))
+        .collect();
+    assert_eq!(settled, vec![(2880, 4704), (7584, 0), (7584, 96)]);
+    assert_eq!(s.settled_since(3), &[]);
     // An interruption settles everything that was live, cut where the fade ended.
     let cut = s.interrupt(8000);
-    let settled: Vec<(u64, u64)> = s.settled_since(1).iter().map(|p| (p.id, p.heard)).collect();
-    assert_eq!(settled, vec![(2, cut.end - 7680), (3, 0)]);
-    assert_eq!(s.settled_since(3), &[]);
+    let settled: Vec<(u64, u64)> = s
+        .settled_since(3)
+        .iter()
+        .map(|p| (p.start, p.heard))
+        .collect();
+    assert_eq!(
+        settled,
+        vec![
+            (7680, cut.end - 7680),
+            (12_384, 0),
+            (12_384, 0),
+            (12_480, 0),
+            (17_184, 0)
+        ]
+    );
+    assert_eq!(s.settled_since(8), &[]);
     assert_eq!(s.settled_since(99), &[]);
 }
 
@@ -349,8 +497,10 @@ fn stopping_settles_what_was_still_to_sound_as_heard_up_to_now() {
     s.push(&chunk(4800), 0);
     s.push(&chunk(4800), 0);
     s.stop(5000);
+    // The first chunk's body heard up to now; its cancelled bridge, the re-scheduled 96
+    // frames, the second chunk and its bridge never.
     let heard: Vec<u64> = s.settled_since(0).iter().map(|p| p.heard).collect();
-    assert_eq!(heard, vec![5000 - 2880, 0]);
+    assert_eq!(heard, vec![5000 - 2880, 0, 0, 0, 0]);
     assert!(!s.is_playing(5000));
 }
 
@@ -383,23 +533,38 @@ fn adaptive_turn(s: &mut Scheduler, arrivals: &[u64]) -> (u64, u64, u64) {
 }
 
 #[test]
-fn the_adaptive_buffer_starts_at_25_ms_on_a_steady_link_and_never_underruns() {
+fn the_adaptive_buffer_waits_100_ms_knowing_nothing_then_learns_a_steady_link() {
     let mut s = Scheduler::new(48_000, PlaybackConfig::adaptive()).unwrap();
-    assert_eq!(s.prebuffer_frames(), 1200);
+    assert_eq!(s.prebuffer_frames(), 4800);
     // Real time, +-5 ms (240 frames).
-    let steady: Vec<u64> = (0..20u64)
-        .map(|k| 100_000 + k * 9600 + [0, 240, 0, 120][k as usize % 4])
-        .collect();
-    assert_eq!(adaptive_turn(&mut s, &steady), (101_200, 0, 0));
+    let steady = |t0: u64| -> Vec<u64> {
+        (0..20u64)
+            .map(|k| t0 + k * 9600 + [0, 240, 0, 120][k as usize % 4])
+            .collect()
+    };
+    // The first turn: a single chunk says nothing: 100 ms after it, committed by the pump
+    // 60 ms before (at 101,920), and no underrun.
+    assert_eq!(adaptive_turn(&mut s, &steady(100_000)), (104_800, 0, 0));
+    // Learnt: 95 % within 5 ms, + 15 ms: 20 ms.
+    assert_eq!(adaptive_turn(&mut s, &steady(1_000_000)), (1_000_960, 0, 0));
     // The service's burst: 8 chunks at once, then real time +-40 ms.
-    let mut burst = vec![1_000_000; 8];
-    burst.extend((8..20u64).map(|k| 1_000_000 + (k - 7) * 9600 + [0, 1920][k as usize % 2]));
-    let p = s.prebuffer_frames();
-    assert_eq!(adaptive_turn(&mut s, &burst), (1_000_000 + p, 0, 0));
+    let mut burst = vec![2_000_000; 8];
+    burst.extend((8..20u64).map(|k| 2_000_000 + (k - 7) * 9600 + [0, 1920][k as usize % 2]));
+    assert_eq!(adaptive_turn(&mut s, &burst), (2_000_960, 0, 0));
 }
 
 #[test]
-fn a_slow_stream_underruns_less_than_the_fixed_buffer_and_is_learnt_for_the_next_turn() {
+fn a_burst_on_the_first_turn_starts_it_at_once() {
+    let mut s = Scheduler::new(48_000, PlaybackConfig::adaptive()).unwrap();
+    let mut burst = vec![100_000; 8];
+    burst.extend((8..20u64).map(|k| 100_000 + (k - 7) * 9600 + [0, 1920][k as usize % 2]));
+    // The first chunk alone waits; the second, in the same millisecond, shows the stream
+    // 200 ms ahead of real time: the turn starts 20 ms after it.
+    assert_eq!(adaptive_turn(&mut s, &burst), (100_960, 0, 0));
+}
+
+#[test]
+fn a_slow_stream_inserts_less_silence_than_the_fixed_buffer_and_is_learnt_for_the_next_turn() {
     // 0.9x real time for 23 chunks (200 ms every 222 ms), then the rest at once.
     let slow = |t0: u64| {
         let mut a: Vec<u64> = (0..23u64).map(|k| t0 + k * 10_656).collect();
@@ -414,11 +579,16 @@ fn a_slow_stream_underruns_less_than_the_fixed_buffer_and_is_learnt_for_the_next
     let a2 = adaptive_turn(&mut adaptive, &slow(1_000_000));
     println!("fixed {f1:?} {f2:?}, adaptive {a1:?} {a2:?}");
     assert_eq!((f1.1, f1.2), (f2.1, f2.2));
-    // Turn 1: the adaptive buffer starts 95 ms sooner and grows at each underrun.
-    assert_eq!(a1.0, 1200);
-    // Turn 2: it learnt the stream's worst lateness (the 24th chunk, 506 ms, + 15 ms): no
-    // underrun at all.
-    assert_eq!(a2, (1_000_000 + 521 * 48, 0, 0));
+    // The fixed buffer: three underruns a turn, each re-anchoring 120 ms later: 394 ms of
+    // silence per turn (the stream ends 510 ms behind real time).
+    assert_eq!((f1.1, f1.2), (3, 18_923));
+    // Turn 1, knowing nothing: it waits 100 ms, grows 50 ms at each underrun and waits that
+    // long each time: 610 ms.
+    assert_eq!(a1, (4800, 3, 29_291));
+    // Turn 2: it learnt the 95th percentile of lateness (485 ms, + 15 ms: 500 ms); the last
+    // slow chunk comes 506 ms late, once: the stream resumes with the rest of the turn
+    // already queued, so it plays on after the least wait: 24 ms of silence.
+    assert_eq!(a2, (1_000_000 + 500 * 48, 1, 1163));
     assert!(
         a1.2 + a2.2 <= f1.2 + f2.2,
         "silence over both turns: adaptive {} fixed {}",
@@ -440,8 +610,10 @@ fn without_turn_complete_a_pause_after_an_interruption_opens_the_next_turn() {
     assert_eq!(s.stats().dropped_chunks, 2);
     // The server never sends turnComplete; a second later the next reply comes: it plays.
     assert!(s.accepts_audio(53_000));
-    let plays = s.push(&chunk(4800), 53_000);
-    assert_eq!(starts(&plays), vec![(53_000 + 2880, 4800)]);
+    let mut h = Heard::new(s);
+    h.push(&chunk(4800), 53_000);
+    assert_eq!(h.spans(), vec![(53_000 + 2880, 4800)]);
+    let s = h.s;
     assert_eq!(s.turn(), 2);
     assert_eq!(s.stats().dropped_chunks, 2);
 }

@@ -94,6 +94,7 @@ impl LiveRecorder {
             at: 0,
             samples: Cow::Owned(samples.to_vec()),
             fade: None,
+            fade_in: 0,
         };
         self.place(at, false, segment);
     }
@@ -130,6 +131,7 @@ impl LiveRecorder {
                 at: 0,
                 samples: Cow::Owned(segment.samples.into_owned()),
                 fade: segment.fade,
+                fade_in: segment.fade_in,
             };
             self.place(at, true, segment);
         }

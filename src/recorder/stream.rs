@@ -17,13 +17,14 @@ use std::collections::VecDeque;
 /// Track samples per fill.
 const FILL: usize = 4096;
 
-/// A piece of a track at its own rate: `samples` from index `at`, the tail from `fade` on
-/// ramping down to zero.
+/// A piece of a track at its own rate: `samples` from index `at`, the first `fade_in`
+/// ramping up from zero, the tail from `fade` on ramping down to zero.
 #[derive(Debug, Clone)]
 pub struct Segment<'a> {
     pub at: i64,
     pub samples: Cow<'a, [i16]>,
     pub fade: Option<usize>,
+    pub fade_in: usize,
 }
 
 impl Segment<'_> {
@@ -32,7 +33,10 @@ impl Segment<'_> {
     }
 
     pub fn value(&self, i: usize) -> f32 {
-        let x = i16_to_f32(self.samples[i]);
+        let mut x = i16_to_f32(self.samples[i]);
+        if i < self.fade_in {
+            x *= i as f32 / self.fade_in as f32;
+        }
         match self.fade {
             Some(f) if i >= f => {
                 let len = (self.samples.len() - f) as f32;
@@ -86,6 +90,7 @@ impl<'a> Stream<'a> {
         if late > 0 {
             let rest = segment.samples[late..].to_vec();
             segment.fade = segment.fade.map(|f| f.saturating_sub(late));
+            segment.fade_in = segment.fade_in.saturating_sub(late);
             segment.samples = Cow::Owned(rest);
             segment.at += late as i64;
         }

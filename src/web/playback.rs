@@ -213,6 +213,15 @@ impl Inner {
     }
 
     fn start(&mut self, plays: Vec<crate::playback::Play>) {
+        // Bridges more audio replaced before they started: stopped before they sound.
+        for id in self.core.take_cancelled() {
+            if let Some(i) = self.sources.iter().position(|(s, _, _)| *s == id) {
+                if let Some((_, _, node)) = self.sources.remove(i) {
+                    let _ = scheduled(&node).stop();
+                    let _ = node.disconnect();
+                }
+            }
+        }
         let now = self.now();
         while self.sources.front().is_some_and(|(_, end, _)| *end <= now) {
             if let Some((_, _, node)) = self.sources.pop_front() {

@@ -269,6 +269,7 @@ fn the_model_heard_before_the_first_chunk_arrives_later_and_still_opens_the_file
         frames: 12_000,
         heard: 12_000,
         fade_from: None,
+        fade_in: 0,
         source_pos: 0.0,
     };
     let reply = voice(12_000, 500.0, 0);
