@@ -83,6 +83,9 @@ pub struct Rendered {
     pub silence_ms: f64,
     /// Steps larger than the sine can make, or runs of zeros, inside that span.
     pub breaks: usize,
+    /// Hard edges: steps larger than the sine can make (a gap faded out and back in has
+    /// none; one cut off has two).
+    pub steps: usize,
     /// Frames the tap never saw (the audio thread skipped quanta): no verdict on breaks.
     pub missed: u64,
 }
@@ -117,9 +120,13 @@ pub fn rendered(
     let inserted = zeros.saturating_sub(missed) as f64;
     let limit = (amplitude * 2.0 * std::f64::consts::PI * hz / f64::from(rate) * 1.5) as f32;
     let mut breaks = 0;
+    let mut steps = 0;
     let mut last_break = None;
     for (i, w) in span.windows(2).enumerate() {
         let zero_run = w[0] == 0.0 && w[1] == 0.0;
+        if (w[1] - w[0]).abs() > limit {
+            steps += 1;
+        }
         if (w[1] - w[0]).abs() > limit || zero_run {
             if last_break.is_none_or(|b| i > b + 64) {
                 breaks += 1;
@@ -131,6 +138,8 @@ pub fn rendered(
         first: from + first as u64,
         silence_ms: inserted.max(0.0) * 1000.0 / f64::from(rate),
         breaks,
+        // The drop to silence after the last sounding frame is an edge too.
+        steps: steps + usize::from(span[span.len() - 1].abs() > limit),
         missed,
     }
 }
