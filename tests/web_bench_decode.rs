@@ -15,7 +15,7 @@
 mod support;
 
 use gemini_live_voice::protocol::server::events;
-use gemini_live_voice::protocol::{ClientMessage, ServerEvent};
+use gemini_live_voice::protocol::ServerEvent;
 use gemini_live_voice::web::wire;
 use js_sys::Uint8Array;
 use wasm_bindgen_test::*;
@@ -27,15 +27,7 @@ fn audio_frame(samples: usize) -> Vec<u8> {
     let tone: Vec<i16> = (0..samples)
         .map(|i| (8000.0 * (std::f64::consts::TAU * 300.0 * i as f64 / 24_000.0).sin()) as i16)
         .collect();
-    // The client's own encoder makes the base64 (the same alphabet the service uses).
-    let ClientMessage::RealtimeInput(input) = ClientMessage::audio(&tone, 24_000) else {
-        unreachable!()
-    };
-    let data = input.audio.map(|a| a.data).unwrap_or_default();
-    format!(
-        "{{\n  \"serverContent\": {{\n    \"modelTurn\": {{\n      \"parts\": [\n        {{\n          \"inlineData\": {{\n            \"mimeType\": \"audio/pcm;rate=24000\",\n            \"data\": \"{data}\"\n          }}\n        }}\n      ]\n    }}\n  }}\n}}\n"
-    )
-    .into_bytes()
+    support::server_audio_frame(&tone)
 }
 
 /// The page's read of a frame: its bytes to the events the core acts on.

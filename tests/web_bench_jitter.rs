@@ -129,17 +129,9 @@ impl Pattern {
 
 /// A 10 MB server frame (as the service sends them) holding `source` and silence after it.
 fn huge_frame(source: &[i16]) -> Vec<u8> {
-    use gemini_live_voice::protocol::ClientMessage;
     let mut samples = source.to_vec();
     samples.resize(10_000_000 * 3 / 8, 0); // 3.75 M samples: 10 MB of base64
-    let ClientMessage::RealtimeInput(input) = ClientMessage::audio(&samples, 24_000) else {
-        unreachable!()
-    };
-    let data = input.audio.map(|a| a.data).unwrap_or_default();
-    format!(
-        "{{\n  \"serverContent\": {{\n    \"modelTurn\": {{\n      \"parts\": [{{\"inlineData\": {{\"mimeType\": \"audio/pcm;rate=24000\", \"data\": \"{data}\"}}}}]\n    }}\n  }}\n}}"
-    )
-    .into_bytes()
+    support::server_audio_frame(&samples)
 }
 
 /// One turn's figures on one player: first-sample delay (ms), inserted silence (ms), hard

@@ -234,3 +234,17 @@ pub async fn provide_standin() {
         .unwrap();
     gemini_live_voice::web::standin::provide(module);
 }
+
+/// A server frame holding `samples` (24 kHz) in one part, pretty-printed as the service
+/// sends its frames. The client's own encoder makes the base64 (the service's alphabet).
+pub fn server_audio_frame(samples: &[i16]) -> Vec<u8> {
+    use gemini_live_voice::protocol::ClientMessage;
+    let ClientMessage::RealtimeInput(input) = ClientMessage::audio(samples, 24_000) else {
+        unreachable!()
+    };
+    let data = input.audio.map(|a| a.data).unwrap_or_default();
+    format!(
+        "{{\n  \"serverContent\": {{\n    \"modelTurn\": {{\n      \"parts\": [\n        {{\n          \"inlineData\": {{\n            \"mimeType\": \"audio/pcm;rate=24000\",\n            \"data\": \"{data}\"\n          }}\n        }}\n      ]\n    }}\n  }}\n}}\n"
+    )
+    .into_bytes()
+}
