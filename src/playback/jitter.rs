@@ -3,8 +3,10 @@
 //! learns before it gambles.
 //!
 //! Lateness: chunk k of a turn, arriving at frame `a_k` with `S_k` frames of the turn before
-//! it, is `(a_k - a_0) - S_k` late against the turn's own real-time line (negative when the
-//! stream runs ahead: the service's opening burst). Every chunk's lateness goes into a
+//! it, is `(a_k - S_k) - min_j (a_j - S_j)` late: against the earliest real-time line the
+//! turn's chunks so far have drawn (NetEq's relative delay). A late first chunk does not make
+//! the rest look early, and the service's opening burst moves the line ahead with it, so only
+//! the jitter after it counts. Every chunk's lateness goes into a
 //! histogram of [`BIN_MS`] bins kept across the turns of a session (the player, and with it
 //! this, lives as long as the conversation's audio, reconnects included); each new turn
 //! weighs the earlier ones by [`FORGET`], as WebRTC's NetEq forgets old delays. The target
@@ -61,6 +63,8 @@ pub struct Jitter {
     first: Option<(u64, u64)>,
     /// Frames of audio received in this turn so far.
     received: u64,
+    /// The earliest `arrival - audio before it` of the turn so far.
+    line: Option<i64>,
 }
 
 impl Jitter {
@@ -82,6 +86,7 @@ impl Jitter {
             grown: 0,
             first: None,
             received: 0,
+            line: None,
         }
     }
 
@@ -116,8 +121,10 @@ impl Jitter {
 
     /// A chunk of `frames` (after resampling) arrived at frame `now`.
     pub fn arrival(&mut self, now: u64, frames: u64) {
-        let (first, _) = *self.first.get_or_insert((now, frames));
-        let late = now.saturating_sub(first) as i64 - self.received as i64;
+        self.first.get_or_insert((now, frames));
+        let here = now as i64 - self.received as i64;
+        let line = *self.line.insert(self.line.map_or(here, |l| l.min(here)));
+        let late = here - line;
         // Rounded up to the bin's end: the target covers the whole bin.
         let bin = (late.max(0) as u64).div_ceil(self.bin) as usize;
         let last = self.histogram.len() - 1;
@@ -159,6 +166,7 @@ impl Jitter {
         }
         self.first = None;
         self.received = 0;
+        self.line = None;
         self.grown = 0;
     }
 }

@@ -41,24 +41,32 @@ fn a_stream_that_only_keeps_pace_is_not_trusted_early() {
 }
 
 #[test]
-fn a_steady_link_is_learnt_as_the_floor() {
+fn a_steady_link_is_learnt_close_to_the_floor() {
     let mut j = jitter();
-    // Real time with up to 5 ms of jitter: 95 % of chunks within 5 ms: 5 + 15 = 20 ms.
+    // Real time with up to 5 ms of jitter. The third chunk, 2 ms early, draws the earliest
+    // line; the others are up to 6 ms behind it: the 10 ms bin, + 15 ms = 25 ms.
     turn(&mut j, &[1000, 1205, 1398, 1603, 1800, 2001, 2199, 2404]);
-    assert_eq!(j.prebuffer(), 960);
-    // Its first sample now comes 20 ms after its first chunk.
+    assert_eq!(j.prebuffer(), 1200);
+    // Its first sample now comes 25 ms after its first chunk.
     j.arrival(10_000 * 48, 9600);
-    assert_eq!(j.first_start(10_000 * 48), (10_000 * 48 + 960, false));
+    assert_eq!(j.first_start(10_000 * 48), (10_000 * 48 + 1200, false));
 }
 
 #[test]
-fn a_burst_then_real_time_is_learnt_as_the_floor() {
+fn a_burst_then_real_time_learns_the_jitter_after_it_and_still_starts_at_once() {
     let mut j = jitter();
-    // 8 chunks at once (1.6 s of audio), then real time with +-40 ms: always ahead.
+    // 8 chunks at once (1.6 s of audio), then real time with +-40 ms: the burst moves the
+    // line 1.4 s ahead; after it, chunks come up to 80 ms behind the earliest (the 9th at
+    // +40, the 12th at +80 against the 11th's -40): 80 + 15 = 95 ms.
     let mut arrivals = vec![0; 8];
     arrivals.extend([200, 440, 560, 840, 960]);
     turn(&mut j, &arrivals);
-    assert_eq!(j.prebuffer(), 960);
+    assert_eq!(j.prebuffer(), 95 * 48);
+    // The next burst still starts at once: 1.4 s ahead is more than 95 ms.
+    for _ in 0..8 {
+        j.arrival(100_000, 9600);
+    }
+    assert_eq!(j.first_start(100_000), (100_000 + 960, true));
 }
 
 #[test]
