@@ -81,6 +81,9 @@ struct Pending {
     last: bool,
     /// The turn it belongs to (a later turn may have begun by the time it is scheduled).
     turn: u64,
+    /// Frames at its start already faded in (it was the start of a cancelled bridge that
+    /// resumed its turn after a gap).
+    faded_in: u64,
 }
 
 /// The scheduler. Feed it chunks, the clock, `interrupted` and `turnComplete`; it answers
@@ -311,6 +314,7 @@ impl Scheduler {
                 first,
                 last,
                 turn: self.turn,
+                faded_in: 0,
             });
         }
     }

@@ -94,6 +94,9 @@ impl Scheduler {
             let n = self.edge() as usize;
             fade_in(&mut block.samples, n);
             self.pending_fade_in = n.min(block.samples.len()) as u64;
+        } else if block.faded_in > 0 {
+            // Its fade-in was applied when it went out as a bridge; the log must say so.
+            self.pending_fade_in = block.faded_in;
         }
         let turn = block.turn;
         let open = self.state == TurnState::Playing && self.queue.is_empty() && turn == self.turn;
@@ -111,6 +114,13 @@ impl Scheduler {
         }
         let len = block.samples.len();
         let keep = len.saturating_sub(self.edge() as usize);
+        // A fade-in stays within one buffer (the log gives each its own): a block too short
+        // to hold it before its bridge goes out whole as the bridge.
+        let keep = if keep < self.pending_fade_in as usize {
+            0
+        } else {
+            keep
+        };
         let body = block.samples.split_off(keep);
         let body_out_index = block.out_index + keep as u64;
         if keep > 0 {
@@ -142,6 +152,7 @@ impl Scheduler {
         if bridge.start >= now + self.lead {
             let p = &mut self.log[bridge.log_index];
             p.heard = 0;
+            let faded_in = p.fade_in.min(bridge.body.len() as u64);
             self.cancelled.push(p.id);
             self.live.retain(|&i| i != bridge.log_index);
             self.stats.buffers -= 1;
@@ -152,6 +163,7 @@ impl Scheduler {
                 first: false,
                 last: false,
                 turn: bridge.turn,
+                faded_in,
             });
         } else if more {
             self.flushed = bridge.tail;

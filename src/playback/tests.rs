@@ -649,3 +649,31 @@ fn a_chunk_of_minutes_is_split_and_scheduled_as_it_plays() {
     let pos: Vec<f64> = s.log().iter().map(|p| p.source_pos).collect();
     assert_eq!(pos, vec![0.0, 12_000.0, 24_000.0, 36_000.0]);
 }
+
+/// Found by the fuzzer: after a gap, a chunk shorter than a bridge went out whole as one
+/// (its fade-in applied); cancelled by the next chunk, its frames were scheduled again with
+/// the fade-in in their samples but not in the log, so the recording would have had them
+/// unfaded (and the log showed a gap with no fade-in).
+#[test]
+fn a_fade_in_carried_by_a_cancelled_bridge_stays_in_the_log() {
+    let mut h = Heard::new(direct());
+    // 2880..7680, its bridge from 7584.
+    h.push(&chunk(4800), 0);
+    // Too late: the bridge sounded; re-anchored at 10489, fading in. 100 frames are too
+    // short to hold the 96-frame fade-in before a bridge: all of it is the bridge.
+    h.push(&chunk(100), 7609);
+    let resumed = at(&h.s, 10_489);
+    assert_eq!((resumed.frames, resumed.fade_in), (100, 96));
+    h.push(&chunk(100), 7700); // in time: that bridge is cancelled, its frames go out again
+    assert_eq!(
+        at(&h.s, 10_489).fade_in,
+        96,
+        "the re-scheduled frames keep their fade-in"
+    );
+    assert_eq!(h.spans(), vec![(2880, 4800), (10_489, 200)]);
+    let audio = h.audio();
+    assert_eq!(
+        audio[4800], 0.0,
+        "the first frame after the gap fades in from silence"
+    );
+}
