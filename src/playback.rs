@@ -27,6 +27,7 @@
 pub mod bridge;
 pub mod jitter;
 mod pump;
+pub mod stretch;
 
 use bridge::Bridge;
 use jitter::Jitter;
@@ -40,7 +41,7 @@ mod error;
 mod log;
 pub use config::PlaybackConfig;
 pub use error::PlaybackError;
-pub use log::{Cut, Play, PlaybackStats, Played};
+pub use log::{Cut, Play, PlaybackStats, Played, Received};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum TurnState {
@@ -123,6 +124,8 @@ pub struct Scheduler {
     cancelled: Vec<u64>,
     /// An underrun waiting to resume: where the audio ran out, and when that was seen.
     resume: Option<(u64, u64)>,
+    /// 24 kHz samples the turn may still insert by stretching ([`stretch`]).
+    stretch_credit: f64,
 }
 
 fn frames(ms: f64, rate: u32) -> u64 {
@@ -182,6 +185,7 @@ impl Scheduler {
             pending_fade_in: 0,
             cancelled: Vec::new(),
             resume: None,
+            stretch_credit: 0.0,
         })
     }
 
@@ -259,13 +263,21 @@ impl Scheduler {
         self.queue.iter().map(|p| p.samples.len() as u64).sum()
     }
 
-    /// A 24 kHz chunk arrived at frame `now`. Returns the buffers to start.
+    /// A 24 kHz chunk arrived at frame `now`. Returns the buffers to start. For callers that
+    /// do not record what was heard; a recorder needs [`Scheduler::receive`]'s audio.
     pub fn push(&mut self, chunk: &[i16], now: u64) -> Vec<Play> {
+        self.receive(chunk.to_vec(), now).plays
+    }
+
+    /// A 24 kHz chunk arrived at frame `now`: the buffers to start, and the chunk as it will
+    /// sound (lengthened when the buffer runs low, [`stretch`]; empty when it was dropped),
+    /// which is what the turn's audio holds from now on.
+    pub fn receive(&mut self, mut chunk: Vec<i16>, now: u64) -> Received {
         if let TurnState::Dropping { .. } = self.state {
             if !self.accepts_audio(now) {
                 self.state = TurnState::Dropping { last: now };
                 self.stats.dropped_chunks += 1;
-                return Vec::new();
+                return Received::default();
             }
             self.state = TurnState::Idle;
         }
@@ -276,11 +288,17 @@ impl Scheduler {
             self.stats.turns += 1;
             self.source_in = 0;
             self.out_made = 0;
+            self.stretch_credit = 0.0;
             if let Some(r) = &mut self.resampler {
                 r.reset();
             }
         }
         self.stats.chunks += 1;
+        let inserted = if first {
+            0
+        } else {
+            self.stretch_arrival(&mut chunk, now)
+        };
         let input: Vec<f32> = chunk.iter().map(|&s| crate::pcm::i16_to_f32(s)).collect();
         let mut samples = match &mut self.resampler {
             Some(r) => r.process_to_vec(&input),
@@ -288,12 +306,17 @@ impl Scheduler {
         };
         self.source_in += chunk.len() as u64;
         if let Some(jitter) = &mut self.jitter {
-            jitter.arrival(now, samples.len() as u64);
+            // Lateness is the stream's, not the stretch's: the inserted period did not arrive.
+            let added = frames(inserted as f64 * 1000.0 / f64::from(SOURCE_RATE), self.rate);
+            jitter.arrival(now, (samples.len() as u64).saturating_sub(added));
         }
         self.resolve_bridge(now, true);
         self.skip_flushed(&mut samples);
         self.enqueue(samples, first, false);
-        self.pump(now)
+        Received {
+            plays: self.pump(now),
+            audio: chunk,
+        }
     }
 
     fn enqueue(&mut self, samples: Vec<f32>, first: bool, last: bool) {

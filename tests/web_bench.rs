@@ -203,8 +203,8 @@ fn simulate(minutes: usize) -> Sim {
         let mut all = Vec::new();
         for k in 0..25 {
             let now = ((arrival + k as f64 * 0.12) * rate as f64) as u64;
-            sched.push(&reply, now);
-            recorder.add_model(session, sched.turn(), &reply);
+            let heard = sched.receive(reply.clone(), now).audio;
+            recorder.add_model(session, sched.turn(), &heard);
             all.extend_from_slice(&reply);
             sched.pump(now);
         }

@@ -138,8 +138,8 @@ fn huge_frame(source: &[i16]) -> Vec<u8> {
 }
 
 /// One turn's figures on one player: first-sample delay (ms), inserted silence (ms), hard
-/// edges, frames the tap missed.
-type Figures = (f64, f64, usize, u64);
+/// edges, frames the tap missed, audio inserted by stretching (% of the turn).
+type Figures = (f64, f64, usize, u64, f64);
 
 /// Streams one turn of `pattern` to both players and measures each once it has played out.
 async fn turn(players: &[(Player, Tap)], pattern: Pattern, seed: u32) -> Vec<Figures> {
@@ -151,6 +151,10 @@ async fn turn(players: &[(Player, Tap)], pattern: Pattern, seed: u32) -> Vec<Fig
         let at = TURN_SAMPLES - len;
         js_sys::Uint8Array::from(&huge_frame(&source[at..])[..]).buffer()
     });
+    let stretched: Vec<u64> = players
+        .iter()
+        .map(|(p, _)| p.stats().stretched_samples)
+        .collect();
     let t0 = js_sys::Date::now();
     let mut from = None;
     let mut pos = 0;
@@ -198,10 +202,13 @@ async fn turn(players: &[(Player, Tap)], pattern: Pattern, seed: u32) -> Vec<Fig
     players
         .iter()
         .zip(from)
-        .map(|((_, tap), from)| {
+        .zip(stretched)
+        .map(|(((p, tap), from), before)| {
             let r = rendered(tap, from, TURN_SAMPLES * 2, RATE, HZ, AMPLITUDE);
             let delay = (r.first - from) as f64 * 1000.0 / f64::from(RATE);
-            (delay, r.silence_ms, r.steps, r.missed)
+            let inserted = p.stats().stretched_samples - before;
+            let share = inserted as f64 * 100.0 / TURN_SAMPLES as f64;
+            (delay, r.silence_ms, r.steps, r.missed, share)
         })
         .collect()
 }
@@ -258,12 +265,13 @@ async fn bench_jitter_buffer_adaptive_vs_fixed() {
             let (s2, s2w) = of(1, |t| t.1);
             let (d, _) = median_worst(turns.iter().map(|t| t.0).collect());
             let (s, sw) = median_worst(turns.iter().map(|t| t.1).collect());
+            let (st, stw) = median_worst(turns.iter().map(|t| t.4).collect());
             // Hard edges only where the tap saw the whole turn: a quantum the audio thread
             // skipped reads as zeros, two false edges.
             let seen: Vec<&Figures> = turns.iter().filter(|t| t.3 == 0).collect();
             let edges: usize = seen.iter().map(|t| t.2).sum();
             report(&format!(
-                "  {:<40} {config:<13} delay {d1:5.1} / {d1w:5.1} | {d2:5.1} / {d2w:5.1} ms, silence {s1:5.1} / {s1w:6.1} | {s2:5.1} / {s2w:6.1} ms, {edges} hard edges in the {} of {} turns the tap saw whole",
+                "  {:<40} {config:<13} delay {d1:5.1} / {d1w:5.1} | {d2:5.1} / {d2w:5.1} ms, silence {s1:5.1} / {s1w:6.1} | {s2:5.1} / {s2w:6.1} ms, stretched {st:.1} / {stw:.1} %, {edges} hard edges in the {} of {} turns the tap saw whole",
                 pattern.name(),
                 seen.len(),
                 turns.len()
@@ -275,6 +283,9 @@ async fn bench_jitter_buffer_adaptive_vs_fixed() {
                 let ahead = matches!(pattern, Pattern::Service | Pattern::Fast);
                 if ahead && d > 40.0 {
                     failures.push(format!("{}: median first sample {d:.1} ms", pattern.name()));
+                }
+                if stw > 5.0 {
+                    failures.push(format!("{}: stretched {stw:.1} %", pattern.name()));
                 }
                 if matches!(pattern, Pattern::Jittery | Pattern::Slowing) && (s > 0.0 || sw > 20.0)
                 {

@@ -73,8 +73,8 @@ async fn conversation(minutes: usize, format: Format) -> Figures {
         if (0.0..13.0).contains(&k) {
             for _ in 0..2 {
                 if sched.stats().chunks % 25 != 24 || k < 12.0 {
-                    sched.push(&reply, now);
-                    live.add_model(session, sched.turn(), &reply);
+                    let heard = sched.receive(reply.clone(), now).audio;
+                    live.add_model(session, sched.turn(), &heard);
                 }
             }
             if k == 12.0 {

@@ -62,8 +62,8 @@ async fn the_wav_holds_the_users_tone_where_captured_and_the_models_where_played
         }
         if !pushed && ctx.current_time() > 1.0 {
             for c in model_turn.chunks(4800) {
-                let turn = player.push(c).unwrap();
-                recorder.add_model(session, turn, c);
+                let (turn, heard) = player.push(c).unwrap();
+                recorder.add_model(session, turn, &heard);
             }
             player.turn_complete();
             pushed = true;

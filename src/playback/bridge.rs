@@ -128,6 +128,11 @@ impl Scheduler {
         }
         let bridge_start = start + keep as u64;
         let tail = self.flushed_tail(false);
+        if body.is_empty() && tail.is_empty() {
+            // Nothing to fade (an empty first chunk): no bridge, nothing in the log.
+            self.cursor = Some(bridge_start);
+            return;
+        }
         let mut samples = body.clone();
         samples.extend_from_slice(&tail);
         self.bridge = Some(Bridge {

@@ -9,6 +9,14 @@ pub struct Play {
     pub samples: Vec<f32>,
 }
 
+/// What [`super::Scheduler::receive`] made of a chunk: the buffers to start, and the chunk
+/// as it will sound (empty when it was dropped).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Received {
+    pub plays: Vec<Play>,
+    pub audio: Vec<i16>,
+}
+
 /// What an interruption asks of the graph: fade from 1 to 0 over frames `at..end`, stop the
 /// listed buffers at `end`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,4 +64,8 @@ pub struct PlaybackStats {
     pub discarded_frames: u64,
     /// Times a turn's audio ran dry and faded out before more came (a bridge sounded).
     pub gaps: u64,
+    /// Periods inserted to grow the buffer without a gap ([`super::stretch`]), and the
+    /// 24 kHz samples they added.
+    pub stretches: u64,
+    pub stretched_samples: u64,
 }

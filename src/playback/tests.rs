@@ -582,13 +582,14 @@ fn a_slow_stream_inserts_less_silence_than_the_fixed_buffer_and_is_learnt_for_th
     // The fixed buffer: three underruns a turn, each re-anchoring 120 ms later: 394 ms of
     // silence per turn (the stream ends 510 ms behind real time).
     assert_eq!((f1.1, f1.2), (3, 18_923));
-    // Turn 1, knowing nothing: it waits 100 ms, grows 50 ms at each underrun and waits that
-    // long each time: 610 ms.
-    assert_eq!(a1, (4800, 3, 29_291));
+    // Turn 1, knowing nothing: it waits 100 ms, stretches the sawtooth while the buffer is
+    // low (5 % of it: not enough for a stream 11 % behind), grows 50 ms at each underrun
+    // and waits that long each time: 356 ms (610 ms without stretching).
+    assert_eq!(a1, (4800, 2, 17_099));
     // Turn 2: it learnt the 95th percentile of lateness (485 ms, + 15 ms: 500 ms); the last
-    // slow chunk comes 506 ms late, once: the stream resumes with the rest of the turn
-    // already queued, so it plays on after the least wait: 24 ms of silence.
-    assert_eq!(a2, (1_000_000 + 500 * 48, 1, 1163));
+    // slow chunk comes 506 ms late, but the chunks before it were stretched while the
+    // buffer ran low: no underrun (without stretching: one, 24 ms of silence).
+    assert_eq!(a2, (1_000_000 + 500 * 48, 0, 0));
     assert!(
         a1.2 + a2.2 <= f1.2 + f2.2,
         "silence over both turns: adaptive {} fixed {}",
@@ -676,4 +677,20 @@ fn a_fade_in_carried_by_a_cancelled_bridge_stays_in_the_log() {
         audio[4800], 0.0,
         "the first frame after the gap fades in from silence"
     );
+}
+
+#[test]
+fn an_empty_first_chunk_makes_no_bridge_and_the_turn_plays_on() {
+    // Found by the fuzzer (seed 1796431174): an empty chunk opening a turn made an empty
+    // bridge that never reached the log, and the next chunk looked it up there.
+    let mut h = Heard::new(Scheduler::new(24_000, PlaybackConfig::adaptive()).unwrap());
+    h.push(&[], 0);
+    assert!(h.s.log().is_empty());
+    h.push(&chunk(4800), 100);
+    h.complete(200);
+    // The second chunk, 200 ms of audio within 100 frames, shows a burst: the turn starts
+    // 20 ms after it. With 20 ms ahead of the play head, the buffer is low: the chunk is
+    // lengthened by 240 samples (5 % of it).
+    assert_eq!(h.spans(), vec![(580, 5040)]);
+    assert_eq!(h.s.stats().stretched_samples, 240);
 }

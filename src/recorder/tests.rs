@@ -133,8 +133,8 @@ fn a_resampled_48k_playback_log_places_every_model_sample_exactly_once() {
     // Chunks arrive over time (one underrun in the middle re-anchors).
     let mut now = 24_000u64;
     for (k, c) in turn.chunks(4000).enumerate() {
-        sched.push(c, now);
-        rec.add_model(session, sched.turn(), c);
+        let heard = sched.receive(c.to_vec(), now).audio;
+        rec.add_model(session, sched.turn(), &heard);
         now += if k == 2 { 30_000 } else { 4000 };
         sched.pump(now);
     }

@@ -296,8 +296,8 @@ impl App {
                 }
             }
             Effect::Play { samples, first } => {
-                let turn = self.rig.play(&samples)?;
-                self.recording.model(turn, &samples);
+                let (turn, heard) = self.rig.play(&samples)?;
+                self.recording.model(turn, &heard);
                 let (start, prebuffer_ms) = self.rig.turn_start(turn).filter(|_| first)?;
                 let plays_at = (self.recording.offset()? + start) * 1000.0;
                 return Some(Event::ReplyStarts {

@@ -95,18 +95,19 @@ impl Player {
         self.inner.borrow().now()
     }
 
-    /// A decoded 24 kHz chunk of the model's audio. Returns the turn it was queued in, or
-    /// `None` when it was dropped (it belongs to an interrupted turn).
-    pub fn push(&self, samples: &[i16]) -> Option<u64> {
+    /// A decoded 24 kHz chunk of the model's audio. Returns the turn it was queued in and
+    /// the chunk as it will sound (lengthened when the buffer ran low: what the recorder
+    /// must lay down), or `None` when it was dropped (it belongs to an interrupted turn).
+    pub fn push(&self, samples: &[i16]) -> Option<(u64, Vec<i16>)> {
         let mut inner = self.inner.borrow_mut();
         let now = inner.now();
         if !inner.core.accepts_audio(now) {
             inner.core.push(samples, now); // counted as dropped
             return None;
         }
-        let plays = inner.core.push(samples, now);
-        inner.start(plays);
-        Some(inner.core.turn())
+        let received = inner.core.receive(samples.to_vec(), now);
+        inner.start(received.plays);
+        Some((inner.core.turn(), received.audio))
     }
 
     /// `turnComplete`: let everything queued play out.

@@ -108,9 +108,10 @@ impl Rig {
         }
     }
 
-    /// Queues 24 kHz model audio; the turn it joined, or `None` (no player, or the turn was
-    /// interrupted and its late audio is dropped).
-    pub fn play(&self, samples: &[i16]) -> Option<u64> {
+    /// Queues 24 kHz model audio; the turn it joined and the audio as it will sound (it may
+    /// be stretched), or `None` (no player, or the turn was interrupted and its late audio
+    /// is dropped).
+    pub fn play(&self, samples: &[i16]) -> Option<(u64, Vec<i16>)> {
         self.player.as_ref()?.push(samples)
     }
 

@@ -91,11 +91,11 @@ fn capped(format: Format, seed: u64, steps: u64, max_s: f64) -> Run {
                     .collect();
                 let turn =
                     sched.turn() + u64::from(sched.accepts_audio(now) && reply_left + len == 0);
-                sched.push(&chunk, now);
+                let heard = sched.receive(chunk, now).audio;
                 if sched.accepts_audio(now) {
                     let turn = sched.turn().max(turn);
-                    whole.add_model(ws, turn, &chunk);
-                    live.add_model(ls, turn, &chunk);
+                    whole.add_model(ws, turn, &heard);
+                    live.add_model(ls, turn, &heard);
                 }
                 if reply_left == 0 {
                     sched.turn_complete(now);
