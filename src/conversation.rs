@@ -266,6 +266,7 @@ impl Conversation {
                         prebuffer_ms));
                 }
             }
+            Event::Stretched(samples) => self.reply.stretched(samples),
             Event::FrameTiming(s) => out.log(
                 LogKind::Info,
                 &format!(

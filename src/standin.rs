@@ -36,6 +36,10 @@ pub struct StandInConfig {
     pub pace: f64,
     /// The first `burst` chunks of a reply go out at once, as the real service often does.
     pub burst: u32,
+    /// Each paced chunk goes out up to this many ms early or late (uniform, from
+    /// `jitter_seed`), never before the one before it: a jittery network.
+    pub jitter_ms: f64,
+    pub jitter_seed: u64,
     /// How long after the reply's last chunk `generationComplete` and `turnComplete` follow
     /// (ms). 0 sends them with the last chunk, before the audio has played out; the real
     /// service's timing varies, and a value longer than the playback buffer sends them after
@@ -58,6 +62,8 @@ impl Default for StandInConfig {
             chunk_ms: 200,
             pace: 1.0,
             burst: 0,
+            jitter_ms: 0.0,
+            jitter_seed: 1,
             turn_complete_after_ms: 0.0,
             turn_complete_on_interrupt: true,
             handle_prefix: "standin-".into(),
@@ -72,6 +78,8 @@ struct Reply {
     chunks: VecDeque<Vec<i16>>,
     sent: u32,
     start_ms: f64,
+    /// When the last chunk went out.
+    last_ms: f64,
     /// The output transcription sent with the first chunk.
     transcript: String,
     /// Once every chunk is out: when the turn's end goes out.
@@ -224,7 +232,13 @@ impl StandIn {
         // first chunk at once.
         let paced = (reply.sent + 1).saturating_sub(self.config.burst.max(1));
         let step = f64::from(self.config.chunk_ms) / self.config.pace.max(1e-3);
-        Some(reply.start_ms + step * f64::from(paced))
+        let due = reply.start_ms + step * f64::from(paced);
+        if self.config.jitter_ms <= 0.0 || paced == 0 {
+            return Some(due);
+        }
+        let mut rng = fastrand::Rng::with_seed(self.config.jitter_seed ^ u64::from(reply.sent));
+        let jitter = self.config.jitter_ms * (2.0 * rng.f64() - 1.0);
+        Some((due + jitter).max(reply.last_ms))
     }
 
     /// The frames due at `now_ms` (reply chunks, and the turn's end after the last).
@@ -306,6 +320,7 @@ impl StandIn {
             chunks,
             sent: 0,
             start_ms: now_ms,
+            last_ms: now_ms,
             transcript,
             end_due: None,
         });
@@ -330,6 +345,7 @@ impl StandIn {
             return;
         };
         reply.sent += 1;
+        reply.last_ms = due;
         let first = reply.sent == 1;
         let last = reply.chunks.is_empty();
         let transcript = std::mem::take(&mut reply.transcript);

@@ -140,6 +140,9 @@ pub enum Event {
         plays_at: f64,
         prebuffer_ms: f64,
     },
+    /// The player lengthened a chunk of the reply by this many 24 kHz samples (the buffer
+    /// ran low; see `playback::stretch`).
+    Stretched(u64),
     /// An interruption's fade ends this long after the `interrupted` call.
     Cut {
         silent_after_ms: f64,

@@ -18,6 +18,8 @@ pub struct Reply {
     chunks: u32,
     /// Samples at 24 kHz.
     samples: u64,
+    /// Samples the player inserted to keep its buffer from running dry.
+    stretched: u64,
     /// The resampler for a turn at another rate (rate, state), kept across its chunks.
     resampler: Option<(u32, Resampler)>,
 }
@@ -67,14 +69,27 @@ impl Reply {
         }
     }
 
+    /// The player lengthened the turn's audio by `samples` (24 kHz).
+    pub fn stretched(&mut self, samples: u64) {
+        self.stretched += samples;
+    }
+
     /// The turn ended (`turnComplete` or `interrupted`): the log line for it, if it had audio.
     pub fn end(&mut self) -> Option<String> {
+        let seconds = |n: u64| n as f64 / f64::from(OUTPUT_RATE);
         let line = (self.chunks > 0).then(|| {
-            format!(
+            let mut line = format!(
                 "model audio: {} chunks, {:.2} s",
                 self.chunks,
-                self.samples as f64 / f64::from(OUTPUT_RATE)
-            )
+                seconds(self.samples)
+            );
+            if self.stretched > 0 {
+                line += &format!(
+                    ", played {:.3} s longer (stretched: the playback buffer ran low)",
+                    seconds(self.stretched)
+                );
+            }
+            line
         });
         *self = Reply::default();
         line
@@ -124,6 +139,13 @@ mod tests {
         assert_eq!(r.end().as_deref(), Some("model audio: 2 chunks, 0.25 s"));
         assert_eq!(r.end(), None);
         assert!(play(&mut r, 24_000, &a).1, "a new turn starts over");
+        // The player stretched it by 240 + 120 samples.
+        r.stretched(240);
+        r.stretched(120);
+        assert_eq!(
+            r.end().as_deref(),
+            Some("model audio: 1 chunks, 0.20 s, played 0.015 s longer (stretched: the playback buffer ran low)")
+        );
     }
 
     #[test]

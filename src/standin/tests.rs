@@ -331,3 +331,38 @@ fn a_server_that_never_sends_the_interrupted_turns_turn_complete_can_be_played()
 }
 
 mod talk;
+
+#[test]
+fn jitter_moves_each_paced_chunk_within_its_bound_and_keeps_the_order() {
+    let mut s = ready(StandInConfig {
+        jitter_ms: 40.0,
+        jitter_seed: 7,
+        ..StandInConfig::default()
+    });
+    // 3.9 s sent as 31 chunks of 128 ms (3,968 ms) -> 20 chunks of 200 ms at 24 kHz.
+    send(&mut s, 0.0, &tone(3900, 8000.0));
+    let events: Vec<(f64, ServerEvent)> = s
+        .receive(5000.0, &ClientMessage::audio_stream_end().to_json())
+        .unwrap()
+        .iter()
+        .flat_map(|f| decode(f).into_iter().map(|e| (5000.0, e)))
+        .collect();
+    let mut times: Vec<f64> = audio_of(&events).iter().map(|(t, _)| *t).collect();
+    times.extend(
+        audio_of(&poll_until(&mut s, 20_000.0))
+            .iter()
+            .map(|(t, _)| *t),
+    );
+    assert_eq!(times.len(), 20);
+    assert_eq!(times[0], 5000.0, "the first chunk at once");
+    let offsets: Vec<f64> = (1..20)
+        .map(|n| times[n] - (5000.0 + 200.0 * n as f64))
+        .collect();
+    assert!(times.windows(2).all(|w| w[1] >= w[0]), "{times:?}");
+    assert!(offsets.iter().all(|o| o.abs() <= 40.0), "{offsets:?}");
+    // Jitter, not a constant shift: early and late both, spread over most of the range.
+    let (lo, hi) = offsets
+        .iter()
+        .fold((0.0f64, 0.0f64), |(l, h), &o| (l.min(o), h.max(o)));
+    assert!(lo < -20.0 && hi > 20.0, "{offsets:?}");
+}

@@ -298,6 +298,10 @@ impl App {
             Effect::Play { samples, first } => {
                 let (turn, heard) = self.rig.play(&samples)?;
                 self.recording.model(turn, &heard);
+                let inserted = heard.len().saturating_sub(samples.len()) as u64;
+                if inserted > 0 {
+                    return Some(Event::Stretched(inserted));
+                }
                 let (start, prebuffer_ms) = self.rig.turn_start(turn).filter(|_| first)?;
                 let plays_at = (self.recording.offset()? + start) * 1000.0;
                 return Some(Event::ReplyStarts {

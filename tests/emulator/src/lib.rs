@@ -11,6 +11,8 @@
 //! - `text=1`: server frames as text instead of binary;
 //! - `pace=F`: reply F times faster than real time (default 1);
 //! - `burst=N`: send the first N reply chunks at once, as the real service often does;
+//! - `jitter_ms=N`: each paced chunk up to N ms early or late (a jittery network; with
+//!   `burst=0`, a stream that never runs ahead of real time);
 //! - `silence_ms=N`: the pause that ends an utterance (default 500);
 //! - `turn_complete_ms=N`: send `turnComplete` N ms after the reply's last chunk (default 0:
 //!   with it, before the audio has played out; a value past the playback buffer sends it
@@ -120,6 +122,7 @@ struct Params {
     text_frames: bool,
     pace: Option<f64>,
     burst: usize,
+    jitter_ms: f64,
     silence_ms: Option<u32>,
     turn_complete_ms: f64,
     no_interrupt_turn_complete: bool,
@@ -153,6 +156,9 @@ impl Params {
                 "text" => p.text_frames = v == "1" || v == "true",
                 "pace" => p.pace = v.parse().ok().filter(|x: &f64| *x > 0.0),
                 "burst" => p.burst = v.parse().unwrap_or(0),
+                "jitter_ms" => {
+                    p.jitter_ms = v.parse().ok().filter(|x: &f64| *x >= 0.0).unwrap_or(0.0)
+                }
                 "silence_ms" => p.silence_ms = v.parse().ok(),
                 "interrupt_turn_complete" => p.no_interrupt_turn_complete = v == "0",
                 "fault_at" => p.fault_at_setup = v == "setup",
@@ -254,6 +260,8 @@ impl Connection {
             chunk_ms: config.chunk_ms,
             pace: params.pace.unwrap_or(1.0),
             burst: params.burst as u32,
+            jitter_ms: params.jitter_ms,
+            jitter_seed: id,
             turn_complete_after_ms: params.turn_complete_ms,
             turn_complete_on_interrupt: !params.no_interrupt_turn_complete,
             handle_prefix: format!("emu-{id}-"),
