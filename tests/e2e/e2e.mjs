@@ -105,17 +105,17 @@ function segments(x, rate) {
  * speech file's own pauses hold at most ~1.6 ms of zeros) and clicks (a sample above -26 dBFS
  * next to two of digital silence: a cut or a start without a fade; a fade's last sample is a
  * 96th of the level before it). */
-function gapsAndClicks(x, rate, stretches) {
+function gapsAndClicks(x, rate, stretches, gapMs = 5) {
   const gaps = [];
   const clicks = [];
-  const minGap = Math.round(0.005 * rate);
+  const minGap = Math.round((gapMs / 1000) * rate);
   const loud = 0.05;
   for (const s of stretches) {
     const [a, b] = [Math.round(s.start * rate), Math.min(Math.round(s.end * rate), x.length)];
     let run = 0;
     for (let i = a; i < b; i++) {
       if (x[i] === 0) { run++; continue; }
-      if (run >= minGap) gaps.push(`${f3((i - run) / rate)} s (${((run / rate) * 1000).toFixed(1)} ms)`);
+      if (run >= minGap) gaps.push({ at: (i - run) / rate, ms: (run / rate) * 1000 });
       run = 0;
       const before = i >= 2 && x[i - 1] === 0 && x[i - 2] === 0;
       const after = i + 2 < x.length && x[i + 1] === 0 && x[i + 2] === 0;
@@ -434,10 +434,20 @@ function checkRecording(label, run) {
     check(`${label}: the second reply plays to the end of the file`, seconds - r2.end < 0.02 && r2.end - r2.start < b.end - b.start, `${f3(r2.end - r2.start)} s of it, the file ends at ${f3(seconds)} s`);
   }
   // No hard edge, ever, and no hole in a reply: what was heard, as the recording holds it
-  // (a stretch of the speech shows there too).
+  // (a stretch of the speech shows there too). The replies echo what the person said, and
+  // Chromium's fake microphone itself drops to digital silence for a few ms now and then on
+  // a busy machine (121 samples seen): a hole in the reply where its source, the person's
+  // sentence, has one of its own (within 100 ms of the echo's place) is the echo's, not the
+  // player's.
   const { gaps, clicks } = gapsAndClicks(model, rate, spoke);
-  check(`${label}: the replies have no gap and no click`, gaps.length === 0 && clicks.length === 0,
-    `gaps ${gaps.join(', ') || 'none'}; clicks ${clicks.join(', ') || 'none'}`);
+  // (The person's own holes from 2 ms: a stretch at a quiet place may lengthen the echo's.)
+  const own = gapsAndClicks(you, rate, heard, 2).gaps;
+  const echoes = (g) => [[r1, a], [r2, b]].some(([r, s]) => g.at >= r.start && g.at <= r.end
+    && own.some((o) => Math.abs(o.at - (g.at - (r.start - s.start))) <= 0.1));
+  const holes = gaps.filter((g) => !echoes(g));
+  const words = (list) => list.map((g) => `${f3(g.at)} s (${g.ms.toFixed(1)} ms)`).join(', ') || 'none';
+  check(`${label}: the replies have no gap and no click`, holes.length === 0 && clicks.length === 0,
+    `gaps ${words(holes)} (and ${words(gaps.filter(echoes))} echoing the microphone's own); clicks ${clicks.join(', ') || 'none'}`);
   check(`${label}: no console error or panic`, run.errors.length === 0, run.errors.join(' | '));
   return { echo1, echo2 };
 }
