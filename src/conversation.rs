@@ -25,6 +25,7 @@ mod talk;
 
 pub use events::{Effect, Event, Hold, Link, LogKind, Mic, Plan, Speaker, Target, View};
 
+use crate::protocol::models::TypedText;
 use crate::protocol::ServerEvent;
 use crate::reconnect::Reconnect;
 use reply::{Audio, Reply};
@@ -58,6 +59,8 @@ pub struct Conversation {
     shown: Option<View>,
     /// This conversation's turns are push-to-talk.
     push_to_talk: bool,
+    /// How the model takes typed text (its row in the model table).
+    typed: TypedText,
     hold: Hold,
     /// Talk was pressed while idle: the microphone starts once the session is ready.
     talk_when_ready: bool,
@@ -103,6 +106,7 @@ impl Conversation {
             status: ("idle", "Not connected.".into()),
             shown: None,
             push_to_talk: false,
+            typed: TypedText::RealtimeText,
             hold: Hold::Up,
             talk_when_ready: false,
             tokens: 0,

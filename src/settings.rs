@@ -5,7 +5,7 @@
 use crate::conversation::Target;
 use crate::endpoint::{Credential, Endpoint};
 use crate::playback::PlaybackConfig;
-use crate::protocol::{Sensitivity, Setup, TurnTaking};
+use crate::protocol::{models, Sensitivity, Setup, TurnTaking};
 use crate::tools::Toolbox;
 
 /// Settings a link may carry in its query, as (query name, form field id); never the key.
@@ -111,12 +111,13 @@ impl Form {
     /// declares, or what is wrong with the tool declarations.
     pub fn setup(&self) -> Result<(Setup, Toolbox), String> {
         let toolbox = Toolbox::new(self.builtin_tools, &self.tools)?;
+        let model = models::lookup(&self.model);
         let mut setup = Setup::audio(&self.model, &self.voice)
             .with_system_instruction(&self.instruction)
             .with_transcription(self.transcription, self.transcription)
             .with_resumption(None)
             .with_sliding_window()
-            .with_tools(toolbox.setup_tools());
+            .with_tools(toolbox.setup_tools(model.async_calls()));
         setup.realtime_input_config = self.turn_taking();
         Ok((setup, toolbox))
     }

@@ -135,13 +135,21 @@ impl Toolbox {
     }
 
     /// `setup.tools`: one tool holding every declaration (empty when there are none).
-    pub fn setup_tools(&self) -> Vec<Value> {
+    /// `async_calls`: the model takes a declaration's `behavior`; a model that only blocks
+    /// refuses the field, so it is left out.
+    pub fn setup_tools(&self, async_calls: bool) -> Vec<Value> {
         let mut all = if self.builtin {
             builtin_declarations()
         } else {
             Vec::new()
         };
-        all.extend(self.declared.iter().map(|(d, _)| d.clone()));
+        all.extend(self.declared.iter().map(|(d, _)| {
+            let mut d = d.clone();
+            if let (false, Value::Object(members)) = (async_calls, &mut d) {
+                members.shift_remove("behavior");
+            }
+            d
+        }));
         if all.is_empty() {
             return Vec::new();
         }

@@ -15,6 +15,7 @@ impl Conversation {
             push_to_talk,
         } = plan;
         self.push_to_talk = push_to_talk;
+        self.typed = crate::protocol::models::lookup(&model).typed_text;
         self.hold = Hold::Up;
         self.talk_when_ready = false;
         self.tokens = 0;

@@ -3,6 +3,7 @@
 //! and what becomes of each microphone chunk.
 
 use super::{Conversation, Effect, Hold, Link, LogKind, Mic, Out, Plan, Speaker};
+use crate::protocol::models::TypedText;
 
 impl Conversation {
     /// The one-click control: from idle, connect and start the microphone once ready; when
@@ -105,8 +106,9 @@ impl Conversation {
         }
     }
 
-    /// A typed message: `realtimeInput.text` (wrapped in activity markers for push-to-talk,
-    /// where the service does not detect activity itself), shown as the person's turn.
+    /// A typed message, shown as the person's turn: a `clientContent` turn where the model
+    /// takes one, or `realtimeInput.text` (wrapped in activity markers for push-to-talk,
+    /// where the service does not detect activity in realtime input itself).
     pub(super) fn text(&mut self, now: f64, text: &str, out: &mut Out) {
         let text = text.trim();
         if text.is_empty() {
@@ -119,7 +121,8 @@ impl Conversation {
             );
             return;
         }
-        let mark = self.push_to_talk && self.hold == Hold::Up;
+        let mark =
+            self.push_to_talk && self.hold == Hold::Up && self.typed == TypedText::RealtimeText;
         if mark {
             out.push(Effect::SendActivity { start: true });
         }

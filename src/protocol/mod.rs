@@ -7,6 +7,7 @@
 //!   of [`ServerEvent`]s; malformed input is a [`ProtocolError`], never a panic.
 
 pub mod client;
+pub mod models;
 pub mod server;
 
 pub use client::{ClientMessage, Sensitivity, Setup, TurnTaking};
@@ -14,9 +15,9 @@ pub use server::{
     decode, AudioChunk, FunctionCall, ProtocolError, ServerEvent, ServerMessage, UsageMetadata,
 };
 
-/// The documented default: a current native-audio Live model (model names change often,
-/// so the page makes this a setting).
-pub const DEFAULT_MODEL: &str = "models/gemini-2.5-flash-native-audio-preview-12-2025";
+/// The documented default for voice agents since September 2026 (model names change
+/// often, so the page makes this a setting; [`models`] says what each accepts).
+pub const DEFAULT_MODEL: &str = "models/gemini-3.8-live";
 
 /// The default prebuilt voice.
 pub const DEFAULT_VOICE: &str = "Aoede";

@@ -235,9 +235,29 @@ fn other_rates_are_heard_at_16k_and_text_turns_interrupt() {
     sent.extend_from_slice(&[0; 8192]);
     send(&mut s, 0.0, &sent);
     assert!(s.next_due().is_some());
+    // A completed user turn (how 3.8 Live takes typed text) interrupts the reply and is
+    // answered; one still open (`turnComplete: false`) only interrupts.
     let turn = ClientMessage::user_turn("hello", true).to_json();
+    let out = s.receive(900.0, &turn).unwrap();
     assert_eq!(
-        s.receive(900.0, &turn).unwrap(),
+        out[..2],
+        [
+            j(r#"{"serverContent": {"interrupted": true}}"#),
+            j(r#"{"serverContent": {"turnComplete": true}}"#),
+        ]
+    );
+    let said = out[2]
+        .server_content
+        .as_ref()
+        .and_then(|c| c.output_transcription.clone());
+    assert_eq!(
+        said.and_then(|t| t.text).as_deref(),
+        Some("(you typed: hello)")
+    );
+    assert!(s.next_due().is_some(), "the answer streams on");
+    let open = ClientMessage::user_turn("more", false).to_json();
+    assert_eq!(
+        s.receive(950.0, &open).unwrap(),
         vec![
             j(r#"{"serverContent": {"interrupted": true}}"#),
             j(r#"{"serverContent": {"turnComplete": true}}"#),

@@ -4,6 +4,7 @@
 //! cannot hide in the other.
 
 use crate::pcm::{self, PcmError};
+use crate::protocol::models::{self, Model, Proactive};
 use serde_json::Value;
 
 /// A message the stand-in understood.
@@ -17,7 +18,11 @@ pub enum ClientMsg {
     },
     AudioStreamEnd,
     Text(String),
-    ClientContent,
+    /// A `clientContent` turn: its user text, and whether it completes the turn.
+    ClientContent {
+        text: String,
+        turn_complete: bool,
+    },
     /// The answers' (id, function name, response as JSON text).
     ToolResponse(Vec<(String, String, String)>),
     ActivityStart,
@@ -155,13 +160,49 @@ const SCHEMA: &[(&str, &[&str])] = &[
     ("toolResponse", &["functionResponses"]),
 ];
 
-/// Models the stand-in accepts (the current native-audio Live models).
-pub const MODELS: &[&str] = &[
-    "models/gemini-2.5-flash-native-audio-preview-12-2025",
-    "models/gemini-2.5-flash-native-audio-preview-09-2025",
-    "models/gemini-2.5-flash-native-audio-latest",
-    "models/gemini-3.1-flash-live-preview",
-];
+/// What the service refuses for `model` in a setup `body`, in its words (close 1007): the
+/// fields the model table ([`models`]) marks as refused.
+fn refused_for(model: &Model, body: &Value) -> Option<String> {
+    let id = model.id;
+    if !model.thinking && body.pointer("/generationConfig/thinkingConfig").is_some() {
+        return Some(format!("thinking_config is not supported for models/{id}."));
+    }
+    if !model.affective_dialog
+        && body
+            .pointer("/generationConfig/enableAffectiveDialog")
+            .is_some()
+    {
+        return Some(format!(
+            "enable_affective_dialog is not supported for models/{id}."
+        ));
+    }
+    let proactive = body.pointer("/proactivity/proactiveAudio");
+    match model.proactive_audio {
+        Proactive::No if body.get("proactivity").is_some() => {
+            return Some(format!("proactivity is not supported for models/{id}."));
+        }
+        Proactive::AlwaysOn if proactive == Some(&Value::Bool(false)) => {
+            return Some(format!(
+                "Proactive audio is always on for models/{id}; proactive_audio: false is not allowed."
+            ));
+        }
+        _ => {}
+    }
+    let behavior = body
+        .get("tools")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|tool| tool.get("functionDeclarations")?.as_array())
+        .flatten()
+        .any(|d| d.get("behavior").is_some());
+    if !model.async_calls() && behavior {
+        return Some(format!(
+            "function_declarations.behavior is not supported for models/{id}: function calls are synchronous."
+        ));
+    }
+    None
+}
 
 fn check_fields(path: &str, object: &serde_json::Map<String, Value>) -> Result<(), Reject> {
     let Some((_, allowed)) = SCHEMA.iter().find(|(p, _)| *p == path) else {
@@ -216,7 +257,7 @@ pub fn parse(text: &str, setup_done: bool) -> Result<ClientMsg, Reject> {
     match kind.as_str() {
         "setup" => parse_setup(body).map(ClientMsg::Setup),
         "realtimeInput" => parse_realtime(body),
-        "clientContent" => Ok(ClientMsg::ClientContent),
+        "clientContent" => Ok(parse_client_content(body)),
         _ => parse_tool_response(body),
     }
 }
@@ -226,13 +267,19 @@ fn parse_setup(body: &Value) -> Result<SetupInfo, Reject> {
         .get("model")
         .and_then(Value::as_str)
         .unwrap_or_default();
-    if !MODELS.contains(&model) {
+    let known = model
+        .strip_prefix("models/")
+        .and_then(|id| models::MODELS.iter().find(|m| m.id == id));
+    let Some(row) = known else {
         return Err(Reject {
             code: 1008,
             reason: format!(
                 "{model} is not found for API version v1beta, or is not supported for bidiGenerateContent."
             ),
         });
+    };
+    if let Some(reason) = refused_for(row, body) {
+        return Err(invalid(reason));
     }
     let modalities = body.pointer("/generationConfig/responseModalities");
     if let Some(m) = modalities {
@@ -337,6 +384,24 @@ fn parse_realtime(body: &Value) -> Result<ClientMsg, Reject> {
     Ok(ClientMsg::ActivityEnd)
 }
 
+/// The user text of a `clientContent` (its turns' text parts, joined) and its `turnComplete`.
+fn parse_client_content(body: &Value) -> ClientMsg {
+    let text: Vec<&str> = body
+        .get("turns")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter(|turn| turn.get("role").and_then(Value::as_str) != Some("model"))
+        .filter_map(|turn| turn.get("parts")?.as_array())
+        .flatten()
+        .filter_map(|part| part.get("text")?.as_str())
+        .collect();
+    ClientMsg::ClientContent {
+        text: text.join(" "),
+        turn_complete: body.get("turnComplete").and_then(Value::as_bool) == Some(true),
+    }
+}
+
 fn parse_tool_response(body: &Value) -> Result<ClientMsg, Reject> {
     let answers = body
         .get("functionResponses")
@@ -359,106 +424,4 @@ fn parse_tool_response(body: &Value) -> Result<ClientMsg, Reject> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const SETUP: &str = r#"{"setup":{"model":"models/gemini-2.5-flash-native-audio-preview-12-2025","generationConfig":{"responseModalities":["AUDIO"],"speechConfig":{"voiceConfig":{"prebuiltVoiceConfig":{"voiceName":"Aoede"}}}},"inputAudioTranscription":{},"sessionResumption":{"handle":"h1"}}}"#;
-
-    #[test]
-    fn documented_setup_is_accepted() {
-        let msg = parse(SETUP, false).unwrap();
-        assert_eq!(
-            msg,
-            ClientMsg::Setup(SetupInfo {
-                model: "models/gemini-2.5-flash-native-audio-preview-12-2025".into(),
-                input_transcription: true,
-                output_transcription: false,
-                resumption: true,
-                resume_handle: Some("h1".into()),
-                automatic_activity: true,
-                silence_ms: None,
-                interrupts: true,
-                functions: vec![],
-            })
-        );
-    }
-
-    #[test]
-    fn unknown_fields_are_rejected_with_1007() {
-        let r = parse(r#"{"realtimeInput":{"turnComplete":true}}"#, true).unwrap_err();
-        assert_eq!(r.code, 1007);
-        assert_eq!(
-            r.reason,
-            "Invalid JSON payload received. Unknown name \"turnComplete\" at 'realtimeInput': Cannot find field."
-        );
-        let r = parse(&SETUP.replace("voiceName", "voice_name_typo"), false).unwrap_err();
-        assert_eq!(r.code, 1007);
-        assert!(r
-            .reason
-            .contains("at 'setup.generationConfig.speechConfig.voiceConfig.prebuiltVoiceConfig'"));
-    }
-
-    #[test]
-    fn order_and_shape() {
-        assert_eq!(
-            parse(r#"{"realtimeInput":{"audioStreamEnd":true}}"#, false)
-                .unwrap_err()
-                .reason,
-            "The first message must be setup."
-        );
-        assert_eq!(
-            parse(SETUP, true).unwrap_err().reason,
-            "setup may be sent only once."
-        );
-        assert_eq!(parse("{", false).unwrap_err().code, 1007);
-        assert_eq!(
-            parse(r#"{"realtimeInput":{"mediaChunks":[]}}"#, true)
-                .unwrap_err()
-                .code,
-            1007
-        );
-        assert_eq!(
-            parse(r#"{"realtimeInput":{"audioStreamEnd":true}}"#, true).unwrap(),
-            ClientMsg::AudioStreamEnd
-        );
-    }
-
-    #[test]
-    fn unknown_model_is_1008() {
-        let r = parse(
-            r#"{"setup":{"model":"models/gemini-2.0-flash-exp"}}"#,
-            false,
-        )
-        .unwrap_err();
-        assert_eq!(r.code, 1008);
-        assert_eq!(r.reason, "models/gemini-2.0-flash-exp is not found for API version v1beta, or is not supported for bidiGenerateContent.");
-    }
-
-    #[test]
-    fn audio_is_decoded() {
-        let msg = parse(
-            r#"{"realtimeInput":{"audio":{"data":"AQD+/zQS","mimeType":"audio/pcm;rate=16000"}}}"#,
-            true,
-        );
-        assert_eq!(
-            msg.unwrap(),
-            ClientMsg::Audio {
-                rate: 16_000,
-                samples: vec![1, -2, 0x1234]
-            }
-        );
-        let odd = parse(
-            r#"{"realtimeInput":{"audio":{"data":"AQID","mimeType":"audio/pcm;rate=16000"}}}"#,
-            true,
-        );
-        assert_eq!(odd.unwrap_err().code, 1007);
-        let mime = parse(
-            r#"{"realtimeInput":{"audio":{"data":"","mimeType":"audio/wav"}}}"#,
-            true,
-        );
-        assert_eq!(
-            mime.unwrap_err().reason,
-            "Unsupported audio mime type \"audio/wav\"."
-        );
-    }
-}
+mod tests;

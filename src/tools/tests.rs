@@ -31,7 +31,7 @@ fn built_in_tools_are_declared_and_answered() {
         toolbox.names().collect::<Vec<_>>(),
         ["get_current_time", "save_note", "read_notes"]
     );
-    let tools = toolbox.setup_tools();
+    let tools = toolbox.setup_tools(true);
     assert_eq!(tools.len(), 1);
     // The declarations sent name exactly the functions the toolbox answers.
     let sent: Vec<&str> = tools[0]
@@ -89,7 +89,7 @@ fn built_in_tools_are_declared_and_answered() {
 #[test]
 fn every_call_gets_an_answer_even_an_unknown_one() {
     let toolbox = Toolbox::new(false, "").unwrap();
-    assert!(toolbox.setup_tools().is_empty());
+    assert!(toolbox.setup_tools(true).is_empty());
     let mut notes = Vec::new();
     let (json, line) = answer(&toolbox, &call("x9", "get_current_time", "{}"), &mut notes);
     assert_eq!(
@@ -124,7 +124,7 @@ fn declared_tools_are_sent_without_their_canned_response_and_answered_with_it() 
             "no_answer"
         ]
     );
-    let sent = toolbox.setup_tools()[0]
+    let sent = toolbox.setup_tools(true)[0]
         .pointer("/functionDeclarations/3")
         .unwrap()
         .to_string();

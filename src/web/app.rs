@@ -10,7 +10,7 @@ use super::session::{self, Current};
 use super::{devices, page_now_ms, settings, tools};
 use crate::conversation::{Conversation, Effect, Event, Link, LogKind, Plan};
 use crate::pcm::dbfs;
-use crate::protocol::ClientMessage;
+use crate::protocol::{models, ClientMessage};
 use crate::settings::Connection;
 use gloo_timers::callback::Timeout;
 use std::cell::RefCell;
@@ -110,6 +110,7 @@ pub fn start() -> Result<(), String> {
     page.wrap_focus([("trap-start", "settings-done"), ("trap-end", "backend")])?;
     on("banner-close", "click", |app| dispatch(app, Event::Dismiss))?;
     on("backend", "change", |app| app.borrow().changed("backend"))?;
+    on("model", "input", |app| app.borrow().changed("model"))?;
     on("volume", "input", |app| app.borrow().changed("volume"))?;
     on("rec-format", "change", |app| {
         app.borrow().changed("rec-format")
@@ -282,7 +283,8 @@ impl App {
                 return Some(Event::SendFailed { samples: 0, error });
             }
             Effect::SendText(text) => {
-                let message = ClientMessage::realtime_text(&text);
+                let model = &self.connection.as_ref()?.setup.model;
+                let message = models::lookup(model).typed(&text);
                 let error = (self.session.send_message(&message).err()?).to_string();
                 return Some(Event::SendFailed { samples: 0, error });
             }
@@ -385,6 +387,7 @@ impl App {
                 self.speaker_chosen();
             }
             "volume" => self.rig.set_volume(settings::volume(&self.page)),
+            "model" => settings::show_model_notes(&self.page),
             _ => self.recording.format_changed(&self.page),
         }
     }

@@ -7,7 +7,7 @@
 
 use super::page::Page;
 use crate::playback::PlaybackConfig;
-use crate::protocol::{DEFAULT_MODEL, DEFAULT_VOICE, VOICES};
+use crate::protocol::{models, DEFAULT_MODEL, DEFAULT_VOICE, VOICES};
 use crate::recorder::Format;
 use crate::settings::{playback_config, Connection, Form, QUERY_SETTINGS};
 use web_sys::{HtmlElement, HtmlInputElement, Storage, UrlSearchParams};
@@ -48,6 +48,7 @@ pub fn fill(page: &Page) -> Result<(), String> {
         remember.set_checked(remembered);
     }
     show_backend_fields(page);
+    show_model_notes(page);
     Ok(())
 }
 
@@ -122,6 +123,12 @@ pub fn show_backend_fields(page: &Page) {
             _ => "API key",
         },
     );
+}
+
+/// What the page does differently with the chosen model, under its field (the model
+/// table's words).
+pub fn show_model_notes(page: &Page) {
+    page.set_text("model-notes", &models::lookup(&page.value("model")).notes());
 }
 
 /// Playback timings, with `?prebuffer=MS` if the page's query has it.

@@ -235,6 +235,21 @@ fn typed_messages_go_as_realtime_text_and_show_as_your_turn() {
             Effect::SendActivity { start: false },
         ]
     );
+    // ...unless the model takes typed text as a turn of its own (3.8 Live: `clientContent`,
+    // which is no realtime input to mark).
+    let mut turns = Conversation::default();
+    let plan = Plan {
+        model: "gemini-3.8-live".into(),
+        ..offline_plan(true)
+    };
+    turns.handle(0.0, Event::Connect(plan));
+    turns.handle(1.0, Event::AudioReady);
+    turns.handle(2.0, Event::Opened(Ok(())));
+    let effects = turns.handle(3.0, Event::Text("hi".into()));
+    assert_eq!(effects[0], Effect::SendText("hi".into()));
+    assert!(!effects
+        .iter()
+        .any(|e| matches!(e, Effect::SendActivity { .. })));
     // Not connected: not sent, and said so.
     let mut idle = Conversation::default();
     assert_eq!(

@@ -111,7 +111,7 @@ fn typed_text_gets_a_spoken_reply_with_its_transcription() {
 
 #[test]
 fn asking_the_time_makes_a_tool_call_and_its_answer_is_spoken() {
-    let tools = Toolbox::new(true, "").unwrap().setup_tools();
+    let tools = Toolbox::new(true, "").unwrap().setup_tools(true);
     let mut s = ready_with(base().with_tools(tools));
     let out = s
         .receive(

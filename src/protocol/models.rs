@@ -1,0 +1,185 @@
+//! What each Live model accepts and how it behaves, so the page never sends a field the
+//! chosen model refuses and says what it does differently. Model names change often: an
+//! unknown name still works, with the subset every model accepts ([`COMMON`]).
+//!
+//! Sources (Gemini API docs, read December 2026): each row names its page.
+
+use super::ClientMessage;
+
+/// How typed text goes to the model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TypedText {
+    /// A `clientContent` user turn with `turnComplete: true`: the model answers it at once,
+    /// interrupting what it is saying.
+    ClientContent,
+    /// `realtimeInput.text`: it joins the live input alongside the microphone.
+    RealtimeText,
+}
+
+/// How the model runs function calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Calls {
+    /// Blocking only: the model waits for the answer; `behavior` and `scheduling` are
+    /// refused, so the page leaves them out.
+    Blocking,
+    /// Blocking unless a declaration says `behavior: NON_BLOCKING`; answers may carry
+    /// `scheduling`.
+    BlockingByDefault,
+    /// Non-blocking unless a declaration says `behavior: BLOCKING` (the model keeps talking
+    /// while a call runs); answers may carry `scheduling`.
+    NonBlockingByDefault,
+}
+
+/// Proactive audio (the model may choose not to answer what is not meant for it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Proactive {
+    /// `proactivity.proactiveAudio` may be set (v1alpha).
+    Setting,
+    /// Always on: `proactiveAudio: false` is an error.
+    AlwaysOn,
+    /// Not supported: `proactivity` is refused.
+    No,
+}
+
+/// Where the model stands in its documentation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Stable,
+    Preview,
+    /// Still served; the docs recommend moving on.
+    Legacy,
+    /// Not in this table: the common subset.
+    Unknown,
+}
+
+/// One model's row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Model {
+    /// Without the `models/` prefix.
+    pub id: &'static str,
+    pub status: Status,
+    pub typed_text: TypedText,
+    pub calls: Calls,
+    /// `generationConfig.thinkingConfig` accepted (its form: `thinkingBudget` on 2.5,
+    /// `thinkingLevel` on 3.1); refused on 3.8 Live.
+    pub thinking: bool,
+    pub proactive_audio: Proactive,
+    /// `generationConfig.enableAffectiveDialog` accepted (2.5, v1alpha only).
+    pub affective_dialog: bool,
+    /// The documentation page the row comes from.
+    pub source: &'static str,
+}
+
+/// Today's Live models, the default first.
+pub const MODELS: &[Model] = &[
+    // models/gemini-3.8-live, "Migrating from Gemini 3.1 Flash Live" (September 2026): no
+    // thinking_level; asynchronous calls by default; client content for the whole session,
+    // turnComplete interrupts; proactive audio always on; no affective dialog.
+    Model {
+        id: "gemini-3.8-live",
+        status: Status::Stable,
+        typed_text: TypedText::ClientContent,
+        calls: Calls::NonBlockingByDefault,
+        thinking: false,
+        proactive_audio: Proactive::AlwaysOn,
+        affective_dialog: false,
+        source: "https://ai.google.dev/gemini-api/docs/models/gemini-3.8-live",
+    },
+    // live-api/tools ("synchronous and asynchronous" for 2.5 Flash Live), live-api/capabilities
+    // (affective dialog and proactive audio on v1alpha; thinking budget).
+    native_audio("gemini-2.5-flash-native-audio-preview-12-2025"),
+    native_audio("gemini-2.5-flash-native-audio-preview-09-2025"),
+    native_audio("gemini-2.5-flash-native-audio-latest"),
+    // models/gemini-3.1-flash-live-preview (legacy; "Migrating from Gemini 2.5 Flash Live"):
+    // thinkingLevel; synchronous function calls only; no proactive audio or affective dialog.
+    Model {
+        id: "gemini-3.1-flash-live-preview",
+        status: Status::Legacy,
+        typed_text: TypedText::RealtimeText,
+        calls: Calls::Blocking,
+        thinking: true,
+        proactive_audio: Proactive::No,
+        affective_dialog: false,
+        source: "https://ai.google.dev/gemini-api/docs/models/gemini-3.1-flash-live-preview",
+    },
+];
+
+const fn native_audio(id: &'static str) -> Model {
+    Model {
+        id,
+        status: Status::Preview,
+        typed_text: TypedText::RealtimeText,
+        calls: Calls::BlockingByDefault,
+        thinking: true,
+        proactive_audio: Proactive::Setting,
+        affective_dialog: true,
+        source: "https://ai.google.dev/gemini-api/docs/live-api/capabilities",
+    }
+}
+
+/// A model not in the table: what every listed model accepts.
+pub const COMMON: Model = Model {
+    id: "",
+    status: Status::Unknown,
+    typed_text: TypedText::RealtimeText,
+    calls: Calls::Blocking,
+    thinking: false,
+    proactive_audio: Proactive::No,
+    affective_dialog: false,
+    source: "",
+};
+
+/// The row for `model` (with or without the `models/` prefix), or [`COMMON`].
+pub fn lookup(model: &str) -> Model {
+    let id = model.trim();
+    let id = id.strip_prefix("models/").unwrap_or(id);
+    MODELS
+        .iter()
+        .find(|m| m.id == id)
+        .copied()
+        .unwrap_or(COMMON)
+}
+
+impl Model {
+    /// Typed `text` as this model takes it.
+    pub fn typed(&self, text: &str) -> ClientMessage {
+        match self.typed_text {
+            TypedText::ClientContent => ClientMessage::user_turn(text, true),
+            TypedText::RealtimeText => ClientMessage::realtime_text(text),
+        }
+    }
+
+    /// Whether declarations may carry `behavior` and answers `scheduling`.
+    pub fn async_calls(&self) -> bool {
+        self.calls != Calls::Blocking
+    }
+
+    /// What this client does differently with the model, in words (Settings shows it).
+    pub fn notes(&self) -> String {
+        let status = match self.status {
+            Status::Stable => "Stable.",
+            Status::Preview => "Preview.",
+            Status::Legacy => "Legacy: the docs recommend gemini-3.8-live.",
+            Status::Unknown => {
+                "Not a model this page knows: only what every Live model accepts is sent."
+            }
+        };
+        let typed = match self.typed_text {
+            TypedText::ClientContent => "Typed messages go as a turn and interrupt the model.",
+            TypedText::RealtimeText => "Typed messages join the live input.",
+        };
+        let calls = match self.calls {
+            Calls::Blocking => "Function calls block (a declared \"behavior\" is left out).",
+            Calls::BlockingByDefault => {
+                "Function calls block unless declared \"behavior\": \"NON_BLOCKING\"."
+            }
+            Calls::NonBlockingByDefault => {
+                "Function calls run while the model keeps talking unless declared \"behavior\": \"BLOCKING\"."
+            }
+        };
+        format!("{status} {typed} {calls}")
+    }
+}
+
+#[cfg(test)]
+mod tests;
