@@ -336,6 +336,7 @@ impl Conversation {
             }
             ServerEvent::TurnComplete => out.push(Effect::TurnComplete),
             ServerEvent::ToolCall(calls) => out.push(Effect::AnswerTools(calls.clone())),
+            ServerEvent::ToolCallCancellation(ids) => out.push(Effect::CancelTools(ids.clone())),
             ServerEvent::GoAway { .. } => {
                 if let Link::Live { goaway } = &mut self.link {
                     *goaway = true;

@@ -55,8 +55,8 @@ pub struct StandIn {
     activity: Option<Vec<i16>>,
     /// Text typed within a push-to-talk activity, answered at its end.
     typed: Option<String>,
-    /// The function call waiting for its `toolResponse`: (id, what was typed).
-    pending_call: Option<(String, String)>,
+    /// The function call waiting for its `toolResponse`: (id, whether it blocks the model).
+    pending_call: Option<(String, bool)>,
     calls: u32,
     /// A reply held back until the current one ends (no-interruption turns).
     queued: Option<(Vec<i16>, String)>,
@@ -109,7 +109,7 @@ impl StandIn {
                 let resumable = info.resumption;
                 self.setup = Some(info);
                 out.push(ServerMessage {
-                    setup_complete: Some(SetupComplete {}),
+                    setup_complete: Some(SetupComplete::default()),
                     ..ServerMessage::default()
                 });
                 if resumable {
@@ -179,7 +179,18 @@ impl StandIn {
                 }
                 self.text_turn(now_ms, &text, &mut out);
             }
-            ClientMsg::ToolResponse(answers) => self.tool_answered(now_ms, &answers),
+            ClientMsg::ToolResponse(answers) => {
+                let model = self.setup.as_ref().map(|s| s.model.as_str()).unwrap_or("");
+                if answers.iter().any(|a| a.scheduling.is_some())
+                    && !crate::protocol::models::lookup(model).async_calls()
+                {
+                    return Err(Reject {
+                        code: 1007,
+                        reason: format!("function_responses.scheduling is not supported for {model}: function calls are synchronous."),
+                    });
+                }
+                self.tool_answered(now_ms, &answers, &mut out)
+            }
         }
         out.extend(self.poll(now_ms));
         Ok(out)
@@ -246,6 +257,7 @@ impl StandIn {
                     }
                 }
                 Action::Reply(heard) => {
+                    self.new_input(out);
                     // In whole milliseconds: no float formatting in the stand-in's module
                     // (core's is about 9 KB gzip there, a sixth of the module).
                     let heard_ms = heard.len() as u64 * 1000 / u64::from(INPUT_RATE);

@@ -8,7 +8,7 @@
 //! mock. Every call is answered, ids matched: an unknown function, or one without a response,
 //! gets an `error` response, never silence (the model would wait for it).
 
-use crate::protocol::client::FunctionResponse;
+use crate::protocol::client::{FunctionResponse, Scheduling};
 use crate::protocol::FunctionCall;
 use serde_json::{json, Value};
 
@@ -31,9 +31,26 @@ pub struct WallClock {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Toolbox {
     builtin: bool,
-    /// The person's declarations (as sent) and their canned responses.
-    declared: Vec<(Value, Option<Value>)>,
+    /// The person's declarations.
+    declared: Vec<Declared>,
 }
+
+/// A declared function as the page keeps it: what is sent, and the page-side keys (the
+/// service refuses unknown fields, so they never leave the page).
+#[derive(Debug, Clone, PartialEq)]
+struct Declared {
+    declaration: Value,
+    /// `"response"`: the canned answer.
+    response: Option<Value>,
+    /// `"delay_ms"`: the answer goes this long after the call (a slow tool to watch run).
+    delay_ms: u32,
+    /// `"scheduling"`: when the model takes the answer up (`INTERRUPT`, `WHEN_IDLE`,
+    /// `SILENT`; models with asynchronous calls only).
+    scheduling: Option<Scheduling>,
+}
+
+/// The longest `delay_ms` a declared tool may have (a minute).
+pub const MAX_DELAY_MS: u32 = 60_000;
 
 /// The built-in tools' declarations, as sent (JSON text: a few bytes of data instead of the
 /// code that would build them value by value).
@@ -111,12 +128,32 @@ impl Toolbox {
         if self.names().any(|n| n == name) {
             return Err(format!("Tools: \"{name}\" is declared twice."));
         }
-        // The canned response stays in the page: the service refuses unknown fields.
-        let response = match &mut declaration {
-            Value::Object(members) => members.shift_remove("response"),
+        // The page-side keys stay in the page: the service refuses unknown fields.
+        let mut take = |key: &str| match &mut declaration {
+            Value::Object(members) => members.shift_remove(key),
             _ => None,
         };
-        self.declared.push((declaration, response));
+        let response = take("response");
+        let delay_ms = match take("delay_ms") {
+            None => 0,
+            Some(v) => match v.as_u64() {
+                Some(ms) if ms <= u64::from(MAX_DELAY_MS) => ms as u32,
+                _ => return Err(format!("Tools: \"delay_ms\" of \"{name}\" must be a whole number of milliseconds up to {MAX_DELAY_MS}, not {v}.")),
+            },
+        };
+        let scheduling = match take("scheduling") {
+            None => None,
+            Some(v) => match v.as_str().and_then(Scheduling::parse) {
+                Some(s) => Some(s),
+                None => return Err(format!("Tools: \"scheduling\" of \"{name}\" must be \"INTERRUPT\", \"WHEN_IDLE\" or \"SILENT\", not {v}.")),
+            },
+        };
+        self.declared.push(Declared {
+            declaration,
+            response,
+            delay_ms,
+            scheduling,
+        });
         Ok(())
     }
 
@@ -130,21 +167,30 @@ impl Toolbox {
         let declared = self
             .declared
             .iter()
-            .filter_map(|(d, _)| d.get("name").and_then(Value::as_str));
+            .filter_map(|d| d.declaration.get("name").and_then(Value::as_str));
         builtin.iter().copied().chain(declared)
     }
 
     /// `setup.tools`: one tool holding every declaration (empty when there are none).
     /// `async_calls`: the model takes a declaration's `behavior`; a model that only blocks
-    /// refuses the field, so it is left out.
+    /// refuses the field, so it is left out. The built-ins answer at once, so they block
+    /// where the model takes `behavior` (on 3.8 Live a call would otherwise not, and the
+    /// model would start talking over an answer that is already there).
     pub fn setup_tools(&self, async_calls: bool) -> Vec<Value> {
         let mut all = if self.builtin {
             builtin_declarations()
         } else {
             Vec::new()
         };
-        all.extend(self.declared.iter().map(|(d, _)| {
-            let mut d = d.clone();
+        if async_calls {
+            for d in &mut all {
+                if let Value::Object(members) = d {
+                    members.insert("behavior".into(), json!("BLOCKING"));
+                }
+            }
+        }
+        all.extend(self.declared.iter().map(|d| {
+            let mut d = d.declaration.clone();
             if let (false, Value::Object(members)) = (async_calls, &mut d) {
                 members.shift_remove("behavior");
             }
@@ -185,13 +231,9 @@ impl Toolbox {
                     format!("{} note(s) read back", notes.len()),
                 )
             }
-            _ => match self
-                .declared
-                .iter()
-                .find(|(d, _)| d.get("name").and_then(Value::as_str) == Some(name))
-            {
-                Some((_, Some(canned))) => (canned.clone(), "its response from the settings".into()),
-                Some((_, None)) => error(&format!(
+            _ => match self.find(name).map(|d| &d.response) {
+                Some(Some(canned)) => (canned.clone(), "its response from the settings".into()),
+                Some(None) => error(&format!(
                     "{name} has no implementation in this page (give it a \"response\" in the tool settings)."
                 )),
                 None => error(&format!("There is no function named {name} here.")),
@@ -203,8 +245,24 @@ impl Toolbox {
             id,
             name: name.to_owned(),
             response,
+            scheduling: None,
         };
         (response, line)
+    }
+
+    fn find(&self, name: &str) -> Option<&Declared> {
+        self.declared
+            .iter()
+            .find(|d| d.declaration.get("name").and_then(Value::as_str) == Some(name))
+    }
+
+    /// How `name`'s answer goes: after how many ms, and with what `scheduling` (only for a
+    /// model that runs calls asynchronously: the others refuse the field). The built-ins
+    /// answer at once.
+    pub fn timing(&self, name: &str, async_calls: bool) -> (u32, Option<Scheduling>) {
+        self.find(name).map_or((0, None), |d| {
+            (d.delay_ms, d.scheduling.filter(|_| async_calls))
+        })
     }
 }
 

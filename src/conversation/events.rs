@@ -250,8 +250,11 @@ pub enum Effect {
         start: bool,
     },
     SendText(String),
-    /// Answer these function calls (every one, ids matched) with one `toolResponse`.
+    /// Answer these function calls (every one, ids matched): at once, or after a declared
+    /// tool's delay.
     AnswerTools(Vec<FunctionCall>),
+    /// `toolCallCancellation`: stop these calls' pending answers.
+    CancelTools(Vec<String>),
     /// 24 kHz model audio to play and record; `first` of its turn (answer
     /// [`Event::ReplyStarts`]).
     Play {

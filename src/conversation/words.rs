@@ -6,6 +6,7 @@ use crate::protocol::ServerEvent;
 pub fn describe(event: &ServerEvent) -> String {
     match event {
         ServerEvent::SetupComplete => "setupComplete".into(),
+        ServerEvent::SessionId(id) => format!("sessionId: {id}"),
         ServerEvent::Audio(chunk) => format!("audio: {} samples", chunk.samples.len()),
         ServerEvent::Text { text, thought } => {
             format!("{}: {text}", if *thought { "thought" } else { "text" })
@@ -69,5 +70,9 @@ mod tests {
             "toolCallCancellation: a, b"
         );
         assert_eq!(describe(&ServerEvent::Interrupted), "interrupted");
+        assert_eq!(
+            describe(&ServerEvent::SessionId("s-42".into())),
+            "sessionId: s-42"
+        );
     }
 }

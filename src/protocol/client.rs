@@ -421,6 +421,34 @@ pub struct FunctionResponse {
     pub id: String,
     pub name: String,
     pub response: Value,
+    /// When the model speaks about a non-blocking call's answer (models that run calls
+    /// asynchronously only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scheduling: Option<Scheduling>,
+}
+
+/// When the model takes up a non-blocking call's answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Scheduling {
+    /// At once, interrupting what it is saying.
+    Interrupt,
+    /// Once it has finished what it is saying.
+    WhenIdle,
+    /// Taken in without a word.
+    Silent,
+}
+
+impl Scheduling {
+    /// From the API's spelling.
+    pub fn parse(s: &str) -> Option<Scheduling> {
+        match s {
+            "INTERRUPT" => Some(Scheduling::Interrupt),
+            "WHEN_IDLE" => Some(Scheduling::WhenIdle),
+            "SILENT" => Some(Scheduling::Silent),
+            _ => None,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -497,10 +525,20 @@ mod tests {
             id: "call-1".into(),
             name: "get_time".into(),
             response: serde_json::json!({"time": "12:00"}),
+            scheduling: None,
         };
         assert_eq!(
-            ClientMessage::tool_response(vec![response]).to_json(),
+            ClientMessage::tool_response(vec![response.clone()]).to_json(),
             r#"{"toolResponse":{"functionResponses":[{"id":"call-1","name":"get_time","response":{"time":"12:00"}}]}}"#
+        );
+        // An asynchronous call's answer says when the model takes it up.
+        let later = FunctionResponse {
+            scheduling: Some(Scheduling::WhenIdle),
+            ..response
+        };
+        assert_eq!(
+            ClientMessage::tool_response(vec![later]).to_json(),
+            r#"{"toolResponse":{"functionResponses":[{"id":"call-1","name":"get_time","response":{"time":"12:00"},"scheduling":"WHEN_IDLE"}]}}"#
         );
     }
 

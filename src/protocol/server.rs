@@ -20,6 +20,8 @@ pub use wire::{ServerMessage, TurnCompleteReason, MAX_ARGS_DEPTH};
 pub enum ServerEvent {
     /// The session is configured; audio may be sent now.
     SetupComplete,
+    /// The session's id, as `setupComplete` gave it (for the log).
+    SessionId(String),
     /// A chunk of the model's speech.
     Audio(AudioChunk),
     /// A text part of the model's turn; `thought` marks reasoning summaries.

@@ -1,10 +1,20 @@
 //! The stand-in's answers to typed text and its function calls: text gets a short
 //! speech-like reply (and its transcription); "what time is it" (or any text about the time)
-//! becomes a `get_current_time` call when the setup declared it, and the tool's answer is
-//! spoken back, so the page's whole round trip runs offline.
+//! becomes a `get_current_time` call when the setup declared it, text naming another
+//! declared function a call to it, and the tool's answer is spoken back, so the page's
+//! whole round trip runs offline.
+//!
+//! As 3.8 Live does, a call that does not block (the model's default there, or the
+//! declaration's `behavior`) is made while the model speaks on ("working on it"); its answer
+//! is taken up as its `scheduling` says (`WHEN_IDLE` after the current speech, `SILENT`
+//! without a word, `INTERRUPT` or none at once). A blocking call is cancelled
+//! (`toolCallCancellation`) when new input comes before its answer, on a model whose calls
+//! do not block by default.
 
-use super::StandIn;
-use crate::protocol::server::wire::{Args, FunctionCall, ToolCall};
+use super::validate::Answer;
+use super::{interrupted, turn_complete, StandIn};
+use crate::protocol::models::{self, Calls};
+use crate::protocol::server::wire::{Args, FunctionCall, ToolCall, ToolCallCancellation};
 use crate::protocol::{ServerMessage, OUTPUT_RATE};
 use crate::tools::CURRENT_TIME;
 
@@ -68,25 +78,37 @@ impl StandIn {
     /// A typed message: a function call if it asks for the time and the tool is declared,
     /// otherwise a spoken reply.
     pub(super) fn text_turn(&mut self, now_ms: f64, text: &str, out: &mut Vec<ServerMessage>) {
-        let declared = self
-            .setup
-            .as_ref()
-            .is_some_and(|s| s.functions.iter().any(|f| f == CURRENT_TIME));
-        if declared && crate::close::mentions(&text.to_ascii_lowercase(), "time") {
+        self.new_input(out);
+        let lower = text.to_ascii_lowercase();
+        let functions = self.setup.as_ref().map(|s| &s.functions);
+        let called = functions.into_iter().flatten().find(|f| {
+            lower.contains(&f.to_ascii_lowercase())
+                || (f.as_str() == CURRENT_TIME && crate::close::mentions(&lower, "time"))
+        });
+        if let Some(name) = called.cloned() {
             self.calls += 1;
             let id = format!("standin-call-{}", self.calls);
-            self.notes.push(format!("tool call {CURRENT_TIME} ({id})"));
+            self.notes.push(format!("tool call {name} ({id})"));
             out.push(ServerMessage {
                 tool_call: Some(ToolCall {
                     function_calls: vec![FunctionCall {
                         id: Some(id.clone()),
-                        name: CURRENT_TIME.to_owned(),
+                        name: name.clone(),
                         args: Some(Args(serde_json::json!({}))),
                     }],
                 }),
                 ..ServerMessage::default()
             });
-            self.pending_call = Some((id, text.to_owned()));
+            let blocking = !self
+                .setup
+                .as_ref()
+                .is_some_and(|s| s.non_blocking.contains(&name));
+            self.pending_call = Some((id, blocking));
+            if !blocking {
+                // It speaks on while the call runs.
+                let transcript = format!("(working on it: {name} runs)");
+                self.start_reply(now_ms, speechlike(1_500), transcript);
+            }
             return;
         }
         self.notes.push(format!("reply to text: {text}"));
@@ -94,9 +116,16 @@ impl StandIn {
         self.start_reply(now_ms, speechlike(reply_ms(text)), transcript);
     }
 
-    /// A `toolResponse`: the pending call's answer is spoken back; others are noted.
-    pub(super) fn tool_answered(&mut self, now_ms: f64, answers: &[(String, String, String)]) {
-        for (id, name, response) in answers {
+    /// A `toolResponse`: the pending call's answer is spoken back (when its `scheduling`
+    /// says); others are noted.
+    pub(super) fn tool_answered(
+        &mut self,
+        now_ms: f64,
+        answers: &[Answer],
+        out: &mut Vec<ServerMessage>,
+    ) {
+        for a in answers {
+            let (id, name, response) = (&a.id, &a.name, &a.response);
             let pending = self.pending_call.as_ref().is_some_and(|(p, _)| p == id);
             if !pending {
                 self.notes
@@ -106,7 +135,36 @@ impl StandIn {
             self.pending_call = None;
             self.notes.push(format!("tool response {id}: {response}"));
             let transcript = format!("(the tool said: {response})");
-            self.start_reply(now_ms, speechlike(2_000), transcript);
+            match a.scheduling.as_deref() {
+                Some("SILENT") => {}
+                // start_reply holds it until the current speech ends.
+                Some("WHEN_IDLE") => self.start_reply(now_ms, speechlike(2_000), transcript),
+                _ => {
+                    if self.reply.take().is_some() {
+                        self.turns.cancel_reply();
+                        out.push(interrupted());
+                        out.push(turn_complete());
+                    }
+                    self.start_reply(now_ms, speechlike(2_000), transcript);
+                }
+            }
+        }
+    }
+
+    /// New input (typed text, or an utterance) before a blocking call's answer: on a model
+    /// whose calls do not block by default (3.8 Live), the call is cancelled.
+    pub(super) fn new_input(&mut self, out: &mut Vec<ServerMessage>) {
+        let model = self.setup.as_ref().map(|s| models::lookup(&s.model));
+        if model.is_none_or(|m| m.calls != Calls::NonBlockingByDefault) {
+            return;
+        }
+        if let Some((id, true)) = self.pending_call.take() {
+            self.notes
+                .push(format!("tool call {id} cancelled by new input"));
+            out.push(ServerMessage {
+                tool_call_cancellation: Some(ToolCallCancellation { ids: vec![id] }),
+                ..ServerMessage::default()
+            });
         }
     }
 }

@@ -4,7 +4,7 @@
 //! cannot hide in the other.
 
 use crate::pcm::{self, PcmError};
-use crate::protocol::models::{self, Model, Proactive};
+use crate::protocol::models::{self, Calls, Model, Proactive};
 use serde_json::Value;
 
 /// A message the stand-in understood.
@@ -23,10 +23,21 @@ pub enum ClientMsg {
         text: String,
         turn_complete: bool,
     },
-    /// The answers' (id, function name, response as JSON text).
-    ToolResponse(Vec<(String, String, String)>),
+    /// The answers.
+    ToolResponse(Vec<Answer>),
     ActivityStart,
     ActivityEnd,
+}
+
+/// One function response.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answer {
+    pub id: String,
+    pub name: String,
+    /// The response as JSON text.
+    pub response: String,
+    /// `scheduling`, as sent (`INTERRUPT`, `WHEN_IDLE`, `SILENT`).
+    pub scheduling: Option<String>,
 }
 
 /// The parts of `setup` the stand-in acts on.
@@ -45,6 +56,9 @@ pub struct SetupInfo {
     pub interrupts: bool,
     /// The declared functions' names.
     pub functions: Vec<String>,
+    /// Those whose calls do not block the model (the model's default, or the declaration's
+    /// `behavior`).
+    pub non_blocking: Vec<String>,
 }
 
 /// A rejection: the close code and the reason the real service would give.
@@ -304,14 +318,23 @@ fn parse_setup(body: &Value) -> Result<SetupInfo, Reject> {
             handling.unwrap_or_default()
         )));
     }
-    let functions = body
+    let declarations: Vec<&Value> = body
         .get("tools")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
         .filter_map(|tool| tool.get("functionDeclarations")?.as_array())
         .flatten()
-        .filter_map(|d| d.get("name")?.as_str().map(str::to_owned))
+        .collect();
+    let name = |d: &&Value| d.get("name")?.as_str().map(str::to_owned);
+    let functions = declarations.iter().filter_map(name).collect();
+    let non_blocking = declarations
+        .iter()
+        .filter(|d| match d.get("behavior").and_then(Value::as_str) {
+            Some(behavior) => behavior == "NON_BLOCKING",
+            None => row.calls == Calls::NonBlockingByDefault,
+        })
+        .filter_map(name)
         .collect();
     Ok(SetupInfo {
         model: model.to_owned(),
@@ -332,6 +355,7 @@ fn parse_setup(body: &Value) -> Result<SetupInfo, Reject> {
             .map(|ms| ms.min(60_000) as u32),
         interrupts: handling != Some("NO_INTERRUPTION"),
         functions,
+        non_blocking,
     })
 }
 
@@ -413,7 +437,12 @@ fn parse_tool_response(body: &Value) -> Result<ClientMsg, Reject> {
             let field = |name: &str| a.get(name).and_then(Value::as_str).map(str::to_owned);
             let response = a.get("response").map(Value::to_string).unwrap_or_default();
             match (field("id"), field("name")) {
-                (Some(id), Some(name)) => Ok((id, name, response)),
+                (Some(id), Some(name)) => Ok(Answer {
+                    id,
+                    name,
+                    response,
+                    scheduling: field("scheduling"),
+                }),
                 _ => Err(invalid(
                     "Each function response needs its call's id and name.",
                 )),

@@ -1,4 +1,5 @@
 use super::*;
+use crate::protocol::client::Scheduling;
 
 fn clock() -> WallClock {
     WallClock {
@@ -50,9 +51,13 @@ fn built_in_tools_are_declared_and_answered() {
         concat!(
             r#"{"name":"save_note","description":"Saves a short note for later in this conversation.","#,
             r#""parameters":{"type":"OBJECT","properties":{"text":{"type":"STRING","#,
-            r#""description":"The note, in a sentence or two."}},"required":["text"]}}"#
+            r#""description":"The note, in a sentence or two."}},"required":["text"]},"behavior":"BLOCKING"}"#
         )
     );
+    // A model whose calls only block refuses `behavior`: none is sent.
+    assert!(!toolbox.setup_tools(false)[0]
+        .to_string()
+        .contains("behavior"));
     let mut notes = Vec::new();
     assert_eq!(
         answer(&toolbox, &call("c1", "get_current_time", "{}"), &mut notes),
@@ -185,4 +190,37 @@ fn bad_declarations_say_what_is_wrong() {
     );
     assert!(Toolbox::new(false, r#"[{"name":"save_note"}]"#).is_ok());
     assert!(Toolbox::new(false, &format!(r#"[{{"name":"{}"}}]"#, "a".repeat(65))).is_err());
+}
+
+#[test]
+fn a_declared_tool_may_run_slowly_and_say_when_its_answer_is_taken_up() {
+    let toolbox = Toolbox::new(
+        false,
+        r#"[{"name": "slow_lookup", "behavior": "NON_BLOCKING", "delay_ms": 3000,
+             "scheduling": "WHEN_IDLE", "response": {"found": 3}},
+            {"name": "quick"}]"#,
+    )
+    .unwrap();
+    // The page-side keys never leave the page; the model's own (`behavior`) does.
+    assert_eq!(
+        toolbox.setup_tools(true)[0].to_string(),
+        r#"{"functionDeclarations":[{"name":"slow_lookup","behavior":"NON_BLOCKING"},{"name":"quick"}]}"#
+    );
+    assert_eq!(
+        toolbox.timing("slow_lookup", true),
+        (3000, Some(Scheduling::WhenIdle))
+    );
+    // A model whose calls block refuses `scheduling`: left out, the delay kept.
+    assert_eq!(toolbox.timing("slow_lookup", false), (3000, None));
+    assert_eq!(toolbox.timing("quick", true), (0, None));
+    assert_eq!(toolbox.timing(CURRENT_TIME, true), (0, None));
+    let bad = |json: &str| Toolbox::new(false, json).err().unwrap();
+    assert_eq!(
+        bad(r#"{"name": "f", "delay_ms": -5}"#),
+        "Tools: \"delay_ms\" of \"f\" must be a whole number of milliseconds up to 60000, not -5."
+    );
+    assert_eq!(
+        bad(r#"{"name": "f", "scheduling": "LATER"}"#),
+        "Tools: \"scheduling\" of \"f\" must be \"INTERRUPT\", \"WHEN_IDLE\" or \"SILENT\", not \"LATER\"."
+    );
 }

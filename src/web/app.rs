@@ -29,6 +29,8 @@ struct App {
     retry: Option<Timeout>,
     /// What the built-in notebook tool holds, for this conversation.
     notes: Vec<String>,
+    /// Function calls whose answers wait on a timer (a declared tool's delay).
+    running: tools::Running,
 }
 
 type Shared = Rc<RefCell<App>>;
@@ -49,6 +51,7 @@ pub fn start() -> Result<(), String> {
         session: Current::default(),
         retry: None,
         notes: Vec::new(),
+        running: tools::Running::default(),
     }));
     for (id, event) in [
         ("disconnect", Event::Disconnect),
@@ -148,6 +151,7 @@ fn start_clicked(app: &Shared, talk: bool) {
                 a.page.set_text("setup-sent", &sent);
                 a.connection = Some(connection);
                 a.notes.clear();
+                a.running = tools::Running::default();
             }
             Err(why) => {
                 drop(a);
@@ -289,12 +293,33 @@ impl App {
                 return Some(Event::SendFailed { samples: 0, error });
             }
             Effect::AnswerTools(calls) => {
-                let toolbox = &self.connection.as_ref()?.toolbox;
-                for (kind, line) in tools::answer(toolbox, &mut self.notes, &calls, &self.session) {
-                    if kind == LogKind::Info {
-                        self.page.tool_card(&line);
+                let connection = self.connection.as_ref()?;
+                let async_calls = models::lookup(&connection.setup.model).async_calls();
+                let due = move |id: String| {
+                    if let Some(app) = weak.upgrade() {
+                        app.borrow_mut().tool_due(&id);
                     }
+                };
+                let (cards, lines) = tools::answer(
+                    &connection.toolbox,
+                    &mut self.notes,
+                    &calls,
+                    &self.session,
+                    async_calls,
+                    &mut self.running,
+                    due,
+                );
+                for (id, words) in cards {
+                    self.page.call_card(&id, &words);
+                }
+                for (kind, line) in lines {
                     self.page.log(kind, &line);
+                }
+            }
+            Effect::CancelTools(ids) => {
+                for (id, words) in self.running.cancel(&ids) {
+                    self.page.call_card(&id, &words);
+                    self.page.log(LogKind::Info, &words);
                 }
             }
             Effect::Play { samples, first } => {
@@ -315,7 +340,10 @@ impl App {
                 let silent_after_ms = self.rig.interrupt()?;
                 return Some(Event::Cut { silent_after_ms });
             }
-            Effect::TurnComplete => self.rig.turn_complete(),
+            Effect::TurnComplete => {
+                self.page.end_line();
+                self.rig.turn_complete();
+            }
             Effect::Transcript { speaker, text } => self.page.transcript(speaker, &text),
             Effect::InterimTranscript(text) => self.page.interim(&text),
             Effect::Log { kind, text } => self.page.log(kind, &text),
@@ -389,6 +417,14 @@ impl App {
             "volume" => self.rig.set_volume(settings::volume(&self.page)),
             "model" => settings::show_model_notes(&self.page),
             _ => self.recording.format_changed(&self.page),
+        }
+    }
+
+    /// A running call's answer is due: it goes out, and its card says so.
+    fn tool_due(&mut self, id: &str) {
+        if let Some(((id, words), kind, line)) = self.running.due(id, &self.session) {
+            self.page.call_card(&id, &words);
+            self.page.log(kind, &line);
         }
     }
 

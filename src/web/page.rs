@@ -202,6 +202,29 @@ impl Page {
         self.append("transcript", "tool", text);
     }
 
+    /// Function call `id`'s card in the conversation: shown, or its words replaced (running
+    /// -> answered / cancelled).
+    pub fn call_card(&self, id: &str, text: &str) {
+        // From the newest line back: a call's card is near the end.
+        let list = self.element::<HtmlElement>("transcript").ok();
+        let mut line = list.and_then(|l| l.last_element_child());
+        let found = loop {
+            match line {
+                Some(l) if l.get_attribute("data-call").as_deref() == Some(id) => break Some(l),
+                Some(l) => line = l.previous_element_sibling(),
+                None => break None,
+            }
+        };
+        match found {
+            Some(card) => card.set_text_content(Some(text)),
+            None => {
+                if let Some(card) = self.append("transcript", "tool", text) {
+                    let _ = card.set_attribute("data-call", id);
+                }
+            }
+        }
+    }
+
     /// What the person is saying so far, greyed, in place of the previous provisional text.
     pub fn interim(&self, text: &str) {
         match self
@@ -214,6 +237,15 @@ impl Page {
             None => {
                 self.append("transcript", "you interim", text);
             }
+        }
+    }
+
+    /// The model's turn is over: its next words start a line of their own (a speech made
+    /// while a tool ran, then the tool's answer, are two turns).
+    pub fn end_line(&self) {
+        let last = self.element::<HtmlElement>("transcript").ok();
+        if let Some(line) = last.and_then(|l| l.last_element_child()) {
+            let _ = line.remove_attribute("data-speaker");
         }
     }
 

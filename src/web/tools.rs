@@ -6,6 +6,7 @@ use crate::conversation::LogKind;
 use crate::protocol::client::FunctionResponse;
 use crate::protocol::{ClientMessage, FunctionCall};
 use crate::tools::{Toolbox, WallClock};
+use gloo_timers::callback::Timeout;
 use js_sys::{Array, Date, Intl, Object, Reflect};
 
 /// The person's clock and time zone, from JavaScript's `Date` and `Intl`.
@@ -23,27 +24,89 @@ pub fn wall_clock() -> WallClock {
     }
 }
 
-/// Answers every call in one `toolResponse`; returns the log lines (and the send error, if
-/// the connection would not take it).
+/// A call's card and log line: (call id, words).
+pub type Card = (String, String);
+
+/// Answers the calls: those due at once in one `toolResponse`, the others (a declared
+/// `delay_ms`) on their own timers in `running`, each calling `due(id)` when its time
+/// comes. `async_calls`: the model takes `scheduling`. Returns the cards to show and the
+/// log lines (with the send error, if the connection would not take the answers).
 pub fn answer(
     toolbox: &Toolbox,
     notes: &mut Vec<String>,
     calls: &[FunctionCall],
     session: &Current,
-) -> Vec<(LogKind, String)> {
+    async_calls: bool,
+    running: &mut Running,
+    due: impl Fn(String) + Clone + 'static,
+) -> (Vec<Card>, Vec<(LogKind, String)>) {
     let clock = wall_clock();
-    let mut lines = Vec::new();
-    let mut responses: Vec<FunctionResponse> = Vec::new();
+    let (mut cards, mut lines) = (Vec::new(), Vec::new());
+    let mut now: Vec<FunctionResponse> = Vec::new();
     for call in calls {
-        let (response, line) = toolbox.answer(call, &clock, notes);
-        responses.push(response);
-        lines.push((LogKind::Info, line));
+        let (mut response, line) = toolbox.answer(call, &clock, notes);
+        let (delay_ms, scheduling) = toolbox.timing(&call.name, async_calls);
+        response.scheduling = scheduling;
+        let id = response.id.clone();
+        if delay_ms == 0 {
+            now.push(response);
+            cards.push((id, line.clone()));
+            lines.push((LogKind::Info, line));
+            continue;
+        }
+        let words = format!(
+            "Tool call {} ({id}) running: it answers in {:.1} s.",
+            call.name,
+            f64::from(delay_ms) / 1000.0
+        );
+        cards.push((id.clone(), words.clone()));
+        lines.push((LogKind::Info, words));
+        let due = due.clone();
+        let timer = Timeout::new(delay_ms, move || due(id));
+        running.calls.push((response, line, timer));
     }
-    if let Err(e) = session.send_message(&ClientMessage::tool_response(responses)) {
-        lines.push((
-            LogKind::Warn,
-            format!("The tool answers could not be sent: {e}"),
-        ));
+    if !now.is_empty() {
+        if let Err(e) = session.send_message(&ClientMessage::tool_response(now)) {
+            lines.push((
+                LogKind::Warn,
+                format!("The tool answers could not be sent: {e}"),
+            ));
+        }
     }
-    lines
+    (cards, lines)
+}
+
+/// Calls whose answers wait on a timer. Each entry owns its timer: dropping it (a
+/// cancellation, a new conversation) cancels it.
+#[derive(Default)]
+pub struct Running {
+    calls: Vec<(FunctionResponse, String, Timeout)>,
+}
+
+impl Running {
+    /// Call `id`'s time has come: its answer goes out. Returns its card and log line.
+    pub fn due(&mut self, id: &str, session: &Current) -> Option<(Card, LogKind, String)> {
+        let at = self.calls.iter().position(|(r, _, _)| r.id == id)?;
+        let (response, line, _) = self.calls.remove(at);
+        let card = (response.id.clone(), line.clone());
+        match session.send_message(&ClientMessage::tool_response(vec![response])) {
+            Ok(()) => Some((card, LogKind::Info, line)),
+            Err(e) => Some((card, LogKind::Warn, format!("{line} Not sent: {e}"))),
+        }
+    }
+
+    /// `toolCallCancellation`: these calls' answers are not wanted any more. Returns the
+    /// cards of the calls stopped (a call already answered is not running).
+    pub fn cancel(&mut self, ids: &[String]) -> Vec<Card> {
+        let (gone, kept) = std::mem::take(&mut self.calls)
+            .into_iter()
+            .partition(|(r, _, _)| ids.contains(&r.id));
+        self.calls = kept;
+        gone.into_iter()
+            .map(|(r, _, _)| {
+                let words = format!("Tool call {} ({}) cancelled by the model.", r.name, r.id);
+                (r.id, words)
+            })
+            .collect()
+    }
 }

@@ -94,6 +94,57 @@ export async function typedAndTools(base, h) {
 }
 
 /** Push-to-talk on the space bar: the first sentence held, the second not. */
+/** On 3.8 Live (the default) a declared slow tool runs while the model keeps speaking: its
+ * card goes running -> answered, and its answer (scheduled WHEN_IDLE) is spoken after the
+ * speech it waited for. */
+export async function asyncTool(base, h) {
+  const quiet = join(h.outDir, 'silence.wav');
+  silence(quiet, 30);
+  const browser = await withMicrophone(h, quiet);
+  const tools = JSON.stringify([{ name: 'slow_lookup', delay_ms: 2500, scheduling: 'WHEN_IDLE', response: { found: 3 } }]);
+  try {
+    const page = await browser.newPage({ acceptDownloads: true });
+    const errors = watchErrors(page);
+    await page.goto(`${base}?format=stereo&tools=${encodeURIComponent(tools)}`);
+    await page.waitForSelector('#status[data-state="idle"]', { timeout: 20_000 });
+    const notes = await page.$eval('#model-notes', (p) => p.textContent);
+    h.check('models: Settings says what the page does with the default model (3.8 Live)',
+      notes.startsWith('Stable. Typed messages go as a turn and interrupt the model.'), notes);
+    await page.click('#talk');
+    await page.waitForSelector('#status[data-state="listening"]', { timeout: 20_000 });
+    await page.fill('#text', 'please run slow_lookup');
+    await page.press('#text', 'Enter');
+    const card = () => page.$$eval('#transcript li.tool', (lis) => lis.map((l) => l.textContent));
+    await page.waitForFunction(() => document.querySelector('#transcript li.tool'), null, { timeout: 10_000 });
+    const running = await card();
+    h.check('asynchronous tools: the card shows the call running',
+      running.length === 1 && running[0] === 'Tool call slow_lookup (standin-call-1) running: it answers in 2.5 s.', running.join(' | '));
+    const spoken = () => page.$$eval('#transcript li.model', (lis) => lis.map((l) => l.textContent));
+    await page.waitForFunction(() => [...document.querySelectorAll('#transcript li.model')].some((l) => l.textContent.includes('the tool said')), null, { timeout: 10_000 });
+    const answered = await card();
+    h.check('asynchronous tools: the same card then shows it answered',
+      answered.length === 1 && answered[0] === 'Tool call slow_lookup (standin-call-1) answered: its response from the settings.', answered.join(' | '));
+    const said = await spoken();
+    h.check('asynchronous tools: the model spoke while the call ran, then the answer',
+      said.length === 2 && said[0] === '(working on it: slow_lookup runs)' && said[1] === '(the tool said: {"found":3})', said.join(' | '));
+    await page.waitForTimeout(2_500); // the 2 s answer plays out
+    const wav = h.parseWav(await save(page, join(h.outDir, 'async-tool.wav')));
+    const model = h.segments(h.channel(wav, 1), wav.rate);
+    const lengths = model.map((s) => `${(s.end - s.start).toFixed(2)} s at ${s.start.toFixed(2)}`);
+    // 1.5 s of speech while the call runs, the 2.0 s answer once the call answers (2.5 s
+    // after it began: a second of quiet between).
+    h.check('asynchronous tools: the recording holds the speech during the call and the answer after it',
+      model.length === 2 && Math.abs(model[0].end - model[0].start - 1.5) <= 0.06 && Math.abs(model[1].end - model[1].start - 2.0) <= 0.06
+      && model[1].start - model[0].start >= 2.4,
+      lengths.join(', '));
+    const log = await logOf(page);
+    h.check('asynchronous tools: no error in the log or the console', !log.some((l) => l.startsWith('error')) && errors.length === 0,
+      [...errors, ...log.filter((l) => l.startsWith('error'))].join(' | '));
+  } finally {
+    await browser.close();
+  }
+}
+
 export async function pushToTalk(base, emulator, h) {
   const browser = await withMicrophone(h, `${h.speechPath}%noloop`);
   try {

@@ -13,7 +13,7 @@ import { chromium } from 'playwright-core';
 import { readFileSync, readdirSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { gzipSync, brotliCompressSync, constants as zlib } from 'node:zlib';
-import { typedAndTools, pushToTalk, deviceSwitch, backgroundTab } from './controls.mjs';
+import { typedAndTools, asyncTool, pushToTalk, deviceSwitch, backgroundTab } from './controls.mjs';
 import { plainConnect } from './connect.mjs';
 import { hostileServer } from './hostile.mjs';
 import { inSettings, lookAndFeel, keyboard, remembered } from './look.mjs';
@@ -537,6 +537,9 @@ if (args.only) {
       await crashRecovery(base, 'indexeddb', helpers);
       await twoTabs(base, helpers);
       await storageRefused(base, helpers);
+    } else if (args.only === 'tools') {
+      await typedAndTools(base, helpers);
+      await asyncTool(base, helpers);
     } else if (args.only === 'jitter') {
       const backend = { name: 'emulator-jitter', faults: '&burst=0&jitter_ms=40', url: args.emulator, key: args.key };
       checkRecording(backend.name, await conversation(base, backend));
@@ -545,7 +548,7 @@ if (args.only) {
     } else if (args.only === 'hostile') {
       console.log('\na hostile server');
       await hostileServer(base, { url: args.emulator, key: args.key }, { launch, check, parseWav, channel, segments, outDir });
-    } else throw new Error(`--only storage|hostile|background|jitter, not ${args.only}`);
+    } else throw new Error(`--only storage|hostile|background|jitter|tools, not ${args.only}`);
   } finally {
     server.close();
   }
@@ -627,6 +630,7 @@ try {
   }
   console.log('\ntalk controls');
   await typedAndTools(base, helpers);
+  await asyncTool(base, helpers);
   if (emulator) await pushToTalk(base, emulator, helpers);
   await deviceSwitch(base, helpers);
   await backgroundTab(base, helpers);

@@ -19,6 +19,18 @@ fn tool_calls_are_handed_to_the_edge_to_answer() {
             log(LogKind::Server, "toolCall: get_current_time"),
         ]
     );
+    // The model no longer wants a running call's answer: the edge stops its timer.
+    let ids = vec!["c1".to_owned()];
+    assert_eq!(
+        c.handle(
+            4.0,
+            Event::Server(ServerEvent::ToolCallCancellation(ids.clone()))
+        ),
+        vec![
+            Effect::CancelTools(ids),
+            log(LogKind::Server, "toolCallCancellation: c1"),
+        ]
+    );
 }
 
 #[test]

@@ -9,8 +9,11 @@ use crate::pcm;
 /// The events of one message.
 pub fn events(message: ServerMessage) -> Result<Vec<ServerEvent>, ProtocolError> {
     let mut events = Vec::new();
-    if message.setup_complete.is_some() {
+    if let Some(setup) = message.setup_complete {
         events.push(ServerEvent::SetupComplete);
+        if let Some(id) = setup.session_id.filter(|id| !id.is_empty()) {
+            events.push(ServerEvent::SessionId(id));
+        }
     }
     if let Some(content) = message.server_content {
         server_content(content, &mut events)?;

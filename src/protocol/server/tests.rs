@@ -11,6 +11,18 @@ fn one(frame: &str) -> ServerEvent {
 #[test]
 fn documented_samples_decode() {
     assert_eq!(one(r#"{"setupComplete":{}}"#), ServerEvent::SetupComplete);
+    // 3.8 Live names the session; an empty id says nothing.
+    assert_eq!(
+        decode(br#"{"setupComplete":{"sessionId":"s-42"}}"#).unwrap(),
+        [
+            ServerEvent::SetupComplete,
+            ServerEvent::SessionId("s-42".into())
+        ]
+    );
+    assert_eq!(
+        decode(br#"{"setupComplete":{"sessionId":""}}"#).unwrap(),
+        [ServerEvent::SetupComplete]
+    );
     assert_eq!(
         one(
             r#"{"serverContent":{"modelTurn":{"parts":[{"inlineData":{"mimeType":"audio/pcm;rate=24000","data":"AQD+/zQS"}}]}}}"#

@@ -13,9 +13,14 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 use std::fmt;
 
-/// `setupComplete`: `{}` (newer services add `sessionId`, not used here).
+/// `setupComplete`: `{}`, or with the session's id (newer services, 3.8 Live): what a person
+/// quotes when asking the provider about a session.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
-pub struct SetupComplete {}
+#[serde(rename_all = "camelCase")]
+pub struct SetupComplete {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+}
 
 /// One server message. The service sends one union field per message, with
 /// `usageMetadata` sometimes riding along; every field present is acted on.

@@ -1,6 +1,7 @@
 //! Push-to-talk, typed text, tool calls and turn-taking settings, as the stand-in honours them.
 
 use super::*;
+use crate::protocol::client::Scheduling;
 use crate::protocol::TurnTaking;
 use crate::tools::Toolbox;
 
@@ -130,6 +131,7 @@ fn asking_the_time_makes_a_tool_call_and_its_answer_is_spoken() {
         id: "other".into(),
         name: "get_current_time".into(),
         response: serde_json::json!({}),
+        scheduling: None,
     };
     assert_eq!(
         frames(&mut s, 1.0, ClientMessage::tool_response(vec![stray])),
@@ -139,6 +141,7 @@ fn asking_the_time_makes_a_tool_call_and_its_answer_is_spoken() {
         id: "standin-call-1".into(),
         name: "get_current_time".into(),
         response: serde_json::json!({"local": "21:31"}),
+        scheduling: None,
     };
     let reply = frames(&mut s, 2.0, ClientMessage::tool_response(vec![answer]));
     assert_eq!(
@@ -209,5 +212,142 @@ fn the_silence_duration_from_setup_ends_turns() {
         Some(&ServerEvent::InputTranscription(
             "(heard 400 ms of speech)".into()
         ))
+    );
+}
+
+/// 3.8 Live with the built-ins (blocking), `slow_lookup` (the model's default: not
+/// blocking) and `check_order` (declared blocking).
+fn live_38() -> StandIn {
+    let tools = Toolbox::new(
+        true,
+        r#"[{"name": "slow_lookup"}, {"name": "check_order", "behavior": "BLOCKING"}]"#,
+    )
+    .unwrap()
+    .setup_tools(true);
+    ready_with(
+        Setup::audio("gemini-3.8-live", "Puck")
+            .with_transcription(true, true)
+            .with_tools(tools),
+    )
+}
+
+fn answer(id: &str, name: &str, scheduling: Option<Scheduling>) -> ClientMessage {
+    ClientMessage::tool_response(vec![crate::protocol::client::FunctionResponse {
+        id: id.into(),
+        name: name.into(),
+        response: serde_json::json!({"found": 3}),
+        scheduling,
+    }])
+}
+
+fn transcripts(events: &[ServerEvent]) -> Vec<&str> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            ServerEvent::OutputTranscription(t) => Some(t.as_str()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn on_38_a_non_blocking_call_runs_while_the_model_speaks_and_its_answer_waits_its_turn() {
+    let mut s = live_38();
+    let typed = ClientMessage::user_turn("please run slow_lookup", true);
+    let out = frames(&mut s, 0.0, typed);
+    assert!(matches!(&out[0], ServerEvent::ToolCall(calls) if calls[0].name == "slow_lookup"));
+    // It speaks on at once.
+    assert_eq!(transcripts(&out), ["(working on it: slow_lookup runs)"]);
+    // The answer, WHEN_IDLE, 300 ms later: nothing interrupted, it is held...
+    let held = frames(
+        &mut s,
+        300.0,
+        answer("standin-call-1", "slow_lookup", Some(Scheduling::WhenIdle)),
+    );
+    assert!(!held.contains(&ServerEvent::Interrupted), "{held:?}");
+    assert!(transcripts(&held).is_empty());
+    // ...and spoken once the 1.5 s of speech is out, after its turn ends.
+    let later: Vec<ServerEvent> = poll_until(&mut s, 5_000.0)
+        .into_iter()
+        .map(|(_, e)| e)
+        .collect();
+    let end = later
+        .iter()
+        .position(|e| *e == ServerEvent::TurnComplete)
+        .unwrap();
+    assert_eq!(
+        transcripts(&later[end..]),
+        [r#"(the tool said: {"found":3})"#]
+    );
+
+    // SILENT: taken in without a word.
+    frames(
+        &mut s,
+        6_000.0,
+        ClientMessage::user_turn("slow_lookup again", true),
+    );
+    let silent = frames(
+        &mut s,
+        6_100.0,
+        answer("standin-call-2", "slow_lookup", Some(Scheduling::Silent)),
+    );
+    assert!(transcripts(&silent).is_empty());
+    // INTERRUPT (as no scheduling): the speech so far stops for the answer.
+    frames(
+        &mut s,
+        9_000.0,
+        ClientMessage::user_turn("slow_lookup once more", true),
+    );
+    let now = frames(
+        &mut s,
+        9_100.0,
+        answer("standin-call-3", "slow_lookup", Some(Scheduling::Interrupt)),
+    );
+    assert_eq!(
+        now[..2],
+        [ServerEvent::Interrupted, ServerEvent::TurnComplete]
+    );
+    assert_eq!(transcripts(&now), [r#"(the tool said: {"found":3})"#]);
+}
+
+#[test]
+fn on_38_new_input_cancels_a_blocking_call() {
+    let mut s = live_38();
+    let out = frames(&mut s, 0.0, ClientMessage::user_turn("check_order 7", true));
+    assert!(matches!(&out[0], ServerEvent::ToolCall(calls) if calls[0].name == "check_order"));
+    assert!(transcripts(&out).is_empty(), "a blocking call: it waits");
+    let next = frames(&mut s, 500.0, ClientMessage::user_turn("never mind", true));
+    assert_eq!(
+        next[0],
+        ServerEvent::ToolCallCancellation(vec!["standin-call-1".into()])
+    );
+    // The cancelled call's late answer is not asked for any more.
+    let late = frames(&mut s, 600.0, answer("standin-call-1", "check_order", None));
+    assert!(transcripts(&late).is_empty());
+}
+
+#[test]
+fn a_model_whose_calls_block_refuses_scheduling() {
+    let tools = Toolbox::new(true, "").unwrap().setup_tools(false);
+    let mut s = ready_with(Setup::audio("gemini-3.1-flash-live-preview", "Puck").with_tools(tools));
+    s.receive(
+        0.0,
+        &ClientMessage::realtime_text("what time is it").to_json(),
+    )
+    .unwrap();
+    let refused = s
+        .receive(
+            1.0,
+            &answer(
+                "standin-call-1",
+                "get_current_time",
+                Some(Scheduling::WhenIdle),
+            )
+            .to_json(),
+        )
+        .unwrap_err();
+    assert_eq!(
+        (refused.code, refused.reason.as_str()),
+        (1007, "function_responses.scheduling is not supported for models/gemini-3.1-flash-live-preview: function calls are synchronous.")
     );
 }

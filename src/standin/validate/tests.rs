@@ -17,6 +17,7 @@ fn documented_setup_is_accepted() {
             silence_ms: None,
             interrupts: true,
             functions: vec![],
+            non_blocking: vec![],
         })
     );
 }
