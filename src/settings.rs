@@ -5,7 +5,7 @@
 use crate::conversation::Target;
 use crate::endpoint::{Credential, Endpoint};
 use crate::playback::PlaybackConfig;
-use crate::protocol::{models, Sensitivity, Setup, TurnTaking};
+use crate::protocol::{models, ClientMessage, Sensitivity, Setup, TurnTaking};
 use crate::tools::Toolbox;
 
 /// Settings a link may carry in its query, as (query name, form field id); never the key.
@@ -110,9 +110,14 @@ impl Form {
     /// The session's `setup` (resumable, with a sliding context window) and the tools it
     /// declares, or what is wrong with the tool declarations.
     pub fn setup(&self) -> Result<(Setup, Toolbox), String> {
+        self.setup_for(&self.model)
+    }
+
+    /// The same for `model` (a live conversation keeps its model whatever the field says).
+    fn setup_for(&self, model_name: &str) -> Result<(Setup, Toolbox), String> {
         let toolbox = Toolbox::new(self.builtin_tools, &self.tools)?;
-        let model = models::lookup(&self.model);
-        let mut setup = Setup::audio(&self.model, &self.voice)
+        let model = models::lookup(model_name);
+        let mut setup = Setup::audio(model_name, &self.voice)
             .with_system_instruction(&self.instruction)
             .with_transcription(self.transcription, self.transcription)
             .with_resumption(None)
@@ -139,7 +144,52 @@ impl Form {
     }
 }
 
+/// What Settings' changes do to a live conversation: the instruction and the tools can change
+/// mid-session where the model takes `contextUpdate`; everything else waits for the next
+/// conversation.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MidSession {
+    /// Neither the instruction nor the tools changed.
+    Unchanged,
+    /// Send `message`; the conversation (and its reconnects) go on with `connection`.
+    Update {
+        message: ClientMessage,
+        connection: Box<Connection>,
+    },
+    /// The model takes them only at the start: the words say so.
+    NextTime(String),
+}
+
 impl Connection {
+    /// What changing the form to `form` does mid-conversation, or what is wrong with it.
+    pub fn update(&self, form: &Form) -> Result<MidSession, String> {
+        let (setup, toolbox) = form.setup_for(&self.setup.model)?;
+        let instruction = setup.system_instruction != self.setup.system_instruction;
+        let tools = setup.tools != self.setup.tools;
+        if !instruction && !tools {
+            return Ok(MidSession::Unchanged);
+        }
+        let model = models::lookup(&self.setup.model);
+        if !model.context_update {
+            return Ok(MidSession::NextTime(format!(
+                "The new instruction and tools apply to the next conversation: {} takes them only when a conversation starts.",
+                self.setup.model
+            )));
+        }
+        let message = ClientMessage::context_update(
+            instruction.then_some(form.instruction.as_str()),
+            tools.then(|| setup.tools.clone().unwrap_or_default()),
+        );
+        let mut connection = self.clone();
+        connection.setup.system_instruction = setup.system_instruction;
+        connection.setup.tools = setup.tools;
+        connection.toolbox = toolbox;
+        Ok(MidSession::Update {
+            message,
+            connection: Box::new(connection),
+        })
+    }
+
     /// Where it connects, for the log: the URL with the credential redacted.
     pub fn target(&self) -> Target {
         match &self.endpoint {
@@ -298,5 +348,71 @@ mod tests {
         assert_eq!(volume("0"), 0.0);
         assert_eq!(volume("7.5"), 1.0, "the slider gives whole percent");
         assert_eq!(playback_config(Some("60.5")), PlaybackConfig::adaptive());
+    }
+
+    #[test]
+    fn instruction_and_tools_change_mid_session_where_the_model_takes_it() {
+        let live = Form {
+            model: "gemini-3.8-live".into(),
+            builtin_tools: true,
+            ..form("key", "k")
+        };
+        let connection = live.connection().unwrap();
+        assert_eq!(connection.update(&live), Ok(MidSession::Unchanged));
+        let french = Form {
+            instruction: " Answer in French. ".into(),
+            // What only a new connection can change is left for it.
+            voice: "Kore".into(),
+            ..live.clone()
+        };
+        let Ok(MidSession::Update {
+            message,
+            connection: after,
+        }) = connection.update(&french)
+        else {
+            panic!("an update");
+        };
+        assert_eq!(
+            message.to_json(),
+            r#"{"contextUpdate":{"systemInstruction":{"parts":[{"text":"Answer in French."}]}}}"#
+        );
+        assert_eq!(
+            after.setup.system_instruction,
+            french.setup().unwrap().0.system_instruction
+        );
+        assert_eq!(
+            after.setup.generation_config,
+            connection.setup.generation_config
+        );
+        // The tools emptied: an empty list clears them.
+        let bare = Form {
+            builtin_tools: false,
+            ..live.clone()
+        };
+        let Ok(MidSession::Update { message, .. }) = connection.update(&bare) else {
+            panic!("an update");
+        };
+        assert_eq!(
+            message.to_json(),
+            r#"{"contextUpdate":{"tools":{"tools":[]}}}"#
+        );
+        // A model that takes them only at the start: said, nothing sent.
+        let older = Form {
+            model: "gemini-2.5-flash-native-audio-latest".into(),
+            ..live.clone()
+        };
+        assert_eq!(
+            older.connection().unwrap().update(&Form { instruction: "Hi.".into(), ..older.clone() }),
+            Ok(MidSession::NextTime("The new instruction and tools apply to the next conversation: models/gemini-2.5-flash-native-audio-latest takes them only when a conversation starts.".into()))
+        );
+        // Bad tools are refused in words, as at Connect.
+        let bad = Form {
+            tools: "[".into(),
+            ..live
+        };
+        assert!(connection
+            .update(&bad)
+            .unwrap_err()
+            .starts_with("Tools are not JSON"));
     }
 }

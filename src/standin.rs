@@ -60,6 +60,8 @@ pub struct StandIn {
     calls: u32,
     /// A reply held back until the current one ends (no-interruption turns).
     queued: Option<(Vec<i16>, String)>,
+    /// An instruction a `contextUpdate` gave: each reply's transcript says it follows it.
+    instruction: Option<String>,
 }
 
 impl StandIn {
@@ -76,6 +78,7 @@ impl StandIn {
             pending_call: None,
             calls: 0,
             queued: None,
+            instruction: None,
         }
     }
 
@@ -179,6 +182,30 @@ impl StandIn {
                 }
                 self.text_turn(now_ms, &text, &mut out);
             }
+            ClientMsg::ContextUpdate {
+                instruction,
+                functions,
+            } => {
+                let model = self
+                    .setup
+                    .as_ref()
+                    .map(|s| s.model.clone())
+                    .unwrap_or_default();
+                if !crate::protocol::models::lookup(&model).context_update {
+                    return Err(Reject {
+                        code: 1007,
+                        reason: format!("contextUpdate is not supported for {model}."),
+                    });
+                }
+                if let Some(text) = instruction {
+                    self.notes.push(format!("new instruction: {text}"));
+                    self.instruction = Some(text).filter(|t| !t.trim().is_empty());
+                }
+                if let (Some(names), Some(setup)) = (functions, self.setup.as_mut()) {
+                    setup.non_blocking.retain(|f| names.contains(f));
+                    setup.functions = names;
+                }
+            }
             ClientMsg::ToolResponse(answers) => {
                 let model = self.setup.as_ref().map(|s| s.model.as_str()).unwrap_or("");
                 if answers.iter().any(|a| a.scheduling.is_some())
@@ -279,10 +306,13 @@ impl StandIn {
 
     /// Streams `audio` (24 kHz) as the model's next turn, from `now_ms`; held back until
     /// the current reply ends if there is one (it was not interrupted).
-    fn start_reply(&mut self, now_ms: f64, audio: Vec<i16>, transcript: String) {
+    fn start_reply(&mut self, now_ms: f64, audio: Vec<i16>, mut transcript: String) {
         if self.reply.is_some() {
             self.queued = Some((audio, transcript));
             return;
+        }
+        if let Some(instruction) = &self.instruction {
+            transcript = format!("{transcript} (instruction: {instruction})");
         }
         let per_ms = OUTPUT_RATE / 1000;
         let per_chunk = (per_ms * self.config.chunk_ms).max(1) as usize;

@@ -21,9 +21,38 @@ pub enum ClientMessage {
     ClientContent(ClientContent),
     /// Answers to the model's `toolCall`.
     ToolResponse(ToolResponse),
+    /// A new system instruction and/or tools mid-session (models that take it: 3.8 Live).
+    ContextUpdate(ContextUpdate),
+}
+
+/// `contextUpdate`: only the fields set change; tools go wrapped (`{"tools": []}` clears
+/// them), the instruction replaces the setup's.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContextUpdate {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub system_instruction: Option<Content>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tools: Option<ContextTools>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ContextTools {
+    pub tools: Vec<Value>,
 }
 
 impl ClientMessage {
+    /// `contextUpdate`: `instruction` (blank: none, sent as an empty text) and/or `tools`.
+    pub fn context_update(instruction: Option<&str>, tools: Option<Vec<Value>>) -> Self {
+        ClientMessage::ContextUpdate(ContextUpdate {
+            system_instruction: instruction.map(|text| Content {
+                role: None,
+                parts: vec![Part::text(text.trim())],
+            }),
+            tools: tools.map(|tools| ContextTools { tools }),
+        })
+    }
+
     /// `realtimeInput.audio` with int16 PCM at `rate` Hz.
     pub fn audio(samples: &[i16], rate: u32) -> Self {
         ClientMessage::RealtimeInput(RealtimeInput {

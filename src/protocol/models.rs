@@ -66,6 +66,8 @@ pub struct Model {
     pub proactive_audio: Proactive,
     /// `generationConfig.enableAffectiveDialog` accepted (2.5, v1alpha only).
     pub affective_dialog: bool,
+    /// `contextUpdate` (a new instruction and tools mid-session) accepted.
+    pub context_update: bool,
     /// The documentation page the row comes from.
     pub source: &'static str,
 }
@@ -83,6 +85,7 @@ pub const MODELS: &[Model] = &[
         thinking: false,
         proactive_audio: Proactive::AlwaysOn,
         affective_dialog: false,
+        context_update: true,
         source: "https://ai.google.dev/gemini-api/docs/models/gemini-3.8-live",
     },
     // live-api/tools ("synchronous and asynchronous" for 2.5 Flash Live), live-api/capabilities
@@ -100,6 +103,7 @@ pub const MODELS: &[Model] = &[
         thinking: true,
         proactive_audio: Proactive::No,
         affective_dialog: false,
+        context_update: false,
         source: "https://ai.google.dev/gemini-api/docs/models/gemini-3.1-flash-live-preview",
     },
 ];
@@ -113,6 +117,7 @@ const fn native_audio(id: &'static str) -> Model {
         thinking: true,
         proactive_audio: Proactive::Setting,
         affective_dialog: true,
+        context_update: false,
         source: "https://ai.google.dev/gemini-api/docs/live-api/capabilities",
     }
 }
@@ -126,6 +131,7 @@ pub const COMMON: Model = Model {
     thinking: false,
     proactive_audio: Proactive::No,
     affective_dialog: false,
+    context_update: false,
     source: "",
 };
 

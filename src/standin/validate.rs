@@ -25,6 +25,12 @@ pub enum ClientMsg {
     },
     /// The answers.
     ToolResponse(Vec<Answer>),
+    /// `contextUpdate`: the new instruction's text and the new tools' function names (each
+    /// `None` when not changed).
+    ContextUpdate {
+        instruction: Option<String>,
+        functions: Option<Vec<String>>,
+    },
     ActivityStart,
     ActivityEnd,
 }
@@ -79,8 +85,17 @@ fn invalid(reason: impl Into<String>) -> Reject {
 const SCHEMA: &[(&str, &[&str])] = &[
     (
         "",
-        &["setup", "realtimeInput", "clientContent", "toolResponse"],
+        &[
+            "setup",
+            "realtimeInput",
+            "clientContent",
+            "toolResponse",
+            "contextUpdate",
+        ],
     ),
+    ("contextUpdate", &["systemInstruction", "tools"]),
+    ("contextUpdate.systemInstruction", &["role", "parts"]),
+    ("contextUpdate.tools", &["tools"]),
     (
         "setup",
         &[
@@ -272,6 +287,20 @@ pub fn parse(text: &str, setup_done: bool) -> Result<ClientMsg, Reject> {
         "setup" => parse_setup(body).map(ClientMsg::Setup),
         "realtimeInput" => parse_realtime(body),
         "clientContent" => Ok(parse_client_content(body)),
+        "contextUpdate" => Ok(ClientMsg::ContextUpdate {
+            instruction: body.get("systemInstruction").map(|content| {
+                let parts = content.get("parts").and_then(Value::as_array);
+                let texts = parts.into_iter().flatten();
+                let texts: Vec<&str> = texts.filter_map(|p| p.get("text")?.as_str()).collect();
+                texts.join(" ")
+            }),
+            functions: body.pointer("/tools/tools").map(|tools| {
+                let tools = tools.as_array().into_iter().flatten();
+                let declared = tools.filter_map(|t| t.get("functionDeclarations")?.as_array());
+                let names = declared.flatten().filter_map(|d| d.get("name")?.as_str());
+                names.map(str::to_owned).collect()
+            }),
+        }),
         _ => parse_tool_response(body),
     }
 }

@@ -11,7 +11,7 @@ use super::{devices, page_now_ms, settings, tools};
 use crate::conversation::{Conversation, Effect, Event, Link, LogKind, Plan};
 use crate::pcm::dbfs;
 use crate::protocol::{models, ClientMessage};
-use crate::settings::Connection;
+use crate::settings::{Connection, MidSession};
 use gloo_timers::callback::Timeout;
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -108,7 +108,7 @@ pub fn start() -> Result<(), String> {
         })?;
     }
     on("settings-dialog", "close", |app| {
-        settings::remember(&app.borrow().page)
+        app.borrow_mut().settings_closed()
     })?;
     page.wrap_focus([("trap-start", "settings-done"), ("trap-end", "backend")])?;
     on("banner-close", "click", |app| dispatch(app, Event::Dismiss))?;
@@ -417,6 +417,35 @@ impl App {
             "volume" => self.rig.set_volume(settings::volume(&self.page)),
             "model" => settings::show_model_notes(&self.page),
             _ => self.recording.format_changed(&self.page),
+        }
+    }
+
+    /// Settings closed: kept for the next visit; in a live conversation a new instruction or
+    /// new tools go to the model at once where it takes `contextUpdate`.
+    fn settings_closed(&mut self) {
+        settings::remember(&self.page);
+        let (Link::Live { .. }, Some(current)) = (self.conv.link(), &self.connection) else {
+            return;
+        };
+        match current.update(&settings::read(&self.page)) {
+            Ok(MidSession::Unchanged) => {}
+            Ok(MidSession::NextTime(words)) => self.page.log(LogKind::Info, &words),
+            Ok(MidSession::Update {
+                message,
+                connection,
+            }) => match self.session.send_message(&message) {
+                Ok(()) => {
+                    let sent = ClientMessage::Setup(connection.setup.clone()).to_json();
+                    self.page.set_text("setup-sent", &sent);
+                    self.connection = Some(*connection);
+                    self.page.log(
+                        LogKind::Info,
+                        "The instruction and tools changed for this conversation (contextUpdate sent, no reconnect).",
+                    );
+                }
+                Err(e) => self.page.log(LogKind::Warn, &format!("Not changed: {e}")),
+            },
+            Err(why) => self.page.log(LogKind::Warn, &format!("Not changed: {why}")),
         }
     }
 

@@ -74,7 +74,7 @@ pub fn volume(page: &Page) -> f32 {
 }
 
 /// The form as it stands.
-fn read(page: &Page) -> Form {
+pub fn read(page: &Page) -> Form {
     Form {
         backend: page.value("backend"),
         secret: page.value("secret"),

@@ -128,14 +128,30 @@ export async function asyncTool(base, h) {
     h.check('asynchronous tools: the model spoke while the call ran, then the answer',
       said.length === 2 && said[0] === '(working on it: slow_lookup runs)' && said[1] === '(the tool said: {"found":3})', said.join(' | '));
     await page.waitForTimeout(2_500); // the 2 s answer plays out
+
+    // A new instruction mid-conversation: on 3.8 Live a contextUpdate, no reconnect.
+    await inSettings(page, () => page.fill('#instruction', 'Answer in French.'));
+    await page.fill('#text', 'hello');
+    await page.press('#text', 'Enter');
+    await page.waitForFunction(() => [...document.querySelectorAll('#transcript li.model')].some((l) => l.textContent.includes('instruction:')), null, { timeout: 10_000 })
+      .catch(() => {});
+    const followed = (await spoken()).pop();
+    h.check('mid-session: the reply follows the instruction changed in Settings', followed === '(you typed: hello) (instruction: Answer in French.)', followed);
+    const updated = await logOf(page);
+    h.check('mid-session: sent as a contextUpdate, on the same connection',
+      updated.some((l) => l.endsWith('(contextUpdate sent, no reconnect).')) && updated.filter((l) => l.includes('Connecting to')).length === 1,
+      updated.filter((l) => l.includes('contextUpdate') || l.includes('Connecting')).join(' | '));
+    await page.waitForTimeout(2_000); // the reply (0.8 s) plays out
+
     const wav = h.parseWav(await save(page, join(h.outDir, 'async-tool.wav')));
     const model = h.segments(h.channel(wav, 1), wav.rate);
     const lengths = model.map((s) => `${(s.end - s.start).toFixed(2)} s at ${s.start.toFixed(2)}`);
     // 1.5 s of speech while the call runs, the 2.0 s answer once the call answers (2.5 s
-    // after it began: a second of quiet between).
-    h.check('asynchronous tools: the recording holds the speech during the call and the answer after it',
-      model.length === 2 && Math.abs(model[0].end - model[0].start - 1.5) <= 0.06 && Math.abs(model[1].end - model[1].start - 2.0) <= 0.06
-      && model[1].start - model[0].start >= 2.4,
+    // after it began: a second of quiet between), then the reply after the new instruction
+    // (0.8 s), all in one recording.
+    h.check('asynchronous tools: the recording holds the speech during the call and the answer after it, and runs on',
+      model.length === 3 && Math.abs(model[0].end - model[0].start - 1.5) <= 0.06 && Math.abs(model[1].end - model[1].start - 2.0) <= 0.06
+      && model[1].start - model[0].start >= 2.4 && Math.abs(model[2].end - model[2].start - 0.8) <= 0.06,
       lengths.join(', '));
     const log = await logOf(page);
     h.check('asynchronous tools: no error in the log or the console', !log.some((l) => l.startsWith('error')) && errors.length === 0,

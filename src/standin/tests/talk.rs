@@ -351,3 +351,34 @@ fn a_model_whose_calls_block_refuses_scheduling() {
         (1007, "function_responses.scheduling is not supported for models/gemini-3.1-flash-live-preview: function calls are synchronous.")
     );
 }
+
+#[test]
+fn on_38_a_context_update_changes_the_instruction_and_tools_mid_session() {
+    let mut s = live_38();
+    let update = ClientMessage::context_update(Some("Answer in French."), Some(vec![]));
+    assert_eq!(frames(&mut s, 0.0, update), vec![]);
+    let reply = frames(&mut s, 100.0, ClientMessage::user_turn("hello", true));
+    assert_eq!(
+        transcripts(&reply),
+        ["(you typed: hello) (instruction: Answer in French.)"]
+    );
+    // The tools are gone: naming one is plain text now.
+    let plain = frames(
+        &mut s,
+        5_000.0,
+        ClientMessage::user_turn("slow_lookup", true),
+    );
+    assert!(!plain.iter().any(|e| matches!(e, ServerEvent::ToolCall(_))));
+    // A model that takes no contextUpdate closes the session, as the service would.
+    let mut older = ready_with(base());
+    let refused = older
+        .receive(
+            0.0,
+            &ClientMessage::context_update(Some("x"), None).to_json(),
+        )
+        .unwrap_err();
+    assert_eq!(
+        (refused.code, refused.reason.as_str()),
+        (1007, "contextUpdate is not supported for models/gemini-2.5-flash-native-audio-preview-12-2025.")
+    );
+}
