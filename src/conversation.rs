@@ -334,7 +334,16 @@ impl Conversation {
                 self.set_status("interrupted", "You interrupted the model.");
                 out.push(Effect::Interrupt);
             }
-            ServerEvent::TurnComplete => out.push(Effect::TurnComplete),
+            ServerEvent::TurnComplete => {
+                // A turn resampled to 24 kHz ends on its own last sample, not 2.7 ms short.
+                if let Some(samples) = self.reply.flush() {
+                    out.push(Effect::Play {
+                        samples,
+                        first: false,
+                    });
+                }
+                out.push(Effect::TurnComplete);
+            }
             ServerEvent::ToolCall(calls) => out.push(Effect::AnswerTools(calls.clone())),
             ServerEvent::ToolCallCancellation(ids) => out.push(Effect::CancelTools(ids.clone())),
             ServerEvent::GoAway { .. } => {

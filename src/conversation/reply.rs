@@ -33,6 +33,18 @@ pub enum Audio {
     Refused(String),
 }
 
+/// A resampler that starts mid-turn (the rate changed): fed `taps` copies of the chunk's first
+/// sample, so its filter is full, and the output before that sample dropped. Returns how many
+/// more outputs to drop from the chunk's, so it plays from its first sample on, where a fresh
+/// resampler would first give its run-in: 2.7 ms of near-silence at 16 kHz, a hole mid-turn.
+fn prime(r: &mut Resampler, first: f32) -> usize {
+    let held = r.taps();
+    let (up, down) = r.ratio();
+    let aligned = ((held as f64 + r.delay()) * f64::from(up) / f64::from(down)).round() as usize;
+    let made = r.process_to_vec(&vec![first; held]).len();
+    aligned.saturating_sub(made)
+}
+
 impl Reply {
     /// A chunk of the model's voice at its declared rate.
     pub fn audio(&mut self, chunk: AudioChunk) -> Audio {
@@ -40,9 +52,16 @@ impl Reply {
             self.resampler = None;
             chunk.samples
         } else {
+            let mut skip = 0;
             if self.resampler.as_ref().map(|(rate, _)| *rate) != Some(chunk.rate) {
                 match Resampler::new(chunk.rate, OUTPUT_RATE) {
-                    Ok(r) => self.resampler = Some((chunk.rate, r)),
+                    Ok(mut r) => {
+                        if self.chunks > 0 {
+                            let first = chunk.samples.first().map_or(0.0, |&s| i16_to_f32(s));
+                            skip = prime(&mut r, first);
+                        }
+                        self.resampler = Some((chunk.rate, r));
+                    }
                     Err(_) => {
                         return Audio::Refused(format!(
                             "Model audio at {} Hz cannot be played (no resampler to 24 kHz for that rate); {} samples dropped.",
@@ -58,6 +77,7 @@ impl Reply {
             let input: Vec<f32> = chunk.samples.iter().map(|&s| i16_to_f32(s)).collect();
             r.process_to_vec(&input)
                 .into_iter()
+                .skip(skip)
                 .map(f32_to_i16)
                 .collect()
         };
@@ -67,6 +87,18 @@ impl Reply {
             samples,
             first: self.chunks == 1,
         }
+    }
+
+    /// The turn's last samples still in the resampler's filter (a turn at another rate than
+    /// 24 kHz), if any: the end of its audio.
+    pub fn flush(&mut self) -> Option<Vec<i16>> {
+        let (_, mut r) = self.resampler.take()?;
+        let (up, down) = r.ratio();
+        let held = (r.delay() * f64::from(up) / f64::from(down)).round() as usize;
+        let mut tail = r.process_to_vec(&vec![0.0; r.taps() + 1]);
+        tail.truncate(held);
+        self.samples += tail.len() as u64;
+        (!tail.is_empty()).then(|| tail.into_iter().map(f32_to_i16).collect())
     }
 
     /// The player lengthened the turn's audio by `samples` (24 kHz).
@@ -170,6 +202,48 @@ mod tests {
                 format!("model audio: {} chunks, 1.00 s", len.div_ceil(3_333))
             );
         }
+    }
+
+    #[test]
+    fn a_rate_change_mid_turn_continues_without_a_hole() {
+        // 1 kHz at 24 kHz for 100 ms, then the same tone, in phase, labelled 16 kHz.
+        let tone = |rate: u32, from: usize, len: usize| -> Vec<i16> {
+            (from..from + len)
+                .map(|i| {
+                    let t = i as f64 / f64::from(rate);
+                    (16_000.0 * (std::f64::consts::TAU * 1000.0 * t).sin()) as i16
+                })
+                .collect()
+        };
+        let mut r = Reply::default();
+        let head = play(&mut r, 24_000, &tone(24_000, 0, 2400)).0;
+        let tail = play(&mut r, 16_000, &tone(16_000, 1600, 1600)).0;
+        // Its first 2 ms are the tone at full level (RMS 16,000 / sqrt 2 = 11,314), where a
+        // fresh resampler's run-in gave near-silence; its last 64 outputs (2.7 ms) wait in
+        // the filter for the next chunk, as every resampled chunk's do.
+        let rms = |x: &[i16]| {
+            (x.iter().map(|&s| f64::from(s).powi(2)).sum::<f64>() / x.len() as f64).sqrt()
+        };
+        assert!(rms(&tail[..48]) > 10_000.0, "{}", rms(&tail[..48]));
+        assert_eq!(tail.len(), 2400 - 64);
+        // At the turn's end they come out: the turn ends on its own last sample.
+        let last = r.flush().unwrap();
+        assert_eq!(last.len(), 64);
+        assert!(
+            rms(&last) > 10_000.0,
+            "the tone's last 2.7 ms: {}",
+            rms(&last)
+        );
+        assert_eq!(r.flush(), None, "nothing more");
+        // And it joins the 24 kHz part: no step larger than the tone's own (16,000 * 2 pi
+        // * 1000 / 24,000 = 4,189) by more than half an output sample's worth of phase (the
+        // 16 kHz grid cannot land on the 24 kHz one closer: 4,606 here, a shift of 0.1 sample).
+        let joined: Vec<i16> = head.iter().chain(&tail).copied().collect();
+        let step = joined
+            .windows(2)
+            .map(|w| (i32::from(w[1]) - i32::from(w[0])).abs())
+            .max();
+        assert!(step.unwrap() <= 4_189 * 3 / 2, "{step:?}");
     }
 
     #[test]

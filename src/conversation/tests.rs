@@ -580,10 +580,11 @@ fn model_audio_is_played_counted_per_turn_and_timed_from_the_last_chunk_sent() {
             "Reply latency: the first sample plays 171.5 ms after your last input was sent (a microphone chunk or a typed message; 120 ms of it is the playback buffer)."
         )]
     );
-    // A 16 kHz chunk plays at its true length: 3200 samples -> 4800 at 24 kHz.
+    // A 16 kHz chunk plays at its true length: 3200 samples -> 4800 at 24 kHz, from its
+    // first sample (the new resampler primed mid-turn), its last 64 waiting in the filter.
     let effects = c.handle(1100.0, audio(16_000, 3200));
     assert!(
-        matches!(&effects[..], [Effect::Play { samples, first: false }] if samples.len() == 4800)
+        matches!(&effects[..], [Effect::Play { samples, first: false }] if samples.len() == 4800 - 64)
     );
     assert_eq!(
         c.handle(1200.0, Event::Playing(true)),
@@ -594,9 +595,14 @@ fn model_audio_is_played_counted_per_turn_and_timed_from_the_last_chunk_sent() {
             [true, true, true]
         )]
     );
+    // turnComplete: the 64 samples still in the filter play first, then the turn ends.
+    let effects = c.handle(1300.0, Event::Server(ServerEvent::TurnComplete));
+    assert!(
+        matches!(&effects[0], Effect::Play { samples, first: false } if samples.len() == 64 && samples[..40].iter().all(|&s| s == 100))
+    );
     assert_eq!(
-        c.handle(1300.0, Event::Server(ServerEvent::TurnComplete)),
-        vec![
+        effects[1..],
+        [
             Effect::TurnComplete,
             log(LogKind::Server, "model audio: 2 chunks, 0.40 s"),
             log(LogKind::Server, "turnComplete"),
