@@ -185,39 +185,8 @@ impl StandIn {
             ClientMsg::ContextUpdate {
                 instruction,
                 functions,
-            } => {
-                let model = self
-                    .setup
-                    .as_ref()
-                    .map(|s| s.model.clone())
-                    .unwrap_or_default();
-                if !crate::protocol::models::lookup(&model).context_update {
-                    return Err(Reject {
-                        code: 1007,
-                        reason: format!("contextUpdate is not supported for {model}."),
-                    });
-                }
-                if let Some(text) = instruction {
-                    self.notes.push(format!("new instruction: {text}"));
-                    self.instruction = Some(text).filter(|t| !t.trim().is_empty());
-                }
-                if let (Some(names), Some(setup)) = (functions, self.setup.as_mut()) {
-                    setup.non_blocking.retain(|f| names.contains(f));
-                    setup.functions = names;
-                }
-            }
-            ClientMsg::ToolResponse(answers) => {
-                let model = self.setup.as_ref().map(|s| s.model.as_str()).unwrap_or("");
-                if answers.iter().any(|a| a.scheduling.is_some())
-                    && !crate::protocol::models::lookup(model).async_calls()
-                {
-                    return Err(Reject {
-                        code: 1007,
-                        reason: format!("function_responses.scheduling is not supported for {model}: function calls are synchronous."),
-                    });
-                }
-                self.tool_answered(now_ms, &answers, &mut out)
-            }
+            } => self.context_update(instruction, functions)?,
+            ClientMsg::ToolResponse(answers) => self.tool_answered(now_ms, &answers, &mut out)?,
         }
         out.extend(self.poll(now_ms));
         Ok(out)

@@ -11,7 +11,7 @@
 //! (`toolCallCancellation`) when new input comes before its answer, on a model whose calls
 //! do not block by default.
 
-use super::validate::Answer;
+use super::validate::{Answer, Reject};
 use super::{interrupted, turn_complete, StandIn};
 use crate::protocol::models::{self, Calls};
 use crate::protocol::server::wire::{Args, FunctionCall, ToolCall, ToolCallCancellation};
@@ -117,13 +117,21 @@ impl StandIn {
     }
 
     /// A `toolResponse`: the pending call's answer is spoken back (when its `scheduling`
-    /// says); others are noted.
+    /// says); others are noted. `scheduling` is refused where calls only block, as the
+    /// service refuses it.
     pub(super) fn tool_answered(
         &mut self,
         now_ms: f64,
         answers: &[Answer],
         out: &mut Vec<ServerMessage>,
-    ) {
+    ) -> Result<(), Reject> {
+        let model = self.setup.as_ref().map(|s| s.model.as_str()).unwrap_or("");
+        if answers.iter().any(|a| a.scheduling.is_some()) && !models::lookup(model).async_calls() {
+            return Err(Reject {
+                code: 1007,
+                reason: format!("function_responses.scheduling is not supported for {model}: function calls are synchronous."),
+            });
+        }
         for a in answers {
             let (id, name, response) = (&a.id, &a.name, &a.response);
             let pending = self.pending_call.as_ref().is_some_and(|(p, _)| p == id);
@@ -149,6 +157,36 @@ impl StandIn {
                 }
             }
         }
+        Ok(())
+    }
+
+    /// `contextUpdate` (3.8 Live; refused elsewhere, as the service does): a new instruction,
+    /// which later replies say they follow, and a new list of tools.
+    pub(super) fn context_update(
+        &mut self,
+        instruction: Option<String>,
+        functions: Option<Vec<String>>,
+    ) -> Result<(), Reject> {
+        let model = self
+            .setup
+            .as_ref()
+            .map(|s| s.model.clone())
+            .unwrap_or_default();
+        if !models::lookup(&model).context_update {
+            return Err(Reject {
+                code: 1007,
+                reason: format!("contextUpdate is not supported for {model}."),
+            });
+        }
+        if let Some(text) = instruction {
+            self.notes.push(format!("new instruction: {text}"));
+            self.instruction = Some(text).filter(|t| !t.trim().is_empty());
+        }
+        if let (Some(names), Some(setup)) = (functions, self.setup.as_mut()) {
+            setup.non_blocking.retain(|f| names.contains(f));
+            setup.functions = names;
+        }
+        Ok(())
     }
 
     /// New input (typed text, or an utterance) before a blocking call's answer: on a model

@@ -11,11 +11,13 @@ use super::{devices, page_now_ms, settings, tools};
 use crate::conversation::{Conversation, Effect, Event, Link, LogKind, Plan};
 use crate::pcm::dbfs;
 use crate::protocol::{models, ClientMessage};
-use crate::settings::{Connection, MidSession};
+use crate::settings::Connection;
 use gloo_timers::callback::Timeout;
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
+
+mod calls;
 
 struct App {
     conv: Conversation,
@@ -292,36 +294,8 @@ impl App {
                 let error = (self.session.send_message(&message).err()?).to_string();
                 return Some(Event::SendFailed { samples: 0, error });
             }
-            Effect::AnswerTools(calls) => {
-                let connection = self.connection.as_ref()?;
-                let async_calls = models::lookup(&connection.setup.model).async_calls();
-                let due = move |id: String| {
-                    if let Some(app) = weak.upgrade() {
-                        app.borrow_mut().tool_due(&id);
-                    }
-                };
-                let (cards, lines) = tools::answer(
-                    &connection.toolbox,
-                    &mut self.notes,
-                    &calls,
-                    &self.session,
-                    async_calls,
-                    &mut self.running,
-                    due,
-                );
-                for (id, words) in cards {
-                    self.page.call_card(&id, &words);
-                }
-                for (kind, line) in lines {
-                    self.page.log(kind, &line);
-                }
-            }
-            Effect::CancelTools(ids) => {
-                for (id, words) in self.running.cancel(&ids) {
-                    self.page.call_card(&id, &words);
-                    self.page.log(LogKind::Info, &words);
-                }
-            }
+            Effect::AnswerTools(calls) => self.answer_tools(weak, &calls)?,
+            Effect::CancelTools(ids) => self.cancel_tools(&ids),
             Effect::Play { samples, first } => {
                 let (turn, heard) = self.rig.play(&samples)?;
                 self.recording.model(turn, &heard);
@@ -417,43 +391,6 @@ impl App {
             "volume" => self.rig.set_volume(settings::volume(&self.page)),
             "model" => settings::show_model_notes(&self.page),
             _ => self.recording.format_changed(&self.page),
-        }
-    }
-
-    /// Settings closed: kept for the next visit; in a live conversation a new instruction or
-    /// new tools go to the model at once where it takes `contextUpdate`.
-    fn settings_closed(&mut self) {
-        settings::remember(&self.page);
-        let (Link::Live { .. }, Some(current)) = (self.conv.link(), &self.connection) else {
-            return;
-        };
-        match current.update(&settings::read(&self.page)) {
-            Ok(MidSession::Unchanged) => {}
-            Ok(MidSession::NextTime(words)) => self.page.log(LogKind::Info, &words),
-            Ok(MidSession::Update {
-                message,
-                connection,
-            }) => match self.session.send_message(&message) {
-                Ok(()) => {
-                    let sent = ClientMessage::Setup(connection.setup.clone()).to_json();
-                    self.page.set_text("setup-sent", &sent);
-                    self.connection = Some(*connection);
-                    self.page.log(
-                        LogKind::Info,
-                        "The instruction and tools changed for this conversation (contextUpdate sent, no reconnect).",
-                    );
-                }
-                Err(e) => self.page.log(LogKind::Warn, &format!("Not changed: {e}")),
-            },
-            Err(why) => self.page.log(LogKind::Warn, &format!("Not changed: {why}")),
-        }
-    }
-
-    /// A running call's answer is due: it goes out, and its card says so.
-    fn tool_due(&mut self, id: &str) {
-        if let Some(((id, words), kind, line)) = self.running.due(id, &self.session) {
-            self.page.call_card(&id, &words);
-            self.page.log(kind, &line);
         }
     }
 
