@@ -110,9 +110,12 @@ impl StandIn {
                     });
                 }
                 let resumable = info.resumption;
+                // 3.8 Live names its sessions (the prefix tells the connection).
+                let session_id = (info.model == "models/gemini-3.8-live")
+                    .then(|| format!("{}session", self.config.handle_prefix));
                 self.setup = Some(info);
                 out.push(ServerMessage {
-                    setup_complete: Some(SetupComplete::default()),
+                    setup_complete: Some(SetupComplete { session_id }),
                     ..ServerMessage::default()
                 });
                 if resumable {

@@ -18,6 +18,13 @@ pub fn describe(event: &ServerEvent) -> String {
         ServerEvent::TurnComplete => "turnComplete".into(),
         ServerEvent::TurnCompleteReason(reason) => format!("the turn ended: {reason}"),
         ServerEvent::WaitingForInput => "waitingForInput: the model waits for you".into(),
+        ServerEvent::InteractionStatus(status) => match status.as_str() {
+            "IN_PROGRESS" => {
+                "interactionStatus: IN_PROGRESS (still working; more may follow)".into()
+            }
+            "IDLE" => "interactionStatus: IDLE (all done)".into(),
+            other => format!("interactionStatus: {other}"),
+        },
         ServerEvent::InterimInputTranscription(t) => format!("you (so far): {t}"),
         ServerEvent::VoiceActivity { start: true } => "voiceActivity: you started talking".into(),
         ServerEvent::VoiceActivity { start: false } => "voiceActivity: you stopped talking".into(),
@@ -73,6 +80,10 @@ mod tests {
         assert_eq!(
             describe(&ServerEvent::SessionId("s-42".into())),
             "sessionId: s-42"
+        );
+        assert_eq!(
+            describe(&ServerEvent::InteractionStatus("IN_PROGRESS".into())),
+            "interactionStatus: IN_PROGRESS (still working; more may follow)"
         );
     }
 }

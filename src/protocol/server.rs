@@ -41,6 +41,9 @@ pub enum ServerEvent {
     TurnCompleteReason(TurnCompleteReason),
     /// The model is waiting for the person (`waitingForInput`).
     WaitingForInput,
+    /// Whether the session still works in the background (`interactionStatus`:
+    /// `IN_PROGRESS`, more may follow) or is done (`IDLE`); comes with `turnComplete`.
+    InteractionStatus(String),
     /// The service's activity detection heard the person start (`true`) or stop talking
     /// (`voiceActivity`).
     VoiceActivity { start: bool },

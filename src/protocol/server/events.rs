@@ -111,6 +111,9 @@ fn server_content(
         None | Some(super::wire::TurnCompleteReason::Unspecified) => {}
         Some(reason) => events.push(ServerEvent::TurnCompleteReason(reason)),
     }
+    if let Some(status) = content.interaction_status.filter(|s| !s.is_empty()) {
+        events.push(ServerEvent::InteractionStatus(status));
+    }
     if content.turn_complete == Some(true) {
         events.push(ServerEvent::TurnComplete);
     }

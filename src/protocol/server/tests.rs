@@ -23,6 +23,15 @@ fn documented_samples_decode() {
         decode(br#"{"setupComplete":{"sessionId":""}}"#).unwrap(),
         [ServerEvent::SetupComplete]
     );
+    // Background work still going, said with turnComplete (and before it).
+    assert_eq!(
+        decode(br#"{"serverContent":{"turnComplete":true,"interactionStatus":"IN_PROGRESS"}}"#)
+            .unwrap(),
+        [
+            ServerEvent::InteractionStatus("IN_PROGRESS".into()),
+            ServerEvent::TurnComplete
+        ]
+    );
     assert_eq!(
         one(
             r#"{"serverContent":{"modelTurn":{"parts":[{"inlineData":{"mimeType":"audio/pcm;rate=24000","data":"AQD+/zQS"}}]}}}"#

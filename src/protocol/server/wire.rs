@@ -60,6 +60,10 @@ pub struct ServerContent {
     pub turn_complete_reason: Option<TurnCompleteReason>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub waiting_for_input: Option<bool>,
+    /// `IN_PROGRESS` (background work goes on: more may follow) or `IDLE`, sent with
+    /// `turnComplete` (3.8 Live's background reasoning); kept as the service spells it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interaction_status: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub input_transcription: Option<Transcription>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -382,3 +382,20 @@ fn on_38_a_context_update_changes_the_instruction_and_tools_mid_session() {
         (1007, "contextUpdate is not supported for models/gemini-2.5-flash-native-audio-preview-12-2025.")
     );
 }
+
+#[test]
+fn on_38_setup_complete_names_the_session() {
+    let mut s = StandIn::new(StandInConfig::default());
+    let setup = ClientMessage::Setup(Setup::audio("gemini-3.8-live", "Puck"));
+    let out = s.receive(0.0, &setup.to_json()).unwrap();
+    assert_eq!(
+        out[0],
+        j(r#"{"setupComplete":{"sessionId":"standin-session"}}"#)
+    );
+    let mut older = StandIn::new(StandInConfig::default());
+    let setup = ClientMessage::Setup(Setup::audio(MODEL, "Puck"));
+    assert_eq!(
+        older.receive(0.0, &setup.to_json()).unwrap()[0],
+        j(r#"{"setupComplete":{}}"#)
+    );
+}
