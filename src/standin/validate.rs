@@ -4,7 +4,10 @@
 //! cannot hide in the other.
 
 use crate::pcm::{self, PcmError};
-use crate::protocol::models::{self, Calls, Model, Proactive};
+use crate::protocol::models;
+
+mod content;
+mod model;
 use serde_json::Value;
 
 /// A message the stand-in understood.
@@ -189,50 +192,6 @@ const SCHEMA: &[(&str, &[&str])] = &[
     ("toolResponse", &["functionResponses"]),
 ];
 
-/// What the service refuses for `model` in a setup `body`, in its words (close 1007): the
-/// fields the model table ([`models`]) marks as refused.
-fn refused_for(model: &Model, body: &Value) -> Option<String> {
-    let id = model.id;
-    if !model.thinking && body.pointer("/generationConfig/thinkingConfig").is_some() {
-        return Some(format!("thinking_config is not supported for models/{id}."));
-    }
-    if !model.affective_dialog
-        && body
-            .pointer("/generationConfig/enableAffectiveDialog")
-            .is_some()
-    {
-        return Some(format!(
-            "enable_affective_dialog is not supported for models/{id}."
-        ));
-    }
-    let proactive = body.pointer("/proactivity/proactiveAudio");
-    match model.proactive_audio {
-        Proactive::No if body.get("proactivity").is_some() => {
-            return Some(format!("proactivity is not supported for models/{id}."));
-        }
-        Proactive::AlwaysOn if proactive == Some(&Value::Bool(false)) => {
-            return Some(format!(
-                "Proactive audio is always on for models/{id}; proactive_audio: false is not allowed."
-            ));
-        }
-        _ => {}
-    }
-    let behavior = body
-        .get("tools")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|tool| tool.get("functionDeclarations")?.as_array())
-        .flatten()
-        .any(|d| d.get("behavior").is_some());
-    if !model.async_calls() && behavior {
-        return Some(format!(
-            "function_declarations.behavior is not supported for models/{id}: function calls are synchronous."
-        ));
-    }
-    None
-}
-
 fn check_fields(path: &str, object: &serde_json::Map<String, Value>) -> Result<(), Reject> {
     let Some((_, allowed)) = SCHEMA.iter().find(|(p, _)| *p == path) else {
         return Ok(()); // free-form (tools, parts, responses...)
@@ -286,22 +245,9 @@ pub fn parse(text: &str, setup_done: bool) -> Result<ClientMsg, Reject> {
     match kind.as_str() {
         "setup" => parse_setup(body).map(ClientMsg::Setup),
         "realtimeInput" => parse_realtime(body),
-        "clientContent" => Ok(parse_client_content(body)),
-        "contextUpdate" => Ok(ClientMsg::ContextUpdate {
-            instruction: body.get("systemInstruction").map(|content| {
-                let parts = content.get("parts").and_then(Value::as_array);
-                let texts = parts.into_iter().flatten();
-                let texts: Vec<&str> = texts.filter_map(|p| p.get("text")?.as_str()).collect();
-                texts.join(" ")
-            }),
-            functions: body.pointer("/tools/tools").map(|tools| {
-                let tools = tools.as_array().into_iter().flatten();
-                let declared = tools.filter_map(|t| t.get("functionDeclarations")?.as_array());
-                let names = declared.flatten().filter_map(|d| d.get("name")?.as_str());
-                names.map(str::to_owned).collect()
-            }),
-        }),
-        _ => parse_tool_response(body),
+        "clientContent" => Ok(content::client_content(body)),
+        "contextUpdate" => Ok(content::context_update(body)),
+        _ => content::tool_response(body),
     }
 }
 
@@ -321,7 +267,7 @@ fn parse_setup(body: &Value) -> Result<SetupInfo, Reject> {
             ),
         });
     };
-    if let Some(reason) = refused_for(row, body) {
+    if let Some(reason) = model::refused_for(row, body) {
         return Err(invalid(reason));
     }
     let modalities = body.pointer("/generationConfig/responseModalities");
@@ -347,24 +293,7 @@ fn parse_setup(body: &Value) -> Result<SetupInfo, Reject> {
             handling.unwrap_or_default()
         )));
     }
-    let declarations: Vec<&Value> = body
-        .get("tools")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|tool| tool.get("functionDeclarations")?.as_array())
-        .flatten()
-        .collect();
-    let name = |d: &&Value| d.get("name")?.as_str().map(str::to_owned);
-    let functions = declarations.iter().filter_map(name).collect();
-    let non_blocking = declarations
-        .iter()
-        .filter(|d| match d.get("behavior").and_then(Value::as_str) {
-            Some(behavior) => behavior == "NON_BLOCKING",
-            None => row.calls == Calls::NonBlockingByDefault,
-        })
-        .filter_map(name)
-        .collect();
+    let (functions, non_blocking) = model::functions(row, body);
     Ok(SetupInfo {
         model: model.to_owned(),
         input_transcription: body.get("inputAudioTranscription").is_some(),
@@ -435,50 +364,6 @@ fn parse_realtime(body: &Value) -> Result<ClientMsg, Reject> {
         return Ok(ClientMsg::ActivityStart);
     }
     Ok(ClientMsg::ActivityEnd)
-}
-
-/// The user text of a `clientContent` (its turns' text parts, joined) and its `turnComplete`.
-fn parse_client_content(body: &Value) -> ClientMsg {
-    let text: Vec<&str> = body
-        .get("turns")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter(|turn| turn.get("role").and_then(Value::as_str) != Some("model"))
-        .filter_map(|turn| turn.get("parts")?.as_array())
-        .flatten()
-        .filter_map(|part| part.get("text")?.as_str())
-        .collect();
-    ClientMsg::ClientContent {
-        text: text.join(" "),
-        turn_complete: body.get("turnComplete").and_then(Value::as_bool) == Some(true),
-    }
-}
-
-fn parse_tool_response(body: &Value) -> Result<ClientMsg, Reject> {
-    let answers = body
-        .get("functionResponses")
-        .and_then(Value::as_array)
-        .ok_or_else(|| invalid("toolResponse.functionResponses must be a list."))?;
-    answers
-        .iter()
-        .map(|a| {
-            let field = |name: &str| a.get(name).and_then(Value::as_str).map(str::to_owned);
-            let response = a.get("response").map(Value::to_string).unwrap_or_default();
-            match (field("id"), field("name")) {
-                (Some(id), Some(name)) => Ok(Answer {
-                    id,
-                    name,
-                    response,
-                    scheduling: field("scheduling"),
-                }),
-                _ => Err(invalid(
-                    "Each function response needs its call's id and name.",
-                )),
-            }
-        })
-        .collect::<Result<_, _>>()
-        .map(ClientMsg::ToolResponse)
 }
 
 #[cfg(test)]

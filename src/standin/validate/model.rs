@@ -1,0 +1,67 @@
+//! What the service refuses per model, and which declared functions block (the model table,
+//! [`crate::protocol::models`]).
+
+use crate::protocol::models::{Calls, Model, Proactive};
+use serde_json::Value;
+
+/// Every function declaration in a setup `body`'s tools.
+pub(super) fn declarations(body: &Value) -> impl Iterator<Item = &Value> {
+    body.get("tools")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|tool| tool.get("functionDeclarations")?.as_array())
+        .flatten()
+}
+
+/// The declared functions' names, and those whose calls do not block the model (the
+/// model's default, or the declaration's `behavior`).
+pub(super) fn functions(model: &Model, body: &Value) -> (Vec<String>, Vec<String>) {
+    let name = |d: &Value| d.get("name")?.as_str().map(str::to_owned);
+    let functions = declarations(body).filter_map(name).collect();
+    let non_blocking = declarations(body)
+        .filter(|d| match d.get("behavior").and_then(Value::as_str) {
+            Some(behavior) => behavior == "NON_BLOCKING",
+            None => model.calls == Calls::NonBlockingByDefault,
+        })
+        .filter_map(name)
+        .collect();
+    (functions, non_blocking)
+}
+
+/// What the service refuses for `model` in a setup `body`, in its words (close 1007): the
+/// fields the model table ([`models`]) marks as refused.
+pub(super) fn refused_for(model: &Model, body: &Value) -> Option<String> {
+    let id = model.id;
+    if !model.thinking && body.pointer("/generationConfig/thinkingConfig").is_some() {
+        return Some(format!("thinking_config is not supported for models/{id}."));
+    }
+    if !model.affective_dialog
+        && body
+            .pointer("/generationConfig/enableAffectiveDialog")
+            .is_some()
+    {
+        return Some(format!(
+            "enable_affective_dialog is not supported for models/{id}."
+        ));
+    }
+    let proactive = body.pointer("/proactivity/proactiveAudio");
+    match model.proactive_audio {
+        Proactive::No if body.get("proactivity").is_some() => {
+            return Some(format!("proactivity is not supported for models/{id}."));
+        }
+        Proactive::AlwaysOn if proactive == Some(&Value::Bool(false)) => {
+            return Some(format!(
+                "Proactive audio is always on for models/{id}; proactive_audio: false is not allowed."
+            ));
+        }
+        _ => {}
+    }
+    let behavior = declarations(body).any(|d| d.get("behavior").is_some());
+    if !model.async_calls() && behavior {
+        return Some(format!(
+            "function_declarations.behavior is not supported for models/{id}: function calls are synchronous."
+        ));
+    }
+    None
+}
