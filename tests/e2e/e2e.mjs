@@ -437,13 +437,18 @@ function checkRecording(label, run) {
   // (a stretch of the speech shows there too). The replies echo what the person said, and
   // Chromium's fake microphone itself drops to digital silence for a few ms now and then on
   // a busy machine (121 samples seen): a hole in the reply where its source, the person's
-  // sentence, has one of its own (within 100 ms of the echo's place) is the echo's, not the
-  // player's.
+  // sentence, has one of its own is the echo's, not the player's. Where the echo's hole must
+  // be: the source's, moved by the reply's start less the sentence's (onsets found in 10 ms
+  // frames: 20 ms either way) and later by what stretching inserted before it (at most 5 %
+  // of the reply so far, never earlier).
   const { gaps, clicks } = gapsAndClicks(model, rate, spoke);
   // (The person's own holes from 2 ms: a stretch at a quiet place may lengthen the echo's.)
   const own = gapsAndClicks(you, rate, heard, 2).gaps;
   const echoes = (g) => [[r1, a], [r2, b]].some(([r, s]) => g.at >= r.start && g.at <= r.end
-    && own.some((o) => Math.abs(o.at - (g.at - (r.start - s.start))) <= 0.1));
+    && own.some((o) => {
+      const late = g.at - (r.start - s.start) - o.at;
+      return late >= -0.02 && late <= 0.02 + 0.05 * (g.at - r.start);
+    }));
   const holes = gaps.filter((g) => !echoes(g));
   const words = (list) => list.map((g) => `${f3(g.at)} s (${g.ms.toFixed(1)} ms)`).join(', ') || 'none';
   check(`${label}: the replies have no gap and no click`, holes.length === 0 && clicks.length === 0,
