@@ -23,7 +23,9 @@ mod mic;
 mod stall;
 mod talk;
 
-pub use events::{Effect, Event, Hold, Link, LogKind, Mic, Plan, Speaker, Target, View};
+pub use events::{
+    Background, Effect, Event, Hold, Link, LogKind, Mic, Plan, Speaker, Target, View,
+};
 
 use crate::protocol::models::TypedText;
 use crate::protocol::ServerEvent;
@@ -78,6 +80,8 @@ pub struct Conversation {
     reopen_mic: bool,
     /// Tokens the service reported (`usageMetadata.totalTokenCount`) in this conversation.
     tokens: u64,
+    /// Whether the model still works in the background (`interactionStatus`).
+    background: Background,
     /// What went wrong, for the banner, until the person dismisses it or tries again.
     alert: Option<String>,
 }
@@ -110,6 +114,7 @@ impl Conversation {
             hold: Hold::Up,
             talk_when_ready: false,
             tokens: 0,
+            background: Background::Idle,
             reopen_mic: false,
             awaiting: false,
             last_heard_at: 0.0,
@@ -207,6 +212,7 @@ impl Conversation {
                         self.after_end(error, goaway, attempt, out)
                     }
                     Link::Closing => self.finish(None, out),
+                    Link::Renewing => self.renewed(out),
                     _ => {}
                 }
             }
@@ -218,6 +224,7 @@ impl Conversation {
                     });
                 }
             }
+            Event::Renew => self.renew(out),
             Event::Disconnect => self.disconnect(out),
             Event::Server(event) => {
                 self.server_spoke(now, &event, out);
@@ -346,6 +353,20 @@ impl Conversation {
             }
             ServerEvent::ToolCall(calls) => out.push(Effect::AnswerTools(calls.clone())),
             ServerEvent::ToolCallCancellation(ids) => out.push(Effect::CancelTools(ids.clone())),
+            // Kept as it comes, so that a renewal mid-connection can resume (the session
+            // reports the same latest handle when the connection ends).
+            ServerEvent::ResumptionUpdate {
+                new_handle: Some(handle),
+                resumable: true,
+            } => self.handle = Some(handle.clone()),
+            ServerEvent::InteractionStatus(status) => {
+                self.background = if status == "IN_PROGRESS" {
+                    Background::Working
+                } else {
+                    Background::Idle
+                };
+                self.settle();
+            }
             ServerEvent::GoAway { .. } => {
                 if let Link::Live { goaway } = &mut self.link {
                     *goaway = true;
@@ -386,6 +407,11 @@ impl Conversation {
                 self.set_status("listening", "Listening. Talk to the model.")
             }
             Mic::Off => self.set_status("ready", "Connected. Press Start Mic to talk."),
+        }
+        if self.background == Background::Working {
+            self.status
+                .1
+                .push_str(" The model is still working in the background.");
         }
     }
 

@@ -14,6 +14,9 @@ pub const GOOGLE_HOST: &str = "wss://generativelanguage.googleapis.com";
 /// Route for API keys.
 pub const KEY_PATH: &str =
     "/ws/google.ai.generativelanguage.v1beta.GenerativeService.BidiGenerateContent";
+/// Route for API keys on v1alpha (proactive audio and affective dialog need it).
+pub const KEY_PATH_V1ALPHA: &str =
+    "/ws/google.ai.generativelanguage.v1alpha.GenerativeService.BidiGenerateContent";
 /// Route for ephemeral tokens.
 pub const TOKEN_PATH: &str =
     "/ws/google.ai.generativelanguage.v1alpha.GenerativeService.BidiGenerateContentConstrained";
@@ -43,6 +46,9 @@ pub struct Endpoint {
     /// A custom `ws://`/`wss://` URL; `None` means Google's route for the credential.
     pub custom_url: Option<String>,
     pub credential: Credential,
+    /// Google's key route on v1alpha rather than v1beta (tokens are always v1alpha; a
+    /// custom URL is used as given).
+    pub v1alpha: bool,
 }
 
 /// Why no URL could be made.
@@ -81,7 +87,14 @@ impl Endpoint {
         Endpoint {
             custom_url: None,
             credential: Credential::ApiKey(key.trim().to_owned()),
+            v1alpha: false,
         }
+    }
+
+    /// The same on the v1alpha key route when `on`.
+    pub fn on_v1alpha(mut self, on: bool) -> Self {
+        self.v1alpha = on;
+        self
     }
 
     /// Google's endpoint with an ephemeral token (`auth_tokens/...`).
@@ -89,6 +102,7 @@ impl Endpoint {
         Endpoint {
             custom_url: None,
             credential: Credential::EphemeralToken(token.trim().to_owned()),
+            v1alpha: true,
         }
     }
 
@@ -97,6 +111,7 @@ impl Endpoint {
         Endpoint {
             custom_url: Some(url.trim().to_owned()),
             credential,
+            v1alpha: false,
         }
     }
 
@@ -128,6 +143,9 @@ impl Endpoint {
                 url.clone()
             }
             (_, Credential::None) => return Err(EndpointError::Nothing),
+            (_, Credential::ApiKey(_)) if self.v1alpha => {
+                format!("{GOOGLE_HOST}{KEY_PATH_V1ALPHA}")
+            }
             (_, Credential::ApiKey(_)) => format!("{GOOGLE_HOST}{KEY_PATH}"),
             (_, Credential::EphemeralToken(_)) => format!("{GOOGLE_HOST}{TOKEN_PATH}"),
         };

@@ -25,6 +25,9 @@ pub const QUERY_SETTINGS: &[(&str, &str)] = &[
     ("end_sensitivity", "end-sensitivity"),
     ("prefix_padding_ms", "prefix-padding"),
     ("tools", "tools"),
+    ("thinking", "thinking"),
+    ("proactive", "proactive"),
+    ("affective", "affective"),
 ];
 
 /// The connection form as the person filled it in.
@@ -53,6 +56,13 @@ pub struct Form {
     pub builtin_tools: bool,
     /// More function declarations, as JSON.
     pub tools: String,
+    /// `""` (the service's default), `off`, or a thinking level; sent only where the
+    /// model takes it ([`models::Offer`]).
+    pub thinking: String,
+    /// Proactive audio, where the model has it as a setting.
+    pub proactive: bool,
+    /// Affective dialog, where the model has it.
+    pub affective: bool,
 }
 
 /// Where a conversation connects (`None`: the in-page offline stand-in) and its `setup`;
@@ -84,8 +94,14 @@ impl Form {
                 };
                 Endpoint::custom(&self.url, credential)
             }
-            _ => Endpoint::api_key(&secret),
+            _ => Endpoint::api_key(&secret).on_v1alpha(self.needs_v1alpha()),
         })
+    }
+
+    /// Proactive audio and affective dialog are v1alpha features: the key's route then is.
+    fn needs_v1alpha(&self) -> bool {
+        let model = models::lookup(&self.model);
+        model.proactivity(self.proactive).is_some() || model.affective(self.affective).is_some()
     }
 
     /// How turns are taken; `None` when everything is the service's default.
@@ -122,8 +138,13 @@ impl Form {
             .with_transcription(self.transcription, self.transcription)
             .with_resumption(None)
             .with_sliding_window()
-            .with_tools(toolbox.setup_tools(model.async_calls()));
+            .with_tools(toolbox.setup_tools(model.calls));
         setup.realtime_input_config = self.turn_taking();
+        if let Some(config) = setup.generation_config.as_mut() {
+            config.thinking_config = model.thinking_config(&self.thinking);
+            config.enable_affective_dialog = model.affective(self.affective);
+        }
+        setup.proactivity = model.proactivity(self.proactive);
         Ok((setup, toolbox))
     }
 
@@ -144,20 +165,22 @@ impl Form {
     }
 }
 
-/// What Settings' changes do to a live conversation: the instruction and the tools can change
-/// mid-session where the model takes `contextUpdate`; everything else waits for the next
-/// conversation.
+/// What Settings' changes do to a live conversation: the instruction and the tools change
+/// mid-session, by `contextUpdate` where the model takes it, otherwise by resuming the
+/// conversation on a new connection whose setup carries them; everything else waits for the
+/// next conversation.
 #[derive(Debug, Clone, PartialEq)]
 pub enum MidSession {
     /// Neither the instruction nor the tools changed.
     Unchanged,
     /// Send `message`; the conversation (and its reconnects) go on with `connection`.
     Update {
-        message: ClientMessage,
+        message: Box<ClientMessage>,
         connection: Box<Connection>,
     },
-    /// The model takes them only at the start: the words say so.
-    NextTime(String),
+    /// The model takes them only in `setup`: the conversation resumes (its resumption
+    /// handle) on a new connection with `connection`.
+    Resume(Box<Connection>),
 }
 
 impl Connection {
@@ -169,13 +192,6 @@ impl Connection {
         if !instruction && !tools {
             return Ok(MidSession::Unchanged);
         }
-        let model = models::lookup(&self.setup.model);
-        if !model.context_update {
-            return Ok(MidSession::NextTime(format!(
-                "The new instruction and tools apply to the next conversation: {} takes them only when a conversation starts.",
-                self.setup.model
-            )));
-        }
         let message = ClientMessage::context_update(
             instruction.then_some(form.instruction.as_str()),
             tools.then(|| setup.tools.clone().unwrap_or_default()),
@@ -184,9 +200,13 @@ impl Connection {
         connection.setup.system_instruction = setup.system_instruction;
         connection.setup.tools = setup.tools;
         connection.toolbox = toolbox;
+        let connection = Box::new(connection);
+        if !models::lookup(&self.setup.model).context_update {
+            return Ok(MidSession::Resume(connection));
+        }
         Ok(MidSession::Update {
-            message,
-            connection: Box::new(connection),
+            message: Box::new(message),
+            connection,
         })
     }
 
@@ -396,14 +416,28 @@ mod tests {
             message.to_json(),
             r#"{"contextUpdate":{"tools":{"tools":[]}}}"#
         );
-        // A model that takes them only at the start: said, nothing sent.
+        // A model that takes them only in setup: resumed with the new one, the rest kept.
         let older = Form {
             model: "gemini-2.5-flash-native-audio-latest".into(),
             ..live.clone()
         };
+        let before = older.connection().unwrap();
+        let Ok(MidSession::Resume(resumed)) = before.update(&Form {
+            instruction: "Hi.".into(),
+            voice: "Kore".into(),
+            ..older.clone()
+        }) else {
+            panic!("a resumption");
+        };
         assert_eq!(
-            older.connection().unwrap().update(&Form { instruction: "Hi.".into(), ..older.clone() }),
-            Ok(MidSession::NextTime("The new instruction and tools apply to the next conversation: models/gemini-2.5-flash-native-audio-latest takes them only when a conversation starts.".into()))
+            ClientMessage::Setup(resumed.setup.clone()).to_json(),
+            ClientMessage::Setup(before.setup.clone())
+                .to_json()
+                .replace(
+                    r#""tools""#,
+                    r#""systemInstruction":{"parts":[{"text":"Hi."}]},"tools""#
+                ),
+            "the instruction added, the voice kept until the next conversation"
         );
         // Bad tools are refused in words, as at Connect.
         let bad = Form {

@@ -60,7 +60,8 @@ pub struct StandIn {
     calls: u32,
     /// A reply held back until the current one ends (no-interruption turns).
     queued: Option<(Vec<i16>, String)>,
-    /// An instruction a `contextUpdate` gave: each reply's transcript says it follows it.
+    /// An instruction given mid-conversation (a `contextUpdate`, or a resumed session's
+    /// setup): each reply's transcript says it follows it.
     instruction: Option<String>,
 }
 
@@ -110,6 +111,11 @@ impl StandIn {
                     });
                 }
                 let resumable = info.resumption;
+                // A resumed conversation goes on with the setup's instruction (the page
+                // resumes to change it on models without contextUpdate).
+                if info.resume_handle.is_some() {
+                    self.instruction = info.instruction.clone().filter(|t| !t.trim().is_empty());
+                }
                 // 3.8 Live names its sessions (the prefix tells the connection).
                 let session_id = (info.model == "models/gemini-3.8-live")
                     .then(|| format!("{}session", self.config.handle_prefix));

@@ -9,6 +9,7 @@
 //! gets an `error` response, never silence (the model would wait for it).
 
 use crate::protocol::client::{FunctionResponse, Scheduling};
+use crate::protocol::models::Calls;
 use crate::protocol::FunctionCall;
 use serde_json::{json, Value};
 
@@ -171,18 +172,22 @@ impl Toolbox {
         builtin.iter().copied().chain(declared)
     }
 
-    /// `setup.tools`: one tool holding every declaration (empty when there are none).
-    /// `async_calls`: the model takes a declaration's `behavior`; a model that only blocks
-    /// refuses the field, so it is left out. The built-ins answer at once, so they block
-    /// where the model takes `behavior` (on 3.8 Live a call would otherwise not, and the
-    /// model would start talking over an answer that is already there).
-    pub fn setup_tools(&self, async_calls: bool) -> Vec<Value> {
+    /// `setup.tools`: one tool holding every declaration (empty when there are none), as
+    /// the model's function calls take them ([`Calls`]): a model that only blocks refuses
+    /// `behavior`, one that never blocks refuses `BLOCKING`, so those are left out. The
+    /// built-ins answer at once, so they block where the model takes `BLOCKING` (on 3.8
+    /// Live a call would otherwise not, and the model would start talking over an answer
+    /// that is already there).
+    pub fn setup_tools(&self, calls: Calls) -> Vec<Value> {
         let mut all = if self.builtin {
             builtin_declarations()
         } else {
             Vec::new()
         };
-        if async_calls {
+        if matches!(
+            calls,
+            Calls::BlockingByDefault | Calls::NonBlockingByDefault
+        ) {
             for d in &mut all {
                 if let Value::Object(members) = d {
                     members.insert("behavior".into(), json!("BLOCKING"));
@@ -191,8 +196,15 @@ impl Toolbox {
         }
         all.extend(self.declared.iter().map(|d| {
             let mut d = d.declaration.clone();
-            if let (false, Value::Object(members)) = (async_calls, &mut d) {
-                members.shift_remove("behavior");
+            if let Value::Object(members) = &mut d {
+                let refused = match calls {
+                    Calls::Blocking => members.contains_key("behavior"),
+                    Calls::NonBlockingOnly => members.get("behavior") == Some(&json!("BLOCKING")),
+                    _ => false,
+                };
+                if refused {
+                    members.shift_remove("behavior");
+                }
             }
             d
         }));

@@ -20,6 +20,18 @@ pub enum Link {
     Waiting { attempt: u32 },
     /// Disconnect was pressed; waiting for the connection to close.
     Closing,
+    /// The page closed the connection to resume the conversation on a new one whose setup
+    /// carries a new instruction and tools ([`Event::Renew`]); waiting for it to close.
+    Renewing,
+}
+
+/// What the server says of work it does beyond what it has said (`interactionStatus`, on
+/// models that reason or run calls in the background): the status line says so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Background {
+    Idle,
+    /// `IN_PROGRESS`: more may follow without new input.
+    Working,
 }
 
 /// The microphone's state. `id` tells one opening of the microphone from the next, so a
@@ -101,6 +113,9 @@ pub enum Event {
         handle: Option<String>,
     },
     RetryDue,
+    /// The instruction or tools changed on a model that takes them only in `setup`: resume
+    /// the conversation on a new connection (the edge holds the new setup).
+    Renew,
     Disconnect,
     /// The person closed the banner.
     Dismiss,

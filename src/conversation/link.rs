@@ -1,6 +1,6 @@
 //! The connection's life: Connect, opening, the reconnect loop, Disconnect, the end.
 
-use super::{Conversation, Effect, Hold, Link, LogKind, Mic, Out, Plan, Target};
+use super::{Background, Conversation, Effect, Hold, Link, LogKind, Mic, Out, Plan, Target};
 use crate::protocol::INPUT_RATE;
 use crate::session::SessionError;
 
@@ -61,6 +61,7 @@ impl Conversation {
                 self.last_attempt = *attempt;
                 self.live_since = now;
                 self.link = Link::Live { goaway: false };
+                self.background = Background::Idle;
                 self.reset_stall(now);
                 self.send_failing = false;
                 if self.connected_once {
@@ -143,6 +144,40 @@ impl Conversation {
         out.push(Effect::RetryAfter(delay));
     }
 
+    /// Closes a live connection to resume the conversation on a new one (its setup is the
+    /// edge's); without a resumption handle the conversation could not go on, so nothing
+    /// is done and the log says when the change applies.
+    pub(super) fn renew(&mut self, out: &mut Out) {
+        if !matches!(self.link, Link::Live { .. }) {
+            return;
+        }
+        if self.handle.is_none() {
+            out.log(
+                LogKind::Info,
+                "The new instruction and tools apply from the next reconnect or conversation: the server has not yet given a resumption handle.",
+            );
+            return;
+        }
+        self.link = Link::Renewing;
+        out.push(Effect::Close);
+        out.log(
+            LogKind::Info,
+            "Resuming on a new connection with the new instruction and tools (this model takes them only when a connection starts)...",
+        );
+        self.set_status("reconnecting", "Applying the new instruction and tools...");
+    }
+
+    /// The renewed connection closed: open the next at once, resuming the conversation.
+    pub(super) fn renewed(&mut self, out: &mut Out) {
+        self.link = Link::Opening { attempt: 1 };
+        // The model's unfinished turn plays out; its next audio is a new turn.
+        out.push(Effect::TurnComplete);
+        self.reply.end();
+        out.push(Effect::Open {
+            handle: self.handle.clone(),
+        });
+    }
+
     pub(super) fn disconnect(&mut self, out: &mut Out) {
         match self.link {
             Link::Idle | Link::Closing => {}
@@ -151,7 +186,7 @@ impl Conversation {
                 out.push(Effect::CancelRetry);
                 self.finish(None, out);
             }
-            Link::Opening { .. } | Link::Live { .. } => {
+            Link::Opening { .. } | Link::Live { .. } | Link::Renewing => {
                 if matches!(self.link, Link::Live { .. }) {
                     out.push(Effect::Close);
                 }

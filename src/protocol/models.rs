@@ -28,6 +28,20 @@ pub enum Calls {
     /// Non-blocking unless a declaration says `behavior: BLOCKING` (the model keeps talking
     /// while a call runs); answers may carry `scheduling`.
     NonBlockingByDefault,
+    /// Non-blocking only ("Async only"): a declared `behavior: BLOCKING` is refused, so the
+    /// page leaves it out; answers may carry `scheduling`.
+    NonBlockingOnly,
+}
+
+/// Thinking, as the setup carries it (`generationConfig.thinkingConfig`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Thinking {
+    /// Refused: the model takes no thinking setting.
+    No,
+    /// `thinkingBudget` (2.5): the page offers only "off" (a budget of 0).
+    Budget,
+    /// `thinkingLevel`, one of these (the form's lowercase words).
+    Levels(&'static [&'static str]),
 }
 
 /// Proactive audio (the model may choose not to answer what is not meant for it).
@@ -60,9 +74,9 @@ pub struct Model {
     pub status: Status,
     pub typed_text: TypedText,
     pub calls: Calls,
-    /// `generationConfig.thinkingConfig` accepted (its form: `thinkingBudget` on 2.5,
-    /// `thinkingLevel` on 3.1); refused on 3.8 Live.
-    pub thinking: bool,
+    /// `generationConfig.thinkingConfig`: `thinkingBudget` on 2.5, `thinkingLevel` on 3.1
+    /// and 3.8 Live Extended Thinking; refused on 3.8 Live.
+    pub thinking: Thinking,
     pub proactive_audio: Proactive,
     /// `generationConfig.enableAffectiveDialog` accepted (2.5, v1alpha only).
     pub affective_dialog: bool,
@@ -82,11 +96,26 @@ pub const MODELS: &[Model] = &[
         status: Status::Stable,
         typed_text: TypedText::ClientContent,
         calls: Calls::NonBlockingByDefault,
-        thinking: false,
+        thinking: Thinking::No,
         proactive_audio: Proactive::AlwaysOn,
         affective_dialog: false,
         context_update: true,
         source: "https://ai.google.dev/gemini-api/docs/models/gemini-3.8-live",
+    },
+    // models/gemini-3.8-live-extended-thinking and live-api/thinking (September 2026):
+    // background reasoning with thinkingLevel (low, medium, high); function calling "Async
+    // only"; interactionStatus IN_PROGRESS while it works in the background, IDLE when done.
+    // The rest as 3.8 Live, its family (the migration notes apply to both).
+    Model {
+        id: "gemini-3.8-live-extended-thinking",
+        status: Status::Stable,
+        typed_text: TypedText::ClientContent,
+        calls: Calls::NonBlockingOnly,
+        thinking: Thinking::Levels(&["low", "medium", "high"]),
+        proactive_audio: Proactive::AlwaysOn,
+        affective_dialog: false,
+        context_update: true,
+        source: "https://ai.google.dev/gemini-api/docs/models/gemini-3.8-live-extended-thinking",
     },
     // live-api/tools ("synchronous and asynchronous" for 2.5 Flash Live), live-api/capabilities
     // (affective dialog and proactive audio on v1alpha; thinking budget).
@@ -94,13 +123,14 @@ pub const MODELS: &[Model] = &[
     native_audio("gemini-2.5-flash-native-audio-preview-09-2025"),
     native_audio("gemini-2.5-flash-native-audio-latest"),
     // models/gemini-3.1-flash-live-preview (legacy; "Migrating from Gemini 2.5 Flash Live"):
-    // thinkingLevel; synchronous function calls only; no proactive audio or affective dialog.
+    // thinkingLevel (minimal, low, medium, high; minimal by default); synchronous function
+    // calls only; no proactive audio or affective dialog.
     Model {
         id: "gemini-3.1-flash-live-preview",
         status: Status::Legacy,
         typed_text: TypedText::RealtimeText,
         calls: Calls::Blocking,
-        thinking: true,
+        thinking: Thinking::Levels(&["minimal", "low", "medium", "high"]),
         proactive_audio: Proactive::No,
         affective_dialog: false,
         context_update: false,
@@ -114,7 +144,7 @@ const fn native_audio(id: &'static str) -> Model {
         status: Status::Preview,
         typed_text: TypedText::RealtimeText,
         calls: Calls::BlockingByDefault,
-        thinking: true,
+        thinking: Thinking::Budget,
         proactive_audio: Proactive::Setting,
         affective_dialog: true,
         context_update: false,
@@ -128,7 +158,7 @@ pub const COMMON: Model = Model {
     status: Status::Unknown,
     typed_text: TypedText::RealtimeText,
     calls: Calls::Blocking,
-    thinking: false,
+    thinking: Thinking::No,
     proactive_audio: Proactive::No,
     affective_dialog: false,
     context_update: false,
@@ -182,10 +212,16 @@ impl Model {
             Calls::NonBlockingByDefault => {
                 "Function calls run while the model keeps talking unless declared \"behavior\": \"BLOCKING\"."
             }
+            Calls::NonBlockingOnly => {
+                "Function calls always run while the model keeps talking (a declared \"behavior\": \"BLOCKING\" is left out)."
+            }
         };
         format!("{status} {typed} {calls}")
     }
 }
+
+mod offers;
+pub use offers::Offer;
 
 #[cfg(test)]
 mod tests;

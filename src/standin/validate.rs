@@ -63,6 +63,8 @@ pub struct SetupInfo {
     pub silence_ms: Option<u32>,
     /// `false`: `activityHandling: NO_INTERRUPTION`.
     pub interrupts: bool,
+    /// `systemInstruction`'s text.
+    pub instruction: Option<String>,
     /// The declared functions' names.
     pub functions: Vec<String>,
     /// Those whose calls do not block the model (the model's default, or the declaration's
@@ -312,6 +314,7 @@ fn parse_setup(body: &Value) -> Result<SetupInfo, Reject> {
             .and_then(Value::as_u64)
             .map(|ms| ms.min(60_000) as u32),
         interrupts: handling != Some("NO_INTERRUPTION"),
+        instruction: content::instruction(body),
         functions,
         non_blocking,
     })

@@ -32,7 +32,7 @@ fn built_in_tools_are_declared_and_answered() {
         toolbox.names().collect::<Vec<_>>(),
         ["get_current_time", "save_note", "read_notes"]
     );
-    let tools = toolbox.setup_tools(true);
+    let tools = toolbox.setup_tools(Calls::NonBlockingByDefault);
     assert_eq!(tools.len(), 1);
     // The declarations sent name exactly the functions the toolbox answers.
     let sent: Vec<&str> = tools[0]
@@ -55,7 +55,7 @@ fn built_in_tools_are_declared_and_answered() {
         )
     );
     // A model whose calls only block refuses `behavior`: none is sent.
-    assert!(!toolbox.setup_tools(false)[0]
+    assert!(!toolbox.setup_tools(Calls::Blocking)[0]
         .to_string()
         .contains("behavior"));
     let mut notes = Vec::new();
@@ -94,7 +94,7 @@ fn built_in_tools_are_declared_and_answered() {
 #[test]
 fn every_call_gets_an_answer_even_an_unknown_one() {
     let toolbox = Toolbox::new(false, "").unwrap();
-    assert!(toolbox.setup_tools(true).is_empty());
+    assert!(toolbox.setup_tools(Calls::NonBlockingByDefault).is_empty());
     let mut notes = Vec::new();
     let (json, line) = answer(&toolbox, &call("x9", "get_current_time", "{}"), &mut notes);
     assert_eq!(
@@ -129,7 +129,7 @@ fn declared_tools_are_sent_without_their_canned_response_and_answered_with_it() 
             "no_answer"
         ]
     );
-    let sent = toolbox.setup_tools(true)[0]
+    let sent = toolbox.setup_tools(Calls::NonBlockingByDefault)[0]
         .pointer("/functionDeclarations/3")
         .unwrap()
         .to_string();
@@ -203,7 +203,7 @@ fn a_declared_tool_may_run_slowly_and_say_when_its_answer_is_taken_up() {
     .unwrap();
     // The page-side keys never leave the page; the model's own (`behavior`) does.
     assert_eq!(
-        toolbox.setup_tools(true)[0].to_string(),
+        toolbox.setup_tools(Calls::NonBlockingByDefault)[0].to_string(),
         r#"{"functionDeclarations":[{"name":"slow_lookup","behavior":"NON_BLOCKING"},{"name":"quick"}]}"#
     );
     assert_eq!(

@@ -110,7 +110,10 @@ pub fn start() -> Result<(), String> {
         })?;
     }
     on("settings-dialog", "close", |app| {
-        app.borrow_mut().settings_closed()
+        let renew = app.borrow_mut().settings_closed();
+        if let Some(event) = renew {
+            dispatch(app, event);
+        }
     })?;
     page.wrap_focus([("trap-start", "settings-done"), ("trap-end", "backend")])?;
     on("banner-close", "click", |app| dispatch(app, Event::Dismiss))?;

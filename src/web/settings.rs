@@ -7,10 +7,11 @@
 
 use super::page::Page;
 use crate::playback::PlaybackConfig;
-use crate::protocol::{models, DEFAULT_MODEL, DEFAULT_VOICE, VOICES};
+use crate::protocol::models::{self, Offer};
+use crate::protocol::{DEFAULT_MODEL, DEFAULT_VOICE, VOICES};
 use crate::recorder::Format;
 use crate::settings::{playback_config, Connection, Form, QUERY_SETTINGS};
-use web_sys::{HtmlElement, HtmlInputElement, Storage, UrlSearchParams};
+use web_sys::{HtmlElement, HtmlInputElement, HtmlSelectElement, Storage, UrlSearchParams};
 
 const SECRET_KEY: &str = "gemini-live-voice.secret";
 /// The other settings, kept between visits as a query string (never the key).
@@ -59,7 +60,9 @@ pub fn remember(page: &Page) {
         return;
     };
     for (name, id) in QUERY_SETTINGS {
-        params.append(name, &page.field(id));
+        let held = page.element::<web_sys::Element>(id).ok();
+        let value = held.and_then(|e| e.get_attribute(CHOSEN));
+        params.append(name, &value.unwrap_or_else(|| page.field(id)));
     }
     let _ = local.set_item(SETTINGS_KEY, &String::from(params.to_string()));
 }
@@ -91,6 +94,9 @@ pub fn read(page: &Page) -> Form {
         interrupts: page.checked("interrupts"),
         builtin_tools: page.checked("builtin-tools"),
         tools: page.value("tools"),
+        thinking: page.value("thinking"),
+        proactive: page.checked("proactive"),
+        affective: page.checked("affective"),
     }
 }
 
@@ -126,9 +132,64 @@ pub fn show_backend_fields(page: &Page) {
 }
 
 /// What the page does differently with the chosen model, under its field (the model
-/// table's words).
+/// table's words), and the settings it takes: one it refuses is disabled, with the reason.
 pub fn show_model_notes(page: &Page) {
-    page.set_text("model-notes", &models::lookup(&page.value("model")).notes());
+    let model = models::lookup(&page.value("model"));
+    page.set_text("model-notes", &model.notes());
+    offer_choice(page, "thinking", &model.thinking_offer());
+    offer_toggle(page, "proactive", &model.proactive_offer());
+    offer_toggle(page, "affective", &model.affective_offer());
+}
+
+/// The person's own choice, held in `data-chosen` while a model overrides the control, so
+/// it comes back (and is remembered) when another model takes it.
+const CHOSEN: &str = "data-chosen";
+
+fn offer_choice(page: &Page, id: &str, offer: &Offer) {
+    page.set_text(&format!("{id}-why"), &offer.why);
+    let Ok(select) = page.element::<HtmlSelectElement>(id) else {
+        return;
+    };
+    for i in 0..select.length() {
+        if let Some(option) = select.item(i) {
+            let value = option.get_attribute("value").unwrap_or_default();
+            let _ = option.toggle_attribute_with_force("disabled", !offer.allows(&value));
+        }
+    }
+    let chosen = select
+        .get_attribute(CHOSEN)
+        .unwrap_or_else(|| select.value());
+    let shown = if offer.allows(&chosen) {
+        chosen.as_str()
+    } else {
+        ""
+    };
+    select.set_value(shown);
+    let _ = if shown == chosen {
+        select.remove_attribute(CHOSEN)
+    } else {
+        select.set_attribute(CHOSEN, &chosen)
+    };
+    select.set_disabled(offer.choices.is_empty());
+}
+
+fn offer_toggle(page: &Page, id: &str, offer: &Offer) {
+    page.set_text(&format!("{id}-why"), &offer.why);
+    let Ok(input) = page.element::<HtmlInputElement>(id) else {
+        return;
+    };
+    let chosen = input
+        .get_attribute(CHOSEN)
+        .map_or(input.checked(), |c| c == "1");
+    let closed = offer.choices.is_empty();
+    if closed {
+        let _ = input.set_attribute(CHOSEN, if chosen { "1" } else { "0" });
+        input.set_checked(offer.fixed.unwrap_or(false));
+    } else {
+        let _ = input.remove_attribute(CHOSEN);
+        input.set_checked(chosen);
+    }
+    input.set_disabled(closed);
 }
 
 /// Playback timings, with `?prebuffer=MS` if the page's query has it.

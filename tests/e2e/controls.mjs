@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { inSettings } from './look.mjs';
 
 /** A WAV of `seconds` of digital silence (16 kHz mono), for a microphone that hears nothing. */
-function silence(path, seconds) {
+export function silence(path, seconds) {
   const n = seconds * 16_000;
   const buf = Buffer.alloc(44 + 2 * n);
   buf.write('RIFF', 0, 'latin1'); buf.writeUInt32LE(36 + 2 * n, 4); buf.write('WAVEfmt ', 8, 'latin1');
@@ -19,24 +19,24 @@ function silence(path, seconds) {
 }
 
 /** Chromium with fake devices whose microphones play `file`. */
-function withMicrophone(h, file) {
+export function withMicrophone(h, file) {
   return h.launch(['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${file}`]);
 }
 
-function watchErrors(page) {
+export function watchErrors(page) {
   const errors = [];
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
   page.on('pageerror', (e) => errors.push(String(e)));
   return errors;
 }
 
-async function save(page, file) {
+export async function save(page, file) {
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#rec-save')]);
   await download.saveAs(file);
   return readFileSync(file);
 }
 
-const logOf = (page) => page.$$eval('#log li', (lis) => lis.map((l) => `${l.className} | ${l.textContent}`));
+export const logOf = (page) => page.$$eval('#log li', (lis) => lis.map((l) => `${l.className} | ${l.textContent}`));
 
 /** One click to talk, two typed messages (the first asks the time: a tool call). */
 export async function typedAndTools(base, h) {

@@ -14,6 +14,7 @@ import { readFileSync, readdirSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { gzipSync, brotliCompressSync, constants as zlib } from 'node:zlib';
 import { typedAndTools, asyncTool, pushToTalk, deviceSwitch, backgroundTab } from './controls.mjs';
+import { perModel } from './models.mjs';
 import { plainConnect } from './connect.mjs';
 import { hostileServer } from './hostile.mjs';
 import { inSettings, lookAndFeel, keyboard, remembered } from './look.mjs';
@@ -545,6 +546,7 @@ if (args.only) {
     } else if (args.only === 'tools') {
       await typedAndTools(base, helpers);
       await asyncTool(base, helpers);
+      await perModel(base, helpers);
     } else if (args.only === 'jitter') {
       const backend = { name: 'emulator-jitter', faults: '&burst=0&jitter_ms=40', url: args.emulator, key: args.key };
       checkRecording(backend.name, await conversation(base, backend));
@@ -638,6 +640,7 @@ try {
   console.log('\ntalk controls');
   await typedAndTools(base, helpers);
   await asyncTool(base, helpers);
+  await perModel(base, helpers);
   if (emulator) await pushToTalk(base, emulator, helpers);
   await deviceSwitch(base, helpers);
   await backgroundTab(base, helpers);

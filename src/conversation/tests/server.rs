@@ -160,3 +160,97 @@ fn server_trouble() -> Event {
         handle: Some("h".into()),
     }
 }
+
+#[test]
+fn a_renewal_resumes_on_a_new_connection_with_the_latest_handle() {
+    let mut c = listening();
+    // No handle yet: nothing can be resumed, so the change waits, in words.
+    assert_eq!(
+        c.handle(5.0, Event::Renew)[..],
+        [log(
+            LogKind::Info,
+            "The new instruction and tools apply from the next reconnect or conversation: the server has not yet given a resumption handle."
+        )]
+    );
+    assert_eq!(c.link(), &Link::Live { goaway: false });
+    c.handle(
+        6.0,
+        Event::Server(ServerEvent::ResumptionUpdate {
+            new_handle: Some("h-2".into()),
+            resumable: true,
+        }),
+    );
+    let renew = c.handle(7.0, Event::Renew);
+    assert_eq!(
+        renew[..2],
+        [
+            Effect::Close,
+            log(
+                LogKind::Info,
+                "Resuming on a new connection with the new instruction and tools (this model takes them only when a connection starts)..."
+            ),
+        ]
+    );
+    assert_eq!(c.link(), &Link::Renewing);
+    // The page's own close (1000) is not an end: the next connection opens at once.
+    let ended = Event::Ended {
+        error: closed(1000, "client closed"),
+        handle: Some("h-2".into()),
+    };
+    assert_eq!(
+        c.handle(20.0, ended)[..2],
+        [
+            Effect::TurnComplete,
+            Effect::Open {
+                handle: Some("h-2".into())
+            }
+        ]
+    );
+    let opened = c.handle(40.0, Event::Opened(Ok(())));
+    assert_eq!(
+        opened[0],
+        log(
+            LogKind::Server,
+            "Reconnected; the conversation continues (0.0 s of microphone audio could not be sent meanwhile)."
+        )
+    );
+    assert_eq!(c.link(), &Link::Live { goaway: false });
+    // Disconnect while renewing ends the conversation as usual.
+    c.handle(
+        41.0,
+        Event::Server(ServerEvent::ResumptionUpdate {
+            new_handle: Some("h-3".into()),
+            resumable: true,
+        }),
+    );
+    c.handle(42.0, Event::Renew);
+    c.handle(43.0, Event::Disconnect);
+    assert_eq!(c.link(), &Link::Closing);
+}
+
+#[test]
+fn the_status_line_says_while_the_model_works_in_the_background() {
+    let mut c = listening();
+    let status = |effects: Vec<Effect>| {
+        effects.into_iter().find_map(|e| match e {
+            Effect::Show(v) => Some((v.state, v.text)),
+            _ => None,
+        })
+    };
+    let working = c.handle(
+        5.0,
+        Event::Server(ServerEvent::InteractionStatus("IN_PROGRESS".into())),
+    );
+    assert_eq!(
+        status(working),
+        Some((
+            "listening",
+            "Listening. Talk to the model. The model is still working in the background.".into()
+        ))
+    );
+    let idle = c.handle(
+        9.0,
+        Event::Server(ServerEvent::InteractionStatus("IDLE".into())),
+    );
+    assert_eq!(status(idle), Some(("listening", LISTENING.into())));
+}

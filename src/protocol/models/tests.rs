@@ -191,3 +191,177 @@ fn the_page_lists_the_table_in_its_order() {
         r#"value="gemini-3.1-flash-live-preview" label="Gemini 3.1 Flash Live (legacy preview)""#
     ));
 }
+
+/// The form with thinking, proactive audio and affective dialog all asked for.
+fn extras(model: &str, thinking: &str) -> Form {
+    Form {
+        thinking: thinking.into(),
+        proactive: true,
+        affective: true,
+        tools: String::new(),
+        ..full(model)
+    }
+}
+
+/// The part of the setup those settings shape, byte for byte: the generation config's
+/// tail (after the voice) and what follows the context window compression.
+fn extras_json(model: &str, thinking: &str) -> (String, String) {
+    let json = ClientMessage::Setup(extras(model, thinking).setup().unwrap().0).to_json();
+    // The service's checks take it (an unknown model it would not find at all).
+    assert!(
+        lookup(model) == COMMON || matches!(parse(&json, false), Ok(ClientMsg::Setup(_))),
+        "{model} {thinking}: {:?}",
+        parse(&json, false)
+    );
+    let voice = r#""voiceName":"Puck"}}}"#;
+    let generation = &json[json.find(voice).unwrap() + voice.len()..];
+    let generation = &generation[..generation.find("},\"systemInstruction\"").unwrap()];
+    let window = r#""slidingWindow":{}}"#;
+    let tail = &json[json.find(window).unwrap() + window.len()..];
+    (generation.to_owned(), tail.to_owned())
+}
+
+#[test]
+fn thinking_proactive_audio_and_affective_dialog_go_only_where_the_model_takes_them() {
+    let none = (String::new(), "}}".to_owned());
+    // 3.8 Live takes none of them (proactive audio is always on: nothing to send).
+    assert_eq!(extras_json("gemini-3.8-live", "low"), none);
+    // Extended thinking takes its levels, uppercase on the wire; not 3.1's "minimal".
+    assert_eq!(
+        extras_json("gemini-3.8-live-extended-thinking", "high"),
+        (
+            r#","thinkingConfig":{"thinkingLevel":"HIGH"}"#.into(),
+            "}}".into()
+        )
+    );
+    assert_eq!(
+        extras_json("gemini-3.8-live-extended-thinking", "minimal"),
+        none
+    );
+    assert_eq!(
+        extras_json("gemini-3.1-flash-live-preview", "minimal"),
+        (
+            r#","thinkingConfig":{"thinkingLevel":"MINIMAL"}"#.into(),
+            "}}".into()
+        )
+    );
+    // 2.5: off is a budget of 0; a level is not its form; both toggles, on v1alpha.
+    let native = "gemini-2.5-flash-native-audio-preview-12-2025";
+    assert_eq!(
+        extras_json(native, "off"),
+        (
+            r#","thinkingConfig":{"thinkingBudget":0},"enableAffectiveDialog":true"#.into(),
+            r#","proactivity":{"proactiveAudio":true}}}"#.into()
+        )
+    );
+    assert_eq!(
+        extras_json(native, "high").0,
+        r#","enableAffectiveDialog":true"#
+    );
+    assert_eq!(extras_json("gemini-9-live-experimental", "low"), none);
+    // Where the toggles are sent, the key's route is v1alpha; otherwise v1beta.
+    let url = |model: &str| {
+        let form = Form {
+            secret: "AIza-test".into(),
+            ..extras(model, "")
+        };
+        form.endpoint().unwrap().redacted()
+    };
+    assert_eq!(url(native), "wss://generativelanguage.googleapis.com/ws/google.ai.generativelanguage.v1alpha.GenerativeService.BidiGenerateContent?key=***");
+    assert_eq!(url("gemini-3.8-live"), "wss://generativelanguage.googleapis.com/ws/google.ai.generativelanguage.v1beta.GenerativeService.BidiGenerateContent?key=***");
+    let plain = Form {
+        proactive: false,
+        affective: false,
+        ..extras(native, "off")
+    };
+    assert!(!plain.endpoint().unwrap().v1alpha);
+}
+
+#[test]
+fn settings_offer_each_model_what_it_takes_and_say_why_not() {
+    let offers = |id: &str| {
+        let m = lookup(id);
+        [m.thinking_offer(), m.proactive_offer(), m.affective_offer()]
+    };
+    let [thinking, proactive, affective] = offers("gemini-3.8-live");
+    assert_eq!(thinking.choices, &[] as &[&str]);
+    assert_eq!(thinking.why, "gemini-3.8-live takes no thinking setting.");
+    assert_eq!(proactive.fixed, Some(true));
+    assert_eq!(
+        proactive.why,
+        "Always on for gemini-3.8-live: it cannot be turned off."
+    );
+    assert_eq!(affective.fixed, Some(false));
+    assert_eq!(affective.why, "gemini-3.8-live has no affective dialog.");
+    let [thinking, ..] = offers("gemini-3.8-live-extended-thinking");
+    assert_eq!(thinking.choices, ["low", "medium", "high"]);
+    assert_eq!(thinking.why, "Sent as thinkingLevel (low, medium, high).");
+    assert!(thinking.allows("") && thinking.allows("medium") && !thinking.allows("off"));
+    let [thinking, proactive, affective] = offers("gemini-2.5-flash-native-audio-latest");
+    assert_eq!(thinking.choices, ["off"]);
+    assert_eq!((proactive.choices, proactive.fixed), (&["on"][..], None));
+    assert_eq!(affective.choices, ["on"]);
+    let [thinking, proactive, affective] = offers("gemini-3.1-flash-live-preview");
+    assert_eq!(thinking.choices, ["minimal", "low", "medium", "high"]);
+    assert_eq!(
+        proactive.why,
+        "gemini-3.1-flash-live-preview has no proactive audio."
+    );
+    assert!(affective.choices.is_empty());
+    let [thinking, ..] = offers("my-tuned-live-model");
+    assert_eq!(
+        thinking.why,
+        "A model this page does not know takes no thinking setting."
+    );
+    // The page's thinking list holds every value a model may take, and "off".
+    let page = include_str!("../../../www/index.html");
+    for model in MODELS {
+        for choice in model.thinking_offer().choices {
+            assert!(
+                page.contains(&format!(r#"<option value="{choice}">"#)),
+                "{choice}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_service_refuses_a_thinking_form_or_behavior_the_model_does_not_take() {
+    let reason = |model: &str, thinking: &str| {
+        let json = format!(
+            r#"{{"setup":{{"model":"models/{model}","generationConfig":{{"thinkingConfig":{thinking}}}}}}}"#
+        );
+        parse(&json, false).err().map(|r| r.reason)
+    };
+    let native = "gemini-2.5-flash-native-audio-latest";
+    assert_eq!(reason(native, r#"{"thinkingBudget":0}"#), None);
+    assert_eq!(
+        reason(native, r#"{"thinkingLevel":"LOW"}"#).as_deref(),
+        Some("thinking_level is not supported for models/gemini-2.5-flash-native-audio-latest; use thinking_budget.")
+    );
+    let deep = "gemini-3.8-live-extended-thinking";
+    assert_eq!(
+        reason(deep, r#"{"thinkingBudget":512}"#).as_deref(),
+        Some("thinking_budget is not supported for models/gemini-3.8-live-extended-thinking; use thinking_level.")
+    );
+    assert_eq!(
+        reason(deep, r#"{"thinkingLevel":"MINIMAL"}"#).as_deref(),
+        Some("thinking_level MINIMAL is not supported for models/gemini-3.8-live-extended-thinking; supported: LOW, MEDIUM, HIGH.")
+    );
+    assert_eq!(reason(deep, r#"{"thinkingLevel":"MEDIUM"}"#), None);
+    let blocking = r#"{"setup":{"model":"models/gemini-3.8-live-extended-thinking","tools":[{"functionDeclarations":[{"name":"f","behavior":"BLOCKING"}]}]}}"#;
+    assert_eq!(
+        parse(blocking, false).err().map(|r| r.reason).as_deref(),
+        Some("function_declarations.behavior BLOCKING is not supported for models/gemini-3.8-live-extended-thinking: function calls are asynchronous only.")
+    );
+    // The page never sends that: the built-ins and a declared BLOCKING lose the field.
+    let form = Form {
+        builtin_tools: true,
+        tools: r#"[{"name": "wait_for_me", "behavior": "BLOCKING"}]"#.into(),
+        ..full(deep)
+    };
+    let json = ClientMessage::Setup(form.setup().unwrap().0).to_json();
+    assert!(!json.contains("behavior"), "{json}");
+    assert!(json.contains(r#"{"name":"wait_for_me"}"#), "{json}");
+    assert!(matches!(parse(&json, false), Ok(ClientMsg::Setup(_))));
+}

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::protocol::client::Scheduling;
+use crate::protocol::models::Calls;
 use crate::protocol::TurnTaking;
 use crate::tools::Toolbox;
 
@@ -112,7 +113,9 @@ fn typed_text_gets_a_spoken_reply_with_its_transcription() {
 
 #[test]
 fn asking_the_time_makes_a_tool_call_and_its_answer_is_spoken() {
-    let tools = Toolbox::new(true, "").unwrap().setup_tools(true);
+    let tools = Toolbox::new(true, "")
+        .unwrap()
+        .setup_tools(Calls::NonBlockingByDefault);
     let mut s = ready_with(base().with_tools(tools));
     let out = s
         .receive(
@@ -223,7 +226,7 @@ fn live_38() -> StandIn {
         r#"[{"name": "slow_lookup"}, {"name": "check_order", "behavior": "BLOCKING"}]"#,
     )
     .unwrap()
-    .setup_tools(true);
+    .setup_tools(Calls::NonBlockingByDefault);
     ready_with(
         Setup::audio("gemini-3.8-live", "Puck")
             .with_transcription(true, true)
@@ -328,7 +331,7 @@ fn on_38_new_input_cancels_a_blocking_call() {
 
 #[test]
 fn a_model_whose_calls_block_refuses_scheduling() {
-    let tools = Toolbox::new(true, "").unwrap().setup_tools(false);
+    let tools = Toolbox::new(true, "").unwrap().setup_tools(Calls::Blocking);
     let mut s = ready_with(Setup::audio("gemini-3.1-flash-live-preview", "Puck").with_tools(tools));
     s.receive(
         0.0,
@@ -349,6 +352,22 @@ fn a_model_whose_calls_block_refuses_scheduling() {
     assert_eq!(
         (refused.code, refused.reason.as_str()),
         (1007, "function_responses.scheduling is not supported for models/gemini-3.1-flash-live-preview: function calls are synchronous.")
+    );
+}
+
+#[test]
+fn a_resumed_session_goes_on_with_its_setups_instruction() {
+    let instructed = || base().with_system_instruction("Answer in French.");
+    // A new conversation with an instruction: replies are plain (it was there from the start).
+    let mut fresh = ready_with(instructed().with_resumption(None));
+    let reply = frames(&mut fresh, 0.0, ClientMessage::realtime_text("hello"));
+    assert_eq!(transcripts(&reply), ["(you typed: hello)"]);
+    // Resumed with a new one (how the page changes it on 2.5): each reply says it follows it.
+    let mut resumed = ready_with(instructed().with_resumption(Some("standin-1".into())));
+    let reply = frames(&mut resumed, 0.0, ClientMessage::realtime_text("hello"));
+    assert_eq!(
+        transcripts(&reply),
+        ["(you typed: hello) (instruction: Answer in French.)"]
     );
 }
 

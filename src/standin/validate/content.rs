@@ -48,15 +48,20 @@ pub(super) fn tool_response(body: &Value) -> Result<ClientMsg, Reject> {
         .map(ClientMsg::ToolResponse)
 }
 
+/// The text of a setup's or a `contextUpdate`'s `systemInstruction`, if it has one.
+pub(super) fn instruction(body: &Value) -> Option<String> {
+    body.get("systemInstruction").map(|content| {
+        let parts = content.get("parts").and_then(Value::as_array);
+        let texts = parts.into_iter().flatten();
+        let texts: Vec<&str> = texts.filter_map(|p| p.get("text")?.as_str()).collect();
+        texts.join(" ")
+    })
+}
+
 /// `contextUpdate`: the new instruction's text and the new tools' function names.
 pub(super) fn context_update(body: &Value) -> ClientMsg {
     ClientMsg::ContextUpdate {
-        instruction: body.get("systemInstruction").map(|content| {
-            let parts = content.get("parts").and_then(Value::as_array);
-            let texts = parts.into_iter().flatten();
-            let texts: Vec<&str> = texts.filter_map(|p| p.get("text")?.as_str()).collect();
-            texts.join(" ")
-        }),
+        instruction: instruction(body),
         // Wrapped as `{"tools": [...]}`, the shape a setup's `tools` has one level down.
         functions: body.get("tools").map(|wrapped| {
             let names = declarations(wrapped).filter_map(|d| d.get("name")?.as_str());

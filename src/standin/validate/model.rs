@@ -1,7 +1,7 @@
 //! What the service refuses per model, and which declared functions block (the model table,
 //! [`crate::protocol::models`]).
 
-use crate::protocol::models::{Calls, Model, Proactive};
+use crate::protocol::models::{Calls, Model, Proactive, Thinking};
 use serde_json::Value;
 
 /// Every function declaration in a setup `body`'s tools.
@@ -22,7 +22,10 @@ pub(super) fn functions(model: &Model, body: &Value) -> (Vec<String>, Vec<String
     let non_blocking = declarations(body)
         .filter(|d| match d.get("behavior").and_then(Value::as_str) {
             Some(behavior) => behavior == "NON_BLOCKING",
-            None => model.calls == Calls::NonBlockingByDefault,
+            None => matches!(
+                model.calls,
+                Calls::NonBlockingByDefault | Calls::NonBlockingOnly
+            ),
         })
         .filter_map(name)
         .collect();
@@ -33,8 +36,10 @@ pub(super) fn functions(model: &Model, body: &Value) -> (Vec<String>, Vec<String
 /// fields the model table ([`models`]) marks as refused.
 pub(super) fn refused_for(model: &Model, body: &Value) -> Option<String> {
     let id = model.id;
-    if !model.thinking && body.pointer("/generationConfig/thinkingConfig").is_some() {
-        return Some(format!("thinking_config is not supported for models/{id}."));
+    if let Some(thinking) = body.pointer("/generationConfig/thinkingConfig") {
+        if let Some(refused) = thinking_refused(model, thinking) {
+            return Some(refused);
+        }
     }
     if !model.affective_dialog
         && body
@@ -57,11 +62,41 @@ pub(super) fn refused_for(model: &Model, body: &Value) -> Option<String> {
         }
         _ => {}
     }
-    let behavior = declarations(body).any(|d| d.get("behavior").is_some());
-    if !model.async_calls() && behavior {
-        return Some(format!(
+    let behavior = |d: &Value| d.get("behavior").and_then(Value::as_str).map(str::to_owned);
+    let behaviors: Vec<String> = declarations(body).filter_map(behavior).collect();
+    match model.calls {
+        Calls::Blocking if !behaviors.is_empty() => Some(format!(
             "function_declarations.behavior is not supported for models/{id}: function calls are synchronous."
-        ));
+        )),
+        Calls::NonBlockingOnly if behaviors.iter().any(|b| b == "BLOCKING") => Some(format!(
+            "function_declarations.behavior BLOCKING is not supported for models/{id}: function calls are asynchronous only."
+        )),
+        _ => None,
     }
-    None
+}
+
+/// What the service says of a `thinkingConfig` the model does not take in that form.
+fn thinking_refused(model: &Model, thinking: &Value) -> Option<String> {
+    let id = model.id;
+    let level = thinking.get("thinkingLevel");
+    let budget = thinking.get("thinkingBudget");
+    match model.thinking {
+        Thinking::No => Some(format!("thinking_config is not supported for models/{id}.")),
+        Thinking::Budget if level.is_some() => Some(format!(
+            "thinking_level is not supported for models/{id}; use thinking_budget."
+        )),
+        Thinking::Levels(_) if budget.is_some() => Some(format!(
+            "thinking_budget is not supported for models/{id}; use thinking_level."
+        )),
+        Thinking::Levels(levels) => {
+            let level = level?.as_str().unwrap_or_default();
+            (!levels.iter().any(|l| l.eq_ignore_ascii_case(level))).then(|| {
+                format!(
+                    "thinking_level {level} is not supported for models/{id}; supported: {}.",
+                    levels.join(", ").to_ascii_uppercase()
+                )
+            })
+        }
+        Thinking::Budget => None,
+    }
 }

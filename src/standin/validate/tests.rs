@@ -16,10 +16,19 @@ fn documented_setup_is_accepted() {
             automatic_activity: true,
             silence_ms: None,
             interrupts: true,
+            instruction: None,
             functions: vec![],
             non_blocking: vec![],
         })
     );
+    let instructed = SETUP.replace(
+        r#","inputAudioTranscription""#,
+        r#","systemInstruction":{"parts":[{"text":"Be"},{"text":"brief."}]},"inputAudioTranscription""#,
+    );
+    let Ok(ClientMsg::Setup(info)) = parse(&instructed, false) else {
+        panic!("a setup");
+    };
+    assert_eq!(info.instruction.as_deref(), Some("Be brief."));
 }
 
 #[test]

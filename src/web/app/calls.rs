@@ -1,8 +1,8 @@
 //! The app's function calls and mid-conversation settings: answering calls (at once or on a
-//! timer), their cards, cancellations, and a new instruction or tools sent as `contextUpdate`.
+//! timer), their cards, cancellations, and a new instruction or tools mid-conversation.
 
 use super::{App, WeakApp};
-use crate::conversation::{Link, LogKind};
+use crate::conversation::{Event, Link, LogKind};
 use crate::protocol::{models, ClientMessage, FunctionCall};
 use crate::settings::MidSession;
 use crate::web::{settings, tools};
@@ -44,15 +44,20 @@ impl App {
     }
 
     /// Settings closed: kept for the next visit; in a live conversation a new instruction or
-    /// new tools go to the model at once where it takes `contextUpdate`.
-    pub(super) fn settings_closed(&mut self) {
+    /// new tools go to the model at once: as `contextUpdate` where it takes that, otherwise
+    /// by resuming the conversation on a new connection (the event returned).
+    pub(super) fn settings_closed(&mut self) -> Option<Event> {
         settings::remember(&self.page);
         let (Link::Live { .. }, Some(current)) = (self.conv.link(), &self.connection) else {
-            return;
+            return None;
         };
         match current.update(&settings::read(&self.page)) {
             Ok(MidSession::Unchanged) => {}
-            Ok(MidSession::NextTime(words)) => self.page.log(LogKind::Info, &words),
+            Ok(MidSession::Resume(connection)) => {
+                // Every later connection of this conversation carries the new setup.
+                self.connection = Some(*connection);
+                return Some(Event::Renew);
+            }
             Ok(MidSession::Update {
                 message,
                 connection,
@@ -70,6 +75,7 @@ impl App {
             },
             Err(why) => self.page.log(LogKind::Warn, &format!("Not changed: {why}")),
         }
+        None
     }
 
     /// A running call's answer is due: it goes out, and its card says so.

@@ -46,6 +46,9 @@ use validate::Reject;
 /// The API-key route, as the real service serves it.
 pub const KEY_PATH: &str =
     "/ws/google.ai.generativelanguage.v1beta.GenerativeService.BidiGenerateContent";
+/// The API-key route on v1alpha (the page takes it for proactive audio and affective dialog).
+pub const KEY_PATH_V1ALPHA: &str =
+    "/ws/google.ai.generativelanguage.v1alpha.GenerativeService.BidiGenerateContent";
 /// The ephemeral-token route.
 pub const TOKEN_PATH: &str =
     "/ws/google.ai.generativelanguage.v1alpha.GenerativeService.BidiGenerateContentConstrained";
@@ -226,7 +229,7 @@ impl Connection {
         let callback = |req: &Request, resp: Response| -> Result<Response, ErrorResponse> {
             let path = req.uri().path();
             let path = format!("/{}", path.trim_start_matches('/'));
-            if path != KEY_PATH && path != TOKEN_PATH {
+            if ![KEY_PATH, KEY_PATH_V1ALPHA, TOKEN_PATH].contains(&path.as_str()) {
                 let mut err = ErrorResponse::new(Some(format!("no route {path}")));
                 *err.status_mut() = StatusCode::NOT_FOUND;
                 return Err(err);

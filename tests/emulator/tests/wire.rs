@@ -125,6 +125,9 @@ async fn wrong_key_closes_with_1008_and_right_key_or_token_works() {
         "v1alpha.GenerativeService.BidiGenerateContentConstrained",
     );
     ready(&format!("{token_url}?access_token=k-123")).await;
+    // The key on the v1alpha route (proactive audio, affective dialog).
+    let alpha_url = url.replace("v1beta.", "v1alpha.");
+    ready(&format!("{alpha_url}?key=k-123")).await;
 }
 
 /// POSTs `body` to the emulator's token endpoint with `key`: (status line, JSON answer).
