@@ -18,6 +18,13 @@ export function silence(path, seconds) {
   writeFileSync(path, buf);
 }
 
+/** Chromium whose microphone hears 30 s of digital silence (typed messages, tools). */
+export function withQuietMicrophone(h) {
+  const quiet = join(h.outDir, 'silence.wav');
+  silence(quiet, 30);
+  return withMicrophone(h, quiet);
+}
+
 /** Chromium with fake devices whose microphones play `file`. */
 export function withMicrophone(h, file) {
   return h.launch(['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${file}`]);
@@ -40,9 +47,7 @@ export const logOf = (page) => page.$$eval('#log li', (lis) => lis.map((l) => `$
 
 /** One click to talk, two typed messages (the first asks the time: a tool call). */
 export async function typedAndTools(base, h) {
-  const quiet = join(h.outDir, 'silence.wav');
-  silence(quiet, 30);
-  const browser = await withMicrophone(h, quiet);
+  const browser = await withQuietMicrophone(h);
   try {
     const page = await browser.newPage({ acceptDownloads: true });
     const errors = watchErrors(page);
@@ -98,9 +103,7 @@ export async function typedAndTools(base, h) {
  * card goes running -> answered, and its answer (scheduled WHEN_IDLE) is spoken after the
  * speech it waited for. */
 export async function asyncTool(base, h) {
-  const quiet = join(h.outDir, 'silence.wav');
-  silence(quiet, 30);
-  const browser = await withMicrophone(h, quiet);
+  const browser = await withQuietMicrophone(h);
   const tools = JSON.stringify([{ name: 'slow_lookup', delay_ms: 2500, scheduling: 'WHEN_IDLE', response: { found: 3 } }]);
   try {
     const page = await browser.newPage({ acceptDownloads: true });

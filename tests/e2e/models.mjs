@@ -6,7 +6,7 @@
 
 import { join } from 'node:path';
 import { inSettings } from './look.mjs';
-import { silence, withMicrophone, watchErrors, save, logOf } from './controls.mjs';
+import { withQuietMicrophone, watchErrors, save, logOf } from './controls.mjs';
 
 const NATIVE = 'gemini-2.5-flash-native-audio-preview-12-2025';
 
@@ -27,9 +27,7 @@ async function chooseModel(page, model) {
 }
 
 export async function perModel(base, h) {
-  const quiet = join(h.outDir, 'silence.wav');
-  silence(quiet, 30);
-  const browser = await withMicrophone(h, quiet);
+  const browser = await withQuietMicrophone(h);
   try {
     const page = await browser.newPage({ acceptDownloads: true });
     const errors = watchErrors(page);
