@@ -13,6 +13,7 @@ pub mod pcm;
 pub mod playback;
 pub mod protocol;
 pub mod reconnect;
+pub mod record;
 pub mod recorder;
 pub mod session;
 pub mod settings;

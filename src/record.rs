@@ -1,0 +1,262 @@
+//! The conversation as a reviewable record: its turns (who, when, what was said, cut off or
+//! not, how much of a reply went unheard), its tool calls, reconnects and errors in words,
+//! and each reply's latency, on the recording's own clock, so that the words and events line
+//! up with the WAV to the sample. No browser types: the page feeds it what it already knows
+//! (the microphone's chunks, the model's audio and the player's log, transcripts, calls, log
+//! lines) and exports it ([`export`]) as JSON, WebVTT captions and WAV cue points.
+//!
+//! Times are seconds on the page's clock, the recorder's clock; [`Record::export`] makes them
+//! relative to the file's first sample.
+
+use crate::playback::Played;
+use crate::protocol::OUTPUT_RATE;
+use serde::Serialize;
+
+pub mod export;
+mod speech;
+
+pub use export::Export;
+use speech::Speech;
+
+/// Who spoke.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Who {
+    You,
+    Model,
+}
+
+/// What shaped the conversation (never a key or token).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Settings {
+    pub model: String,
+    pub voice: String,
+    pub instruction: String,
+}
+
+/// Something that happened that is not a turn: a reconnect, a warning or an error, in words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NoteKind {
+    Reconnect,
+    Warning,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct Turn {
+    who: Who,
+    /// First and last sample heard (page s); for a typed message, when it was sent.
+    start: f64,
+    end: f64,
+    text: String,
+    typed: bool,
+    interrupted: bool,
+    /// The model's: (playback session, its turn number), audio received (24 kHz samples),
+    /// the position in it the listener heard up to, and when its first audio arrived.
+    key: Option<(usize, u64)>,
+    received: u64,
+    heard_to: f64,
+    arrived: Option<f64>,
+    heard: bool,
+}
+
+impl Turn {
+    fn new(who: Who, at: f64) -> Self {
+        Turn {
+            who,
+            start: at,
+            end: at,
+            text: String::new(),
+            typed: false,
+            interrupted: false,
+            key: None,
+            received: 0,
+            heard_to: 0.0,
+            arrived: None,
+            heard: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct Call {
+    id: String,
+    name: String,
+    args: String,
+    asked: f64,
+    answered: Option<(f64, String)>,
+    cancelled: Option<f64>,
+}
+
+/// The record so far.
+#[derive(Debug, Clone, Default)]
+pub struct Record {
+    settings: Settings,
+    turns: Vec<Turn>,
+    calls: Vec<Call>,
+    notes: Vec<(f64, NoteKind, String)>,
+    /// Playback sessions: (offset of the audio clock on the page clock, its rate).
+    sessions: Vec<(f64, u32)>,
+    speech: Speech,
+    /// The model turn the latest audio or words belong to.
+    current: Option<usize>,
+}
+
+impl Record {
+    pub fn new(settings: Settings) -> Self {
+        Record {
+            settings,
+            ..Record::default()
+        }
+    }
+
+    /// A new playback session whose audio clock is at `offset` on the page clock, running at
+    /// `rate`; its index names it in [`Self::model_audio`] and [`Self::played`].
+    pub fn begin_session(&mut self, offset: f64, rate: u32) -> usize {
+        self.sessions.push((offset, rate.max(1)));
+        self.sessions.len() - 1
+    }
+
+    /// A microphone chunk (16 kHz) whose first sample was captured at `time`: where the
+    /// person spoke is found in it (speech above the threshold, pauses under 0.7 s joined).
+    pub fn mic(&mut self, time: f64, samples: &[i16]) {
+        for (start, end) in self.speech.feed(time, samples) {
+            self.spoke(start, end);
+        }
+    }
+
+    fn spoke(&mut self, start: f64, end: f64) {
+        let mut turn = Turn::new(Who::You, start);
+        turn.end = end;
+        self.insert(turn);
+    }
+
+    /// Turns are kept in the order they began to be known (indexes stay put); the export
+    /// orders them by where they were heard.
+    fn insert(&mut self, turn: Turn) -> usize {
+        self.turns.push(turn);
+        self.turns.len() - 1
+    }
+
+    /// A typed message, sent at `now`.
+    pub fn typed(&mut self, now: f64, text: &str) {
+        let mut turn = Turn::new(Who::You, now);
+        turn.typed = true;
+        turn.text = text.to_owned();
+        self.insert(turn);
+    }
+
+    /// A final transcript line: the person's goes with their latest spoken turn, the
+    /// model's with the reply being received (or a reply of words only, at `now`).
+    pub fn transcript(&mut self, now: f64, who: Who, text: &str) {
+        let index = match who {
+            Who::You => self
+                .turns
+                .iter()
+                .rposition(|t| t.who == Who::You && !t.typed && t.start <= now),
+            Who::Model => self.current,
+        };
+        let index = index.unwrap_or_else(|| {
+            let index = self.insert(Turn::new(who, now));
+            if who == Who::Model {
+                self.current = Some(index);
+            }
+            index
+        });
+        let turn = &mut self.turns[index];
+        if !turn.text.is_empty() {
+            turn.text.push(' ');
+        }
+        turn.text.push_str(text.trim());
+    }
+
+    /// `samples` (24 kHz) of the model's audio arrived at `now` for playback turn `turn` of
+    /// `session`.
+    pub fn model_audio(&mut self, now: f64, session: usize, turn: u64, samples: usize) {
+        let key = Some((session, turn));
+        let index = match self.turns.iter().rposition(|t| t.key == key) {
+            Some(index) => index,
+            // Words that came before its audio (a transcript first) are its.
+            None => match self.current.filter(|&c| self.turns[c].key.is_none()) {
+                Some(c) => c,
+                None => self.insert(Turn::new(Who::Model, now)),
+            },
+        };
+        let reply = &mut self.turns[index];
+        if reply.key.is_none() {
+            reply.key = key;
+            reply.arrived = Some(now);
+            (reply.start, reply.end) = (now, now);
+        }
+        reply.received += samples as u64;
+        self.current = Some(index);
+    }
+
+    /// The reply being received is over (`turnComplete`, or cut off): later words start a
+    /// new one.
+    pub fn model_done(&mut self, interrupted: bool) {
+        if let Some(c) = self.current.take() {
+            self.turns[c].interrupted |= interrupted;
+        }
+    }
+
+    /// The player's settled buffers of `session`: where each reply was heard, and how far.
+    pub fn played(&mut self, session: usize, entries: &[Played]) {
+        let Some(&(offset, rate)) = self.sessions.get(session) else {
+            return;
+        };
+        let rate_f = f64::from(rate);
+        for p in entries {
+            let Some(index) = self.turns.iter().position(|t| t.key == Some((session, p.turn)))
+            else {
+                continue;
+            };
+            let start = offset + p.start as f64 / rate_f;
+            let end = offset + (p.start + p.heard) as f64 / rate_f;
+            let turn = &mut self.turns[index];
+            if !turn.heard || start < turn.start {
+                turn.start = start;
+            }
+            turn.end = if turn.heard { turn.end.max(end) } else { end };
+            turn.heard = true;
+            let source = p.source_pos + p.heard as f64 * f64::from(OUTPUT_RATE) / rate_f;
+            turn.heard_to = turn.heard_to.max(source);
+            turn.interrupted |= p.heard < p.frames;
+        }
+    }
+
+    /// A function call asked at `now`.
+    pub fn tool_asked(&mut self, now: f64, id: &str, name: &str, args: &str) {
+        self.calls.push(Call {
+            id: id.to_owned(),
+            name: name.to_owned(),
+            args: args.to_owned(),
+            asked: now,
+            answered: None,
+            cancelled: None,
+        });
+    }
+
+    /// The page answered call `id` at `now` (`answer`: what it said, in words).
+    pub fn tool_answered(&mut self, now: f64, id: &str, answer: &str) {
+        if let Some(call) = self.calls.iter_mut().rev().find(|c| c.id == id) {
+            call.answered = Some((now, answer.to_owned()));
+        }
+    }
+
+    /// The model cancelled call `id` at `now`.
+    pub fn tool_cancelled(&mut self, now: f64, id: &str) {
+        if let Some(call) = self.calls.iter_mut().rev().find(|c| c.id == id) {
+            call.cancelled = Some(now);
+        }
+    }
+
+    /// A reconnect, a warning or an error at `now`, in words.
+    pub fn note(&mut self, now: f64, kind: NoteKind, text: &str) {
+        self.notes.push((now, kind, text.to_owned()));
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,222 @@
+use super::*;
+
+const ORIGIN: f64 = 100.0;
+const RATE: u32 = 48_000;
+
+/// The microphone from page time 100 s for `seconds`, 2048-sample chunks, speaking (a 200 Hz
+/// tone at -20 dBFS peak) within `spans` (s from 100).
+fn mic(record: &mut Record, seconds: f64, spans: &[(f64, f64)]) {
+    let n = (seconds * 16_000.0) as usize;
+    let samples: Vec<i16> = (0..n)
+        .map(|i| {
+            let t = i as f64 / 16_000.0;
+            let speaking = spans.iter().any(|&(a, b)| t >= a && t < b);
+            if speaking {
+                (3277.0 * (2.0 * std::f64::consts::PI * 200.0 * t).sin()) as i16
+            } else {
+                0
+            }
+        })
+        .collect();
+    for (k, chunk) in samples.chunks(2048).enumerate() {
+        record.mic(ORIGIN + (k * 2048) as f64 / 16_000.0, chunk);
+    }
+}
+
+fn played(turn: u64, start: u64, frames: u64, heard: u64) -> Played {
+    Played {
+        id: turn,
+        turn,
+        start,
+        frames,
+        heard,
+        fade_from: (heard < frames).then_some(start + heard),
+        fade_in: 0,
+        source_pos: 0.0,
+    }
+}
+
+/// Speech, a reply, a barge-in, a typed question with a tool call, a reconnect, a reply.
+fn scripted() -> Record {
+    let mut r = Record::new(Settings {
+        model: "models/gemini-3.8-live".into(),
+        voice: "Puck".into(),
+        instruction: "Be brief.".into(),
+    });
+    let first = r.begin_session(ORIGIN, RATE);
+    mic(&mut r, 7.0, &[(1.0, 2.0), (4.5, 5.5)]);
+    r.transcript(102.4, Who::You, "Hi.");
+    r.model_audio(102.35, first, 1, 24_000);
+    r.transcript(102.5, Who::Model, "Hello there.");
+    r.model_done(false);
+    r.model_audio(104.0, first, 2, 48_000);
+    r.transcript(104.3, Who::Model, "Let me tell you");
+    r.model_done(true);
+    r.played(first, &[played(1, 120_000, 48_000, 48_000)]);
+    r.played(first, &[played(2, 201_600, 96_000, 24_000)]);
+    r.typed(106.0, "What time is it?");
+    r.tool_asked(106.1, "c1", "get_current_time", "{}");
+    r.tool_answered(106.15, "c1", "the time (Sat Dec 05 2026 04:00:00)");
+    r.note(106.5, NoteKind::Reconnect, "Reconnected; the conversation continues.");
+    let second = r.begin_session(106.6, RATE);
+    r.model_audio(106.9, second, 1, 24_000);
+    r.transcript(107.2, Who::Model, "It is four.");
+    r.model_done(false);
+    r.played(second, &[played(1, 19_200, 48_000, 48_000)]);
+    r
+}
+
+#[test]
+fn a_scripted_conversation_gives_the_exact_record() {
+    let e = scripted().export(ORIGIN, 24_000);
+    let rows: Vec<_> = e
+        .turns
+        .iter()
+        .map(|t| (t.who, t.start, t.end, t.start_sample, t.end_sample, t.text.as_str(), t.interrupted))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (Who::You, 1.0, 2.0, 24_000, 48_000, "Hi.", false),
+            (Who::Model, 2.5, 3.5, 60_000, 84_000, "Hello there.", false),
+            (Who::Model, 4.2, 4.7, 100_800, 112_800, "Let me tell you", true),
+            (Who::You, 4.5, 5.5, 108_000, 132_000, "", false),
+            (Who::You, 6.0, 6.0, 144_000, 144_000, "What time is it?", false),
+            (Who::Model, 7.0, 8.0, 168_000, 192_000, "It is four.", false),
+        ]
+    );
+    assert!(e.turns[4].typed);
+    let unheard: Vec<_> = e.turns.iter().map(|t| t.unheard).collect();
+    assert_eq!(unheard, [None, Some(0.0), Some(1.5), None, None, Some(0.0)]);
+    let latencies: Vec<_> = e.turns.iter().map(|t| t.latency).collect();
+    assert_eq!(
+        latencies,
+        [
+            None,
+            Some(export::Latency {
+                total_ms: 500.0,
+                to_first_audio_ms: 350.0,
+                buffered_ms: 150.0
+            }),
+            // The model spoke last: its next words answer nobody.
+            None,
+            None,
+            None,
+            Some(export::Latency {
+                total_ms: 1000.0,
+                to_first_audio_ms: 900.0,
+                buffered_ms: 100.0
+            }),
+        ]
+    );
+    assert_eq!(
+        e.latency,
+        Some(export::Summary {
+            replies: 2,
+            median_ms: 750.0,
+            worst_ms: 1000.0
+        })
+    );
+    assert_eq!(
+        (e.tools[0].asked, e.tools[0].answered, e.tools[0].cancelled),
+        (6.1, Some(6.15), None)
+    );
+    assert_eq!(e.notes[0].at, 6.5);
+    assert_eq!(e.settings.model, "models/gemini-3.8-live");
+}
+
+#[test]
+fn the_json_names_its_schema_and_version_and_holds_no_secret_field() {
+    let json = scripted().export(ORIGIN, 24_000).to_json();
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(value["schema"], "gemini-live-voice.record");
+    assert_eq!(value["version"], 1);
+    assert_eq!(value["rate"], 24_000);
+    assert_eq!(
+        value["turns"][2],
+        serde_json::json!({
+            "who": "model", "start": 4.2, "end": 4.7, "start_sample": 100_800,
+            "end_sample": 112_800, "text": "Let me tell you", "typed": false,
+            "interrupted": true, "unheard": 1.5
+        })
+    );
+    assert_eq!(
+        value["tools"][0],
+        serde_json::json!({
+            "id": "c1", "name": "get_current_time", "args": "{}", "asked": 6.1,
+            "answered": 6.15, "answer": "the time (Sat Dec 05 2026 04:00:00)"
+        })
+    );
+    assert_eq!(
+        value["settings"],
+        serde_json::json!({"model": "models/gemini-3.8-live", "voice": "Puck", "instruction": "Be brief."})
+    );
+}
+
+#[test]
+fn captions_are_webvtt_with_a_voice_per_speaker() {
+    let mut r = scripted();
+    r.transcript(108.5, Who::Model, "a <b>bold</b> & --> claim");
+    assert_eq!(
+        scripted().export(ORIGIN, 24_000).webvtt(),
+        "WEBVTT\n\
+         \n00:00:01.000 --> 00:00:02.000\n<v You>Hi.\n\
+         \n00:00:02.500 --> 00:00:03.500\n<v Model>Hello there.\n\
+         \n00:00:04.200 --> 00:00:04.700\n<v Model>Let me tell you\n\
+         \n00:00:06.000 --> 00:00:07.000\n<v You>What time is it?\n\
+         \n00:00:07.000 --> 00:00:08.000\n<v Model>It is four.\n"
+    );
+    let vtt = r.export(ORIGIN, 24_000).webvtt();
+    assert!(
+        vtt.ends_with(
+            "\n00:00:08.500 --> 00:00:10.500\n<v Model>a &lt;b&gt;bold&lt;/b&gt; &amp; --&gt; claim\n"
+        ),
+        "{vtt}"
+    );
+}
+
+#[test]
+fn cue_points_sit_on_each_turns_first_sample_with_a_label() {
+    let e = scripted().export(ORIGIN, 24_000);
+    let bytes = e.cue_chunks();
+    assert_eq!(&bytes[..4], b"cue ");
+    let size = u32::from_le_bytes(bytes[4..8].try_into().unwrap()) as usize;
+    assert_eq!(size, 4 + 24 * 6);
+    assert_eq!(u32::from_le_bytes(bytes[8..12].try_into().unwrap()), 6);
+    // The third cue: ID 3 at frame 100800, in the data chunk, sample offset 100800.
+    let third = &bytes[12 + 48..12 + 72];
+    assert_eq!(&third[..8], [3, 0, 0, 0, 0xC0, 0x89, 0x01, 0x00]);
+    assert_eq!(&third[8..12], b"data");
+    assert_eq!(&third[12..20], [0; 8]);
+    assert_eq!(&third[20..24], 100_800u32.to_le_bytes());
+    let list = &bytes[8 + size..];
+    assert_eq!(&list[..4], b"LIST");
+    assert_eq!(&list[8..12], b"adtl");
+    let first = &list[12..];
+    assert_eq!(&first[..4], b"labl");
+    assert_eq!(u32::from_le_bytes(first[4..8].try_into().unwrap()), 4 + 9);
+    assert_eq!(&first[8..21], b"\x01\0\0\0You: Hi.\0");
+    // Odd sizes are padded: the next label starts on an even offset.
+    assert_eq!(&first[22..26], b"labl");
+    let text = String::from_utf8_lossy(list);
+    assert!(text.contains("Model (cut off): Let me tell you\0"), "{text}");
+    assert_eq!(
+        u32::from_le_bytes(list[4..8].try_into().unwrap()) as usize,
+        list.len() - 8
+    );
+}
+
+#[test]
+fn a_span_still_being_spoken_is_in_the_record_and_pauses_join() {
+    let mut r = Record::default();
+    // 0.5 s of speech, a 0.4 s pause, 0.3 s more, and the person still speaking at the end.
+    mic(&mut r, 2.0, &[(0.2, 0.7), (1.1, 1.4), (1.8, 2.0)]);
+    let e = r.export(ORIGIN, 16_000);
+    let spans: Vec<_> = e.turns.iter().map(|t| (t.start, t.end)).collect();
+    assert_eq!(spans, [(0.2, 2.0)]);
+    // A longer pause ends a turn at its last loud frame.
+    let mut r = Record::default();
+    mic(&mut r, 3.0, &[(0.2, 0.7), (1.5, 1.6)]);
+    let spans: Vec<_> = r.export(ORIGIN, 16_000).turns.iter().map(|t| (t.start, t.end)).collect();
+    assert_eq!(spans, [(0.2, 0.7), (1.5, 1.6)]);
+}
