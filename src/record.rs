@@ -26,12 +26,38 @@ pub enum Who {
     Model,
 }
 
+impl From<crate::conversation::Speaker> for Who {
+    fn from(speaker: crate::conversation::Speaker) -> Self {
+        match speaker {
+            crate::conversation::Speaker::You => Who::You,
+            crate::conversation::Speaker::Model => Who::Model,
+        }
+    }
+}
+
 /// What shaped the conversation (never a key or token).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Settings {
     pub model: String,
     pub voice: String,
     pub instruction: String,
+}
+
+impl From<&crate::protocol::Setup> for Settings {
+    fn from(setup: &crate::protocol::Setup) -> Self {
+        let voice = setup
+            .generation_config
+            .as_ref()
+            .and_then(|g| g.speech_config.as_ref())
+            .map(|s| s.voice_config.prebuilt_voice_config.voice_name.clone());
+        let instruction = setup.system_instruction.iter().flat_map(|c| &c.parts);
+        let instruction: Vec<&str> = instruction.filter_map(|p| p.text.as_deref()).collect();
+        Settings {
+            model: setup.model.clone(),
+            voice: voice.unwrap_or_default(),
+            instruction: instruction.join(" "),
+        }
+    }
 }
 
 /// Something that happened that is not a turn: a reconnect, a warning or an error, in words.
@@ -59,6 +85,10 @@ struct Turn {
     heard_to: f64,
     arrived: Option<f64>,
     heard: bool,
+    /// The model's: how many samples of digital silence open its audio (known once a
+    /// sound came), and whether `start` is its first sound heard (else its first sample).
+    lead: Option<u64>,
+    audible: bool,
 }
 
 impl Turn {
@@ -75,6 +105,8 @@ impl Turn {
             heard_to: 0.0,
             arrived: None,
             heard: false,
+            lead: None,
+            audible: false,
         }
     }
 }
@@ -101,6 +133,12 @@ pub struct Record {
     speech: Speech,
     /// The model turn the latest audio or words belong to.
     current: Option<usize>,
+    /// Words for the span the detector still hears (the service's transcript often comes
+    /// before the detector has seen the pause that ends it): its start, and the words.
+    open_words: Option<(f64, String)>,
+    /// A typed message whose own transcript line (the page shows it as the person's turn)
+    /// is still to come: it is not a second turn.
+    echo: Option<String>,
 }
 
 impl Record {
@@ -129,6 +167,9 @@ impl Record {
     fn spoke(&mut self, start: f64, end: f64) {
         let mut turn = Turn::new(Who::You, start);
         turn.end = end;
+        if let Some((_, words)) = self.open_words.take_if(|(at, _)| *at == start) {
+            turn.text = words;
+        }
         self.insert(turn);
     }
 
@@ -143,13 +184,26 @@ impl Record {
     pub fn typed(&mut self, now: f64, text: &str) {
         let mut turn = Turn::new(Who::You, now);
         turn.typed = true;
-        turn.text = text.to_owned();
+        turn.text = text.trim().to_owned();
+        self.echo = Some(turn.text.clone());
         self.insert(turn);
     }
 
     /// A final transcript line: the person's goes with their latest spoken turn, the
     /// model's with the reply being received (or a reply of words only, at `now`).
     pub fn transcript(&mut self, now: f64, who: Who, text: &str) {
+        if who == Who::You && self.echo.as_deref() == Some(text.trim()) {
+            self.echo = None;
+            return;
+        }
+        if let (Who::You, Some((start, _))) = (who, self.speech.open()) {
+            let words = &mut self.open_words.get_or_insert((start, String::new())).1;
+            if !words.is_empty() {
+                words.push(' ');
+            }
+            words.push_str(text.trim());
+            return;
+        }
         let index = match who {
             Who::You => self
                 .turns
@@ -171,9 +225,8 @@ impl Record {
         turn.text.push_str(text.trim());
     }
 
-    /// `samples` (24 kHz) of the model's audio arrived at `now` for playback turn `turn` of
-    /// `session`.
-    pub fn model_audio(&mut self, now: f64, session: usize, turn: u64, samples: usize) {
+    /// The model's audio (24 kHz) arrived at `now` for playback turn `turn` of `session`.
+    pub fn model_audio(&mut self, now: f64, session: usize, turn: u64, samples: &[i16]) {
         let key = Some((session, turn));
         let index = match self.turns.iter().rposition(|t| t.key == key) {
             Some(index) => index,
@@ -189,7 +242,11 @@ impl Record {
             reply.arrived = Some(now);
             (reply.start, reply.end) = (now, now);
         }
-        reply.received += samples as u64;
+        if reply.lead.is_none() {
+            let first = samples.iter().position(|&s| s != 0);
+            reply.lead = first.map(|at| reply.received + at as u64);
+        }
+        reply.received += samples.len() as u64;
         self.current = Some(index);
     }
 
@@ -201,27 +258,41 @@ impl Record {
         }
     }
 
-    /// The player's settled buffers of `session`: where each reply was heard, and how far.
+    /// The player's settled buffers of `session`: where each reply was heard (from its first
+    /// sound: a reply that opens with digital silence starts where the listener hears it
+    /// begin), and how far.
     pub fn played(&mut self, session: usize, entries: &[Played]) {
         let Some(&(offset, rate)) = self.sessions.get(session) else {
             return;
         };
         let rate_f = f64::from(rate);
         for p in entries {
-            let Some(index) = self.turns.iter().position(|t| t.key == Some((session, p.turn)))
+            let Some(index) = self
+                .turns
+                .iter()
+                .position(|t| t.key == Some((session, p.turn)))
             else {
                 continue;
             };
             let start = offset + p.start as f64 / rate_f;
             let end = offset + (p.start + p.heard) as f64 / rate_f;
+            // Frames per source sample.
+            let ratio = rate_f / f64::from(OUTPUT_RATE);
+            let source_end = p.source_pos + p.heard as f64 / ratio;
             let turn = &mut self.turns[index];
-            if !turn.heard || start < turn.start {
-                turn.start = start;
+            let lead = turn.lead.map(|l| l as f64).filter(|&l| l < source_end);
+            let sound = lead.map(|l| start + (l - p.source_pos).max(0.0) * ratio / rate_f);
+            match sound {
+                Some(at) if !turn.audible || at < turn.start => {
+                    turn.start = at;
+                    turn.audible = true;
+                }
+                None if !turn.audible && (!turn.heard || start < turn.start) => turn.start = start,
+                _ => {}
             }
             turn.end = if turn.heard { turn.end.max(end) } else { end };
             turn.heard = true;
-            let source = p.source_pos + p.heard as f64 * f64::from(OUTPUT_RATE) / rate_f;
-            turn.heard_to = turn.heard_to.max(source);
+            turn.heard_to = turn.heard_to.max(source_end);
             turn.interrupted |= p.heard < p.frames;
         }
     }

@@ -59,6 +59,19 @@ pub fn header(rate: u32, channels: u16, frames: u64) -> Result<[u8; HEADER_LEN],
     Ok(h)
 }
 
+/// The header for a file that carries `trailing` bytes of further chunks after its audio
+/// (cue points and their labels): the RIFF size grows by as much.
+pub fn with_trailing(
+    mut header: [u8; HEADER_LEN],
+    trailing: usize,
+) -> Result<[u8; HEADER_LEN], WavError> {
+    let riff = u32::from_le_bytes([header[4], header[5], header[6], header[7]]);
+    let riff = u64::from(riff) + trailing as u64;
+    let riff = u32::try_from(riff).map_err(|_| WavError::TooLong { bytes: riff })?;
+    header[4..8].copy_from_slice(&riff.to_le_bytes());
+    Ok(header)
+}
+
 /// What a stored file's header says: (rate, channels, seconds of audio), reading no more
 /// audio than `file_len` holds. `None` for anything but a 16-bit PCM header of ours.
 pub fn describe_header(h: &[u8], file_len: u64) -> Option<(u32, u16, f64)> {
@@ -89,6 +102,19 @@ pub fn append_samples(out: &mut Vec<u8>, samples: &[i16]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn trailing_chunks_grow_the_riff_size_only() {
+        let h = header(24_000, 1, 24_000).unwrap();
+        let grown = with_trailing(h, 170).unwrap();
+        assert_eq!(&grown[4..8], &(48_036u32 + 170).to_le_bytes());
+        assert_eq!(grown[8..], h[8..], "the data size is the audio's");
+        let full = header(24_000, 1, (u64::from(u32::MAX) - 36) / 2).unwrap();
+        assert!(matches!(
+            with_trailing(full, 4),
+            Err(WavError::TooLong { .. })
+        ));
+    }
 
     #[test]
     fn header_bytes_for_one_second_of_24k_mono() {

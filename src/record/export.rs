@@ -112,6 +112,9 @@ impl Record {
         let open = self.speech.open().map(|(start, end)| {
             let mut turn = Turn::new(Who::You, start);
             turn.end = end;
+            if let Some((_, words)) = self.open_words.as_ref().filter(|(at, _)| *at == start) {
+                turn.text = words.clone();
+            }
             turn
         });
         turns.extend(open.as_ref());
@@ -191,7 +194,11 @@ fn latency(before: &[&Turn], reply: &Turn) -> Option<Latency> {
     }
     let arrived = reply.arrived?;
     let last = before.iter().rev().find(|t| t.end <= reply.start)?;
-    if last.who != Who::You || before.iter().any(|t| t.who == Who::Model && t.start > last.end) {
+    if last.who != Who::You
+        || before
+            .iter()
+            .any(|t| t.who == Who::Model && t.start > last.end)
+    {
         return None;
     }
     Some(Latency {
@@ -282,7 +289,11 @@ fn label(turn: &TurnOut) -> String {
         (Who::Model, true) => "Model (cut off)",
     };
     let words: String = turn.text.chars().take(80).collect();
-    let more = if turn.text.chars().count() > 80 { "..." } else { "" };
+    let more = if turn.text.chars().count() > 80 {
+        "..."
+    } else {
+        ""
+    };
     if words.is_empty() {
         who.to_owned()
     } else {

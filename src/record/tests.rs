@@ -23,6 +23,24 @@ fn mic(record: &mut Record, seconds: f64, spans: &[(f64, f64)]) {
     }
 }
 
+/// The same from `from` s for `seconds` more (continuing an earlier call's chunks).
+fn mic_from(record: &mut Record, from: f64, seconds: f64, spans: &[(f64, f64)]) {
+    let start = (from * 16_000.0) as usize;
+    let samples: Vec<i16> = (start..start + (seconds * 16_000.0) as usize)
+        .map(|i| {
+            let t = i as f64 / 16_000.0;
+            if spans.iter().any(|&(a, b)| t >= a && t < b) {
+                (3277.0 * (2.0 * std::f64::consts::PI * 200.0 * t).sin()) as i16
+            } else {
+                0
+            }
+        })
+        .collect();
+    for (k, chunk) in samples.chunks(2000).enumerate() {
+        record.mic(ORIGIN + from + (k * 2000) as f64 / 16_000.0, chunk);
+    }
+}
+
 fn played(turn: u64, start: u64, frames: u64, heard: u64) -> Played {
     Played {
         id: turn,
@@ -44,22 +62,35 @@ fn scripted() -> Record {
         instruction: "Be brief.".into(),
     });
     let first = r.begin_session(ORIGIN, RATE);
-    mic(&mut r, 7.0, &[(1.0, 2.0), (4.5, 5.5)]);
+    // The service's transcript of the first words comes while the detector still hears them
+    // (the pause that ends them is not yet 0.7 s long): they wait for the span to close.
+    mic(&mut r, 2.5, &[(1.0, 2.0)]);
     r.transcript(102.4, Who::You, "Hi.");
-    r.model_audio(102.35, first, 1, 24_000);
+    mic_from(&mut r, 2.5, 4.5, &[(4.5, 5.5)]);
+    r.model_audio(102.35, first, 1, &[900; 24_000]);
     r.transcript(102.5, Who::Model, "Hello there.");
     r.model_done(false);
-    r.model_audio(104.0, first, 2, 48_000);
+    r.model_audio(104.0, first, 2, &[900; 48_000]);
     r.transcript(104.3, Who::Model, "Let me tell you");
     r.model_done(true);
     r.played(first, &[played(1, 120_000, 48_000, 48_000)]);
     r.played(first, &[played(2, 201_600, 96_000, 24_000)]);
     r.typed(106.0, "What time is it?");
+    // The page shows the typed message as the person's line: not a second turn.
+    r.transcript(106.0, Who::You, "What time is it?");
     r.tool_asked(106.1, "c1", "get_current_time", "{}");
     r.tool_answered(106.15, "c1", "the time (Sat Dec 05 2026 04:00:00)");
-    r.note(106.5, NoteKind::Reconnect, "Reconnected; the conversation continues.");
+    r.note(
+        106.5,
+        NoteKind::Reconnect,
+        "Reconnected; the conversation continues.",
+    );
     let second = r.begin_session(106.6, RATE);
-    r.model_audio(106.9, second, 1, 24_000);
+    // A reply that opens with 0.1 s of digital silence starts where its sound does.
+    let mut quiet_first = vec![0; 2_400];
+    quiet_first.extend([900; 21_600]);
+    r.model_audio(106.9, second, 1, &quiet_first[..1_000]);
+    r.model_audio(106.95, second, 1, &quiet_first[1_000..]);
     r.transcript(107.2, Who::Model, "It is four.");
     r.model_done(false);
     r.played(second, &[played(1, 19_200, 48_000, 48_000)]);
@@ -72,17 +103,43 @@ fn a_scripted_conversation_gives_the_exact_record() {
     let rows: Vec<_> = e
         .turns
         .iter()
-        .map(|t| (t.who, t.start, t.end, t.start_sample, t.end_sample, t.text.as_str(), t.interrupted))
+        .map(|t| {
+            (
+                t.who,
+                t.start,
+                t.end,
+                t.start_sample,
+                t.end_sample,
+                t.text.as_str(),
+                t.interrupted,
+            )
+        })
         .collect();
     assert_eq!(
         rows,
         [
             (Who::You, 1.0, 2.0, 24_000, 48_000, "Hi.", false),
             (Who::Model, 2.5, 3.5, 60_000, 84_000, "Hello there.", false),
-            (Who::Model, 4.2, 4.7, 100_800, 112_800, "Let me tell you", true),
+            (
+                Who::Model,
+                4.2,
+                4.7,
+                100_800,
+                112_800,
+                "Let me tell you",
+                true
+            ),
             (Who::You, 4.5, 5.5, 108_000, 132_000, "", false),
-            (Who::You, 6.0, 6.0, 144_000, 144_000, "What time is it?", false),
-            (Who::Model, 7.0, 8.0, 168_000, 192_000, "It is four.", false),
+            (
+                Who::You,
+                6.0,
+                6.0,
+                144_000,
+                144_000,
+                "What time is it?",
+                false
+            ),
+            (Who::Model, 7.1, 8.0, 170_400, 192_000, "It is four.", false),
         ]
     );
     assert!(e.turns[4].typed);
@@ -103,9 +160,9 @@ fn a_scripted_conversation_gives_the_exact_record() {
             None,
             None,
             Some(export::Latency {
-                total_ms: 1000.0,
+                total_ms: 1100.0,
                 to_first_audio_ms: 900.0,
-                buffered_ms: 100.0
+                buffered_ms: 200.0
             }),
         ]
     );
@@ -113,8 +170,8 @@ fn a_scripted_conversation_gives_the_exact_record() {
         e.latency,
         Some(export::Summary {
             replies: 2,
-            median_ms: 750.0,
-            worst_ms: 1000.0
+            median_ms: 800.0,
+            worst_ms: 1100.0
         })
     );
     assert_eq!(
@@ -163,8 +220,8 @@ fn captions_are_webvtt_with_a_voice_per_speaker() {
          \n00:00:01.000 --> 00:00:02.000\n<v You>Hi.\n\
          \n00:00:02.500 --> 00:00:03.500\n<v Model>Hello there.\n\
          \n00:00:04.200 --> 00:00:04.700\n<v Model>Let me tell you\n\
-         \n00:00:06.000 --> 00:00:07.000\n<v You>What time is it?\n\
-         \n00:00:07.000 --> 00:00:08.000\n<v Model>It is four.\n"
+         \n00:00:06.000 --> 00:00:07.100\n<v You>What time is it?\n\
+         \n00:00:07.100 --> 00:00:08.000\n<v Model>It is four.\n"
     );
     let vtt = r.export(ORIGIN, 24_000).webvtt();
     assert!(
@@ -199,7 +256,10 @@ fn cue_points_sit_on_each_turns_first_sample_with_a_label() {
     // Odd sizes are padded: the next label starts on an even offset.
     assert_eq!(&first[22..26], b"labl");
     let text = String::from_utf8_lossy(list);
-    assert!(text.contains("Model (cut off): Let me tell you\0"), "{text}");
+    assert!(
+        text.contains("Model (cut off): Let me tell you\0"),
+        "{text}"
+    );
     assert_eq!(
         u32::from_le_bytes(list[4..8].try_into().unwrap()) as usize,
         list.len() - 8
@@ -217,6 +277,11 @@ fn a_span_still_being_spoken_is_in_the_record_and_pauses_join() {
     // A longer pause ends a turn at its last loud frame.
     let mut r = Record::default();
     mic(&mut r, 3.0, &[(0.2, 0.7), (1.5, 1.6)]);
-    let spans: Vec<_> = r.export(ORIGIN, 16_000).turns.iter().map(|t| (t.start, t.end)).collect();
+    let spans: Vec<_> = r
+        .export(ORIGIN, 16_000)
+        .turns
+        .iter()
+        .map(|t| (t.start, t.end))
+        .collect();
     assert_eq!(spans, [(0.2, 0.7), (1.5, 1.6)]);
 }

@@ -166,6 +166,12 @@ impl LiveRecorder {
     }
 
     /// The earliest audio given so far (s).
+    /// The recording clock's time of the file's first frame, once any audio is in (the
+    /// record's times are relative to it).
+    pub fn origin(&self) -> Option<f64> {
+        self.first()
+    }
+
     fn first(&self) -> Option<f64> {
         self.origin
             .or_else(|| self.early.iter().map(|(at, _, _)| *at).reduce(f64::min))

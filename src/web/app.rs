@@ -4,7 +4,7 @@
 //! audio [`Rig`] (context, player, microphone), the session and the [`Recording`].
 
 use super::page::Page;
-use super::recording::Recording;
+use super::recording::{Export, Recording};
 use super::rig::{run_mic, Rig};
 use super::session::{self, Current};
 use super::{devices, page_now_ms, settings, tools};
@@ -18,6 +18,7 @@ use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
 
 mod calls;
+mod record;
 
 struct App {
     conv: Conversation,
@@ -102,6 +103,12 @@ pub fn start() -> Result<(), String> {
         app.borrow().page.scroll_to_end("log")
     })?;
     on("rec-save", "click", |app| app.borrow_mut().save())?;
+    on("rec-record", "click", |app| {
+        app.borrow_mut().export(Export::Json)
+    })?;
+    on("rec-captions", "click", |app| {
+        app.borrow_mut().export(Export::Captions)
+    })?;
     on("rec-listen", "click", |app| app.borrow_mut().listen())?;
     // Settings in a dialog, kept for the next visit when it closes; the banner's buttons.
     for id in ["settings-open", "banner-settings"] {
@@ -243,8 +250,10 @@ impl App {
             Effect::CancelRetry => self.retry = None,
             Effect::BeginRecording => {
                 if let (Some(ctx), Some(player)) = (self.rig.context(), self.rig.player()) {
+                    let shaped = self.connection.as_ref().map(|c| (&c.setup).into());
+                    let format = settings::format(&self.page);
                     self.recording
-                        .begin(ctx, player, settings::format(&self.page));
+                        .begin(ctx, player, format, shaped.unwrap_or_default());
                 }
             }
             Effect::OpenMic { id } => {
@@ -292,12 +301,16 @@ impl App {
                 return Some(Event::SendFailed { samples: 0, error });
             }
             Effect::SendText(text) => {
+                self.recording.typed(&text);
                 let model = &self.connection.as_ref()?.setup.model;
                 let message = models::lookup(model).typed(&text);
                 let error = (self.session.send_message(&message).err()?).to_string();
                 return Some(Event::SendFailed { samples: 0, error });
             }
-            Effect::AnswerTools(calls) => self.answer_tools(weak, &calls)?,
+            Effect::AnswerTools(calls) => {
+                self.recording.tools_asked(&calls);
+                self.answer_tools(weak, &calls)?
+            }
             Effect::CancelTools(ids) => self.cancel_tools(&ids),
             Effect::Play { samples, first } => {
                 let (turn, heard) = self.rig.play(&samples)?;
@@ -314,16 +327,24 @@ impl App {
                 });
             }
             Effect::Interrupt => {
+                self.recording.model_done(true);
                 let silent_after_ms = self.rig.interrupt()?;
                 return Some(Event::Cut { silent_after_ms });
             }
             Effect::TurnComplete => {
+                self.recording.model_done(false);
                 self.page.end_line();
                 self.rig.turn_complete();
             }
-            Effect::Transcript { speaker, text } => self.page.transcript(speaker, &text),
+            Effect::Transcript { speaker, text } => {
+                self.recording.transcript(speaker.into(), &text);
+                self.page.transcript(speaker, &text);
+            }
             Effect::InterimTranscript(text) => self.page.interim(&text),
-            Effect::Log { kind, text } => self.page.log(kind, &text),
+            Effect::Log { kind, text } => {
+                self.recording.log(kind, &text);
+                self.page.log(kind, &text);
+            }
             Effect::Show(view) => self.page.show(&view),
             Effect::DrawRecording => {
                 self.recording.feed(self.rig.player());
@@ -353,7 +374,9 @@ impl App {
             self.recording.draw_on(&self.page);
             self.recording.progress_on(&self.page);
         }
-        self.page.enable("rec-save", self.recording.started());
+        for id in ["rec-save", "rec-record", "rec-captions"] {
+            self.page.enable(id, self.recording.started());
+        }
         self.page.enable("rec-listen", self.recording.started());
         self.rig.player().is_some_and(|p| p.is_playing())
     }
@@ -395,18 +418,6 @@ impl App {
             "model" => settings::show_model_notes(&self.page),
             _ => self.recording.format_changed(&self.page),
         }
-    }
-
-    /// Save recording: the WAV so far, offered as a download.
-    fn save(&mut self) {
-        self.recording.feed(self.rig.player());
-        self.recording.save_on(&self.page);
-    }
-
-    /// Listen: the WAV so far in the page's player.
-    fn listen(&mut self) {
-        self.recording.feed(self.rig.player());
-        self.recording.listen_on(&self.page);
     }
 }
 

@@ -6,13 +6,17 @@
 //! front of the parts (and, during the conversation, the still-open tail after them): a
 //! Blob of Blobs, no build, no copy. The waveform is drawn from the blocks as they come.
 
+mod record;
 mod show;
+
+pub use record::Export;
 
 use super::page::Page;
 use super::playback::Player;
 use super::store::{buffer, Store};
 use super::stored::Stored;
 use super::{js_error, page_now_ms};
+use crate::record::{Record, Settings as RecordSettings};
 use crate::recorder::live::{fit_peaks, LiveRecorder};
 use crate::recorder::{describe, file_name, part_name, Format, Recorder, SessionId};
 use js_sys::{Array, Uint8Array};
@@ -89,6 +93,9 @@ const MARGIN_S: f64 = 0.5;
 struct Take {
     live: LiveRecorder,
     session: Option<(SessionId, f64, usize)>,
+    /// The conversation's record ([`Record`]), and its name for the current playback session.
+    record: Record,
+    record_session: usize,
     /// The rendered blocks, as Blob parts (out of wasm memory): the latest small ones, and
     /// the earlier ones joined [`JOIN`] at a time (a Blob of thousands of parts takes long
     /// to put together at Save).
@@ -115,6 +122,8 @@ pub struct Recording {
     /// when replaced).
     url: Option<String>,
     heard: Option<String>,
+    /// The object URLs of the last record and captions offered.
+    exports: Vec<String>,
 }
 
 /// A saved recording: its object URL, file name and "1:02, 2.9 MB".
@@ -183,8 +192,15 @@ impl Recording {
     }
 
     /// The model's audio from now on plays on `ctx`'s clock through `player`; the first
-    /// connection of a conversation starts a new recording in `format`.
-    pub fn begin(&mut self, ctx: &web_sys::AudioContext, player: &Player, format: Format) {
+    /// connection of a conversation starts a new recording in `format`, its record shaped by
+    /// `settings`.
+    pub fn begin(
+        &mut self,
+        ctx: &web_sys::AudioContext,
+        player: &Player,
+        format: Format,
+        settings: RecordSettings,
+    ) {
         let offset = page_now_ms() / 1000.0 - ctx.current_time();
         if self.take.as_ref().is_none_or(|t| t.finished) {
             let started = js_sys::Date::new_0();
@@ -200,6 +216,8 @@ impl Recording {
             self.take = Some(Take {
                 live,
                 session: None,
+                record: Record::new(settings),
+                record_session: 0,
                 parts: Array::new(),
                 joined: Array::new(),
                 started,
@@ -210,6 +228,7 @@ impl Recording {
         if let Some(take) = &mut self.take {
             let id = take.live.begin_session(offset, player.rate());
             take.session = Some((id, offset, 0));
+            take.record_session = take.record.begin_session(offset, player.rate());
         }
     }
 
@@ -227,6 +246,7 @@ impl Recording {
         if let Some(take) = self.open() {
             if let Some((_, offset, _)) = take.session {
                 take.live.add_user(offset + time, samples);
+                take.record.mic(offset + time, samples);
             }
         }
     }
@@ -236,6 +256,9 @@ impl Recording {
         if let Some(take) = self.open() {
             if let Some((id, _, _)) = take.session {
                 take.live.add_model(id, turn, samples);
+                let now = page_now_ms() / 1000.0;
+                take.record
+                    .model_audio(now, take.record_session, turn, samples);
             }
         }
     }
@@ -260,6 +283,7 @@ impl Recording {
             let settled = player.settled_since(*fed);
             *fed += settled.len();
             take.live.add_played(*id, &settled);
+            take.record.played(take.record_session, &settled);
             if let Some(start) = player.unsettled_start() {
                 until = until.min(*offset + start);
             }
@@ -341,13 +365,26 @@ impl Recording {
             take.live.tail()
         };
         let frames = take.live.total_frames();
+        // The turns as cue points after the audio (audio editors show them as markers).
+        let cues = take
+            .live
+            .origin()
+            .map(|origin| {
+                take.record
+                    .export(origin, take.live.format().rate())
+                    .cue_chunks()
+            })
+            .unwrap_or_default();
         let header = take.live.header(frames).map_err(|e| e.to_string())?;
+        let header = crate::wav::with_trailing(header, cues.len()).map_err(|e| e.to_string())?;
         let parts = Array::of1(part(&header)?.as_ref());
         for p in take.joined.iter().chain(take.parts.iter()) {
             parts.push(&p);
         }
-        if !tail.is_empty() {
-            parts.push(part(&tail)?.as_ref());
+        for bytes in [tail, cues] {
+            if !bytes.is_empty() {
+                parts.push(part(&bytes)?.as_ref());
+            }
         }
         let file = blob(&parts)?;
         let url = web_sys::Url::create_object_url_with_blob(&file).map_err(js_error)?;
@@ -364,7 +401,12 @@ impl Recording {
 
 impl Drop for Recording {
     fn drop(&mut self) {
-        for url in [self.url.take(), self.heard.take()].into_iter().flatten() {
+        let exports = std::mem::take(&mut self.exports);
+        for url in [self.url.take(), self.heard.take()]
+            .into_iter()
+            .flatten()
+            .chain(exports)
+        {
             let _ = web_sys::Url::revoke_object_url(&url);
         }
     }

@@ -15,6 +15,7 @@ import { join, resolve } from 'node:path';
 import { gzipSync, brotliCompressSync, constants as zlib } from 'node:zlib';
 import { typedAndTools, asyncTool, pushToTalk, deviceSwitch, backgroundTab } from './controls.mjs';
 import { perModel } from './models.mjs';
+import { saveRecord, checkRecord } from './record.mjs';
 import { plainConnect } from './connect.mjs';
 import { hostileServer } from './hostile.mjs';
 import { inSettings, lookAndFeel, keyboard, remembered } from './look.mjs';
@@ -72,6 +73,19 @@ function parseWav(buf) {
     o += 8 + size + (size & 1);
   }
   throw new Error('no data chunk');
+}
+
+/** The ids of the chunks after the data chunk, each whole (an id `?` for a broken one). */
+function chunksAfterData(buf, wav) {
+  const ids = [];
+  let o = wav.dataOffset + wav.dataSize + (wav.dataSize & 1);
+  while (o < buf.length) {
+    if (o + 8 > buf.length) return [...ids, '?'];
+    const size = buf.readUInt32LE(o + 4);
+    ids.push(o + 8 + size <= buf.length ? buf.toString('latin1', o, o + 4) : '?');
+    o += 8 + size + (size & 1);
+  }
+  return ids;
 }
 
 function channel(wav, c) {
@@ -256,6 +270,7 @@ async function conversation(base, backend) {
     await download.saveAs(file);
     const name = download.suggestedFilename();
     const saving = await longTasks(page);
+    const record = await saveRecord(browser, page, outDir, backend.name);
     const info = await page.$eval('#rec-info', (e) => e.textContent);
     const log = await page.$$eval('#log li', (lis) => lis.map((l) => `${l.className} | ${l.textContent}`));
     const picture = await page.evaluate(() => {
@@ -277,7 +292,7 @@ async function conversation(base, backend) {
       .catch(() => '');
     check(`${backend.name}: the conversation is stored and listed`, /^Conversation of \d{4}-\d\d-\d\d \d\d:\d\d \(0:1\d, /.test(stored), stored);
     writeFileSync(join(outDir, `log-${backend.name}.txt`), log.join('\n') + '\n');
-    return { file, name, info, log, picture, errors, warnings, loaded, ready, talking, saving, fetched };
+    return { file, name, info, log, picture, errors, warnings, loaded, ready, talking, saving, fetched, record };
   } finally {
     await browser.close();
   }
@@ -371,8 +386,11 @@ function checkRecording(label, run) {
   check(`${label}: download named by date and format`, /^conversation-\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d-stereo\.wav$/.test(run.name), run.name);
   check(`${label}: PCM 16-bit stereo 24 kHz header`, wav.format === 1 && wav.channels === 2 && wav.rate === 24_000 && wav.bits === 16
     && wav.byteRate === 96_000 && wav.blockAlign === 4 && wav.size === 16, JSON.stringify({ ...wav, samples: undefined }));
-  check(`${label}: sizes in the header match the file`, wav.dataOffset === 44 && wav.dataSize === bytes.length - 44 && wav.riffSize === bytes.length - 8,
-    `${bytes.length} bytes, data ${wav.dataSize}`);
+  const after = chunksAfterData(bytes, wav);
+  check(`${label}: sizes in the header match the file (after the audio, only cue points and their labels)`,
+    wav.dataOffset === 44 && wav.riffSize === bytes.length - 8 && ['', 'cue ,LIST'].includes(after.join()),
+    `${bytes.length} bytes, data ${wav.dataSize}, then ${after.join() || 'nothing'}`);
+  if (run.record) checkRecord(label, run.record, wav, bytes, { check, segments, channel });
   const rate = wav.rate;
   const you = channel(wav, 0);
   const model = channel(wav, 1);

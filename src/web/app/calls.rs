@@ -27,6 +27,7 @@ impl App {
             due,
         );
         for (id, words) in cards {
+            self.recording.tool_card(&id, &words);
             self.page.call_card(&id, &words);
         }
         for (kind, line) in lines {
@@ -38,6 +39,7 @@ impl App {
     /// `toolCallCancellation`: the named calls' timers are dropped, their cards say so.
     pub(super) fn cancel_tools(&mut self, ids: &[String]) {
         for (id, words) in self.running.cancel(ids) {
+            self.recording.tool_card(&id, &words);
             self.page.call_card(&id, &words);
             self.page.log(LogKind::Info, &words);
         }
@@ -81,6 +83,7 @@ impl App {
     /// A running call's answer is due: it goes out, and its card says so.
     pub(super) fn tool_due(&mut self, id: &str) {
         if let Some(((id, words), kind, line)) = self.running.due(id, &self.session) {
+            self.recording.tool_card(&id, &words);
             self.page.call_card(&id, &words);
             self.page.log(kind, &line);
         }
