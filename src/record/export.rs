@@ -118,7 +118,7 @@ impl Record {
             turn
         });
         turns.extend(open.as_ref());
-        turns.sort_by(|a, b| a.start.total_cmp(&b.start));
+        let turns = in_order(turns, |t| t.start);
         let mut out = Vec::with_capacity(turns.len());
         for (i, turn) in turns.iter().enumerate() {
             let model = turn.who == Who::Model;
@@ -139,11 +139,8 @@ impl Record {
                 latency: latency(&turns[..i], turn),
             });
         }
-        let mut totals: Vec<f64> = out
-            .iter()
-            .filter_map(|t| Some(t.latency?.total_ms))
-            .collect();
-        totals.sort_by(f64::total_cmp);
+        let totals = out.iter().filter_map(|t| Some(t.latency?.total_ms));
+        let totals = in_order(totals.collect(), |&ms| ms);
         let latency = (!totals.is_empty()).then(|| Summary {
             replies: totals.len(),
             median_ms: if totals.len() % 2 == 1 {
@@ -184,6 +181,17 @@ impl Record {
             latency,
         }
     }
+}
+
+/// `items` ordered by `key`, ties in the order given. Turns come nearly in order, so each
+/// finds its place by binary search: less code in the page than a general sort's.
+fn in_order<T>(items: Vec<T>, key: impl Fn(&T) -> f64) -> Vec<T> {
+    let mut out: Vec<T> = Vec::with_capacity(items.len());
+    for item in items {
+        let at = out.partition_point(|o| key(o) <= key(&item));
+        out.insert(at, item);
+    }
+    out
 }
 
 /// A reply's latency: from the end of the person's turn just before it (none if the model

@@ -24,8 +24,23 @@ pub fn wall_clock() -> WallClock {
     }
 }
 
-/// A call's card and log line: (call id, words).
-pub type Card = (String, String);
+/// Where a call stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallState {
+    /// Its answer waits on a timer (a declared delay).
+    Running,
+    Answered,
+    /// The model cancelled it (`toolCallCancellation`).
+    Cancelled,
+}
+
+/// A call's card: its id, where it stands, and the words shown (its log line).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Card {
+    pub id: String,
+    pub state: CallState,
+    pub words: String,
+}
 
 /// Answers the calls: those due at once in one `toolResponse`, the others (a declared
 /// `delay_ms`) on their own timers in `running`, each calling `due(id)` when its time
@@ -50,7 +65,11 @@ pub fn answer(
         let id = response.id.clone();
         if delay_ms == 0 {
             now.push(response);
-            cards.push((id, line.clone()));
+            cards.push(Card {
+                id,
+                state: CallState::Answered,
+                words: line.clone(),
+            });
             lines.push((LogKind::Info, line));
             continue;
         }
@@ -59,7 +78,11 @@ pub fn answer(
             call.name,
             f64::from(delay_ms) / 1000.0
         );
-        cards.push((id.clone(), words.clone()));
+        cards.push(Card {
+            id: id.clone(),
+            state: CallState::Running,
+            words: words.clone(),
+        });
         lines.push((LogKind::Info, words));
         let due = due.clone();
         let timer = Timeout::new(delay_ms, move || due(id));
@@ -88,7 +111,11 @@ impl Running {
     pub fn due(&mut self, id: &str, session: &Current) -> Option<(Card, LogKind, String)> {
         let at = self.calls.iter().position(|(r, _, _)| r.id == id)?;
         let (response, line, _) = self.calls.remove(at);
-        let card = (response.id.clone(), line.clone());
+        let card = Card {
+            id: response.id.clone(),
+            state: CallState::Answered,
+            words: line.clone(),
+        };
         match session.send_message(&ClientMessage::tool_response(vec![response])) {
             Ok(()) => Some((card, LogKind::Info, line)),
             Err(e) => Some((card, LogKind::Warn, format!("{line} Not sent: {e}"))),
@@ -105,7 +132,11 @@ impl Running {
         gone.into_iter()
             .map(|(r, _, _)| {
                 let words = format!("Tool call {} ({}) cancelled by the model.", r.name, r.id);
-                (r.id, words)
+                Card {
+                    id: r.id,
+                    state: CallState::Cancelled,
+                    words,
+                }
             })
             .collect()
     }

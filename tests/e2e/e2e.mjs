@@ -596,10 +596,12 @@ if (args.soak) {
 // (docs/dependencies.md says where the bytes went), 240.7 KB with the stand-in's typed
 // messages (+1.8 KB) and the playback's bridges and lateness statistics (+2.8 KB); 254.9 KB
 // with stretching, the model table, asynchronous calls and contextUpdate (+14.0 KB: the
-// client +8.4 KB, the stand-in's module +5.4 KB; docs/dependencies.md). The packages issue's
-// goal (140 KB) and its line (160 KB) are not met; this budget is today's figure plus 2 %,
-// so growth still shows red.
-const WEIGHT_BUDGET = 260_000;
+// client +8.4 KB, the stand-in's module +5.4 KB; docs/dependencies.md); about 270 KB with the
+// per-model settings and resuming (+3.5 KB) and the conversation's record with its exports
+// (+10.5 KB after making its sorting and tool cards smaller; `bash .ci/size` by function).
+// The packages issue's goal (140 KB) and its line (160 KB) are not met; this budget is
+// today's figure plus 2 %, so growth still shows red.
+const WEIGHT_BUDGET = 275_000;
 if (args.look) {
   try {
     console.log(`\nlook and feel, keyboard, settings, security: ${dist}`);

@@ -26,9 +26,9 @@ impl App {
             &mut self.running,
             due,
         );
-        for (id, words) in cards {
-            self.recording.tool_card(&id, &words);
-            self.page.call_card(&id, &words);
+        for card in cards {
+            self.recording.tool_card(&card);
+            self.page.call_card(&card.id, &card.words);
         }
         for (kind, line) in lines {
             self.page.log(kind, &line);
@@ -38,10 +38,10 @@ impl App {
 
     /// `toolCallCancellation`: the named calls' timers are dropped, their cards say so.
     pub(super) fn cancel_tools(&mut self, ids: &[String]) {
-        for (id, words) in self.running.cancel(ids) {
-            self.recording.tool_card(&id, &words);
-            self.page.call_card(&id, &words);
-            self.page.log(LogKind::Info, &words);
+        for card in self.running.cancel(ids) {
+            self.recording.tool_card(&card);
+            self.page.call_card(&card.id, &card.words);
+            self.page.log(LogKind::Info, &card.words);
         }
     }
 
@@ -82,9 +82,9 @@ impl App {
 
     /// A running call's answer is due: it goes out, and its card says so.
     pub(super) fn tool_due(&mut self, id: &str) {
-        if let Some(((id, words), kind, line)) = self.running.due(id, &self.session) {
-            self.recording.tool_card(&id, &words);
-            self.page.call_card(&id, &words);
+        if let Some((card, kind, line)) = self.running.due(id, &self.session) {
+            self.recording.tool_card(&card);
+            self.page.call_card(&card.id, &card.words);
             self.page.log(kind, &line);
         }
     }

@@ -9,6 +9,7 @@ use crate::protocol::FunctionCall;
 use crate::record::{NoteKind, Record, Who};
 use crate::web::js_error;
 use crate::web::page::Page;
+use crate::web::tools::{CallState, Card};
 use js_sys::Array;
 use web_sys::{Blob, BlobPropertyBag};
 
@@ -62,12 +63,12 @@ impl Recording {
     }
 
     /// A call's card changed: answered, or cancelled by the model.
-    pub fn tool_card(&mut self, id: &str, words: &str) {
+    pub fn tool_card(&mut self, card: &Card) {
         if let Some(r) = self.record() {
-            if words.contains(" cancelled") {
-                r.tool_cancelled(Self::now(), id);
-            } else if !words.contains(" running") {
-                r.tool_answered(Self::now(), id, words);
+            match card.state {
+                CallState::Running => {}
+                CallState::Answered => r.tool_answered(Self::now(), &card.id, &card.words),
+                CallState::Cancelled => r.tool_cancelled(Self::now(), &card.id),
             }
         }
     }
