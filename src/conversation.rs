@@ -2,9 +2,12 @@
 //! the microphone's chunks and the timers mean, and what the page must do about them.
 //!
 //! [`Conversation::handle`] takes one [`Event`] and the caller's clock (ms) and returns the
-//! [`Effect`]s for the browser edge to carry out, in order. Its state is two enums, the
-//! connection ([`Link`]) and the microphone ([`Mic`]), instead of loose flags, so every
-//! sequence a person can cause is a host test with exact expectations. It owns the
+//! [`Effect`]s for the browser edge to carry out, in order. Its state is enums, not loose
+//! flags: the connection ([`Link`]), the microphone ([`Mic`], a switch part of its stop),
+//! how turns are taken ([`Turns`]), what follows readiness ([`AfterReady`]), whether the
+//! model sounds ([`Sound`]), the stall watch ([`Stall`]); one flag remains (the log has said
+//! that sends fail on this connection). Every sequence a person can cause is a host test
+//! with exact expectations. It owns the
 //! reconnect loop (with [`Reconnect`]'s policy), the per-turn counting, what the log says,
 //! the reply-latency and unsent-audio arithmetic, and what the status line and each button
 //! show ([`View`]).
@@ -24,7 +27,8 @@ mod stall;
 mod talk;
 
 pub use events::{
-    Background, Effect, Event, Hold, Link, LogKind, Mic, Plan, Speaker, Target, View,
+    AfterReady, AfterStop, Background, Effect, Event, Hold, Link, LogKind, Mic, Plan, Sound,
+    Speaker, Stall, Target, Turns, View,
 };
 
 use crate::protocol::models::TypedText;
@@ -46,38 +50,32 @@ pub struct Conversation {
     policy: Reconnect,
     /// The latest resumption handle.
     handle: Option<String>,
-    connected_once: bool,
     next_mic: u32,
     /// Microphone samples (16 kHz) that no connection took, since the last one.
     unsent: u64,
+    /// The log has said that sends fail, on this connection (said once).
     send_failing: bool,
     /// When the latest microphone chunk went out (ms).
     last_sent_at: Option<f64>,
     reply: Reply,
-    playing: bool,
+    sound: Sound,
     /// When Connect was pressed and when the audio graph was ready (ms).
     connect_at: (f64, f64),
     status: (&'static str, String),
     shown: Option<View>,
-    /// This conversation's turns are push-to-talk.
-    push_to_talk: bool,
+    turns: Turns,
     /// How the model takes typed text (its row in the model table).
     typed: TypedText,
     hold: Hold,
     /// Talk was pressed while idle: the microphone starts once the session is ready.
-    talk_when_ready: bool,
+    after_ready: AfterReady,
     /// How the connection's opening went, when it answered before the audio graph was ready.
     early_open: Option<Result<(), crate::session::SessionError>>,
-    /// An answer from the server is due (see [`stall`]), since when nothing came, and
-    /// whether the page has said it is overdue.
-    awaiting: bool,
-    last_heard_at: f64,
-    stalled: bool,
+    /// Whether an answer from the server is due, and overdue (see [`stall`]).
+    stall: Stall,
     /// When the current connection became live, and the reconnect attempt that opened it.
     live_since: f64,
     last_attempt: u32,
-    /// The microphone is being switched: open it again once the old one has stopped.
-    reopen_mic: bool,
     /// Tokens the service reported (`usageMetadata.totalTokenCount`) in this conversation.
     tokens: u64,
     /// Whether the model still works in the background (`interactionStatus`).
@@ -99,26 +97,22 @@ impl Conversation {
             mic: Mic::Off,
             policy,
             handle: None,
-            connected_once: false,
             next_mic: 0,
             unsent: 0,
             send_failing: false,
             last_sent_at: None,
             reply: Reply::default(),
-            playing: false,
+            sound: Sound::Silent,
             connect_at: (0.0, 0.0),
             status: ("idle", "Not connected.".into()),
             shown: None,
-            push_to_talk: false,
+            turns: Turns::Automatic,
             typed: TypedText::RealtimeText,
             hold: Hold::Up,
-            talk_when_ready: false,
+            after_ready: AfterReady::Nothing,
             tokens: 0,
             background: Background::Idle,
-            reopen_mic: false,
-            awaiting: false,
-            last_heard_at: 0.0,
-            stalled: false,
+            stall: Stall::Idle,
             live_since: 0.0,
             last_attempt: 0,
             early_open: None,
@@ -148,7 +142,7 @@ impl Conversation {
             talk: self.link == Link::Idle || (live && settled),
             talking: self.mic != Mic::Off,
             typing: live,
-            push_to_talk: live && self.push_to_talk,
+            push_to_talk: live && self.push_to_talk(),
             held: self.hold == Hold::Down,
             alert: self.alert.clone(),
         }
@@ -182,8 +176,10 @@ impl Conversation {
             Event::Text(text) => self.text(now, &text, out),
             Event::SwitchMic => {
                 if matches!(self.mic, Mic::On { .. }) {
-                    self.reopen_mic = true;
                     self.stop_mic(now, out);
+                    if let Mic::Stopping { then, .. } = &mut self.mic {
+                        *then = AfterStop::Reopen;
+                    }
                 }
             }
             Event::AudioReady if self.link == Link::Starting => self.audio_ready(now, out),
@@ -209,7 +205,7 @@ impl Conversation {
                         // up on, not retried forever.
                         let stable = goaway || now - self.live_since >= STABLE_MS;
                         let attempt = if stable { 0 } else { self.last_attempt };
-                        self.after_end(error, goaway, attempt, out)
+                        self.after_end(error, goaway, attempt, true, out)
                     }
                     Link::Closing => self.finish(None, out),
                     Link::Renewing => self.renewed(out),
@@ -295,8 +291,9 @@ impl Conversation {
             ),
             Event::Playing(playing) => {
                 self.check_stall(now, out);
-                if playing != self.playing {
-                    self.playing = playing;
+                let sound = if playing { Sound::Playing } else { Sound::Silent };
+                if sound != self.sound {
+                    self.sound = sound;
                     if playing && matches!(self.link, Link::Live { .. }) {
                         self.set_status("speaking", "The model is speaking. Talk to interrupt it.");
                     } else {
@@ -400,7 +397,7 @@ impl Conversation {
         }
         match self.mic {
             Mic::Starting { .. } => {}
-            _ if self.push_to_talk && self.hold != Hold::Down => {
+            _ if self.push_to_talk() && self.hold != Hold::Down => {
                 self.set_status("ready", "Hold the talk button (or the space bar) to talk.")
             }
             Mic::On { .. } | Mic::Stopping { .. } => {
@@ -413,6 +410,10 @@ impl Conversation {
                 .1
                 .push_str(" The model is still working in the background.");
         }
+    }
+
+    fn push_to_talk(&self) -> bool {
+        self.turns == Turns::PushToTalk
     }
 
     fn set_status(&mut self, state: &'static str, text: &str) {

@@ -85,7 +85,7 @@ async fn bench_playback_gaps_scheduled_vs_onended() {
         player.stats().buffers,
         player.stats().underruns,
     ));
-    // The README's figure: the scheduled queue inserts no silence and no break (a quantum
+    // The figure in docs/benchmarks.md: the scheduled queue inserts no silence and no break (a quantum
     // the audio thread skipped shows up as a run of zeros the tap never saw: no verdict).
     if missed == 0 {
         assert_eq!((silence, breaks), (0.0, 0), "the scheduled queue regressed");
@@ -141,7 +141,7 @@ async fn bench_interruption_to_silence() {
         delays[delays.len() / 2],
         delays[delays.len() - 1]
     ));
-    // The README's figure: 3 ms margin + 5 ms fade; a quantum of slack for the clock.
+    // The figure in docs/benchmarks.md: 3 ms margin + 5 ms fade; a quantum of slack for the clock.
     assert!(
         delays[delays.len() / 2] <= 10.0,
         "barge-in to silence regressed: median {:.2} ms > 10 ms",
@@ -271,7 +271,7 @@ async fn bench_recording_10_and_60_minutes() {
                 stored as f64 / 1e6,
                 blob.size() / 1e6
             ));
-            // The README's figure: built in blocks, never a copy of the file (+1.5 MB).
+            // The figure in docs/benchmarks.md: built in blocks, never a copy of the file (+1.5 MB).
             assert!(
                 peak < 4_000_000,
                 "{minutes} min {}: peak heap +{peak} B: the recording is no longer built in blocks",
@@ -374,7 +374,7 @@ async fn bench_capture_dsp_per_quantum_in_chromium() {
             us / budget * 100.0,
             budget
         ));
-        // The README's figure is 0.3%; the audio thread must never come near its budget.
+        // The figure in docs/benchmarks.md is 0.3%; the audio thread must never come near its budget.
         assert!(
             us / budget < 0.05,
             "capture DSP takes {us:.2} us of {budget:.0} us"
@@ -481,7 +481,7 @@ async fn bench_browser_resampling_of_24k_buffers_vs_ours() {
         report(&format!(
             "chunked 0.5 sine at {rate} Hz, worst error against the ideal: browser-resampled 24 kHz buffers {browser:.4}, ours {mine:.6}"
         ));
-        // The figures the playback design rests on (README): ours is exact to the filter's
+        // The figures the playback design rests on (docs/benchmarks.md): ours is exact to the filter's
         // precision; at 44.1 kHz the browser's per-buffer resampling breaks at boundaries
         // (if a Chromium release fixes that, revisit the design note, not this bound).
         assert!(mine <= 0.001, "our resampled playback error {mine} > 0.001");

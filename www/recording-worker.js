@@ -5,6 +5,11 @@
 // cannot be written (no sync access handles, storage refused), IndexedDB holds the same
 // files as a header and numbered blocks; `?store=indexeddb` on the worker's URL chooses it.
 //
+// Beside each recording, its record (the conversation's turns, words and events as JSON,
+// src/record.rs), rewritten whole as the conversation goes: on the OPFS a file named after the
+// recording with `.json` added, in IndexedDB a field of the recording's entry. It follows the
+// recording's rename and removal.
+//
 // The page (src/web/store.rs) sends requests with an `id` and gets one reply per request,
 // in order; a failure replies `{error, name}` (e.g. QuotaExceededError). While a tab writes
 // a recording it holds a Web Lock on its name, so another tab lists it as being recorded,
@@ -61,6 +66,30 @@ const opfs = {
     this.open.delete(name);
     const handle = await (await this.dir()).getFileHandle(name);
     if (handle.move) await handle.move(rename);
+    const note = await this.noteHandle(name);
+    if (note?.move) await note.move(`${rename}.json`);
+  },
+  async noteHandle(name, create = false) {
+    try {
+      return await (await this.dir()).getFileHandle(`${name}.json`, { create });
+    } catch (e) {
+      if (e.name === 'NotFoundError') return null;
+      throw e;
+    }
+  },
+  async note(name, text) {
+    const sah = await (await this.noteHandle(name, true)).createSyncAccessHandle();
+    try {
+      const data = new TextEncoder().encode(text);
+      sah.truncate(0);
+      if (sah.write(data, { at: 0 }) < data.byteLength) throw new DOMException('the disk is full', 'QuotaExceededError');
+      sah.flush();
+    } finally {
+      sah.close();
+    }
+  },
+  async noted(name) {
+    return (await this.noteHandle(name))?.getFile() ?? null;
   },
   async list() {
     const list = [];
@@ -81,6 +110,7 @@ const opfs = {
   },
   async remove(name) {
     await (await this.dir()).removeEntry(name);
+    if (await this.noteHandle(name)) await (await this.dir()).removeEntry(`${name}.json`);
   },
 };
 
@@ -130,6 +160,16 @@ const idb = {
       files.put(f.record, name);
     });
     return f.record.size;
+  },
+  async note(name, text) {
+    const f = this.open.get(name);
+    if (!f) return;
+    f.record = { ...f.record, note: text };
+    await this.tx('readwrite', (files) => files.put(f.record, name));
+  },
+  async noted(name) {
+    const record = await this.tx('readonly', (files) => this.request(files.get(name)));
+    return record?.note ? new File([record.note], `${name}.json`, { type: 'application/json' }) : null;
   },
   async finish(name, rename) {
     const { record } = this.open.get(name);
@@ -224,6 +264,16 @@ const ops = {
   },
   async file({ name }) {
     return { file: await (await store()).file(name) };
+  },
+  // The record kept beside a recording: its JSON as it was last written.
+  async note({ name, text }) {
+    await (await store()).note(name, text);
+    return {};
+  },
+  async record({ name }) {
+    const file = await (await store()).noted(name);
+    if (!file) throw new DOMException(`no record was kept with ${name}`, 'NotFoundError');
+    return { file };
   },
   async remove({ name }) {
     await (await store()).remove(name);

@@ -25,6 +25,50 @@ pub enum Link {
     Renewing,
 }
 
+/// What follows a microphone's stop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AfterStop {
+    /// The microphone is off.
+    Off,
+    /// The chosen microphone opens (a switch mid-conversation, on the same timeline).
+    Reopen,
+}
+
+/// How the conversation's turns are taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Turns {
+    /// The service hears when the person starts and stops.
+    Automatic,
+    /// Audio goes out only while the talk control is held, each hold marked.
+    PushToTalk,
+}
+
+/// What happens once the session is ready.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AfterReady {
+    Nothing,
+    /// Talk was pressed while idle: the microphone starts.
+    StartMic,
+}
+
+/// Whether the model's audio sounds now (the player says, ten times a second).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sound {
+    Silent,
+    Playing,
+}
+
+/// Watching for a server that stops answering (see `stall.rs`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Stall {
+    /// Nothing is due: silence is normal.
+    Idle,
+    /// An answer is due; the server was last heard (or the model last sounded) at `since` (ms).
+    Due { since: f64 },
+    /// It has been overdue too long: the page said so, once.
+    Overdue,
+}
+
 /// What the server says of work it does beyond what it has said (`interactionStatus`, on
 /// models that reason or run calls in the background): the status line says so.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,10 +90,12 @@ pub enum Mic {
     On {
         id: u32,
     },
-    /// Stop Mic was pressed at `since` (ms): waiting for the last partial chunk.
+    /// Stop Mic was pressed at `since` (ms): waiting for the last partial chunk; `then`
+    /// says whether another microphone opens after it (a switch).
     Stopping {
         id: u32,
         since: f64,
+        then: AfterStop,
     },
 }
 

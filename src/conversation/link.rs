@@ -1,6 +1,9 @@
 //! The connection's life: Connect, opening, the reconnect loop, Disconnect, the end.
 
-use super::{Background, Conversation, Effect, Hold, Link, LogKind, Mic, Out, Plan, Target};
+use super::{
+    AfterReady, Background, Conversation, Effect, Hold, Link, LogKind, Mic, Out, Plan, Sound,
+    Target, Turns,
+};
 use crate::protocol::INPUT_RATE;
 use crate::session::SessionError;
 
@@ -14,16 +17,19 @@ impl Conversation {
             model,
             push_to_talk,
         } = plan;
-        self.push_to_talk = push_to_talk;
+        self.turns = if push_to_talk {
+            Turns::PushToTalk
+        } else {
+            Turns::Automatic
+        };
         self.typed = crate::protocol::models::lookup(&model).typed_text;
         self.hold = Hold::Up;
-        self.talk_when_ready = false;
+        self.after_ready = AfterReady::Nothing;
         self.tokens = 0;
         self.early_open = None;
         self.alert = None;
         self.link = Link::Starting;
         self.connect_at = (now, now);
-        self.connected_once = false;
         self.handle = None;
         self.unsent = 0;
         self.last_sent_at = None;
@@ -57,14 +63,15 @@ impl Conversation {
         match (result, &self.link) {
             // Faster than the audio graph: kept until it is ready.
             (result, Link::Starting) => self.early_open = Some(result),
-            (Ok(()), Link::Opening { attempt }) => {
-                self.last_attempt = *attempt;
+            (Ok(()), &Link::Opening { attempt }) => {
+                self.last_attempt = attempt;
                 self.live_since = now;
                 self.link = Link::Live { goaway: false };
                 self.background = Background::Idle;
-                self.reset_stall(now);
+                self.reset_stall();
                 self.send_failing = false;
-                if self.connected_once {
+                // Attempt 0 opens the conversation; later ones continue it.
+                if attempt > 0 {
                     let secs = std::mem::take(&mut self.unsent) as f64 / f64::from(INPUT_RATE);
                     out.log(LogKind::Server, &format!(
                         "Reconnected; the conversation continues ({:.1} s of microphone audio could not be sent meanwhile).",
@@ -82,15 +89,18 @@ impl Conversation {
                             now - audio),
                     );
                 }
-                self.connected_once = true;
                 self.set_status("ready", "Connected. The session is ready.");
                 self.settle();
                 // A push-to-talk turn held across a reconnect goes on, on the new connection.
-                if self.push_to_talk && self.hold != Hold::Up && matches!(self.mic, Mic::On { .. })
+                if self.push_to_talk()
+                    && self.hold != Hold::Up
+                    && matches!(self.mic, Mic::On { .. })
                 {
                     out.push(Effect::SendActivity { start: true });
                 }
-                if std::mem::take(&mut self.talk_when_ready) {
+                if std::mem::replace(&mut self.after_ready, AfterReady::Nothing)
+                    == AfterReady::StartMic
+                {
                     self.start_mic(out);
                 }
             }
@@ -98,7 +108,7 @@ impl Conversation {
             (Ok(()), _) => out.push(Effect::Close),
             (Err(error), Link::Opening { attempt }) => {
                 let attempt = *attempt;
-                self.after_end(error, false, attempt, out);
+                self.after_end(error, false, attempt, attempt > 0, out);
             }
             (Err(_), Link::Closing) => self.finish(None, out),
             (Err(_), _) => {}
@@ -107,14 +117,16 @@ impl Conversation {
 
     /// A connection ended (or failed to open) on its `attempt`: continue on a new one, or
     /// end the conversation.
+    /// `resuming`: the conversation has been live (only then is there one to continue).
     pub(super) fn after_end(
         &mut self,
         error: SessionError,
         goaway: bool,
         attempt: u32,
+        resuming: bool,
         out: &mut Out,
     ) {
-        let delay = (self.connected_once && self.handle.is_some())
+        let delay = (resuming && self.handle.is_some())
             .then(|| self.policy.decide(&error, goaway, attempt))
             .flatten();
         let Some(delay) = delay else {
@@ -208,8 +220,8 @@ impl Conversation {
         }
         self.mic = Mic::Off;
         self.hold = Hold::Up;
-        self.talk_when_ready = false;
-        self.playing = false;
+        self.after_ready = AfterReady::Nothing;
+        self.sound = Sound::Silent;
         self.reply.end();
         out.push(Effect::EndAudio);
         out.push(Effect::DrawRecording);

@@ -1,7 +1,9 @@
 //! The microphone's life: Start Mic, the permission prompt, Stop Mic waiting for its own
 //! last chunk (or its deadline), failures.
 
-use super::{Conversation, Effect, Link, LogKind, Mic, Out, MIC_STOP_DEADLINE_MS};
+use super::{
+    AfterStop, Conversation, Effect, Link, LogKind, Mic, Out, Sound, MIC_STOP_DEADLINE_MS,
+};
 
 impl Conversation {
     pub(super) fn start_mic(&mut self, out: &mut Out) {
@@ -18,7 +20,11 @@ impl Conversation {
 
     pub(super) fn stop_mic(&mut self, now: f64, out: &mut Out) {
         if let Mic::On { id } = self.mic {
-            self.mic = Mic::Stopping { id, since: now };
+            self.mic = Mic::Stopping {
+                id,
+                since: now,
+                then: AfterStop::Off,
+            };
             out.push(Effect::FlushMic {
                 id,
                 deadline_ms: MIC_STOP_DEADLINE_MS,
@@ -57,26 +63,31 @@ impl Conversation {
 
     /// The microphone delivered its last chunk (or the deadline passed): it is off.
     pub(super) fn mic_stopped(&mut self, id: u32, out: &mut Out) {
-        if !matches!(self.mic, Mic::Stopping { id: current, .. } if current == id) {
+        let Mic::Stopping {
+            id: current, then, ..
+        } = self.mic
+        else {
+            return;
+        };
+        if current != id {
             return;
         }
         self.mic = Mic::Off;
         out.push(Effect::CloseMic { id });
         out.push(Effect::DrawRecording);
-        let reopen = std::mem::take(&mut self.reopen_mic);
         if !matches!(self.link, Link::Live { .. }) {
             return;
         }
-        if reopen {
+        if then == AfterStop::Reopen {
             // Another microphone: the audio stream goes on (a push-to-talk turn ends).
-            if self.push_to_talk {
+            if self.push_to_talk() {
                 self.audio_ended(out);
             }
             out.log(LogKind::Info, "Switching to the chosen microphone.");
             self.start_mic(out);
             return;
         }
-        let ptt = self.push_to_talk;
+        let ptt = self.push_to_talk();
         self.audio_ended(out);
         out.log(
             LogKind::Info,
@@ -86,7 +97,7 @@ impl Conversation {
                 "Microphone off (audioStreamEnd sent)."
             },
         );
-        if self.playing {
+        if self.sound == Sound::Playing {
             self.set_status("speaking", "The model is speaking.");
         } else {
             self.settle();

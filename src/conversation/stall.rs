@@ -3,7 +3,7 @@
 //! is under way) and nothing has come for [`STALL_MS`], the page says so, once, and says so
 //! again when the server answers. Silence while nobody expects anything is normal.
 
-use super::{Conversation, Effect, Link, LogKind, Out};
+use super::{Conversation, Effect, Link, LogKind, Out, Sound, Stall};
 use crate::protocol::ServerEvent;
 
 /// How long an answer may be overdue before the page says the server seems stuck (ms).
@@ -12,19 +12,23 @@ pub const STALL_MS: f64 = 10_000.0;
 impl Conversation {
     /// Something came from the server at `now`.
     pub(super) fn server_spoke(&mut self, now: f64, event: &ServerEvent, out: &mut Out) {
-        self.last_heard_at = now;
-        if std::mem::take(&mut self.stalled) {
+        if self.stall == Stall::Overdue {
             out.log(LogKind::Info, "The server answers again.");
+            self.stall = Stall::Due { since: now };
             self.settle();
         }
         match event {
-            ServerEvent::Audio(_) => self.awaiting = true,
+            ServerEvent::Audio(_) => self.stall = Stall::Due { since: now },
             // Generation is over (the service may hold `turnComplete` back until the reply
             // has played): silence now is normal.
             ServerEvent::GenerationComplete
             | ServerEvent::TurnComplete
-            | ServerEvent::Interrupted => self.awaiting = false,
-            _ => {}
+            | ServerEvent::Interrupted => self.stall = Stall::Idle,
+            _ => {
+                if let Stall::Due { since } = &mut self.stall {
+                    *since = now;
+                }
+            }
         }
     }
 
@@ -36,21 +40,23 @@ impl Conversation {
                 Effect::SendStreamEnd | Effect::SendText(_) | Effect::SendActivity { start: false }
             )
         });
-        if ends_turn && !self.awaiting {
-            self.awaiting = true;
-            self.last_heard_at = now;
+        if ends_turn && self.stall == Stall::Idle {
+            self.stall = Stall::Due { since: now };
         }
     }
 
     /// On the page's timer: says once that an answer is overdue.
     pub(super) fn check_stall(&mut self, now: f64, out: &mut Out) {
-        let live = matches!(self.link, Link::Live { .. });
+        let Stall::Due { since } = &mut self.stall else {
+            return;
+        };
         // While the model's audio plays there is something to hear; the wait counts after.
-        if self.playing {
-            self.last_heard_at = self.last_heard_at.max(now);
+        if self.sound == Sound::Playing {
+            *since = since.max(now);
         }
-        if live && self.awaiting && !self.stalled && now - self.last_heard_at > STALL_MS {
-            self.stalled = true;
+        let live = matches!(self.link, Link::Live { .. });
+        if live && now - *since > STALL_MS {
+            self.stall = Stall::Overdue;
             let text = "The server has sent nothing for 10 s while an answer was due. The connection is still open; if it stays silent, Disconnect and connect again.";
             out.log(LogKind::Warn, text);
             self.set_status("stalled", text);
@@ -58,9 +64,7 @@ impl Conversation {
     }
 
     /// A new connection: nothing is due on it yet.
-    pub(super) fn reset_stall(&mut self, now: f64) {
-        self.awaiting = false;
-        self.stalled = false;
-        self.last_heard_at = now;
+    pub(super) fn reset_stall(&mut self) {
+        self.stall = Stall::Idle;
     }
 }

@@ -2,7 +2,7 @@
 //! only while held, each hold marked by `activityStart` / `activityEnd`), typed messages,
 //! and what becomes of each microphone chunk.
 
-use super::{Conversation, Effect, Hold, Link, LogKind, Mic, Out, Plan, Speaker};
+use super::{AfterReady, Conversation, Effect, Hold, Link, LogKind, Mic, Out, Plan, Speaker};
 use crate::protocol::models::TypedText;
 
 impl Conversation {
@@ -12,7 +12,7 @@ impl Conversation {
         match (&self.link, self.mic) {
             (Link::Idle, _) => {
                 self.connect(now, plan, out);
-                self.talk_when_ready = true;
+                self.after_ready = AfterReady::StartMic;
             }
             (Link::Live { .. }, Mic::Off) => self.start_mic(out),
             (Link::Live { .. }, Mic::On { .. }) => self.stop_mic(now, out),
@@ -23,7 +23,7 @@ impl Conversation {
     /// Push-to-talk pressed: the microphone starts if it is off, and `activityStart` goes
     /// out once it runs.
     pub(super) fn hold(&mut self, out: &mut Out) {
-        if !self.push_to_talk || !matches!(self.link, Link::Live { .. }) {
+        if !self.push_to_talk() || !matches!(self.link, Link::Live { .. }) {
             return;
         }
         match (self.hold, self.mic) {
@@ -63,7 +63,7 @@ impl Conversation {
 
     /// `activityStart` for a hold that began while the microphone was starting.
     pub(super) fn mic_running(&mut self, out: &mut Out) {
-        if self.push_to_talk && self.hold == Hold::Down {
+        if self.push_to_talk() && self.hold == Hold::Down {
             out.push(Effect::SendActivity { start: true });
             self.set_status(
                 "listening",
@@ -75,7 +75,7 @@ impl Conversation {
     /// One microphone chunk: to the recording and the model, as the mode says.
     pub(super) fn mic_chunk(&mut self, now: f64, samples: Vec<i16>, time: f64, out: &mut Out) {
         let live = matches!(self.link, Link::Live { .. });
-        if self.push_to_talk && live && self.hold == Hold::Up {
+        if self.push_to_talk() && live && self.hold == Hold::Up {
             // Not held: not sent, and not recorded either (the recording holds what the
             // model was given; the room between turns stays private and silent).
             return;
@@ -99,7 +99,7 @@ impl Conversation {
     /// The microphone stopped (or failed) in a live conversation: the model is told its
     /// audio has ended (`audioStreamEnd`, or `activityEnd` for a push-to-talk turn).
     pub(super) fn audio_ended(&mut self, out: &mut Out) {
-        if !self.push_to_talk {
+        if !self.push_to_talk() {
             out.push(Effect::SendStreamEnd);
         } else if std::mem::replace(&mut self.hold, Hold::Up) != Hold::Up {
             out.push(Effect::SendActivity { start: false });
@@ -122,7 +122,7 @@ impl Conversation {
             return;
         }
         let mark =
-            self.push_to_talk && self.hold == Hold::Up && self.typed == TypedText::RealtimeText;
+            self.push_to_talk() && self.hold == Hold::Up && self.typed == TypedText::RealtimeText;
         if mark {
             out.push(Effect::SendActivity { start: true });
         }

@@ -466,7 +466,8 @@ fn stop_start_stop_within_a_second_waits_for_the_second_stops_own_last_chunk() {
         c.mic(),
         Mic::Stopping {
             id: 2,
-            since: 400.0
+            since: 400.0,
+            then: AfterStop::Off
         }
     );
     // The first stop's deadline fires (1 s after it): it is not this stop's, nothing happens.

@@ -373,6 +373,7 @@ impl App {
         if ticks.is_multiple_of(10) {
             self.recording.draw_on(&self.page);
             self.recording.progress_on(&self.page);
+            self.recording.keep_record();
         }
         for id in ["rec-save", "rec-record", "rec-captions"] {
             self.page.enable(id, self.recording.started());

@@ -93,9 +93,11 @@ const MARGIN_S: f64 = 0.5;
 struct Take {
     live: LiveRecorder,
     session: Option<(SessionId, f64, usize)>,
-    /// The conversation's record ([`Record`]), and its name for the current playback session.
+    /// The conversation's record ([`Record`]), its name for the current playback session,
+    /// and its JSON as last stored.
     record: Record,
     record_session: usize,
+    kept: String,
     /// The rendered blocks, as Blob parts (out of wasm memory): the latest small ones, and
     /// the earlier ones joined [`JOIN`] at a time (a Blob of thousands of parts takes long
     /// to put together at Save).
@@ -218,6 +220,7 @@ impl Recording {
                 session: None,
                 record: Record::new(settings),
                 record_session: 0,
+                kept: String::new(),
                 parts: Array::new(),
                 joined: Array::new(),
                 started,
@@ -331,6 +334,10 @@ impl Recording {
             }
         }
         let name = download_name(&take.started, take.live.format());
+        self.keep_record();
+        let Some(take) = self.take.as_mut() else {
+            return;
+        };
         if let Ok(header) = take.live.header(take.live.total_frames()) {
             let fields = vec![
                 ("name", take.file.as_str().into()),

@@ -141,7 +141,16 @@ impl Store {
 
     /// A stored recording as a `File` (a `Blob`: handed to the browser as it is).
     pub async fn file(&self, name: &str) -> Result<web_sys::Blob, String> {
-        let reply = self.request("file", &[("name", name.into())]).await?;
+        self.blob("file", name).await
+    }
+
+    /// The record kept beside recording `name` (its JSON as last written).
+    pub async fn record(&self, name: &str) -> Result<web_sys::Blob, String> {
+        self.blob("record", name).await
+    }
+
+    async fn blob(&self, op: &str, name: &str) -> Result<web_sys::Blob, String> {
+        let reply = self.request(op, &[("name", name.into())]).await?;
         Reflect::get(&reply, &"file".into())
             .map_err(js_error)?
             .dyn_into()

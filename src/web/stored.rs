@@ -9,7 +9,11 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 const LIST: &str = "rec-stored";
-const ACTIONS: &[(&str, &str)] = &[("download", "Download"), ("delete", "Delete")];
+const ACTIONS: &[(&str, &str)] = &[
+    ("download", "Download"),
+    ("record", "Record (JSON)"),
+    ("delete", "Delete"),
+];
 
 /// The list's state: the storage, and the object URL of the last download.
 pub struct Stored {
@@ -63,7 +67,8 @@ impl Stored {
 
     async fn act(self: &Rc<Self>, action: &str, name: &str) {
         let done = match action {
-            "download" => self.download(name).await,
+            "download" => self.download(name, false).await,
+            "record" => self.download(name, true).await,
             "delete" => self
                 .store
                 .request("remove", &[("name", name.into())])
@@ -78,16 +83,20 @@ impl Stored {
         self.refresh();
     }
 
-    async fn download(&self, name: &str) -> Result<(), String> {
-        let file = self.store.file(name).await?;
+    /// Offers the stored recording `name`, or (`record`) the record kept beside it.
+    async fn download(&self, name: &str, record: bool) -> Result<(), String> {
+        let file = if record {
+            self.store.record(name).await?
+        } else {
+            self.store.file(name).await?
+        };
         let url = web_sys::Url::create_object_url_with_blob(&file).map_err(super::js_error)?;
         if let Some(old) = self.url.borrow_mut().replace(url.clone()) {
             let _ = web_sys::Url::revoke_object_url(&old);
         }
-        let name = match name.strip_suffix(".part.wav") {
-            Some(stem) => format!("{stem}.wav"),
-            None => name.to_owned(),
-        };
+        let stem = name.strip_suffix(".wav").unwrap_or(name);
+        let stem = stem.strip_suffix(".part").unwrap_or(stem);
+        let name = format!("{stem}.{}", if record { "json" } else { "wav" });
         self.page.offer_download(&url, &name);
         Ok(())
     }

@@ -7,7 +7,7 @@
 //                [--look | --soak | --long MINUTES | --only storage|hostile|background]
 //
 // Prints one line per check and a cargo-style "test result:" line; exits 1 on any failure.
-// With --bench it also prints the page weight and the timing figures (see README).
+// With --bench it also prints the page weight and the timing figures (see docs/benchmarks.md).
 
 import { chromium } from 'playwright-core';
 import { readFileSync, readdirSync, mkdirSync, writeFileSync } from 'node:fs';

@@ -1,7 +1,7 @@
 // End-to-end: a server that sends hostile or broken frames (the emulator's `fault=hostile|huge|
 // parts50|flood`), or stops sending (`fault=stall`). The page must say what it could not read, stay usable, never freeze for
 // long, and its recording must hold only the model audio that was actually heard. Called from
-// e2e.mjs; the figures go in the README's table.
+// e2e.mjs; the figures go in docs/testing.md's table.
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -6,7 +6,7 @@
 // recordings). Blink's count of all live nodes is printed too: it includes detached nodes its
 // own collector has not reclaimed yet, so it moves with collector timing. The recording
 // itself lives in wasm memory and the storage worker. Called from e2e.mjs; the figures go in
-// the README.
+// docs/testing.md (Long use).
 
 import { inSettings } from './look.mjs';
 

@@ -53,8 +53,9 @@ export async function crashRecovery(base, store, h) {
       for await (const name of (await navigator.storage.getDirectory()).keys()) files.push(name);
       return { files: files.length, databases: (await indexedDB.databases()).map((d) => d.name) };
     });
+    // On the OPFS the recording and its record (a file beside it); in IndexedDB one entry.
     check(`${label}: it was kept in ${store === 'opfs' ? 'the OPFS' : 'IndexedDB'} only`,
-      store === 'opfs' ? kept.files === 1 && kept.databases.length === 0 : kept.files === 0 && kept.databases.join() === 'gemini-live-voice-recordings', JSON.stringify(kept));
+      store === 'opfs' ? kept.files === 2 && kept.databases.length === 0 : kept.files === 0 && kept.databases.join() === 'gemini-live-voice-recordings', JSON.stringify(kept));
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#rec-stored li button[data-action="download"]')]);
     const file = join(outDir, `recovered-${store}.wav`);
     await download.saveAs(file);
@@ -62,6 +63,21 @@ export async function crashRecovery(base, store, h) {
     const seconds = wav.samples.length / wav.channels / wav.rate;
     check(`${label}: it holds the conversation up to at most 1 s before the crash`, seconds >= talked - 1.0 - 0.4 && seconds <= talked + 0.2, `${seconds.toFixed(2)} s of ${talked.toFixed(2)} s talked (the microphone takes about 0.3 s to start)`);
     checkRecording(label, { file, name: download.suggestedFilename(), cutAt: seconds, errors });
+    // Its record was kept beside it: the turns up to about the last second, on its clock.
+    const [recordDownload] = await Promise.all([page.waitForEvent('download'), page.click('#rec-stored li button[data-action="record"]')]);
+    const recordFile = join(outDir, `recovered-${store}.json`);
+    await recordDownload.saveAs(recordFile);
+    const record = JSON.parse(readFileSync(recordFile, 'utf8'));
+    const turns = record.turns.map((t) => `${t.who} ${t.start.toFixed(2)}-${t.end.toFixed(2)}`);
+    // Where the model's audio first begins in the recovered WAV (its first non-zero sample).
+    const modelTrack = h.channel(wav, 1);
+    const first = modelTrack.findIndex((x) => x !== 0) / wav.rate;
+    const reply = record.turns.find((t) => t.who === 'model');
+    check(`${label}: its record is recovered too: your first turn, the first reply starting within 20 ms of the WAV's, nothing past the file`,
+      recordDownload.suggestedFilename().endsWith('.json') && record.schema === 'gemini-live-voice.record'
+      && record.turns[0]?.who === 'you' && reply && first > 0 && Math.abs(reply.start - first) <= 0.02
+      && record.turns.every((t) => t.start <= seconds),
+      `${recordDownload.suggestedFilename()}: ${turns.join(', ')}; the model's audio begins at ${first.toFixed(3)} s; ${seconds.toFixed(2)} s recovered`);
     await page.click('#rec-stored li button[data-action="delete"]');
     const left = await page
       .waitForFunction(() => document.querySelectorAll('#rec-stored li').length === 0, null, { timeout: 10_000 })
@@ -110,7 +126,7 @@ export async function twoTabs(base, h) {
       .waitForFunction(() => document.querySelectorAll('#rec-stored li').length === 2, null, { timeout: 10_000 })
       .then(() => listed(first), () => listed(first));
     check('two tabs: after a reload, the ended one is a conversation, the other still being recorded',
-      mine.length === 2 && mine.some((l) => /^Conversation of .* \[Download Delete\]$/.test(l)) && mine.some((l) => /^Being recorded in another tab: .* \[\]$/.test(l)), mine.join('; '));
+      mine.length === 2 && mine.some((l) => /^Conversation of .* \[Download Record \(JSON\) Delete\]$/.test(l)) && mine.some((l) => /^Being recorded in another tab: .* \[\]$/.test(l)), mine.join('; '));
   } finally {
     await context.close();
     rmSync(profile, { recursive: true, force: true });
@@ -144,7 +160,10 @@ export async function storageRefused(base, h) {
     await download.saveAs(file);
     const wav = parseWav(readFileSync(file));
     const seconds = wav.samples.length / wav.rate;
-    check('storage refused: Save still has the whole conversation', wav.rate === 16_000 && seconds >= 4.5 && wav.dataSize + 44 === statSync(file).size, `${seconds.toFixed(2)} s at ${wav.rate} Hz`);
+    // The whole file: the audio, then only the turns' cue points (the RIFF size covers both).
+    check('storage refused: Save still has the whole conversation', wav.rate === 16_000 && seconds >= 4.5
+      && wav.dataOffset + wav.dataSize <= statSync(file).size && wav.riffSize + 8 === statSync(file).size,
+      `${seconds.toFixed(2)} s at ${wav.rate} Hz, ${wav.dataSize} bytes of audio in ${statSync(file).size}`);
     const log = await page.$$eval('#log li', (lis) => lis.map((l) => `${l.className} | ${l.textContent}`));
     check('storage refused: a warning, no error, in the log and the console', log.some((l) => l.startsWith('warn') && l.includes('kept in this tab only')) && !log.some((l) => l.startsWith('error')) && errors.length === 0,
       [...errors, ...log.filter((l) => !l.startsWith('server'))].join('; '));

@@ -86,6 +86,30 @@ impl Recording {
         }
     }
 
+    /// Stores the record beside the recording (when it changed): a tab that dies keeps its
+    /// record up to the last time this ran (each second, and at the end).
+    pub fn keep_record(&mut self) {
+        let Some(take) = self.take.as_mut() else {
+            return;
+        };
+        let Some(origin) = take.live.origin() else {
+            return;
+        };
+        let json = take
+            .record
+            .export(origin, take.live.format().rate())
+            .to_json();
+        if json == take.kept {
+            return;
+        }
+        let fields = vec![
+            ("name", take.file.as_str().into()),
+            ("text", json.as_str().into()),
+        ];
+        take.kept = json;
+        self.store("note", fields);
+    }
+
     /// Offers the record so far as `what`, named like the recording.
     pub fn export_on(&mut self, page: &Page, what: Export) {
         let Some(take) = self.take.as_ref() else {
