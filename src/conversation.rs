@@ -21,6 +21,7 @@ pub mod reply;
 pub mod words;
 
 mod events;
+mod heard;
 mod link;
 mod mic;
 mod stall;
@@ -309,85 +310,6 @@ impl Conversation {
             | Event::MicFailed { .. }
             | Event::Invalid(_) => {}
         }
-    }
-
-    fn server(&mut self, event: ServerEvent, out: &mut Out) {
-        let event = match event {
-            ServerEvent::Audio(chunk) => {
-                match self.reply.audio(chunk) {
-                    Audio::Play { samples, first } => out.push(Effect::Play { samples, first }),
-                    Audio::Refused(why) => out.log(LogKind::Warn, &why),
-                }
-                return;
-            }
-            other => other,
-        };
-        match &event {
-            ServerEvent::InterimInputTranscription(text) => {
-                out.push(Effect::InterimTranscript(text.clone()))
-            }
-            ServerEvent::InputTranscription(text) => out.push(Effect::Transcript {
-                speaker: Speaker::You,
-                text: text.clone(),
-            }),
-            ServerEvent::OutputTranscription(text) => out.push(Effect::Transcript {
-                speaker: Speaker::Model,
-                text: text.clone(),
-            }),
-            ServerEvent::Interrupted => {
-                self.set_status("interrupted", "You interrupted the model.");
-                out.push(Effect::Interrupt);
-            }
-            ServerEvent::TurnComplete => {
-                // A turn resampled to 24 kHz ends on its own last sample, not 2.7 ms short.
-                if let Some(samples) = self.reply.flush() {
-                    out.push(Effect::Play {
-                        samples,
-                        first: false,
-                    });
-                }
-                out.push(Effect::TurnComplete);
-            }
-            ServerEvent::ToolCall(calls) => out.push(Effect::AnswerTools(calls.clone())),
-            ServerEvent::ToolCallCancellation(ids) => out.push(Effect::CancelTools(ids.clone())),
-            // Kept as it comes, so that a renewal mid-connection can resume (the session
-            // reports the same latest handle when the connection ends).
-            ServerEvent::ResumptionUpdate {
-                new_handle: Some(handle),
-                resumable: true,
-            } => self.handle = Some(handle.clone()),
-            ServerEvent::InteractionStatus(status) => {
-                self.background = if status == "IN_PROGRESS" {
-                    Background::Working
-                } else {
-                    Background::Idle
-                };
-                self.settle();
-            }
-            ServerEvent::GoAway { .. } => {
-                if let Link::Live { goaway } = &mut self.link {
-                    *goaway = true;
-                }
-            }
-            _ => {}
-        }
-        if matches!(event, ServerEvent::TurnComplete | ServerEvent::Interrupted) {
-            if let Some(line) = self.reply.end() {
-                out.log(LogKind::Server, &line);
-            }
-        }
-        let line = match &event {
-            ServerEvent::Usage(usage) => {
-                let turn = usage.total_token_count.unwrap_or(0);
-                self.tokens += turn;
-                format!(
-                    "usage: {turn} tokens ({} in this conversation)",
-                    self.tokens
-                )
-            }
-            other => words::describe(other),
-        };
-        out.log(LogKind::Server, &line);
     }
 
     /// The resting state: listening with the mic on, ready with it off.

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 /// Where the files that must be listed live (relative to the repository root).
-const ROOTS: &[&str] = &["src", "worklet", "www", "tests", ".ci", ".cargo"];
+const ROOTS: &[&str] = &["src", "worklet", "www", "tests", ".ci", ".cargo", "server"];
 /// Single files at the root that must be listed.
 const FILES: &[&str] = &["Cargo.toml", "Trunk.toml", "webdriver.json", ".gitignore"];
 /// Never listed: dependencies, lock files, generated output, pictures.

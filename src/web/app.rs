@@ -8,7 +8,7 @@ use super::recording::{Export, Recording};
 use super::rig::{run_mic, Rig};
 use super::session::{self, Current};
 use super::{devices, page_now_ms, settings, tools};
-use crate::conversation::{Conversation, Effect, Event, Link, LogKind, Plan};
+use crate::conversation::{Conversation, Effect, Event, LogKind};
 use crate::pcm::dbfs;
 use crate::protocol::{models, ClientMessage};
 use crate::settings::Connection;
@@ -19,6 +19,8 @@ use std::rc::{Rc, Weak};
 
 mod calls;
 mod record;
+mod start;
+use start::start_clicked;
 
 struct App {
     conv: Conversation,
@@ -149,44 +151,6 @@ fn prefetch_standin(page: &Page) {
     if page.value("backend") == "offline" {
         super::standin::prefetch();
     }
-}
-
-/// Connect, or the talk control: from idle, the form's settings start a conversation (a
-/// running one keeps its own; the talk control then only toggles).
-fn start_clicked(app: &Shared, talk: bool) {
-    let mut a = app.borrow_mut();
-    if *a.conv.link() == Link::Idle {
-        match settings::connection(&a.page) {
-            Ok(connection) => {
-                // For people debugging: exactly what `setup` says (the key is never in it).
-                let sent = ClientMessage::Setup(connection.setup.clone()).to_json();
-                a.page.set_text("setup-sent", &sent);
-                a.connection = Some(connection);
-                a.notes.clear();
-                a.running = tools::Running::default();
-            }
-            Err(why) => {
-                drop(a);
-                return dispatch(app, Event::Invalid(why));
-            }
-        }
-    }
-    let Some(plan) = a.connection.as_ref().map(|c| Plan {
-        target: c.target(),
-        model: c.setup.model.clone(),
-        push_to_talk: c.push_to_talk,
-    }) else {
-        return;
-    };
-    drop(a);
-    dispatch(
-        app,
-        if talk {
-            Event::Talk(plan)
-        } else {
-            Event::Connect(plan)
-        },
-    );
 }
 
 /// Runs `event` through the conversation and carries out its effects, and those of any

@@ -10,7 +10,7 @@ use crate::playback::PlaybackConfig;
 use crate::protocol::models::{self, Offer};
 use crate::protocol::{DEFAULT_MODEL, DEFAULT_VOICE, VOICES};
 use crate::recorder::Format;
-use crate::settings::{playback_config, Connection, Form, QUERY_SETTINGS};
+use crate::settings::{playback_config, Answer, Connection, Form, QUERY_SETTINGS};
 use web_sys::{HtmlElement, HtmlInputElement, HtmlSelectElement, Storage, UrlSearchParams};
 
 const SECRET_KEY: &str = "gemini-live-voice.secret";
@@ -116,6 +116,44 @@ fn keep_secret(page: &Page, form: &Form) {
     }
 }
 
+/// Asks the server that serves the page for a token (`passcode` if it needs one): the
+/// answer's status and its JSON (read by the browser's `JSON.parse`; `None` if it is not
+/// JSON), or why it could not be asked.
+pub async fn mint(passcode: &str) -> (u16, Result<Option<Answer>, String>) {
+    match try_mint(passcode).await {
+        Ok((status, answer)) => (status, Ok(answer)),
+        Err(why) => (0, Err(why)),
+    }
+}
+
+async fn try_mint(passcode: &str) -> Result<(u16, Option<Answer>), String> {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_futures::JsFuture;
+    let window = web_sys::window().ok_or("no window")?;
+    let init = web_sys::RequestInit::new();
+    init.set_method("POST");
+    if !passcode.is_empty() {
+        let headers = web_sys::Headers::new().map_err(super::js_error)?;
+        headers
+            .set("x-passcode", passcode)
+            .map_err(super::js_error)?;
+        init.set_headers(&headers);
+    }
+    let fetched = window.fetch_with_str_and_init(crate::settings::SERVER_TOKEN_PATH, &init);
+    let response: web_sys::Response = JsFuture::from(fetched)
+        .await
+        .map_err(super::js_error)?
+        .dyn_into()
+        .map_err(|_| "not a response")?;
+    let text = JsFuture::from(response.text().map_err(super::js_error)?)
+        .await
+        .map_err(super::js_error)?;
+    let text = text.as_string().unwrap_or_default();
+    let value = js_sys::JSON::parse(&text).ok();
+    let answer = value.and_then(|v| serde_wasm_bindgen::from_value(v).ok());
+    Ok((response.status(), answer))
+}
+
 /// Shows the fields the chosen backend needs.
 pub fn show_backend_fields(page: &Page) {
     let backend = page.value("backend");
@@ -125,6 +163,7 @@ pub fn show_backend_fields(page: &Page) {
         "secret-label",
         match backend.as_str() {
             "token" => "Ephemeral token",
+            "server" => "Passcode (if this server asks for one)",
             "url" => "Key or token for the URL (optional)",
             _ => "API key",
         },

@@ -91,7 +91,10 @@ try {
     script: 'const done = arguments[0]; (async () => { const n = []; for await (const k of (await navigator.storage.getDirectory()).keys()) n.push(k); return n; })().then(done, (e) => done(String(e)));',
     args: [],
   });
-  check('the file is in the OPFS under its final name', Array.isArray(files) && files.length === 1 && /^conversation-.*-mono24\.wav$/.test(files[0]), JSON.stringify(files));
+  // The recording and its record beside it, both under the final name.
+  const names = Array.isArray(files) ? [...files].sort() : [];
+  check('the file and its record are in the OPFS under their final names', names.length === 2
+    && /^conversation-.*-mono24\.wav$/.test(names[0]) && names[1] === `${names[0]}.json`, JSON.stringify(files));
   const log = await run("return [...document.querySelectorAll('#log li')].filter((l) => l.className === 'error').map((l) => l.textContent)");
   const errors = await run('return window.e2eErrors');
   check('no error in the page\'s log, no uncaught error or panic', log.length === 0 && errors.length === 0, [...log, ...errors].join(' | '));

@@ -206,8 +206,11 @@ struct Connection {
     fault_at: Option<Instant>,
     /// A stalled server: nothing more is sent.
     muted: bool,
-    /// A minted token's verdict (see [`tokens`]), when one was given on the constrained route.
-    minted: Option<Result<(), &'static str>>,
+    /// A minted token's verdict (see [`tokens`]), when one was given on the constrained route:
+    /// the model it is locked to, or why it cannot start a session.
+    minted: Option<Result<Option<String>, &'static str>>,
+    /// The model the token is locked to: a setup asking for another is refused.
+    locked: Option<String>,
 }
 
 /// How a connection loop ends.
@@ -281,6 +284,7 @@ impl Connection {
             fault_at: None,
             muted: false,
             minted,
+            locked: None,
         };
         let end = conn.run(&mut stream).await;
         conn.log(&format!(
@@ -338,7 +342,11 @@ impl Connection {
         >,
     ) -> End {
         let refused = match self.minted.take() {
-            Some(result) => result.err(),
+            Some(Ok(model)) => {
+                self.locked = model;
+                None
+            }
+            Some(Err(why)) => Some(why),
             None => self.key_refused(),
         };
         if let Some(why) = refused {
@@ -365,6 +373,14 @@ impl Connection {
                         Err(Reject { code, reason }) => return End::Close(code, reason),
                     };
                     let setting_up = !was_set_up && self.standin.setup().is_some();
+                    if let (true, Some(locked), Some(setup)) = (setting_up, &self.locked, self.standin.setup()) {
+                        if setup.model != *locked {
+                            return End::Close(1008, format!(
+                                "This ephemeral token is locked to {locked}; the setup asks for {}.",
+                                setup.model
+                            ));
+                        }
+                    }
                     if setting_up && self.params.fault_at_setup && self.params.fault.is_some() {
                         // The server refuses the setup: the fault instead of `setupComplete`.
                         if let Err(end) = self.fire_fault().await {

@@ -18,6 +18,8 @@ pub const MINT_PATH: &str = "/v1alpha/auth_tokens";
 
 struct Token {
     uses_left: u32,
+    /// The model its sessions must ask for (`bidiGenerateContentSetup.model`), if locked.
+    model: Option<String>,
     /// When a new session can no longer start, and when the token ends (Unix seconds).
     new_session_until: f64,
     until: f64,
@@ -88,11 +90,25 @@ impl Tokens {
                 .filter(|u| *u <= u64::from(u32::MAX))
                 .ok_or("uses is not a whole number")? as u32,
         };
+        // A locked setup: its model must be a model's name (the rest of the setup is not
+        // checked here; the field mask, if given, must be text).
+        let locked = request.get("bidiGenerateContentSetup");
+        let model = match locked.map(|s| s.get("model")) {
+            None => None,
+            Some(Some(Value::String(m))) if m.starts_with("models/") => Some(m.clone()),
+            Some(_) => {
+                return Err("bidiGenerateContentSetup.model must name a model (models/...)".into())
+            }
+        };
+        if request.get("fieldMask").is_some_and(|m| !m.is_string()) {
+            return Err("fieldMask must be a comma-separated list of field paths".into());
+        }
         let mut next = self.next.lock().map_err(|_| "poisoned")?;
         *next += 1;
         let name = format!("auth_tokens/emu-token-{}", *next);
         let token = Token {
             uses_left: uses,
+            model,
             new_session_until,
             until,
         };
@@ -103,8 +119,9 @@ impl Tokens {
         Ok(json!({"name": name, "uses": uses}))
     }
 
-    /// A new session with `name`: takes one use, or says why it cannot start.
-    pub fn take(&self, name: &str) -> Result<(), &'static str> {
+    /// A new session with `name`: takes one use and gives the model it is locked to, or says
+    /// why it cannot start.
+    pub fn take(&self, name: &str) -> Result<Option<String>, &'static str> {
         let mut minted = self.minted.lock().map_err(|_| "poisoned")?;
         let token = minted.get_mut(name).ok_or("Ephemeral token not valid.")?;
         let now = now();
@@ -115,7 +132,7 @@ impl Tokens {
             return Err("Ephemeral token has no uses left.");
         }
         token.uses_left -= 1;
-        Ok(())
+        Ok(token.model.clone())
     }
 }
 
@@ -222,8 +239,8 @@ mod tests {
             .unwrap()
             .to_owned();
         assert_eq!(name, "auth_tokens/emu-token-1");
-        assert_eq!(tokens.take(&name), Ok(()));
-        assert_eq!(tokens.take(&name), Ok(()));
+        assert_eq!(tokens.take(&name), Ok(None));
+        assert_eq!(tokens.take(&name), Ok(None));
         assert_eq!(tokens.take(&name), Err("Ephemeral token has no uses left."));
         assert_eq!(
             tokens.take("auth_tokens/other"),
@@ -236,6 +253,20 @@ mod tests {
         let late = late.get("name").and_then(Value::as_str).unwrap();
         assert_eq!(tokens.take(late), Err("Ephemeral token expired."));
         assert!(tokens.mint(r#"{"uses": "two"}"#).is_err());
+        // A locked setup: its sessions get the model to hold them to.
+        let locked = tokens
+            .mint(r#"{"bidiGenerateContentSetup": {"model": "models/gemini-3.8-live"}, "fieldMask": "model"}"#)
+            .unwrap();
+        let locked = locked.get("name").and_then(Value::as_str).unwrap();
+        assert_eq!(
+            tokens.take(locked),
+            Ok(Some("models/gemini-3.8-live".into()))
+        );
+        assert_eq!(
+            tokens.mint(r#"{"bidiGenerateContentSetup": {"model": "gemini-3.8-live"}}"#),
+            Err("bidiGenerateContentSetup.model must name a model (models/...)".into())
+        );
+        assert!(tokens.mint(r#"{"fieldMask": ["model"]}"#).is_err());
         assert!(tokens.mint("not json").is_err());
     }
 }

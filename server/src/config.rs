@@ -1,0 +1,103 @@
+//! The server's configuration, from the environment. The API key is held here and nowhere
+//! else: it is never logged (its `Debug` is redacted) and never sent to a browser.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// How the server is configured.
+#[derive(Clone)]
+pub struct Config {
+    /// `GEMINI_API_KEY` (required): the long-lived key the tokens are minted with.
+    pub key: String,
+    /// `UPSTREAM`: where `auth_tokens` lives (default Google's; tests point it at the emulator).
+    pub upstream: String,
+    /// `DIST`: the release build of the page to serve (default `dist`).
+    pub dist: PathBuf,
+    /// `LIVE_MODEL`: the only model a token opens (default `models/gemini-3.8-live`).
+    pub model: String,
+    /// `TOKEN_USES`: sessions a token may start: the first and the page's reconnects (default 3).
+    pub uses: u32,
+    /// `TOKEN_MINUTES`: how long a token works at all (default 30).
+    pub token_minutes: u64,
+    /// `START_SECONDS`: how soon its first session must start (default 60).
+    pub start_seconds: u64,
+    /// `PASSCODE`: if set, minting needs it (header `x-passcode`).
+    pub passcode: Option<String>,
+    /// `IDENTITY_HEADER`: if set, minting needs this header (set by a trusted reverse proxy
+    /// that authenticated the person, e.g. `x-forwarded-email`); its value is logged.
+    pub identity_header: Option<String>,
+    /// `ALLOWED_ORIGINS` (comma-separated): the pages that may mint; unset, only this
+    /// server's own pages (and clients that send no `Origin`, such as curl).
+    pub origins: Vec<String>,
+    /// `RATE_PER_CLIENT`, `RATE_OVERALL`: tokens per minute (defaults 10 and 300).
+    pub per_client_per_minute: u32,
+    pub overall_per_minute: u32,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("key", &"***")
+            .field("upstream", &self.upstream)
+            .field("dist", &self.dist)
+            .field("model", &self.model)
+            .field("uses", &self.uses)
+            .field("passcode", &self.passcode.as_ref().map(|_| "***"))
+            .field("identity_header", &self.identity_header)
+            .field("origins", &self.origins)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Config {
+    /// The configuration from `var` (the environment, or a test's table), or what is wrong.
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Config, String> {
+        let key = var("GEMINI_API_KEY")
+            .filter(|k| !k.trim().is_empty())
+            .ok_or("GEMINI_API_KEY is not set: the server mints tokens with it.")?;
+        let number = |name: &str, default: u64| -> Result<u64, String> {
+            match var(name) {
+                None => Ok(default),
+                Some(v) => v.trim().parse().ok().filter(|n| *n > 0).ok_or(format!(
+                    "{name} must be a whole number above 0, not \"{v}\"."
+                )),
+            }
+        };
+        let model = var("LIVE_MODEL").unwrap_or_else(|| "gemini-3.8-live".into());
+        let model = model.trim();
+        let model = if model.starts_with("models/") {
+            model.to_owned()
+        } else {
+            format!("models/{model}")
+        };
+        let small = |name: &str, default: u64| -> Result<u32, String> {
+            u32::try_from(number(name, default)?).map_err(|_| format!("{name} is too large."))
+        };
+        Ok(Config {
+            key: key.trim().to_owned(),
+            upstream: var("UPSTREAM")
+                .unwrap_or_else(|| "https://generativelanguage.googleapis.com".into())
+                .trim_end_matches('/')
+                .to_owned(),
+            dist: var("DIST").unwrap_or_else(|| "dist".into()).into(),
+            model,
+            uses: small("TOKEN_USES", 3)?,
+            token_minutes: number("TOKEN_MINUTES", 30)?,
+            start_seconds: number("START_SECONDS", 60)?,
+            passcode: var("PASSCODE").filter(|p| !p.is_empty()),
+            identity_header: var("IDENTITY_HEADER")
+                .map(|h| h.trim().to_ascii_lowercase())
+                .filter(|h| !h.is_empty()),
+            origins: var("ALLOWED_ORIGINS")
+                .map(|o| {
+                    o.split(',')
+                        .map(|s| s.trim().trim_end_matches('/').to_owned())
+                        .filter(|s| !s.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default(),
+            per_client_per_minute: small("RATE_PER_CLIENT", 10)?,
+            overall_per_minute: small("RATE_OVERALL", 300)?,
+        })
+    }
+}
