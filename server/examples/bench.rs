@@ -71,9 +71,11 @@ async fn main() {
     let config = Config::from_vars(|n| table.get(n).cloned()).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let server = listener.local_addr().unwrap();
+    let app = router(config).unwrap();
     tokio::spawn(serve(
         listener,
-        router(config).unwrap(),
+        app,
+        Duration::from_secs(10),
         std::future::pending(),
     ));
     let client = reqwest::Client::new();

@@ -32,6 +32,9 @@ pub struct Config {
     /// `RATE_PER_CLIENT`, `RATE_OVERALL`: tokens per minute (defaults 10 and 300).
     pub per_client_per_minute: u32,
     pub overall_per_minute: u32,
+    /// `HEADER_TIMEOUT_MS`: a client must send a request's headers within this (default
+    /// 10,000).
+    pub header_timeout_ms: u64,
 }
 
 impl fmt::Debug for Config {
@@ -98,6 +101,7 @@ impl Config {
                 .unwrap_or_default(),
             per_client_per_minute: small("RATE_PER_CLIENT", 10)?,
             overall_per_minute: small("RATE_OVERALL", 300)?,
+            header_timeout_ms: number("HEADER_TIMEOUT_MS", 10_000)?,
         })
     }
 }

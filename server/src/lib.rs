@@ -76,22 +76,55 @@ pub fn router(config: Config) -> Result<Router, String> {
         )))
 }
 
-/// Serves `router` on `listener` until `shutdown` resolves, then lets requests in flight end.
+/// Serves `router` on `listener` until `shutdown` resolves, then lets requests in flight end
+/// (at most 10 s). A client that has not sent a request's headers within `header_timeout`
+/// is disconnected, so slow clients cannot hold connections (each connection runs on its
+/// own task: one never holds up another).
 pub async fn serve(
     listener: TcpListener,
     router: Router,
+    header_timeout: Duration,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    use axum::serve::ListenerExt;
-    // No Nagle delay: a response's head and body go out at once (a file's body is a second
-    // write, which otherwise waited ~40 ms for the client's delayed ACK).
-    let listener = listener.tap_io(|tcp| {
+    use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+    use hyper_util::server::conn::auto::Builder;
+    use hyper_util::server::graceful::GracefulShutdown;
+    use tower::Service;
+    let mut make = router.into_make_service_with_connect_info::<SocketAddr>();
+    let mut builder = Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_timeout);
+    let graceful = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (tcp, client) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                // Out of file descriptors and the like: a moment, then accept again.
+                Err(e) => {
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        // No Nagle delay: a response's head and body go out at once (a file's body is a
+        // second write, which otherwise waited ~40 ms for the client's delayed ACK).
         let _ = tcp.set_nodelay(true);
-    });
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+        let Ok(service) = make.call(client).await;
+        let service = hyper_util::service::TowerToHyperService::new(service);
+        let connection = builder
+            .serve_connection_with_upgrades(TokioIo::new(tcp), service)
+            .into_owned();
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            let _ = connection.await;
+        });
+    }
+    drop(listener);
+    let _ = tokio::time::timeout(Duration::from_secs(10), graceful.shutdown()).await;
+    Ok(())
 }

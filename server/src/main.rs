@@ -21,6 +21,7 @@ async fn main() {
     };
     let listen = std::env::var("LISTEN").unwrap_or_else(|_| "127.0.0.1:8787".into());
     tracing::info!(?config, %listen, "starting");
+    let header_timeout = std::time::Duration::from_millis(config.header_timeout_ms);
     let app = match router(config) {
         Ok(app) => app,
         Err(why) => {
@@ -45,7 +46,7 @@ async fn main() {
         }
         tracing::info!("shutting down: requests in flight finish");
     };
-    if let Err(e) = serve(listener, app, shutdown).await {
+    if let Err(e) = serve(listener, app, header_timeout, shutdown).await {
         eprintln!("live-token-server: {e}");
         std::process::exit(1);
     }

@@ -45,10 +45,15 @@ async fn start(vars: &[(&str, &str)]) -> (SocketAddr, SocketAddr) {
         table.insert(k, (*v).to_owned());
     }
     let config = Config::from_vars(|name| table.get(name).cloned()).unwrap();
+    let config_timeout = |t: &HashMap<&str, String>| {
+        t.get("HEADER_TIMEOUT_MS")
+            .map_or(10_000, |v| v.parse().unwrap())
+    };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let server = listener.local_addr().unwrap();
     let app = router(config).unwrap();
-    tokio::spawn(serve(listener, app, std::future::pending()));
+    let header_timeout = Duration::from_millis(config_timeout(&table));
+    tokio::spawn(serve(listener, app, header_timeout, std::future::pending()));
     (server, emulator)
 }
 
@@ -246,4 +251,39 @@ async fn the_page_is_served_with_its_headers_and_hostile_requests_are_refused() 
         .await
         .unwrap();
     assert_eq!(big.status(), 413);
+}
+
+#[tokio::test]
+async fn a_slow_client_is_cut_off_and_holds_up_nobody() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (server, _) = start(&[("HEADER_TIMEOUT_MS", "500")]).await;
+    // Half a request's headers, then nothing more.
+    let mut slow = tokio::net::TcpStream::connect(server).await.unwrap();
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    // Meanwhile others are served at once.
+    let started = std::time::Instant::now();
+    for _ in 0..5 {
+        let ok = client()
+            .get(format!("http://{server}/healthz"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(ok.text().await.unwrap(), "ok");
+    }
+    assert!(
+        started.elapsed() < Duration::from_millis(400),
+        "{:?}",
+        started.elapsed()
+    );
+    // The slow one is disconnected once its time is up (EOF, or a 408 then EOF).
+    let mut rest = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(3), slow.read_to_end(&mut rest)).await;
+    assert!(read.is_ok(), "still connected 3 s later");
+    let rest = String::from_utf8_lossy(&rest);
+    assert!(
+        rest.is_empty() || rest.starts_with("HTTP/1.1 408"),
+        "{rest}"
+    );
 }
