@@ -17,6 +17,13 @@ import { createHash } from 'node:crypto';
 const file = process.argv[2];
 let html = readFileSync(file, 'utf8');
 if (html.includes('http-equiv="Content-Security-Policy"')) process.exit(0);
+// `trunk serve`'s live-reload script carries placeholders trunk fills in as it serves the page
+// (its address and base), so its hash here would not be the served script's and the policy
+// would block it. It reads them from the page's own location instead: nothing is left to
+// fill in, and the hash holds.
+html = html
+  .replace("'{{__TRUNK_ADDRESS__}}'", 'window.location.host')
+  .replace("'{{__TRUNK_WS_BASE__}}'", `'${process.env.TRUNK_PUBLIC_URL || '/'}'`);
 const hashes = [...html.matchAll(/<script(?![^>]*\bsrc=)[^>]*>([\s\S]*?)<\/script>/g)]
   .map((m) => `'sha256-${createHash('sha256').update(m[1], 'utf8').digest('base64')}'`);
 const connect = [
