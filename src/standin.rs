@@ -10,8 +10,11 @@
 //! due when.
 
 mod config;
+mod reply;
 pub mod turns;
 mod typed;
+
+use reply::{content, interrupted, turn_complete};
 pub mod validate;
 
 #[cfg(any(test, feature = "standin-module"))]
@@ -282,33 +285,6 @@ impl StandIn {
         }
     }
 
-    /// Streams `audio` (24 kHz) as the model's next turn, from `now_ms`; held back until
-    /// the current reply ends if there is one (it was not interrupted).
-    fn start_reply(&mut self, now_ms: f64, audio: Vec<i16>, mut transcript: String) {
-        if self.reply.is_some() {
-            self.queued = Some((audio, transcript));
-            return;
-        }
-        if let Some(instruction) = &self.instruction {
-            transcript = format!("{transcript} (instruction: {instruction})");
-        }
-        let per_ms = OUTPUT_RATE / 1000;
-        let per_chunk = (per_ms * self.config.chunk_ms).max(1) as usize;
-        let chunks: VecDeque<Vec<i16>> = audio.chunks(per_chunk).map(<[i16]>::to_vec).collect();
-        if chunks.is_empty() {
-            self.turns.reply_done();
-            return;
-        }
-        self.reply = Some(Reply {
-            chunks,
-            sent: 0,
-            start_ms: now_ms,
-            last_ms: now_ms,
-            transcript,
-            end_due: None,
-        });
-    }
-
     fn automatic(&self) -> bool {
         self.setup.as_ref().is_none_or(|s| s.automatic_activity)
     }
@@ -316,93 +292,6 @@ impl StandIn {
     fn interrupts(&self) -> bool {
         self.setup.as_ref().is_none_or(|s| s.interrupts)
     }
-
-    /// Sends what is due at `due`: the next chunk, or the turn's end.
-    fn send_next_chunk(&mut self, due: f64, out: &mut Vec<ServerMessage>) {
-        let Some(reply) = self.reply.as_mut() else {
-            return;
-        };
-        let Some(chunk) = reply.chunks.pop_front() else {
-            self.reply = None;
-            self.end_turn(due, out);
-            return;
-        };
-        reply.sent += 1;
-        reply.last_ms = due;
-        let first = reply.sent == 1;
-        let last = reply.chunks.is_empty();
-        let transcript = std::mem::take(&mut reply.transcript);
-        let part = Part {
-            inline_data: Some(InlineData {
-                mime_type: Some(format!("audio/pcm;rate={OUTPUT_RATE}")),
-                data: Some(crate::pcm::to_base64(&chunk)),
-            }),
-            ..Part::default()
-        };
-        let said = first && self.setup.as_ref().is_some_and(|s| s.output_transcription);
-        out.push(content(ServerContent {
-            model_turn: Some(ModelTurn { parts: vec![part] }),
-            output_transcription: said.then_some(Transcription {
-                text: Some(transcript),
-            }),
-            ..ServerContent::default()
-        }));
-        if last {
-            self.turns.reply_done();
-            let delay = self.config.turn_complete_after_ms;
-            if delay > 0.0 && delay.is_finite() {
-                reply.end_due = Some(due + delay);
-            } else {
-                self.reply = None;
-                self.end_turn(due, out);
-            }
-        }
-    }
-
-    fn end_turn(&mut self, due: f64, out: &mut Vec<ServerMessage>) {
-        out.push(content(ServerContent {
-            generation_complete: Some(true),
-            ..ServerContent::default()
-        }));
-        out.push(ServerMessage {
-            usage_metadata: Some(Usage {
-                prompt_token_count: Some(25),
-                response_token_count: Some(50),
-                total_token_count: Some(75),
-            }),
-            ..turn_complete()
-        });
-        if self.setup.as_ref().is_some_and(|s| s.resumption) {
-            out.push(self.handle());
-        }
-        if let Some((audio, transcript)) = self.queued.take() {
-            self.start_reply(due, audio, transcript);
-        }
-    }
-}
-
-/// A message of `serverContent` alone.
-fn content(content: ServerContent) -> ServerMessage {
-    ServerMessage {
-        server_content: Some(content),
-        ..ServerMessage::default()
-    }
-}
-
-/// `{"serverContent": {"interrupted": true}}`.
-fn interrupted() -> ServerMessage {
-    content(ServerContent {
-        interrupted: Some(true),
-        ..ServerContent::default()
-    })
-}
-
-/// `{"serverContent": {"turnComplete": true}}`.
-fn turn_complete() -> ServerMessage {
-    content(ServerContent {
-        turn_complete: Some(true),
-        ..ServerContent::default()
-    })
 }
 
 /// Any declared input rate to 16 kHz by nearest sample (turn detection only needs energy).

@@ -17,14 +17,13 @@ use super::store::{buffer, Store};
 use super::stored::Stored;
 use super::{js_error, page_now_ms};
 use crate::record::{Record, Settings as RecordSettings};
-use crate::recorder::live::{fit_peaks, LiveRecorder};
+use crate::recorder::live::LiveRecorder;
 use crate::recorder::{describe, file_name, part_name, Format, Recorder, SessionId};
 use js_sys::{Array, Uint8Array};
 use std::cell::RefCell;
 use std::rc::Rc;
-use wasm_bindgen::JsCast;
 use wasm_bindgen::JsValue;
-use web_sys::{Blob, BlobPropertyBag, CanvasRenderingContext2d, HtmlCanvasElement};
+use web_sys::{Blob, BlobPropertyBag};
 
 /// The WAV file in `format` as a Blob (`audio/wav`).
 pub fn wav_blob(recorder: &Recorder, format: Format) -> Result<Blob, String> {
@@ -52,32 +51,6 @@ pub fn download_name(started: &js_sys::Date, format: Format) -> String {
         ],
         format,
     )
-}
-
-/// The person's voice (blue) and the model's (orange, drawn over it), one column per pixel,
-/// mirrored about the middle line, from per-column peaks (0..=1).
-pub fn draw_waveform(canvas: &HtmlCanvasElement, peaks: &[[f32; 2]]) -> Result<(), String> {
-    let ctx = canvas
-        .get_context("2d")
-        .map_err(js_error)?
-        .ok_or("the canvas has no 2d context")?
-        .dyn_into::<CanvasRenderingContext2d>()
-        .map_err(|_| "the canvas has no 2d context")?;
-    let (width, height) = (canvas.width(), f64::from(canvas.height()));
-    ctx.clear_rect(0.0, 0.0, f64::from(width), height);
-    let peaks = fit_peaks(peaks, width as usize);
-    let middle = height / 2.0;
-    for (track, colour) in [(0, "#2a7de1"), (1, "#e8731c")] {
-        ctx.set_fill_style_str(colour);
-        for (x, peak) in peaks.iter().enumerate() {
-            let half =
-                (f64::from(peak[track]) * middle).max(if peak[track] > 0.0 { 0.5 } else { 0.0 });
-            if half > 0.0 {
-                ctx.fill_rect(x as f64, middle - half, 1.0, 2.0 * half);
-            }
-        }
-    }
-    Ok(())
 }
 
 /// The most of the file rendered per tick (ten a second): seconds that become final at once

@@ -1,11 +1,14 @@
 //! What the recording card shows: Save and Listen, the waveform, how much is recorded and
 //! what could not be kept.
 
-use super::{draw_waveform, Recording, Take};
+use super::{Recording, Take};
 use crate::conversation::LogKind;
 use crate::recorder::describe;
+use crate::recorder::live::fit_peaks;
+use crate::web::js_error;
 use crate::web::page::Page;
-use web_sys::HtmlCanvasElement;
+use wasm_bindgen::JsCast;
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
 impl Recording {
     /// Saves the recording so far and offers it as a download on the page.
@@ -100,4 +103,30 @@ impl Recording {
             page.set_text("rec-info", &format!("Recorded{so_far}: {size}."));
         }
     }
+}
+
+/// The person's voice (blue) and the model's (orange, drawn over it), one column per pixel,
+/// mirrored about the middle line, from per-column peaks (0..=1).
+pub fn draw_waveform(canvas: &HtmlCanvasElement, peaks: &[[f32; 2]]) -> Result<(), String> {
+    let ctx = canvas
+        .get_context("2d")
+        .map_err(js_error)?
+        .ok_or("the canvas has no 2d context")?
+        .dyn_into::<CanvasRenderingContext2d>()
+        .map_err(|_| "the canvas has no 2d context")?;
+    let (width, height) = (canvas.width(), f64::from(canvas.height()));
+    ctx.clear_rect(0.0, 0.0, f64::from(width), height);
+    let peaks = fit_peaks(peaks, width as usize);
+    let middle = height / 2.0;
+    for (track, colour) in [(0, "#2a7de1"), (1, "#e8731c")] {
+        ctx.set_fill_style_str(colour);
+        for (x, peak) in peaks.iter().enumerate() {
+            let half =
+                (f64::from(peak[track]) * middle).max(if peak[track] > 0.0 { 0.5 } else { 0.0 });
+            if half > 0.0 {
+                ctx.fill_rect(x as f64, middle - half, 1.0, 2.0 * half);
+            }
+        }
+    }
+    Ok(())
 }
