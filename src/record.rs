@@ -10,16 +10,17 @@
 
 use crate::playback::Played;
 use crate::protocol::OUTPUT_RATE;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub mod export;
+pub mod review;
 mod speech;
 
 pub use export::Export;
 use speech::Speech;
 
 /// Who spoke.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Who {
     You,
@@ -36,7 +37,7 @@ impl From<crate::conversation::Speaker> for Who {
 }
 
 /// What shaped the conversation (never a key or token).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Settings {
     pub model: String,
     pub voice: String,
@@ -61,7 +62,7 @@ impl From<&crate::protocol::Setup> for Settings {
 }
 
 /// Something that happened that is not a turn: a reconnect, a warning or an error, in words.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum NoteKind {
     Reconnect,

@@ -312,18 +312,24 @@ pub fn part_name(name: &str) -> String {
     format!("{}.part.wav", name.strip_suffix(".wav").unwrap_or(name))
 }
 
+/// When a stored recording began, from its name ("2026-11-23 14:02"); the name itself if it
+/// is not one of ours.
+pub fn stored_when(name: &str) -> String {
+    let stem = name.strip_prefix("conversation-").unwrap_or(name);
+    match stem.get(..16).map(|s| s.split('-').collect::<Vec<_>>()) {
+        Some(p) if p.len() == 5 && p.iter().all(|x| x.bytes().all(|b| b.is_ascii_digit())) => {
+            format!("{}-{}-{} {}:{}", p[0], p[1], p[2], p[3], p[4])
+        }
+        _ => name.to_owned(),
+    }
+}
+
 /// How a stored recording is listed: "Conversation of 2026-11-23 14:02 (8:12, 23.6 MB)", or
 /// "Recover the conversation of ..." for one whose tab died before it ended. `header` is
 /// the file's first 44 bytes; `busy`: another tab is writing it now (neither damaged nor to
 /// recover, however its header reads).
 pub fn stored_label(name: &str, size: u64, header: &[u8], busy: bool) -> String {
-    let stem = name.strip_prefix("conversation-").unwrap_or(name);
-    let when = match stem.get(..16).map(|s| s.split('-').collect::<Vec<_>>()) {
-        Some(p) if p.len() == 5 && p.iter().all(|x| x.bytes().all(|b| b.is_ascii_digit())) => {
-            format!("{}-{}-{} {}:{}", p[0], p[1], p[2], p[3], p[4])
-        }
-        _ => name.to_owned(),
-    };
+    let when = stored_when(name);
     let described = crate::wav::describe_header(header, size);
     if busy {
         let so_far = described.map_or(String::new(), |(_, _, s)| {

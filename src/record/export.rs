@@ -5,7 +5,7 @@
 
 use super::{NoteKind, Record, Settings, Turn, Who};
 use crate::protocol::OUTPUT_RATE;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// What the JSON's `schema` says.
 pub const SCHEMA: &str = "gemini-live-voice.record";
@@ -14,9 +14,9 @@ pub const VERSION: u32 = 1;
 
 /// The record, times in seconds from the WAV's first sample (and, as `*_sample`, in its
 /// frames at `rate`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Export {
-    pub schema: &'static str,
+    pub schema: String,
     pub version: u32,
     /// The WAV's sample rate.
     pub rate: u32,
@@ -28,7 +28,7 @@ pub struct Export {
     pub latency: Option<Summary>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TurnOut {
     pub who: Who,
     pub start: f64,
@@ -49,7 +49,7 @@ pub struct TurnOut {
 }
 
 /// One reply's latency (ms, to a tenth).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Latency {
     /// From the end of the person's speech (or a typed message's send) to the reply's first
     /// sample heard.
@@ -60,14 +60,14 @@ pub struct Latency {
     pub buffered_ms: f64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
     pub replies: usize,
     pub median_ms: f64,
     pub worst_ms: f64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CallOut {
     pub id: String,
     pub name: String,
@@ -82,7 +82,7 @@ pub struct CallOut {
     pub cancelled: Option<f64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NoteOut {
     pub at: f64,
     pub kind: NoteKind,
@@ -151,7 +151,7 @@ impl Record {
             worst_ms: totals[totals.len() - 1],
         });
         Export {
-            schema: SCHEMA,
+            schema: SCHEMA.to_owned(),
             version: VERSION,
             rate,
             settings: self.settings.clone(),
@@ -185,7 +185,7 @@ impl Record {
 
 /// `items` ordered by `key`, ties in the order given. Turns come nearly in order, so each
 /// finds its place by binary search: less code in the page than a general sort's.
-fn in_order<T>(items: Vec<T>, key: impl Fn(&T) -> f64) -> Vec<T> {
+pub(super) fn in_order<T>(items: Vec<T>, key: impl Fn(&T) -> f64) -> Vec<T> {
     let mut out: Vec<T> = Vec::with_capacity(items.len());
     for item in items {
         let at = out.partition_point(|o| key(o) <= key(&item));

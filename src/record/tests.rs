@@ -1,6 +1,6 @@
 use super::*;
 
-const ORIGIN: f64 = 100.0;
+pub(super) const ORIGIN: f64 = 100.0;
 const RATE: u32 = 48_000;
 
 /// The microphone from page time 100 s for `seconds`, 2048-sample chunks, speaking (a 200 Hz
@@ -55,7 +55,7 @@ fn played(turn: u64, start: u64, frames: u64, heard: u64) -> Played {
 }
 
 /// Speech, a reply, a barge-in, a typed question with a tool call, a reconnect, a reply.
-fn scripted() -> Record {
+pub(super) fn scripted() -> Record {
     let mut r = Record::new(Settings {
         model: "models/gemini-3.8-live".into(),
         voice: "Puck".into(),

@@ -125,6 +125,10 @@ pub fn start() -> Result<(), String> {
         }
     })?;
     page.wrap_focus([("trap-start", "settings-done"), ("trap-end", "backend")])?;
+    page.wrap_focus([
+        ("review-trap-start", "review-close"),
+        ("review-trap-end", "review-title"),
+    ])?;
     on("banner-close", "click", |app| dispatch(app, Event::Dismiss))?;
     on("backend", "change", |app| app.borrow().changed("backend"))?;
     on("model", "input", |app| app.borrow().changed("model"))?;

@@ -7,6 +7,7 @@ pub mod devices;
 pub mod page;
 pub mod playback;
 pub mod recording;
+pub mod review;
 pub mod rig;
 pub mod session;
 pub mod settings;

@@ -2,6 +2,7 @@
 //! recovery), Download (the stored file itself, no copy) and Delete.
 
 use super::page::{Item, Page};
+use super::review::Reviewer;
 use super::store::Store;
 use crate::conversation::LogKind;
 use crate::recorder::stored_label;
@@ -10,6 +11,7 @@ use std::rc::Rc;
 
 const LIST: &str = "rec-stored";
 const ACTIONS: &[(&str, &str)] = &[
+    ("review", "Review"),
     ("download", "Download"),
     ("record", "Record (JSON)"),
     ("delete", "Delete"),
@@ -20,12 +22,14 @@ pub struct Stored {
     store: Rc<Store>,
     page: Page,
     url: RefCell<Option<String>>,
+    reviewer: Rc<Reviewer>,
 }
 
 impl Stored {
     /// Wires the list's buttons (for the page's lifetime) and shows what is stored.
     pub fn start(store: Rc<Store>, page: &Page) -> Result<Rc<Stored>, String> {
         let stored = Rc::new(Stored {
+            reviewer: Reviewer::new(Rc::clone(&store), page),
             store,
             page: page.clone(),
             url: RefCell::default(),
@@ -66,6 +70,12 @@ impl Stored {
     }
 
     async fn act(self: &Rc<Self>, action: &str, name: &str) {
+        if action == "review" {
+            if let Err(e) = self.reviewer.open(name).await {
+                self.reviewer.failed(name, &e);
+            }
+            return;
+        }
         let done = match action {
             "download" => self.download(name, false).await,
             "record" => self.download(name, true).await,

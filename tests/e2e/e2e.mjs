@@ -16,6 +16,7 @@ import { gzipSync, brotliCompressSync, constants as zlib } from 'node:zlib';
 import { typedAndTools, asyncTool, pushToTalk, deviceSwitch, backgroundTab } from './controls.mjs';
 import { perModel } from './models.mjs';
 import { saveRecord, checkRecord } from './record.mjs';
+import { checkReview } from './review.mjs';
 import { servedByServer } from './served.mjs';
 import { plainConnect } from './connect.mjs';
 import { hostileServer } from './hostile.mjs';
@@ -292,6 +293,7 @@ async function conversation(base, backend) {
       .then((h) => h.jsonValue())
       .catch(() => '');
     check(`${backend.name}: the conversation is stored and listed`, /^Conversation of \d{4}-\d\d-\d\d \d\d:\d\d \(0:1\d, /.test(stored), stored);
+    await checkReview(backend.name, page, JSON.parse(readFileSync(record.json.file, 'utf8')), { check });
     writeFileSync(join(outDir, `log-${backend.name}.txt`), log.join('\n') + '\n');
     return { file, name, info, log, picture, errors, warnings, loaded, ready, talking, saving, fetched, record };
   } finally {
@@ -602,9 +604,12 @@ if (args.soak) {
 // (+10.5 KB after making its sorting and tool cards smaller; `bash .ci/size` by function);
 // 273,881 B with the token server's backend and the record stored as it goes (+4 KB, the
 // server's answer read by the browser's JSON.parse rather than a second JSON reader).
-// The packages issue's goal (140 KB) and its line (160 KB) are not met; this budget is
-// today's figure plus 2 %, so growth still shows red.
-const WEIGHT_BUDGET = 275_000;
+// The review view (a stored conversation's waveform, player and lines; the record read back
+// through the browser's JSON.parse and serde-wasm-bindgen, not a second JSON reader, which
+// weighed 16 KB more): 289,397 B (+15.5 KB, of which the record's Deserialize impls are
+// 3.5 KB). The packages issue's goal (140 KB) and its line (160 KB) are not met; this budget
+// is today's figure plus 2 %, so growth still shows red.
+const WEIGHT_BUDGET = 295_000;
 if (args.look) {
   try {
     console.log(`\nlook and feel, keyboard, settings, security: ${dist}`);

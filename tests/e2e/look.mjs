@@ -4,6 +4,7 @@
 // ring following who is heard; no layout shift while talking; a keyboard-only run. Called
 // from e2e.mjs.
 
+import { openReview, seekToLine } from './review.mjs';
 import { readFileSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -123,7 +124,20 @@ export async function lookAndFeel(base, h) {
       h.check(`look ${size.name}: Listen puts the whole recording in the page's player (as long as the saved file)`,
         Math.abs(playable - saved) < 0.01 && saved > h.speechSeconds, `player ${playable.toFixed?.(3)} s, file ${saved.toFixed(3)} s`);
       await capture('recorded');
-      h.check(`look ${size.name}: ${shots} screenshots (ready, listening, speaking, recorded; light and dark)`, shots === 8);
+      // The conversation stored, reviewed: the dialog's screenshots and audit, a line seeked to.
+      await page.click('#disconnect');
+      await page.waitForSelector('#status[data-state="closed"]', { timeout: 10_000 });
+      const review = await openReview(page);
+      const reply = review.lines.findIndex((l) => l.kind === 'model');
+      const seek = reply >= 0 ? await seekToLine(page, reply) : { at: -1 };
+      const start = review.lines[reply]?.at ?? NaN;
+      const wide = await page.evaluate(() => document.querySelector('#review').scrollWidth - document.querySelector('#review').clientWidth);
+      h.check(`look ${size.name}: the review shows the conversation's turns, drawn, and a click on a reply seeks there (within 50 ms)`,
+        review.open && review.lines.length >= 2 && review.you > 100 && review.model > 100 && Math.abs(seek.at - start) <= 0.05 && wide <= 0,
+        `${review.lines.length} lines, ${review.you}/${review.model} px, reply at ${start} s, player at ${seek.at.toFixed?.(3)} s, ${wide} px too wide`);
+      await page.evaluate(() => document.querySelector('#review-lines').scrollTo(0, 0));
+      await capture('review');
+      h.check(`look ${size.name}: ${shots} screenshots (ready, listening, speaking, recorded, review; light and dark)`, shots === 10);
       h.check(`look ${size.name}: axe-core finds no serious or critical violation in any of them`, violations.length === 0, violations.join('; '));
       h.check(`look ${size.name}: no console error`, errors.length === 0, errors.join('; '));
       await page.close();
