@@ -70,6 +70,22 @@ pub enum NoteKind {
     Error,
 }
 
+/// Tokens the service reported (`usageMetadata`), summed over its reports.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tokens {
+    pub prompt: u64,
+    pub response: u64,
+    pub total: u64,
+}
+
+impl Tokens {
+    fn add(&mut self, more: &crate::protocol::UsageMetadata) {
+        self.prompt += more.prompt_token_count.unwrap_or(0);
+        self.response += more.response_token_count.unwrap_or(0);
+        self.total += more.total_token_count.unwrap_or(0);
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 struct Turn {
     who: Who,
@@ -90,6 +106,8 @@ struct Turn {
     /// sound came), and whether `start` is its first sound heard (else its first sample).
     lead: Option<u64>,
     audible: bool,
+    /// The model's: the tokens reported for it.
+    usage: Option<Tokens>,
 }
 
 impl Turn {
@@ -108,6 +126,7 @@ impl Turn {
             heard: false,
             lead: None,
             audible: false,
+            usage: None,
         }
     }
 }
@@ -140,6 +159,8 @@ pub struct Record {
     /// A typed message whose own transcript line (the page shows it as the person's turn)
     /// is still to come: it is not a second turn.
     echo: Option<String>,
+    /// Every token reported in the conversation.
+    tokens: Tokens,
 }
 
 impl Record {
@@ -256,6 +277,16 @@ impl Record {
     pub fn model_done(&mut self, interrupted: bool) {
         if let Some(c) = self.current.take() {
             self.turns[c].interrupted |= interrupted;
+        }
+    }
+
+    /// The service's token counts: they belong to the reply being received, or (as they
+    /// usually come, with or after `turnComplete`) to the last reply.
+    pub fn usage(&mut self, usage: &crate::protocol::UsageMetadata) {
+        self.tokens.add(usage);
+        let last = self.turns.iter().rposition(|t| t.who == Who::Model);
+        if let Some(turn) = self.current.or(last).and_then(|i| self.turns.get_mut(i)) {
+            turn.usage.get_or_insert_with(Tokens::default).add(usage);
         }
     }
 

@@ -330,6 +330,8 @@ pub enum Effect {
         speaker: Speaker,
         text: String,
     },
+    /// The service's token counts (for the record; the log has them in words).
+    Usage(crate::protocol::UsageMetadata),
     /// What the person is saying so far: shown provisionally, replaced by the next
     /// provisional text or by their final [`Effect::Transcript`].
     InterimTranscript(String),

@@ -72,6 +72,7 @@ impl Conversation {
         }
         let line = match &event {
             ServerEvent::Usage(usage) => {
+                out.push(Effect::Usage(usage.clone()));
                 let turn = usage.total_token_count.unwrap_or(0);
                 self.tokens += turn;
                 format!(

@@ -3,7 +3,7 @@
 //! and WAV cue points with labels (`cue ` and `LIST`/`adtl` chunks, which audio editors show
 //! as markers).
 
-use super::{NoteKind, Record, Settings, Turn, Who};
+use super::{NoteKind, Record, Settings, Tokens, Turn, Who};
 use crate::protocol::OUTPUT_RATE;
 use serde::{Deserialize, Serialize};
 
@@ -26,6 +26,10 @@ pub struct Export {
     pub notes: Vec<NoteOut>,
     /// Over the replies with a latency; `None` when none has.
     pub latency: Option<Summary>,
+    /// Every token the service reported in the conversation (absent in records written
+    /// before it was kept: zero).
+    #[serde(default)]
+    pub tokens: Tokens,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -46,6 +50,9 @@ pub struct TurnOut {
     /// The model's: from the end of the person's turn before it to its first sample heard.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub latency: Option<Latency>,
+    /// The model's: the tokens the service reported for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<Tokens>,
 }
 
 /// One reply's latency (ms, to a tenth).
@@ -137,6 +144,7 @@ impl Record {
                 interrupted: turn.interrupted,
                 unheard,
                 latency: latency(&turns[..i], turn),
+                usage: turn.usage,
             });
         }
         let totals = out.iter().filter_map(|t| Some(t.latency?.total_ms));
@@ -179,6 +187,7 @@ impl Record {
                 })
                 .collect(),
             latency,
+            tokens: self.tokens,
         }
     }
 }

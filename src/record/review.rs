@@ -173,6 +173,9 @@ impl Review {
             out.push_str(&format!(" ({cut} cut off)"));
         }
         out.push_str(&format!(", {}", count(calls, "tool call", "tool calls")));
+        if self.record.tokens.total > 0 {
+            out.push_str(&format!(", {} tokens", self.record.tokens.total));
+        }
         match &self.record.latency {
             Some(l) => out.push_str(&format!(
                 ". Replies began {} ms after you stopped (median), {} ms at worst.",
@@ -213,6 +216,9 @@ fn lines(record: &Export) -> Vec<Line> {
                 whole(l.to_first_audio_ms),
                 whole(l.buffered_ms)
             ));
+        }
+        if let Some(usage) = turn.usage {
+            detail.push(format!("{} tokens", usage.total));
         }
         let text = if turn.text.is_empty() {
             "(no words)".to_owned()

@@ -1,4 +1,5 @@
 use super::*;
+use crate::record::Tokens;
 
 pub(super) const ORIGIN: f64 = 100.0;
 const RATE: u32 = 48_000;
@@ -54,6 +55,14 @@ fn played(turn: u64, start: u64, frames: u64, heard: u64) -> Played {
     }
 }
 
+fn usage(prompt: u64, response: u64, total: u64) -> crate::protocol::UsageMetadata {
+    crate::protocol::UsageMetadata {
+        prompt_token_count: Some(prompt),
+        response_token_count: Some(response),
+        total_token_count: Some(total),
+    }
+}
+
 /// Speech, a reply, a barge-in, a typed question with a tool call, a reconnect, a reply.
 pub(super) fn scripted() -> Record {
     let mut r = Record::new(Settings {
@@ -70,6 +79,8 @@ pub(super) fn scripted() -> Record {
     r.model_audio(102.35, first, 1, &[900; 24_000]);
     r.transcript(102.5, Who::Model, "Hello there.");
     r.model_done(false);
+    // Token counts come with or after turnComplete: the reply just ended's.
+    r.usage(&usage(12, 30, 42));
     r.model_audio(104.0, first, 2, &[900; 48_000]);
     r.transcript(104.3, Who::Model, "Let me tell you");
     r.model_done(true);
@@ -92,6 +103,7 @@ pub(super) fn scripted() -> Record {
     r.model_audio(106.9, second, 1, &quiet_first[..1_000]);
     r.model_audio(106.95, second, 1, &quiet_first[1_000..]);
     r.transcript(107.2, Who::Model, "It is four.");
+    r.usage(&usage(20, 10, 30));
     r.model_done(false);
     r.played(second, &[played(1, 19_200, 48_000, 48_000)]);
     r
@@ -180,6 +192,24 @@ fn a_scripted_conversation_gives_the_exact_record() {
     );
     assert_eq!(e.notes[0].at, 6.5);
     assert_eq!(e.settings.model, "models/gemini-3.8-live");
+    let tokens = |prompt, response, total| Tokens {
+        prompt,
+        response,
+        total,
+    };
+    let usage: Vec<_> = e.turns.iter().map(|t| t.usage).collect();
+    assert_eq!(
+        usage,
+        [
+            None,
+            Some(tokens(12, 30, 42)),
+            None,
+            None,
+            None,
+            Some(tokens(20, 10, 30))
+        ]
+    );
+    assert_eq!(e.tokens, tokens(32, 40, 72));
 }
 
 #[test]

@@ -309,6 +309,7 @@ impl App {
                 self.page.transcript(speaker, &text);
             }
             Effect::InterimTranscript(text) => self.page.interim(&text),
+            Effect::Usage(usage) => self.recording.usage(&usage),
             Effect::Log { kind, text } => {
                 self.recording.log(kind, &text);
                 self.page.log(kind, &text);

@@ -19,7 +19,12 @@ async function download(page, button, file) {
 /** Saves the record and the captions after a conversation, with what the page showed and the
  * captions as the browser parses them (in a blank page of the same browser: no CSP there). */
 export async function saveRecord(browser, page, outDir, label) {
+  // The tokens the service reported as the log shows them, just before and just after Save.
+  const tokens = () => page.$$eval('#log li', (lis) => lis.map((l) => /^usage: (\d+) tokens/.exec(l.textContent))
+    .reduce((sum, m) => sum + (m ? Number(m[1]) : 0), 0));
+  const before = await tokens();
   const json = await download(page, '#rec-record', join(outDir, `record-${label}.json`));
+  const reported = [before, await tokens()];
   const vtt = await download(page, '#rec-captions', join(outDir, `captions-${label}.vtt`));
   const shown = await page.$$eval('#transcript li.model', (lis) => lis.map((l) => l.textContent));
   const blank = await browser.newPage();
@@ -42,7 +47,7 @@ export async function saveRecord(browser, page, outDir, label) {
     return { loaded, list };
   }, text);
   await blank.close();
-  return { json, vtt, shown, cues };
+  return { json, vtt, shown, cues, reported };
 }
 
 /** The record against the saved WAV (`wav`: parsed, `bytes`: the file) and the page. */
@@ -78,6 +83,11 @@ export function checkRecord(label, saved, wav, bytes, h) {
   h.check(`${label}: replies after the person's speech carry a latency, summarised`,
     latencies.length >= 1 && record.latency && record.latency.replies === latencies.length && record.latency.worst_ms === Math.max(...latencies),
     `${latencies.join(', ')} ms; ${JSON.stringify(record.latency)}`);
+  const perTurn = record.turns.reduce((sum, t) => sum + (t.usage?.total ?? 0), 0);
+  const [before, after] = saved.reported;
+  h.check(`${label}: the record has the tokens the service reported, each report with its reply`,
+    before > 0 && record.tokens.total >= before && record.tokens.total <= after && perTurn === record.tokens.total,
+    `record ${record.tokens.total} (replies ${perTurn}), the log ${before}-${after}`);
   const withText = record.turns.filter((t) => t.text);
   h.check(`${label}: the captions parse in the browser's own WebVTT parser, a cue per turn with words`,
     saved.cues.loaded && saved.cues.list.length === withText.length

@@ -64,10 +64,13 @@ export async function checkReview(label, page, record, h) {
   h.check(`${label}: Review opens the stored conversation in a dialog`, shown.open && /^Review: the conversation of \d{4}-\d\d-\d\d \d\d:\d\d$/.test(shown.title),
     `${shown.name}: ${shown.title}`);
   const turns = shown.lines.filter((l) => l.kind === 'you' || l.kind === 'model');
-  const expected = record.turns.map((t) => `${t.start} ${t.text || '(no words)'}`);
-  h.check(`${label}: the review lists the record's turns in order, each at its start`,
-    JSON.stringify(turns.map((l) => `${l.at} ${l.text}`)) === JSON.stringify(expected),
-    `${turns.map((l) => `${l.at} ${l.text}`).join(' | ')} against ${expected.join(' | ')}`);
+  // Each line's <time datetime> holds its start to the millisecond.
+  const expected = record.turns.map((t) => `${(t.start).toFixed(3)} ${t.text || '(no words)'}`);
+  const listed = turns.map((l) => `${l.at.toFixed(3)} ${l.text}`);
+  const same = turns.length === record.turns.length && turns.every((l, i) =>
+    Math.abs(l.at - record.turns[i].start) <= 0.0005 + 1e-9 && l.text === (record.turns[i].text || '(no words)'));
+  h.check(`${label}: the review lists the record's turns in order, each at its start (to the ms)`,
+    same, `${listed.join(' | ')} against ${expected.join(' | ')}`);
   h.check(`${label}: the review's waveform draws your voice and the model's in their colours`, shown.you > 100 && shown.model > 100,
     `${shown.you} px blue, ${shown.model} px orange`);
   const reply = shown.lines.findIndex((l) => l.kind === 'model');

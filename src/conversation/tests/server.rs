@@ -37,25 +37,31 @@ fn tool_calls_are_handed_to_the_edge_to_answer() {
 fn usage_is_counted_per_turn_and_for_the_conversation() {
     use crate::protocol::UsageMetadata;
     let mut c = live();
-    let usage = |n| {
-        Event::Server(ServerEvent::Usage(UsageMetadata {
-            total_token_count: Some(n),
-            ..UsageMetadata::default()
-        }))
+    let counts = |n| UsageMetadata {
+        total_token_count: Some(n),
+        ..UsageMetadata::default()
     };
+    let usage = |n| Event::Server(ServerEvent::Usage(counts(n)));
+    // The counts go to the record as they came; the log says them in words.
     assert_eq!(
         c.handle(3.0, usage(75)),
-        vec![log(
-            LogKind::Server,
-            "usage: 75 tokens (75 in this conversation)"
-        )]
+        vec![
+            Effect::Usage(counts(75)),
+            log(
+                LogKind::Server,
+                "usage: 75 tokens (75 in this conversation)"
+            )
+        ]
     );
     assert_eq!(
         c.handle(4.0, usage(40)),
-        vec![log(
-            LogKind::Server,
-            "usage: 40 tokens (115 in this conversation)"
-        )]
+        vec![
+            Effect::Usage(counts(40)),
+            log(
+                LogKind::Server,
+                "usage: 40 tokens (115 in this conversation)"
+            )
+        ]
     );
 }
 

@@ -12,7 +12,8 @@ const STORED: &str = r#"{
       "text": "Hi.", "typed": false, "interrupted": false },
     { "who": "model", "start": 2.5, "end": 4.5, "start_sample": 60000, "end_sample": 108000,
       "text": "Hello there.", "typed": false, "interrupted": false, "unheard": 0.0,
-      "latency": { "total_ms": 500.0, "to_first_audio_ms": 350.0, "buffered_ms": 150.0 } },
+      "latency": { "total_ms": 500.0, "to_first_audio_ms": 350.0, "buffered_ms": 150.0 },
+      "usage": { "prompt": 12, "response": 30, "total": 42 } },
     { "who": "model", "start": 4.2, "end": 4.7, "start_sample": 100800, "end_sample": 112800,
       "text": "Let me tell you", "typed": false, "interrupted": true, "unheard": 1.5 },
     { "who": "you", "start": 6.0, "end": 6.0, "start_sample": 144000, "end_sample": 144000,
@@ -25,6 +26,7 @@ const STORED: &str = r#"{
                "answered": 6.15, "answer": "the time" } ],
   "notes": [ { "at": 6.5, "kind": "reconnect", "text": "Reconnected." } ],
   "latency": { "replies": 2, "median_ms": 800.0, "worst_ms": 1100.0 },
+  "tokens": { "prompt": 32, "response": 40, "total": 72 },
   "a_field_from_a_later_version": true
 }"#;
 
@@ -44,7 +46,7 @@ fn a_stored_record_reads_back_as_lines_in_time_order() {
                 2.5,
                 LineKind::Model,
                 "Hello there.",
-                "began 500 ms after you stopped (350 to its first audio, 150 buffered)"
+                "began 500 ms after you stopped (350 to its first audio, 150 buffered); 42 tokens"
             ),
             (
                 4.2,
@@ -70,7 +72,7 @@ fn a_stored_record_reads_back_as_lines_in_time_order() {
     );
     assert_eq!(
         review.summary(),
-        "2 turns of yours, 3 replies (1 cut off), 1 tool call. \
+        "2 turns of yours, 3 replies (1 cut off), 1 tool call, 72 tokens. \
          Replies began 800 ms after you stopped (median), 1100 ms at worst."
     );
 }
@@ -129,6 +131,9 @@ fn what_is_not_a_record_of_ours_is_refused_in_words() {
         "the record is version 2; this page reads up to version 1"
     );
     let no_turns = STORED.replace("\"turns\"", "\"turnz\"");
+    // A version-1 record from before tokens were kept reads as zero tokens.
+    let older = STORED.replace("\"tokens\"", "\"tokenz\"");
+    assert_eq!(Review::parse(&older).unwrap().record.tokens.total, 0);
     assert!(
         err(&no_turns).contains("missing field `turns`"),
         "{}",

@@ -46,6 +46,12 @@ impl Recording {
         }
     }
 
+    pub fn usage(&mut self, usage: &crate::protocol::UsageMetadata) {
+        if let Some(r) = self.record() {
+            r.usage(usage);
+        }
+    }
+
     /// The reply being received ended (`interrupted`: cut off).
     pub fn model_done(&mut self, interrupted: bool) {
         if let Some(r) = self.record() {
