@@ -16,6 +16,7 @@ pub const QUERY_SETTINGS: &[(&str, &str)] = &[
     ("model", "model"),
     ("voice", "voice"),
     ("format", "rec-format"),
+    ("chunk", "mic-chunk"),
     ("turns", "turns"),
     ("silence_ms", "silence"),
     ("interrupts", "interrupts"),
@@ -29,6 +30,26 @@ pub const QUERY_SETTINGS: &[(&str, &str)] = &[
     ("proactive", "proactive"),
     ("affective", "affective"),
 ];
+
+/// The microphone's chunk size chosen (`value`: the field's, samples): one of
+/// [`crate::protocol::CHUNK_SIZES`], else the default 2048.
+pub fn chunk_size(value: &str) -> u32 {
+    let sizes = crate::protocol::CHUNK_SIZES;
+    let size = value.parse().ok().filter(|n| sizes.contains(n));
+    size.unwrap_or(crate::protocol::CHUNK) as u32
+}
+
+/// The microphone's chunk sizes on offer, as (value, label) for the settings' list.
+pub fn chunk_choices() -> Vec<(String, String)> {
+    let ms = |n: usize| n * 1000 / crate::protocol::INPUT_RATE as usize;
+    let label = |n: usize| match n {
+        crate::protocol::CHUNK => format!("{n} samples ({} ms, the default)", ms(n)),
+        320 => format!("{n} samples ({} ms, the lowest latency)", ms(n)),
+        _ => format!("{n} samples ({} ms)", ms(n)),
+    };
+    let sizes = crate::protocol::CHUNK_SIZES.iter();
+    sizes.map(|&n| (n.to_string(), label(n))).collect()
+}
 
 /// The connection form as the person filled it in.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -52,6 +52,7 @@ async fn fake_microphone(
         &dsp,
         source.unchecked_ref(),
         Some(Clone::clone(&stream)),
+        2048,
     )
     .unwrap();
     (capture, events, track)
@@ -71,6 +72,35 @@ fn tone_fraction(samples: &[i16], hz: f64) -> f64 {
     2.0 * power / (samples.len() as f64 * total)
 }
 
+/// A smaller chunk asked for (the setting): the worklet posts chunks of exactly that many
+/// samples, each 20 ms after the one before on the capture clock.
+#[wasm_bindgen_test]
+async fn a_320_sample_chunk_setting_reaches_the_worklet() {
+    let ctx = context_with_processor().await;
+    let dsp = compile_dsp(DSP).await.unwrap();
+    let osc = ctx.create_oscillator().unwrap();
+    osc.start().unwrap();
+    let (capture, mut events) =
+        Capture::from_node(&ctx, &dsp, osc.unchecked_ref(), None, 320).unwrap();
+    let mut chunks = Vec::new();
+    while chunks.len() < 10 {
+        match events.next().await.unwrap() {
+            CaptureEvent::Chunk { samples, time, .. } => chunks.push((samples.len(), time)),
+            other => panic!("{other:?}"),
+        }
+    }
+    for (k, (len, time)) in chunks.iter().enumerate() {
+        assert_eq!(*len, 320, "chunk {k}");
+        if k > 0 {
+            let gap = time - chunks[k - 1].1;
+            assert!((gap - 0.02).abs() < 1e-9, "chunk {k} {gap} s after");
+        }
+    }
+    drop(capture);
+    osc.stop().unwrap();
+    let _ = wasm_bindgen_futures::JsFuture::from(ctx.close().unwrap()).await;
+}
+
 #[wasm_bindgen_test]
 async fn oscillator_through_the_worklet_gives_16khz_chunks_of_the_tone() {
     let ctx = context_with_processor().await;
@@ -82,7 +112,8 @@ async fn oscillator_through_the_worklet_gives_16khz_chunks_of_the_tone() {
     gain.gain().set_value(0.5);
     osc.connect_with_audio_node(&gain).unwrap();
     osc.start().unwrap();
-    let (capture, mut events) = Capture::from_node(&ctx, &dsp, gain.unchecked_ref(), None).unwrap();
+    let (capture, mut events) =
+        Capture::from_node(&ctx, &dsp, gain.unchecked_ref(), None, 2048).unwrap();
 
     let mut chunks = Vec::new();
     let started = js_sys::Date::now();

@@ -47,7 +47,8 @@ async fn the_wav_holds_the_users_tone_where_captured_and_the_models_where_played
     let (on, off) = (0.6, 1.4);
     osc.start_with_when(on).unwrap();
     osc.stop_with_when(off).unwrap();
-    let (capture, mut events) = Capture::from_node(&ctx, &dsp, gain.unchecked_ref(), None).unwrap();
+    let (capture, mut events) =
+        Capture::from_node(&ctx, &dsp, gain.unchecked_ref(), None, 2048).unwrap();
 
     // The model: a 440 Hz turn pushed at about 1.0 s, after a real prebuffer.
     let player = Player::new(&ctx, PlaybackConfig::default()).unwrap();

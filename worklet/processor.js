@@ -2,7 +2,7 @@
 // The main thread compiles the module and passes it in processorOptions.module; it is
 // instantiated synchronously here (no wasm-bindgen: its glue needs APIs this scope lacks).
 // Per render quantum: copy the input into wasm memory, call dsp_process, and post any
-// completed 2048-sample chunk. Views are created once; nothing is allocated per quantum.
+// completed chunk (2048 samples, or the size asked for in processorOptions.chunk). Views are created once; nothing is allocated per quantum.
 class CaptureProcessor extends AudioWorkletProcessor {
   constructor(options) {
     super();
@@ -13,7 +13,8 @@ class CaptureProcessor extends AudioWorkletProcessor {
       this.dsp = instance.exports;
       this.handle = this.dsp.dsp_new(sampleRate);
       if (!this.handle) throw new Error(`unsupported sample rate ${sampleRate} Hz`);
-      this.chunkSize = this.dsp.dsp_chunk_size();
+      // A chunk size the page asked for (a setting); the DSP keeps 2048 for any other.
+      this.chunkSize = this.dsp.dsp_set_chunk(this.handle, options.processorOptions.chunk ?? 0);
       this.memory = this.dsp.memory;
       this.makeViews();
     } catch (e) {

@@ -58,4 +58,4 @@ pub const VOICES: &[&str] = &[
 
 /// The audio rates (the client sends 16 kHz, the model speaks at 24 kHz) and the
 /// microphone chunk size, defined once in the DSP crate.
-pub use live_dsp::rates::{CHUNK, INPUT_RATE, OUTPUT_RATE};
+pub use live_dsp::rates::{CHUNK, CHUNK_SIZES, INPUT_RATE, OUTPUT_RATE};

@@ -204,3 +204,25 @@ fn instruction_and_tools_change_mid_session_where_the_model_takes_it() {
         .unwrap_err()
         .starts_with("Tools are not JSON"));
 }
+
+#[test]
+fn the_microphone_chunk_is_one_on_offer_or_the_default() {
+    assert_eq!(chunk_size("320"), 320);
+    assert_eq!(chunk_size("1024"), 1024);
+    assert_eq!(chunk_size(""), 2048);
+    assert_eq!(chunk_size("1000"), 2048);
+    assert_eq!(chunk_size("-1"), 2048);
+    let labels: Vec<String> = chunk_choices()
+        .into_iter()
+        .map(|(v, l)| format!("{v}: {l}"))
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            "2048: 2048 samples (128 ms, the default)",
+            "1024: 1024 samples (64 ms)",
+            "512: 512 samples (32 ms)",
+            "320: 320 samples (20 ms, the lowest latency)"
+        ]
+    );
+}

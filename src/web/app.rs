@@ -230,6 +230,7 @@ impl App {
                     Err(e) => return Some(Event::MicOpened { id, result: Err(e) }),
                 };
                 plan.device = self.page.value("mic-device");
+                plan.chunk = settings::chunk(&self.page);
                 let adopting = weak.clone();
                 let page = self.page.clone();
                 let adopt = move |m| {

@@ -120,11 +120,13 @@ pub struct Capture {
 }
 
 impl Capture {
-    /// Captures from microphone `device` (`""`: the system default).
+    /// Captures from microphone `device` (`""`: the system default) in chunks of `chunk`
+    /// samples (one of `protocol::CHUNK_SIZES`; the DSP keeps 2048 for any other).
     pub async fn microphone(
         ctx: &AudioContext,
         dsp: &WebAssembly::Module,
         device: &str,
+        chunk: u32,
     ) -> Result<(Capture, Receiver<CaptureEvent>), CaptureError> {
         let stream = open_microphone(device).await?;
         let source = match ctx.create_media_stream_source(&stream) {
@@ -134,7 +136,7 @@ impl Capture {
                 return Err(CaptureError::Other(js_error(e)));
             }
         };
-        Capture::from_node(ctx, dsp, source.unchecked_ref(), Some(stream))
+        Capture::from_node(ctx, dsp, source.unchecked_ref(), Some(stream), chunk)
     }
 
     /// Captures from any node (tests feed an OscillatorNode). The worklet must be loaded
@@ -144,6 +146,7 @@ impl Capture {
         dsp: &WebAssembly::Module,
         source: &AudioNode,
         stream: Option<MediaStream>,
+        chunk: u32,
     ) -> Result<(Capture, Receiver<CaptureEvent>), CaptureError> {
         let failed = |e: JsValue| {
             if let Some(stream) = &stream {
@@ -158,6 +161,8 @@ impl Capture {
         options.set_channel_count_mode(ChannelCountMode::Explicit);
         let processor_options = Object::new();
         Reflect::set(&processor_options, &"module".into(), dsp).map_err(&failed)?;
+        let chunk = JsValue::from(chunk);
+        Reflect::set(&processor_options, &"chunk".into(), &chunk).map_err(&failed)?;
         options.set_processor_options(Some(&processor_options));
         let node = AudioWorkletNode::new_with_options(ctx, PROCESSOR, &options).map_err(&failed)?;
 

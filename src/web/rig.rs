@@ -42,6 +42,8 @@ pub struct Rig {
 pub struct MicPlan {
     /// The chosen microphone (`""`: the system default).
     pub device: String,
+    /// Samples per microphone chunk (one of `protocol::CHUNK_SIZES`).
+    pub chunk: u32,
     ctx: AudioContext,
     level: Rc<Cell<f32>>,
     load_processor: bool,
@@ -145,6 +147,7 @@ impl Rig {
             .ok_or("Audio is not running; connect again.")?;
         Ok(MicPlan {
             device: String::new(),
+            chunk: crate::protocol::CHUNK as u32,
             ctx,
             level: Rc::clone(&self.input_level),
             load_processor: !self.processor_loaded,
@@ -211,7 +214,7 @@ pub async fn open_mic(plan: &MicPlan) -> Result<(OpenedMic, Receiver<CaptureEven
         Some(dsp) => dsp,
         None => fetch_dsp(DSP_URL).await.map_err(|e| e.to_string())?,
     };
-    let (capture, events) = Capture::microphone(&plan.ctx, &dsp, &plan.device)
+    let (capture, events) = Capture::microphone(&plan.ctx, &dsp, &plan.device, plan.chunk)
         .await
         .map_err(|e| e.to_string())?;
     let rate = plan.ctx.sample_rate();

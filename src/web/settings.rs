@@ -23,6 +23,8 @@ pub fn fill(page: &Page) -> Result<(), String> {
     page.options("voice", &voices, DEFAULT_VOICE)?;
     let formats: Vec<(&str, &str)> = Format::ALL.iter().map(|f| (f.id(), f.label())).collect();
     page.options("rec-format", &formats, Format::default().id())?;
+    let chunk = crate::protocol::CHUNK.to_string();
+    page.set_options("mic-chunk", &crate::settings::chunk_choices(), &chunk);
     page.set_value(
         "model",
         DEFAULT_MODEL
@@ -240,6 +242,11 @@ pub fn playback() -> PlaybackConfig {
 /// chosen by hand to try it).
 pub fn storage() -> Option<String> {
     query().and_then(|p| p.get("store"))
+}
+
+/// The microphone's chunk size chosen on the page (samples).
+pub fn chunk(page: &Page) -> u32 {
+    crate::settings::chunk_size(&page.value("mic-chunk"))
 }
 
 /// The recording format chosen on the page.

@@ -17,6 +17,7 @@ import { typedAndTools, asyncTool, pushToTalk, deviceSwitch, backgroundTab } fro
 import { perModel } from './models.mjs';
 import { saveRecord, checkRecord } from './record.mjs';
 import { checkReview } from './review.mjs';
+import { chunkLatency } from './chunks.mjs';
 import { servedByServer } from './served.mjs';
 import { plainConnect } from './connect.mjs';
 import { hostileServer } from './hostile.mjs';
@@ -555,6 +556,16 @@ const helpers = {
   launch, browserOptions, startTalking, watchStates, check, checkRecording, parseWav, channel, segments,
   outDir, speechPath, A, B, speechSeconds,
 };
+if (args.chunks) {
+  try {
+    console.log('\nthe microphone chunk size against reply latency (emulator)');
+    await chunkLatency(base, { url: args.emulator, key: args.key }, helpers);
+  } finally {
+    server.close();
+  }
+  console.log(`\ntest result: ${failed ? 'FAILED' : 'ok'}. ${passed} passed; ${failed} failed (end-to-end)`);
+  process.exit(failed ? 1 : 0);
+}
 if (args.only) {
   // One group of the whole run's checks alone (storage, hostile), for working on them.
   try {

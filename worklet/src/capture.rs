@@ -9,9 +9,9 @@ use crate::resample::{ResampleError, Resampler};
 use alloc::vec;
 use alloc::vec::Vec;
 
-pub use crate::rates::CHUNK;
 /// Output rate: the Live API's native input rate.
 use crate::rates::INPUT_RATE as OUTPUT_RATE;
+pub use crate::rates::{CHUNK, CHUNK_SIZES};
 /// Completed chunks held until the caller takes them (a 128-frame quantum makes at most one).
 pub const QUEUE: usize = 4;
 
@@ -34,7 +34,7 @@ pub struct Level {
 #[derive(Debug, Clone)]
 pub struct Chunk {
     pub samples: [i16; CHUNK],
-    /// Samples that are real (CHUNK, or fewer for a flushed remainder).
+    /// Samples that are real (the chunk size, or fewer for a flushed remainder).
     pub len: usize,
     /// Input frame (counted from the first input sample) that the first sample shows.
     pub start_frame: f64,
@@ -45,6 +45,8 @@ pub struct Chunk {
 pub struct Capture {
     resampler: Resampler,
     current: [i16; CHUNK],
+    /// Samples per chunk: [`CHUNK`] or a smaller one of [`CHUNK_SIZES`].
+    size: usize,
     filled: usize,
     /// Outputs produced so far (to stamp chunks).
     produced: u64,
@@ -67,6 +69,7 @@ impl Capture {
         Ok(Capture {
             resampler: Resampler::new(input_rate, OUTPUT_RATE)?,
             current: [0; CHUNK],
+            size: CHUNK,
             filled: 0,
             produced: 0,
             queue: vec![empty; QUEUE],
@@ -76,6 +79,15 @@ impl Capture {
             peak: 0.0,
             level_frames: 0,
         })
+    }
+
+    /// Chunks of `size` samples from now on, if it is one of [`CHUNK_SIZES`] and nothing is
+    /// half-filled yet; returns the size in effect.
+    pub fn set_chunk(&mut self, size: usize) -> usize {
+        if self.filled == 0 && CHUNK_SIZES.contains(&size) {
+            self.size = size;
+        }
+        self.size
     }
 
     /// The input frame that output sample `n` shows (filter delay taken out).
@@ -108,20 +120,22 @@ impl Capture {
             queue,
             ready,
             dropped,
+            size,
             ..
         } = self;
+        let size = *size;
         let (up, down) = resampler.ratio();
         let delay = resampler.delay();
         resampler.process(input, |y| {
             current[*filled] = to_i16(y);
             *filled += 1;
             *produced += 1;
-            if *filled == CHUNK {
-                let first = *produced - CHUNK as u64;
+            if *filled == size {
+                let first = *produced - size as u64;
                 if *ready < QUEUE {
                     let slot = &mut queue[*ready];
-                    slot.samples.copy_from_slice(current);
-                    slot.len = CHUNK;
+                    slot.samples[..size].copy_from_slice(&current[..size]);
+                    slot.len = size;
                     slot.start_frame = first as f64 * f64::from(down) / f64::from(up) - delay;
                     *ready += 1;
                 } else {

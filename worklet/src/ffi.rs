@@ -114,7 +114,14 @@ pub extern "C" fn dsp_level(dsp: *mut Dsp) -> *const f32 {
     }) as *const f32
 }
 
-/// Samples per chunk, so the shim need not hard-code it.
+/// Asks for chunks of `size` samples (one of [`crate::rates::CHUNK_SIZES`], before any
+/// audio); returns the size in effect.
+#[no_mangle]
+pub extern "C" fn dsp_set_chunk(dsp: *mut Dsp, size: u32) -> u32 {
+    with(dsp, |d| d.capture.set_chunk(size as usize) as u32)
+}
+
+/// The largest chunk's samples, so the shim need not hard-code it.
 #[no_mangle]
 pub extern "C" fn dsp_chunk_size() -> u32 {
     CHUNK as u32

@@ -7,3 +7,7 @@ pub const INPUT_RATE: u32 = 16_000;
 pub const OUTPUT_RATE: u32 = 24_000;
 /// Samples per microphone chunk: 128 ms at 16 kHz, what the Live API guide sends.
 pub const CHUNK: usize = 2048;
+/// The chunk sizes on offer, largest first: 2048 (the default), then smaller ones for less
+/// delay before the service hears the end of speech (Google's guidance: 10-20 ms chunks for
+/// the lowest latency, 50-100 ms balanced; 320 samples is 20 ms).
+pub const CHUNK_SIZES: [usize; 4] = [CHUNK, 1024, 512, 320];

@@ -1,7 +1,7 @@
 //! The capture pipeline: exact 2048-sample chunks for any block size, nothing lost or
 //! repeated, stamps, flush, clamping, level.
 
-use live_dsp::capture::{to_i16, Capture, CHUNK};
+use live_dsp::capture::{to_i16, Capture, CHUNK, CHUNK_SIZES};
 use live_dsp::resample::Resampler;
 
 fn ramp_noise(n: usize) -> Vec<f32> {
@@ -17,7 +17,19 @@ fn ramp_noise(n: usize) -> Vec<f32> {
 
 /// Runs `input` through a Capture in blocks of `sizes` (cycled); returns the chunks.
 fn chunks(rate: u32, input: &[f32], sizes: &[usize], flush: bool) -> Vec<(Vec<i16>, f64)> {
+    chunks_of(CHUNK, rate, input, sizes, flush)
+}
+
+/// The same with chunks of `chunk` samples.
+fn chunks_of(
+    chunk: usize,
+    rate: u32,
+    input: &[f32],
+    sizes: &[usize],
+    flush: bool,
+) -> Vec<(Vec<i16>, f64)> {
     let mut c = Capture::new(rate).unwrap();
+    assert_eq!(c.set_chunk(chunk), chunk);
     let mut out = Vec::new();
     let mut take = |c: &mut Capture, ready: usize| {
         for i in 0..ready {
@@ -69,6 +81,37 @@ fn chunks_are_exactly_2048_and_nothing_is_lost_or_repeated() {
             assert_eq!(flushed.last().unwrap().0.len(), expected.len() % CHUNK);
         }
     }
+}
+
+/// Every size on offer: exact chunks of it, the same samples as the resampler's, stamped
+/// with their input frame; a size not on offer, or a change once a chunk is half full,
+/// keeps the size in effect.
+#[test]
+fn every_chunk_size_on_offer_is_exact_and_stamped() {
+    let input = ramp_noise(48_000 + 77);
+    let expected: Vec<i16> = Resampler::new(48_000, 16_000)
+        .unwrap()
+        .process_to_vec(&input)
+        .into_iter()
+        .map(to_i16)
+        .collect();
+    let delay = Resampler::new(48_000, 16_000).unwrap().delay();
+    for size in CHUNK_SIZES {
+        let got = chunks_of(size, 48_000, &input, &[128], true);
+        let (whole, last) = got.split_at(got.len() - 1);
+        assert!(whole.iter().all(|(c, _)| c.len() == size), "{size}");
+        assert_eq!(last[0].0.len(), expected.len() % size, "{size}");
+        let all: Vec<i16> = got.iter().flat_map(|(c, _)| c.clone()).collect();
+        assert_eq!(all, expected, "{size}");
+        for (k, (_, frame)) in got.iter().enumerate() {
+            assert_eq!(*frame, (k * size * 3) as f64 - delay, "{size}: chunk {k}");
+        }
+    }
+    let mut c = Capture::new(48_000).unwrap();
+    assert_eq!(c.set_chunk(1000), CHUNK);
+    assert_eq!(c.set_chunk(320), 320);
+    c.process(&[0.1; 128]);
+    assert_eq!(c.set_chunk(512), 320);
 }
 
 #[test]
