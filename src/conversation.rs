@@ -130,6 +130,11 @@ impl Conversation {
     }
 
     /// What the page shows now.
+    /// Push-to-talk is held down now (a press the conversation took; for the record).
+    pub fn held(&self) -> bool {
+        self.hold == Hold::Down
+    }
+
     pub fn view(&self) -> View {
         let live = matches!(self.link, Link::Live { .. });
         let settled = matches!(self.mic, Mic::Off | Mic::On { .. });

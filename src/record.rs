@@ -108,6 +108,10 @@ struct Turn {
     audible: bool,
     /// The model's: the tokens reported for it.
     usage: Option<Tokens>,
+    /// Yours: a push-to-talk hold (press to release), or a span the detector found inside
+    /// one (`absorbed`: its words went to the hold, it is not a turn of its own).
+    held: bool,
+    absorbed: bool,
 }
 
 impl Turn {
@@ -127,6 +131,8 @@ impl Turn {
             lead: None,
             audible: false,
             usage: None,
+            held: false,
+            absorbed: false,
         }
     }
 }
@@ -161,6 +167,8 @@ pub struct Record {
     echo: Option<String>,
     /// Every token reported in the conversation.
     tokens: Tokens,
+    /// When push-to-talk was pressed, while it is held.
+    holding: Option<f64>,
 }
 
 impl Record {
@@ -191,6 +199,40 @@ impl Record {
         turn.end = end;
         if let Some((_, words)) = self.open_words.take_if(|(at, _)| *at == start) {
             turn.text = words;
+        }
+        // Speech within a push-to-talk hold is that turn's (its last chunk may run a little
+        // past the release): its words join the hold's.
+        let hold = self
+            .turns
+            .iter()
+            .rposition(|t| t.held && overlaps(t, start, end));
+        if let Some(hold) = hold {
+            turn.absorbed = true;
+            join(&mut self.turns[hold].text, &turn.text);
+        }
+        self.insert(turn);
+    }
+
+    /// Push-to-talk pressed at `now` (`down`), or released: a hold is the person's turn, from
+    /// press to release (the release is where its reply's latency counts from); speech the
+    /// detector found within it joins it.
+    pub fn hold(&mut self, now: f64, down: bool) {
+        if down {
+            self.holding.get_or_insert(now);
+            return;
+        }
+        let Some(start) = self.holding.take() else {
+            return;
+        };
+        let mut turn = Turn::new(Who::You, start);
+        turn.end = now;
+        turn.held = true;
+        for spoken in &mut self.turns {
+            let inside = spoken.who == Who::You && !spoken.typed && !spoken.held;
+            if inside && !spoken.absorbed && overlaps(spoken, start, now) {
+                spoken.absorbed = true;
+                join(&mut turn.text, &spoken.text);
+            }
         }
         self.insert(turn);
     }
@@ -230,7 +272,7 @@ impl Record {
             Who::You => self
                 .turns
                 .iter()
-                .rposition(|t| t.who == Who::You && !t.typed && t.start <= now),
+                .rposition(|t| t.who == Who::You && !t.typed && !t.absorbed && t.start <= now),
             Who::Model => self.current,
         };
         let index = index.unwrap_or_else(|| {
@@ -359,6 +401,19 @@ impl Record {
     pub fn note(&mut self, now: f64, kind: NoteKind, text: &str) {
         self.notes.push((now, kind, text.to_owned()));
     }
+}
+
+/// Whether `turn` and the span `start..end` share any time.
+fn overlaps(turn: &Turn, start: f64, end: f64) -> bool {
+    turn.start < end && start < turn.end
+}
+
+/// Appends `more` to `words`, a space between.
+fn join(words: &mut String, more: &str) {
+    if !more.is_empty() && !words.is_empty() {
+        words.push(' ');
+    }
+    words.push_str(more);
 }
 
 #[cfg(test)]

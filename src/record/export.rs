@@ -109,13 +109,18 @@ impl Record {
     /// The record so far on the WAV's time base: `origin` is the page-clock time of its first
     /// sample, `rate` its sample rate.
     pub fn export(&self, origin: f64, rate: u32) -> Export {
-        let at = |t: f64| secs(t - origin);
+        // Nothing is before the file's first sample (a push-to-talk hold begins a moment
+        // before the microphone it starts).
+        let at = |t: f64| secs((t - origin).max(0.0));
         let sample = |t: f64| ((t - origin) * f64::from(rate)).round().max(0.0) as u64;
         let mut turns: Vec<&Turn> = self
             .turns
             .iter()
-            .filter(|t| t.who == Who::You || t.heard || !t.text.is_empty())
+            .filter(|t| !t.absorbed && (t.who == Who::You || t.heard || !t.text.is_empty()))
+            // A hold let go before the microphone's first sample holds nothing.
+            .filter(|t| !(t.held && t.end <= origin))
             .collect();
+        // The span the detector still hears, or the push-to-talk hold still down.
         let open = self.speech.open().map(|(start, end)| {
             let mut turn = Turn::new(Who::You, start);
             turn.end = end;
@@ -124,7 +129,23 @@ impl Record {
             }
             turn
         });
+        let in_hold = |t: &Turn| {
+            let held = self.turns.iter().filter(|h| h.held);
+            held.clone().any(|h| super::overlaps(h, t.start, t.end))
+                || self.holding.is_some_and(|start| t.end > start)
+        };
+        let holding = self.holding.map(|start| {
+            let mut turn = Turn::new(Who::You, start);
+            turn.held = true;
+            if let Some(spoken) = open.as_ref().filter(|t| in_hold(t)) {
+                turn.end = spoken.end.max(start);
+                turn.text = spoken.text.clone();
+            }
+            turn
+        });
+        let open = open.filter(|t| !in_hold(t));
         turns.extend(open.as_ref());
+        turns.extend(holding.as_ref());
         let turns = in_order(turns, |t| t.start);
         let mut out = Vec::with_capacity(turns.len());
         for (i, turn) in turns.iter().enumerate() {

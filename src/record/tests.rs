@@ -315,3 +315,66 @@ fn a_span_still_being_spoken_is_in_the_record_and_pauses_join() {
         .collect();
     assert_eq!(spans, [(0.2, 0.7), (1.5, 1.6)]);
 }
+
+/// Push-to-talk: each hold is your turn, press to release, with the speech found within it
+/// (even a span that closed while the button was still down, or after it was released);
+/// the reply's latency counts from the release.
+#[test]
+fn push_to_talk_holds_are_the_turns_and_latency_counts_from_the_release() {
+    let mut r = Record::new(Settings::default());
+    let session = r.begin_session(ORIGIN, RATE);
+    // A hold let go before the first sample is no turn; one begun before it starts with it.
+    r.hold(99.9, true);
+    r.hold(99.95, false);
+    r.hold(99.99, true);
+    r.hold(100.1, false);
+    r.hold(101.0, true);
+    mic(&mut r, 2.75, &[(1.2, 2.4), (5.2, 5.8), (6.8, 7.5)]);
+    r.hold(102.6, false);
+    r.transcript(102.7, Who::You, "Hello.");
+    mic_from(&mut r, 2.75, 1.0, &[]);
+    r.model_audio(103.0, session, 1, &[900; 24_000]);
+    r.model_done(false);
+    r.played(session, &[played(1, 153_600, 48_000, 48_000)]);
+    r.hold(105.0, true);
+    mic_from(&mut r, 3.75, 2.75, &[(5.2, 5.8), (6.8, 7.5)]);
+    r.transcript(106.0, Who::You, "First part.");
+    // The first span closed at 6.5 s, the button still down; the second is still heard.
+    mic_from(&mut r, 6.5, 1.25, &[(6.8, 7.5)]);
+    r.transcript(107.6, Who::You, "second part.");
+    r.hold(108.0, false);
+    mic_from(&mut r, 7.75, 1.0, &[]);
+    let e = r.export(ORIGIN, 24_000);
+    let rows: Vec<_> = e
+        .turns
+        .iter()
+        .map(|t| (t.who, t.start, t.end, t.text.as_str()))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (Who::You, 0.0, 0.1, ""),
+            (Who::You, 1.0, 2.6, "Hello."),
+            (Who::Model, 3.2, 4.2, ""),
+            (Who::You, 5.0, 8.0, "First part. second part."),
+        ]
+    );
+    assert_eq!(e.turns[2].latency.map(|l| l.total_ms), Some(600.0));
+}
+
+/// A hold still down when the record is taken (a tab that crashed mid-turn) is a turn up to
+/// the speech heard so far.
+#[test]
+fn a_hold_still_down_is_a_turn_so_far() {
+    let mut r = Record::new(Settings::default());
+    r.hold(101.0, true);
+    mic(&mut r, 2.5, &[(1.2, 2.4)]);
+    r.transcript(102.45, Who::You, "Still talking");
+    let e = r.export(ORIGIN, 24_000);
+    let rows: Vec<_> = e
+        .turns
+        .iter()
+        .map(|t| (t.who, t.start, t.end, t.text.as_str()))
+        .collect();
+    assert_eq!(rows, [(Who::You, 1.0, 2.4, "Still talking")]);
+}

@@ -168,8 +168,12 @@ fn dispatch(app: &Shared, event: Event) {
     };
     let mut queue = VecDeque::from([event]);
     while let Some(event) = queue.pop_front() {
+        let held = a.conv.held();
         for effect in a.conv.handle(page_now_ms(), event) {
             queue.extend(a.apply(app, effect));
+        }
+        if a.conv.held() != held {
+            a.recording.hold(!held);
         }
     }
 }

@@ -177,10 +177,12 @@ export async function pushToTalk(base, emulator, h) {
     const hint = await page.$eval('#status', (e) => e.textContent);
     h.check('push-to-talk: the page says to hold the talk button or the space bar', hint === 'Hold the talk button (or the space bar) to talk.', hint);
     // The speech file starts when the microphone does: hold through the first sentence.
+    const pressed = await page.evaluate(() => performance.now());
     await page.keyboard.down(' ');
     await page.waitForSelector('#status[data-state="listening"]', { timeout: 10_000 });
     const held = await page.$eval('#talk', (b) => [b.textContent, b.getAttribute('aria-pressed')]);
     await page.waitForTimeout((h.A.end + 0.3) * 1000);
+    const released = await page.evaluate(() => performance.now());
     await page.keyboard.up(' ');
     // The second sentence is spoken with the key up: the model never gets it.
     await page.waitForTimeout((h.speechSeconds - h.A.end + 0.5) * 1000);
@@ -194,6 +196,18 @@ export async function pushToTalk(base, emulator, h) {
     h.check('push-to-talk: the recording holds the held sentence only (the room between turns stays out)',
       you.length === 1 && Math.abs(you[0].end - you[0].start - (h.A.end - h.A.start)) <= 0.06, spans(you));
     h.check('push-to-talk: one reply, after the release', model.length === 1 && you.length === 1 && model[0].start > you[0].end, spans(model));
+    // The record: the hold is your turn (press to release), the sentence inside it, and the
+    // reply's latency counts from the release.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#rec-record')]);
+    const record = JSON.parse(readFileSync(await download.path(), 'utf8'));
+    const turns = record.turns.filter((t) => t.who === 'you');
+    const reply = record.turns.find((t) => t.who === 'model');
+    const hold = (released - pressed) / 1000;
+    h.check('push-to-talk: the record has the hold as your turn, the sentence within it, the reply timed from the release',
+      turns.length === 1 && Math.abs(turns[0].end - turns[0].start - hold) <= 0.05 && you.length === 1
+        && turns[0].start <= you[0].start && you[0].end <= turns[0].end + 0.05
+        && reply?.latency && Math.abs(reply.start - turns[0].end - reply.latency.total_ms / 1000) < 0.001,
+      `hold ${hold.toFixed(3)} s; turns ${turns.map((t) => `${t.start}-${t.end}`).join(', ')}; sentence ${spans(you)}; reply ${reply?.start} (${JSON.stringify(reply?.latency)})`);
     const log = await logOf(page);
     h.check('push-to-talk: the emulator took every marker (no error), no console error',
       !log.some((l) => l.startsWith('error')) && errors.length === 0, [...errors, ...log.filter((l) => l.startsWith('error'))].join(' | '));

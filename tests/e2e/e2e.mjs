@@ -579,6 +579,8 @@ if (args.only) {
       await typedAndTools(base, helpers);
       await asyncTool(base, helpers);
       await perModel(base, helpers);
+    } else if (args.only === 'controls') {
+      await pushToTalk(base, { url: args.emulator, key: args.key }, helpers);
     } else if (args.only === 'jitter') {
       const backend = { name: 'emulator-jitter', faults: '&burst=0&jitter_ms=40', url: args.emulator, key: args.key };
       checkRecording(backend.name, await conversation(base, backend));
@@ -587,7 +589,7 @@ if (args.only) {
     } else if (args.only === 'hostile') {
       console.log('\na hostile server');
       await hostileServer(base, { url: args.emulator, key: args.key }, { launch, check, parseWav, channel, segments, outDir });
-    } else throw new Error(`--only storage|hostile|background|jitter|tools, not ${args.only}`);
+    } else throw new Error(`--only storage|hostile|background|jitter|tools|controls, not ${args.only}`);
   } finally {
     server.close();
   }

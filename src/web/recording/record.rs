@@ -46,6 +46,13 @@ impl Recording {
         }
     }
 
+    /// Push-to-talk pressed (`true`) or released: the hold is the person's turn.
+    pub fn hold(&mut self, down: bool) {
+        if let Some(r) = self.record() {
+            r.hold(Self::now(), down);
+        }
+    }
+
     pub fn usage(&mut self, usage: &crate::protocol::UsageMetadata) {
         if let Some(r) = self.record() {
             r.usage(usage);
