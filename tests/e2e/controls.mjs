@@ -177,12 +177,20 @@ export async function pushToTalk(base, emulator, h) {
     const hint = await page.$eval('#status', (e) => e.textContent);
     h.check('push-to-talk: the page says to hold the talk button or the space bar', hint === 'Hold the talk button (or the space bar) to talk.', hint);
     // The speech file starts when the microphone does: hold through the first sentence.
-    const pressed = await page.evaluate(() => performance.now());
+    // When the page saw the space bar go down and up, and the microphone start (its status).
+    await page.evaluate(() => {
+      window.e2eHold = {};
+      const at = (name) => { window.e2eHold[name] ??= performance.now(); };
+      addEventListener('keydown', (e) => { if (e.key === ' ') at('down'); }, true);
+      addEventListener('keyup', (e) => { if (e.key === ' ') at('up'); }, true);
+      const status = document.querySelector('#status');
+      new MutationObserver(() => { if (status.dataset.state === 'listening') at('listening'); })
+        .observe(status, { attributes: true });
+    });
     await page.keyboard.down(' ');
     await page.waitForSelector('#status[data-state="listening"]', { timeout: 10_000 });
     const held = await page.$eval('#talk', (b) => [b.textContent, b.getAttribute('aria-pressed')]);
     await page.waitForTimeout((h.A.end + 0.3) * 1000);
-    const released = await page.evaluate(() => performance.now());
     await page.keyboard.up(' ');
     // The second sentence is spoken with the key up: the model never gets it.
     await page.waitForTimeout((h.speechSeconds - h.A.end + 0.5) * 1000);
@@ -202,12 +210,15 @@ export async function pushToTalk(base, emulator, h) {
     const record = JSON.parse(readFileSync(await download.path(), 'utf8'));
     const turns = record.turns.filter((t) => t.who === 'you');
     const reply = record.turns.find((t) => t.who === 'model');
-    const hold = (released - pressed) / 1000;
+    // The hold started the microphone, so the turn starts with the file and runs from the
+    // microphone's start (the status saying so) to the key's release, as the page saw both.
+    const times = await page.evaluate(() => window.e2eHold);
+    const hold = (times.up - Math.max(times.down, times.listening)) / 1000;
     h.check('push-to-talk: the record has the hold as your turn, the sentence within it, the reply timed from the release',
-      turns.length === 1 && Math.abs(turns[0].end - turns[0].start - hold) <= 0.05 && you.length === 1
+      turns.length === 1 && turns[0].start === 0 && Math.abs(turns[0].end - turns[0].start - hold) <= 0.05 && you.length === 1
         && turns[0].start <= you[0].start && you[0].end <= turns[0].end + 0.05
         && reply?.latency && Math.abs(reply.start - turns[0].end - reply.latency.total_ms / 1000) < 0.001,
-      `hold ${hold.toFixed(3)} s; turns ${turns.map((t) => `${t.start}-${t.end}`).join(', ')}; sentence ${spans(you)}; reply ${reply?.start} (${JSON.stringify(reply?.latency)})`);
+      `hold ${hold.toFixed(3)} s (${JSON.stringify(times)}); turns ${turns.map((t) => `${t.start}-${t.end}`).join(', ')}; sentence ${spans(you)}; reply ${reply?.start} (${JSON.stringify(reply?.latency)})`);
     const log = await logOf(page);
     h.check('push-to-talk: the emulator took every marker (no error), no console error',
       !log.some((l) => l.startsWith('error')) && errors.length === 0, [...errors, ...log.filter((l) => l.startsWith('error'))].join(' | '));
