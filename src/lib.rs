@@ -7,6 +7,7 @@ pub mod close;
 pub mod conversation;
 pub mod device;
 pub mod devices;
+pub mod dom;
 pub mod endpoint;
 pub mod latency;
 pub mod pcm;

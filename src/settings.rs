@@ -3,32 +3,33 @@
 //! The browser side (`web::settings`) only reads and fills the form and the storage.
 
 use crate::conversation::Target;
+use crate::dom::Id;
 use crate::endpoint::{Credential, Endpoint};
 use crate::playback::PlaybackConfig;
 use crate::protocol::{models, ClientMessage, Sensitivity, Setup, TurnTaking};
 use crate::tools::Toolbox;
 
 /// Settings a link may carry in its query, as (query name, form field id); never the key.
-pub const QUERY_SETTINGS: &[(&str, &str)] = &[
-    ("backend", "backend"),
-    ("transcription", "transcription"),
-    ("url", "url"),
-    ("model", "model"),
-    ("voice", "voice"),
-    ("format", "rec-format"),
-    ("chunk", "mic-chunk"),
-    ("turns", "turns"),
-    ("silence_ms", "silence"),
-    ("interrupts", "interrupts"),
-    ("builtin_tools", "builtin-tools"),
-    ("instruction", "instruction"),
-    ("start_sensitivity", "start-sensitivity"),
-    ("end_sensitivity", "end-sensitivity"),
-    ("prefix_padding_ms", "prefix-padding"),
-    ("tools", "tools"),
-    ("thinking", "thinking"),
-    ("proactive", "proactive"),
-    ("affective", "affective"),
+pub const QUERY_SETTINGS: &[(&str, Id)] = &[
+    ("backend", Id::Backend),
+    ("transcription", Id::Transcription),
+    ("url", Id::Url),
+    ("model", Id::Model),
+    ("voice", Id::Voice),
+    ("format", Id::RecFormat),
+    ("chunk", Id::MicChunk),
+    ("turns", Id::Turns),
+    ("silence_ms", Id::Silence),
+    ("interrupts", Id::Interrupts),
+    ("builtin_tools", Id::BuiltinTools),
+    ("instruction", Id::Instruction),
+    ("start_sensitivity", Id::StartSensitivity),
+    ("end_sensitivity", Id::EndSensitivity),
+    ("prefix_padding_ms", Id::PrefixPadding),
+    ("tools", Id::Tools),
+    ("thinking", Id::Thinking),
+    ("proactive", Id::Proactive),
+    ("affective", Id::Affective),
 ];
 
 /// The microphone's chunk size chosen (`value`: the field's, samples): one of

@@ -58,3 +58,37 @@ fn every_file_is_in_the_documented_layout() {
         files.len()
     );
 }
+
+/// The page's elements are reached through `src/dom.rs`'s table only: the page edge's
+/// methods take an `Id`, and nothing in the Rust code looks an element up by a literal id
+/// (`get_element_by_id("...")`, a `"#id ..."` selector) around it.
+#[test]
+fn no_element_is_named_by_a_literal_id_outside_the_table() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let html = std::fs::read_to_string(root.join("www/index.html")).unwrap();
+    let ids: Vec<&str> = html
+        .split(" id=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .collect();
+    let mut files = Vec::new();
+    walk(&root.join("src"), &mut files);
+    let mut found = Vec::new();
+    for file in files.iter().filter(|f| f.extension().is_some_and(|e| e == "rs")) {
+        if file.ends_with("src/dom.rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(file).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            let by_id = line.contains("get_element_by_id(\"");
+            let selector = ids.iter().any(|id| {
+                line.contains(&format!("\"#{id} ")) || line.contains(&format!("\"#{id}\""))
+            });
+            if by_id || selector {
+                found.push(format!("{}:{}: {}", file.display(), n + 1, line.trim()));
+            }
+        }
+    }
+    assert!(found.is_empty(), "use dom::Id instead: {found:#?}");
+    assert!(ids.len() > 80, "the page's ids were found: {}", ids.len());
+}

@@ -9,6 +9,7 @@ use super::rig::{run_mic, Rig};
 use super::session::{self, Current};
 use super::{devices, page_now_ms, settings, tools};
 use crate::conversation::{Conversation, Effect, Event, LogKind};
+use crate::dom::Id;
 use crate::pcm::dbfs;
 use crate::protocol::{models, ClientMessage};
 use crate::settings::Connection;
@@ -59,21 +60,21 @@ pub fn start() -> Result<(), String> {
         running: tools::Running::default(),
     }));
     for (id, event) in [
-        ("disconnect", Event::Disconnect),
-        ("mic-start", Event::StartMic),
-        ("mic-stop", Event::StopMic),
+        (Id::Disconnect, Event::Disconnect),
+        (Id::MicStart, Event::StartMic),
+        (Id::MicStop, Event::StopMic),
     ] {
         let app = Rc::clone(&app);
         page.on(id, "click", move || dispatch(&app, event.clone()))?;
     }
-    let on = |id: &str, event: &'static str, handler: fn(&Shared)| {
+    let on = |id: Id, event: &'static str, handler: fn(&Shared)| {
         let app = Rc::clone(&app);
         page.on(id, event, move || handler(&app))
     };
-    on("connect", "click", |app| start_clicked(app, false))?;
+    on(Id::Connect, "click", |app| start_clicked(app, false))?;
     // The talk control: a click toggles; in push-to-talk it is held instead (pointer or
     // the space bar), and its clicks do nothing.
-    on("talk", "click", |app| {
+    on(Id::Talk, "click", |app| {
         if !app.borrow().page.talk_is_held() {
             start_clicked(app, true);
         }
@@ -83,58 +84,69 @@ pub fn start() -> Result<(), String> {
             dispatch(app, Event::Hold);
         }
     };
-    on("talk", "pointerdown", hold)?;
+    on(Id::Talk, "pointerdown", hold)?;
     for event in ["pointerup", "pointercancel", "pointerleave"] {
-        on("talk", event, |app| dispatch(app, Event::Release))?;
+        on(Id::Talk, event, |app| dispatch(app, Event::Release))?;
     }
-    on("mic-device", "change", |app| {
-        devices::remember(&app.borrow().page, "mic-device");
+    on(Id::MicDevice, "change", |app| {
+        devices::remember(&app.borrow().page, Id::MicDevice);
         dispatch(app, Event::SwitchMic);
     })?;
-    on("speaker-device", "change", |app| {
-        app.borrow().changed("speaker-device")
+    on(Id::SpeakerDevice, "change", |app| {
+        app.borrow().changed(Changed::SpeakerDevice)
     })?;
     wasm_bindgen_futures::spawn_local(devices::refresh(page.clone()));
     devices::follow(&page);
     let typed = Rc::clone(&app);
-    page.on_submit("text-form", move || {
-        let text = typed.borrow().page.take_text("text");
+    page.on_submit(Id::TextForm, move || {
+        let text = typed.borrow().page.take_text(Id::Text);
         dispatch(&typed, Event::Text(text));
     })?;
-    on("log-panel", "toggle", |app| {
-        app.borrow().page.scroll_to_end("log")
+    on(Id::LogPanel, "toggle", |app| {
+        app.borrow().page.scroll_to_end(Id::Log)
     })?;
-    on("rec-save", "click", |app| app.borrow_mut().save())?;
-    on("rec-record", "click", |app| {
+    on(Id::RecSave, "click", |app| app.borrow_mut().save())?;
+    on(Id::RecRecord, "click", |app| {
         app.borrow_mut().export(Export::Json)
     })?;
-    on("rec-captions", "click", |app| {
+    on(Id::RecCaptions, "click", |app| {
         app.borrow_mut().export(Export::Captions)
     })?;
-    on("rec-listen", "click", |app| app.borrow_mut().listen())?;
+    on(Id::RecListen, "click", |app| app.borrow_mut().listen())?;
     // Settings in a dialog, kept for the next visit when it closes; the banner's buttons.
-    for id in ["settings-open", "banner-settings"] {
+    for id in [Id::SettingsOpen, Id::BannerSettings] {
         on(id, "click", |app| {
-            app.borrow().page.open_dialog("settings-dialog")
+            app.borrow().page.open_dialog(Id::SettingsDialog)
         })?;
     }
-    on("settings-dialog", "close", |app| {
+    on(Id::SettingsDialog, "close", |app| {
         let renew = app.borrow_mut().settings_closed();
         if let Some(event) = renew {
             dispatch(app, event);
         }
     })?;
-    page.wrap_focus([("trap-start", "settings-done"), ("trap-end", "backend")])?;
     page.wrap_focus([
-        ("review-trap-start", "review-close"),
-        ("review-trap-end", "review-title"),
+        (Id::TrapStart, Id::SettingsDone),
+        (Id::TrapEnd, Id::Backend),
     ])?;
-    on("banner-close", "click", |app| dispatch(app, Event::Dismiss))?;
-    on("backend", "change", |app| app.borrow().changed("backend"))?;
-    on("model", "input", |app| app.borrow().changed("model"))?;
-    on("volume", "input", |app| app.borrow().changed("volume"))?;
-    on("rec-format", "change", |app| {
-        app.borrow().changed("rec-format")
+    page.wrap_focus([
+        (Id::ReviewTrapStart, Id::ReviewClose),
+        (Id::ReviewTrapEnd, Id::ReviewTitle),
+    ])?;
+    on(Id::BannerClose, "click", |app| {
+        dispatch(app, Event::Dismiss)
+    })?;
+    on(Id::Backend, "change", |app| {
+        app.borrow().changed(Changed::Backend)
+    })?;
+    on(Id::Model, "input", |app| {
+        app.borrow().changed(Changed::Model)
+    })?;
+    on(Id::Volume, "input", |app| {
+        app.borrow().changed(Changed::Volume)
+    })?;
+    on(Id::RecFormat, "change", |app| {
+        app.borrow().changed(Changed::RecFormat)
     })?;
     let keys = Rc::clone(&app);
     page.on_key("m", move || dispatch(&keys, Event::ToggleMic)); // `m` toggles the mic
@@ -152,7 +164,7 @@ pub fn start() -> Result<(), String> {
 
 /// The offline stand-in's module, fetched once it is the chosen backend.
 fn prefetch_standin(page: &Page) {
-    if page.value("backend") == "offline" {
+    if page.value(Id::Backend) == "offline" {
         super::standin::prefetch();
     }
 }
@@ -233,7 +245,7 @@ impl App {
                     Ok(plan) => plan,
                     Err(e) => return Some(Event::MicOpened { id, result: Err(e) }),
                 };
-                plan.device = self.page.value("mic-device");
+                plan.device = self.page.value(Id::MicDevice);
                 plan.chunk = settings::chunk(&self.page);
                 let adopting = weak.clone();
                 let page = self.page.clone();
@@ -332,8 +344,8 @@ impl App {
     /// yours) and the recording brought up to date; whether the model's audio plays.
     fn tick(&mut self, ticks: u32) -> bool {
         let (input, output) = (dbfs(self.rig.input_level()), dbfs(self.rig.output_level()));
-        self.page.set_meter("input-level", input);
-        self.page.set_meter("output-level", output);
+        self.page.set_meter(Id::InputLevel, input);
+        self.page.set_meter(Id::OutputLevel, output);
         let (side, level) = if output > -60.0 {
             ("model", output)
         } else {
@@ -349,19 +361,19 @@ impl App {
             self.recording.progress_on(&self.page);
             self.recording.keep_record();
         }
-        for id in ["rec-save", "rec-record", "rec-captions"] {
+        for id in [Id::RecSave, Id::RecRecord, Id::RecCaptions] {
             self.page.enable(id, self.recording.started());
         }
-        self.page.enable("rec-listen", self.recording.started());
+        self.page.enable(Id::RecListen, self.recording.started());
         self.rig.player().is_some_and(|p| p.is_playing())
     }
 
     /// Sends playback to the chosen speaker (where the browser can), and says what that
     /// means for echo cancellation.
     fn speaker_chosen(&self) {
-        let device = self.page.value("speaker-device");
+        let device = self.page.value(Id::SpeakerDevice);
         let warn = !device.is_empty();
-        self.page.set_hidden("speaker-warning", !warn);
+        self.page.set_hidden(Id::SpeakerWarning, !warn);
         let (Some(ctx), true) = (self.rig.audio_context(), devices::can_choose_speaker()) else {
             return;
         };
@@ -379,21 +391,31 @@ impl App {
     }
 
     /// A setting on the page changed.
-    fn changed(&self, id: &str) {
-        match id {
-            "backend" => {
+    fn changed(&self, setting: Changed) {
+        match setting {
+            Changed::Backend => {
                 settings::show_backend_fields(&self.page);
                 prefetch_standin(&self.page);
             }
-            "speaker-device" => {
-                devices::remember(&self.page, id);
+            Changed::SpeakerDevice => {
+                devices::remember(&self.page, Id::SpeakerDevice);
                 self.speaker_chosen();
             }
-            "volume" => self.rig.set_volume(settings::volume(&self.page)),
-            "model" => settings::show_model_notes(&self.page),
-            _ => self.recording.format_changed(&self.page),
+            Changed::Volume => self.rig.set_volume(settings::volume(&self.page)),
+            Changed::Model => settings::show_model_notes(&self.page),
+            Changed::RecFormat => self.recording.format_changed(&self.page),
         }
     }
+}
+
+/// The settings whose change the page acts on at once (the rest apply when used).
+#[derive(Debug, Clone, Copy)]
+enum Changed {
+    Backend,
+    SpeakerDevice,
+    Volume,
+    Model,
+    RecFormat,
 }
 
 /// Ten times a second: the meters, whether the model is speaking, the recording.

@@ -5,6 +5,7 @@
 
 use super::page::Page;
 use crate::devices::{picker, Device};
+use crate::dom::Id;
 use js_sys::{Array, Function, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -69,13 +70,13 @@ pub async fn refresh(page: Page) {
             .unwrap_or_default()
     };
     for (id, noun, devices, key) in [
-        ("mic-device", "Microphone", inputs, MIC_KEY),
-        ("speaker-device", "Speaker", outputs, SPEAKER_KEY),
+        (Id::MicDevice, "Microphone", inputs, MIC_KEY),
+        (Id::SpeakerDevice, "Speaker", outputs, SPEAKER_KEY),
     ] {
         let p = picker(noun, &devices, &stored(key));
         page.set_options(id, &p.options, &p.chosen);
     }
-    page.set_hidden("speaker-row", !can_choose_speaker());
+    page.set_hidden(Id::SpeakerRow, !can_choose_speaker());
 }
 
 /// Refreshes the pickers whenever the devices change, for as long as the page lives.
@@ -91,8 +92,8 @@ pub fn follow(page: &Page) {
 }
 
 /// Keeps the chosen device for the next visit.
-pub fn remember(page: &Page, id: &str) {
-    let key = if id == "mic-device" {
+pub fn remember(page: &Page, id: Id) {
+    let key = if id == Id::MicDevice {
         MIC_KEY
     } else {
         SPEAKER_KEY

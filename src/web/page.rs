@@ -6,6 +6,7 @@ mod listen;
 
 use super::js_error;
 use crate::conversation::{LogKind, Speaker, View};
+use crate::dom::Id;
 use wasm_bindgen::JsCast;
 use web_sys::{
     Document, Element, HtmlAnchorElement, HtmlDialogElement, HtmlElement, HtmlInputElement,
@@ -34,16 +35,16 @@ impl Page {
     /// The page, if this document is the app's (tests load the module without it).
     pub fn find() -> Option<Page> {
         let doc = web_sys::window()?.document()?;
-        doc.get_element_by_id("app")?;
+        doc.get_element_by_id(Id::App.as_str())?;
         Some(Page { doc })
     }
 
-    pub fn element<T: JsCast>(&self, id: &str) -> Result<T, String> {
+    pub fn element<T: JsCast>(&self, id: Id) -> Result<T, String> {
         self.doc
-            .get_element_by_id(id)
-            .ok_or_else(|| format!("the page has no #{id}"))?
+            .get_element_by_id(id.as_str())
+            .ok_or_else(|| format!("the page has no #{}", id.as_str()))?
             .dyn_into::<T>()
-            .map_err(|_| format!("#{id} is not the expected kind of element"))
+            .map_err(|_| format!("#{} is not the expected kind of element", id.as_str()))
     }
 
     pub fn document(&self) -> &Document {
@@ -51,7 +52,7 @@ impl Page {
     }
 
     /// A field's value (input, select or textarea); empty if there is no such field.
-    pub fn value(&self, id: &str) -> String {
+    pub fn value(&self, id: Id) -> String {
         if let Ok(input) = self.element::<HtmlInputElement>(id) {
             return input.value();
         }
@@ -64,7 +65,7 @@ impl Page {
     }
 
     /// Sets a field; a checkbox is ticked unless `value` is 0/false/off/no.
-    pub fn set_value(&self, id: &str, value: &str) {
+    pub fn set_value(&self, id: Id, value: &str) {
         if let Ok(input) = self.element::<HtmlInputElement>(id) {
             if input.type_() == "checkbox" {
                 input.set_checked(!matches!(value, "0" | "false" | "off" | "no"));
@@ -79,21 +80,21 @@ impl Page {
     }
 
     /// A field as a setting: a checkbox as 1 or 0, anything else its value.
-    pub fn field(&self, id: &str) -> String {
+    pub fn field(&self, id: Id) -> String {
         match self.element::<HtmlInputElement>(id) {
             Ok(i) if i.type_() == "checkbox" => if i.checked() { "1" } else { "0" }.into(),
             _ => self.value(id),
         }
     }
 
-    pub fn checked(&self, id: &str) -> bool {
+    pub fn checked(&self, id: Id) -> bool {
         self.element::<HtmlInputElement>(id)
             .map(|i| i.checked())
             .unwrap_or(false)
     }
 
     /// Fills a select with (value, label) options.
-    pub fn options(&self, id: &str, options: &[(&str, &str)], chosen: &str) -> Result<(), String> {
+    pub fn options(&self, id: Id, options: &[(&str, &str)], chosen: &str) -> Result<(), String> {
         let select: HtmlSelectElement = self.element(id)?;
         for (value, label) in options {
             let option = self.doc.create_element("option").map_err(js_error)?;
@@ -106,7 +107,7 @@ impl Page {
     }
 
     /// Replaces a select's options with (value, label) pairs and chooses `chosen`.
-    pub fn set_options(&self, id: &str, options: &[(String, String)], chosen: &str) {
+    pub fn set_options(&self, id: Id, options: &[(String, String)], chosen: &str) {
         let Ok(select) = self.element::<HtmlSelectElement>(id) else {
             return;
         };
@@ -123,25 +124,25 @@ impl Page {
 
     /// The status line and the buttons, as the conversation says.
     pub fn show(&self, view: &View) {
-        if let Ok(status) = self.element::<HtmlElement>("status") {
+        if let Ok(status) = self.element::<HtmlElement>(Id::Status) {
             let _ = status.set_attribute("data-state", view.state);
             status.set_text_content(Some(&view.text));
         }
         for (id, enabled) in [
-            ("connect", view.connect),
-            ("disconnect", view.disconnect),
-            ("mic-start", view.mic_start),
-            ("mic-stop", view.mic_stop),
-            ("text-send", view.typing),
+            (Id::Connect, view.connect),
+            (Id::Disconnect, view.disconnect),
+            (Id::MicStart, view.mic_start),
+            (Id::MicStop, view.mic_stop),
+            (Id::TextSend, view.typing),
         ] {
             self.enable(id, enabled);
         }
         // The banner: what went wrong, where the person is looking.
-        self.set_hidden("banner", view.alert.is_none());
+        self.set_hidden(Id::Banner, view.alert.is_none());
         if let Some(alert) = &view.alert {
-            self.set_text("banner-text", alert);
+            self.set_text(Id::BannerText, alert);
         }
-        if let Ok(talk) = self.element::<HtmlElement>("talk") {
+        if let Ok(talk) = self.element::<HtmlElement>(Id::Talk) {
             let (label, pressed) = match (view.push_to_talk, view.held, view.talking) {
                 (true, true, _) => ("Release to send", true),
                 (true, false, _) => ("Hold to talk", false),
@@ -167,26 +168,26 @@ impl Page {
 
     /// Whether the talk control is in push-to-talk mode (held, not clicked).
     pub fn talk_is_held(&self) -> bool {
-        self.element::<HtmlElement>("talk")
+        self.element::<HtmlElement>(Id::Talk)
             .ok()
             .and_then(|t| t.get_attribute("data-mode"))
             .as_deref()
             == Some("hold")
     }
 
-    pub fn enable(&self, id: &str, enabled: bool) {
+    pub fn enable(&self, id: Id, enabled: bool) {
         if let Ok(button) = self.element::<HtmlElement>(id) {
             let _ = button.toggle_attribute_with_force("disabled", !enabled);
         }
     }
 
-    pub fn set_hidden(&self, id: &str, hidden: bool) {
+    pub fn set_hidden(&self, id: Id, hidden: bool) {
         if let Ok(element) = self.element::<HtmlElement>(id) {
             element.set_hidden(hidden);
         }
     }
 
-    pub fn set_text(&self, id: &str, text: &str) {
+    pub fn set_text(&self, id: Id, text: &str) {
         if let Ok(element) = self.element::<HtmlElement>(id) {
             element.set_text_content(Some(text));
         }
@@ -194,19 +195,19 @@ impl Page {
 
     /// One line in the log.
     pub fn log(&self, kind: LogKind, text: &str) {
-        self.append("log", kind.class(), text);
+        self.append(Id::Log, kind.class(), text);
     }
 
     /// A tool call, as a small card in the conversation.
     pub fn tool_card(&self, text: &str) {
-        self.append("transcript", "tool", text);
+        self.append(Id::Transcript, "tool", text);
     }
 
     /// Function call `id`'s card in the conversation: shown, or its words replaced (running
     /// -> answered / cancelled).
     pub fn call_card(&self, id: &str, text: &str) {
         // From the newest line back: a call's card is near the end.
-        let list = self.element::<HtmlElement>("transcript").ok();
+        let list = self.element::<HtmlElement>(Id::Transcript).ok();
         let mut line = list.and_then(|l| l.last_element_child());
         let found = loop {
             match line {
@@ -218,7 +219,7 @@ impl Page {
         match found {
             Some(card) => card.set_text_content(Some(text)),
             None => {
-                if let Some(card) = self.append("transcript", "tool", text) {
+                if let Some(card) = self.append(Id::Transcript, "tool", text) {
                     let _ = card.set_attribute("data-call", id);
                 }
             }
@@ -227,15 +228,11 @@ impl Page {
 
     /// What the person is saying so far, greyed, in place of the previous provisional text.
     pub fn interim(&self, text: &str) {
-        match self
-            .doc
-            .query_selector("#transcript li.interim")
-            .ok()
-            .flatten()
-        {
+        let list = self.element::<HtmlElement>(Id::Transcript).ok();
+        match list.and_then(|l| l.query_selector("li.interim").ok().flatten()) {
             Some(line) => line.set_text_content(Some(text)),
             None => {
-                self.append("transcript", "you interim", text);
+                self.append(Id::Transcript, "you interim", text);
             }
         }
     }
@@ -243,7 +240,7 @@ impl Page {
     /// The model's turn is over: its next words start a line of their own (a speech made
     /// while a tool ran, then the tool's answer, are two turns).
     pub fn end_line(&self) {
-        let last = self.element::<HtmlElement>("transcript").ok();
+        let last = self.element::<HtmlElement>(Id::Transcript).ok();
         if let Some(line) = last.and_then(|l| l.last_element_child()) {
             let _ = line.remove_attribute("data-speaker");
         }
@@ -252,20 +249,15 @@ impl Page {
     /// A transcription fragment: it continues the speaker's current line, or starts one
     /// (replacing the provisional text, if any).
     pub fn transcript(&self, speaker: Speaker, text: &str) {
-        if let Some(interim) = self
-            .doc
-            .query_selector("#transcript li.interim")
-            .ok()
-            .flatten()
-        {
+        let Ok(list) = self.element::<HtmlElement>(Id::Transcript) else {
+            return;
+        };
+        if let Some(interim) = list.query_selector("li.interim").ok().flatten() {
             interim.remove();
         }
         let speaker = match speaker {
             Speaker::You => "you",
             Speaker::Model => "model",
-        };
-        let Ok(list) = self.element::<HtmlElement>("transcript") else {
-            return;
         };
         let last = list
             .last_element_child()
@@ -278,7 +270,7 @@ impl Page {
                 list.set_scroll_top(list.scroll_height());
             }
             None => {
-                if let Some(line) = self.append("transcript", speaker, text.trim_start()) {
+                if let Some(line) = self.append(Id::Transcript, speaker, text.trim_start()) {
                     let _ = line.set_attribute("data-speaker", speaker);
                 }
             }
@@ -289,7 +281,7 @@ impl Page {
     /// (pruned [`PRUNE`] at a time), and scrolls to it if the list is shown (reading a
     /// hidden list's layout, inside the closed log panel, makes the browser lay it out
     /// anyway; [`Page::scroll_to_end`] catches up when it opens).
-    fn append(&self, id: &str, class: &str, text: &str) -> Option<Element> {
+    fn append(&self, id: Id, class: &str, text: &str) -> Option<Element> {
         let list = self.element::<HtmlElement>(id).ok()?;
         let line = self.doc.create_element("li").ok()?;
         let _ = line.set_attribute("class", class);
@@ -310,7 +302,7 @@ impl Page {
     }
 
     /// Scrolls list `id` to its last line (the log, when its panel opens).
-    pub fn scroll_to_end(&self, id: &str) {
+    pub fn scroll_to_end(&self, id: Id) {
         if let Ok(list) = self.element::<HtmlElement>(id) {
             list.set_scroll_top(list.scroll_height());
         }
@@ -319,7 +311,7 @@ impl Page {
     /// The talk control's ring: `level` (0 to 100) of whoever is heard, `side` (you or
     /// the model).
     pub fn set_level(&self, side: &str, level: u32) {
-        if let Ok(talk) = self.element::<HtmlElement>("talk") {
+        if let Ok(talk) = self.element::<HtmlElement>(Id::Talk) {
             let _ = talk.set_attribute("data-side", side);
             // Through the CSSOM: the page's CSP refuses inline `style` attributes.
             let _ = talk.style().set_property("--level", &level.to_string());
@@ -327,14 +319,14 @@ impl Page {
     }
 
     /// Opens dialog `id` as a modal (the rest of the page inert, Escape closes it).
-    pub fn open_dialog(&self, id: &str) {
+    pub fn open_dialog(&self, id: Id) {
         if let Ok(dialog) = self.element::<HtmlDialogElement>(id) {
             let _ = dialog.show_modal();
         }
     }
 
     /// A meter, in dBFS (floor -60).
-    pub fn set_meter(&self, id: &str, dbfs: f64) {
+    pub fn set_meter(&self, id: Id, dbfs: f64) {
         if let Ok(meter) = self.element::<HtmlMeterElement>(id) {
             meter.set_value(dbfs.max(-60.0));
         }
@@ -342,7 +334,7 @@ impl Page {
 
     /// Offers `url` as a download named `name` (the link stays on the page).
     pub fn offer_download(&self, url: &str, name: &str) {
-        if let Ok(link) = self.element::<HtmlAnchorElement>("rec-link") {
+        if let Ok(link) = self.element::<HtmlAnchorElement>(Id::RecLink) {
             link.set_href(url);
             link.set_download(name);
             link.set_text_content(Some(name));
@@ -352,7 +344,7 @@ impl Page {
     }
 
     /// Takes the text box's text (emptying it).
-    pub fn take_text(&self, id: &str) -> String {
+    pub fn take_text(&self, id: Id) -> String {
         let Ok(input) = self.element::<HtmlInputElement>(id) else {
             return String::new();
         };
@@ -363,7 +355,7 @@ impl Page {
 
     /// Replaces list `id`'s items: per (key, text, actions) a line with the text and one
     /// button per (action, label), the button carrying `data-action` and `data-key`.
-    pub fn set_items(&self, id: &str, items: &[Item]) {
+    pub fn set_items(&self, id: Id, items: &[Item]) {
         let Ok(list) = self.element::<HtmlElement>(id) else {
             return;
         };

@@ -9,6 +9,7 @@ use super::js_error;
 use super::page::Page;
 use super::store::Store;
 use crate::conversation::LogKind;
+use crate::dom::Id;
 use crate::record::review::{clock, duration, LineKind, Mark, Peaks, Review};
 use crate::record::{NoteKind, Who};
 use gloo_events::EventListener;
@@ -71,7 +72,7 @@ impl Reviewer {
     /// Opens stored conversation `name` in the review dialog.
     pub async fn open(self: &Rc<Self>, name: &str) -> Result<(), String> {
         self.open.borrow_mut().take();
-        let canvas: HtmlCanvasElement = self.page.element("review-wave")?;
+        let canvas: HtmlCanvasElement = self.page.element(Id::ReviewWave)?;
         let file = self.store.file(name).await?;
         let header = bytes(&file, 0, crate::wav::HEADER_LEN as u64).await?;
         let columns = canvas.width() as usize;
@@ -116,16 +117,16 @@ impl Reviewer {
         };
         let when = crate::recorder::stored_when(name);
         page.set_text(
-            "review-title",
+            Id::ReviewTitle,
             &format!("Review: the conversation of {when}"),
         );
-        page.set_text("review-summary", &summary);
+        page.set_text(Id::ReviewSummary, &summary);
         let label = format!("Waveform of the conversation, {}", clock(duration));
         let _ = canvas.set_attribute("aria-label", &label);
         let review = review.ok();
         self.show_lines(review.as_ref());
         let url = web_sys::Url::create_object_url_with_blob(file).map_err(js_error)?;
-        let player: HtmlMediaElement = page.element("review-player")?;
+        let player: HtmlMediaElement = page.element(Id::ReviewPlayer)?;
         player.set_src(&url);
         let shown = Rc::new(RefCell::new(Shown {
             peaks: peaks.finish(),
@@ -139,11 +140,11 @@ impl Reviewer {
             url,
             _listeners: listeners,
         });
-        let dialog: HtmlDialogElement = page.element("review")?;
+        let dialog: HtmlDialogElement = page.element(Id::Review)?;
         if !dialog.open() {
             dialog.show_modal().map_err(js_error)?;
         }
-        if let Ok(title) = page.element::<HtmlElement>("review-title") {
+        if let Ok(title) = page.element::<HtmlElement>(Id::ReviewTitle) {
             let _ = title.focus();
         }
         Ok(())
@@ -151,7 +152,7 @@ impl Reviewer {
 
     /// The record's lines, each a button that plays from its start.
     fn show_lines(&self, review: Option<&Review>) {
-        let Ok(list) = self.page.element::<HtmlElement>("review-lines") else {
+        let Ok(list) = self.page.element::<HtmlElement>(Id::ReviewLines) else {
             return;
         };
         list.set_text_content(None);
@@ -224,7 +225,7 @@ impl Reviewer {
             let width = f64::from(clicked.client_width().max(1));
             play_from(&play, f64::from(e.offset_x()) / width * duration);
         }));
-        let list: HtmlElement = self.page.element("review-lines")?;
+        let list: HtmlElement = self.page.element(Id::ReviewLines)?;
         let (play, lines) = (player.clone(), Rc::clone(shown));
         listeners.push(EventListener::new(&list, "click", move |e| {
             let target = e.target().and_then(|t| t.dyn_into::<Element>().ok());
@@ -236,7 +237,7 @@ impl Reviewer {
                 play_from(&play, line.at);
             }
         }));
-        let dialog: HtmlDialogElement = self.page.element("review")?;
+        let dialog: HtmlDialogElement = self.page.element(Id::Review)?;
         let (open, play) = (Rc::clone(&self.open), player.clone());
         listeners.push(EventListener::new(&dialog, "close", move |_| {
             let _ = play.pause();
@@ -294,7 +295,7 @@ fn play_from(player: &HtmlMediaElement, at: f64) {
 fn follow(page: &Page, canvas: &HtmlCanvasElement, shown: &mut Shown, t: f64) {
     let line = shown.review.as_ref().and_then(|r| r.line_at(t));
     if line != shown.current {
-        if let Ok(list) = page.element::<HtmlElement>("review-lines") {
+        if let Ok(list) = page.element::<HtmlElement>(Id::ReviewLines) {
             let items = list.children();
             if let Some(old) = shown.current.and_then(|i| items.item(i as u32)) {
                 let _ = old.remove_attribute("aria-current");

@@ -6,6 +6,7 @@
 //! (then `localStorage`); it never reaches the log, which shows only the redacted URL.
 
 use super::page::Page;
+use crate::dom::Id;
 use crate::playback::PlaybackConfig;
 use crate::protocol::models::{self, Offer};
 use crate::protocol::{DEFAULT_MODEL, DEFAULT_VOICE, VOICES};
@@ -20,20 +21,23 @@ const SETTINGS_KEY: &str = "gemini-live-voice.settings";
 /// Fills the form with its choices, the stored key and the settings in the page's query.
 pub fn fill(page: &Page) -> Result<(), String> {
     let voices: Vec<(&str, &str)> = VOICES.iter().map(|v| (*v, *v)).collect();
-    page.options("voice", &voices, DEFAULT_VOICE)?;
+    page.options(Id::Voice, &voices, DEFAULT_VOICE)?;
     let formats: Vec<(&str, &str)> = Format::ALL.iter().map(|f| (f.id(), f.label())).collect();
-    page.options("rec-format", &formats, Format::default().id())?;
+    page.options(Id::RecFormat, &formats, Format::default().id())?;
     let chunk = crate::protocol::CHUNK.to_string();
-    page.set_options("mic-chunk", &crate::settings::chunk_choices(), &chunk);
+    page.set_options(Id::MicChunk, &crate::settings::chunk_choices(), &chunk);
     page.set_value(
-        "model",
+        Id::Model,
         DEFAULT_MODEL
             .strip_prefix("models/")
             .unwrap_or(DEFAULT_MODEL),
     );
     let (remembered, secret) = stored_secret().unwrap_or_default();
     // With no key at hand the page starts on the offline stand-in: it works at once.
-    page.set_value("backend", if secret.is_empty() { "offline" } else { "key" });
+    page.set_value(
+        Id::Backend,
+        if secret.is_empty() { "offline" } else { "key" },
+    );
     // What was chosen on the last visit, then what the page's address says.
     let stored = storages()
         .1
@@ -42,12 +46,12 @@ pub fn fill(page: &Page) -> Result<(), String> {
     for params in [stored, query()].into_iter().flatten() {
         for (name, id) in QUERY_SETTINGS {
             if let Some(value) = params.get(name) {
-                page.set_value(id, &value);
+                page.set_value(*id, &value);
             }
         }
     }
-    page.set_value("secret", &secret);
-    if let Ok(remember) = page.element::<HtmlInputElement>("remember") {
+    page.set_value(Id::Secret, &secret);
+    if let Ok(remember) = page.element::<HtmlInputElement>(Id::Remember) {
         remember.set_checked(remembered);
     }
     show_backend_fields(page);
@@ -62,17 +66,17 @@ pub fn remember(page: &Page) {
         return;
     };
     for (name, id) in QUERY_SETTINGS {
-        let held = page.element::<web_sys::Element>(id).ok();
+        let held = page.element::<web_sys::Element>(*id).ok();
         let value = held.and_then(|e| e.get_attribute(CHOSEN));
-        params.append(name, &value.unwrap_or_else(|| page.field(id)));
+        params.append(name, &value.unwrap_or_else(|| page.field(*id)));
     }
     let _ = local.set_item(SETTINGS_KEY, &String::from(params.to_string()));
 }
 
 /// The volume slider as a gain (0..=1); its spoken value follows it.
 pub fn volume(page: &Page) -> f32 {
-    let value = page.value("volume");
-    if let Ok(slider) = page.element::<HtmlElement>("volume") {
+    let value = page.value(Id::Volume);
+    if let Ok(slider) = page.element::<HtmlElement>(Id::Volume) {
         let _ = slider.set_attribute("aria-valuetext", &format!("{value}%"));
     }
     crate::settings::volume(&value)
@@ -81,24 +85,24 @@ pub fn volume(page: &Page) -> f32 {
 /// The form as it stands.
 pub fn read(page: &Page) -> Form {
     Form {
-        backend: page.value("backend"),
-        secret: page.value("secret"),
-        url: page.value("url"),
-        model: page.value("model"),
-        voice: page.value("voice"),
-        instruction: page.value("instruction"),
-        transcription: page.checked("transcription"),
-        turns: page.value("turns"),
-        start_sensitivity: page.value("start-sensitivity"),
-        end_sensitivity: page.value("end-sensitivity"),
-        prefix_padding_ms: page.value("prefix-padding"),
-        silence_ms: page.value("silence"),
-        interrupts: page.checked("interrupts"),
-        builtin_tools: page.checked("builtin-tools"),
-        tools: page.value("tools"),
-        thinking: page.value("thinking"),
-        proactive: page.checked("proactive"),
-        affective: page.checked("affective"),
+        backend: page.value(Id::Backend),
+        secret: page.value(Id::Secret),
+        url: page.value(Id::Url),
+        model: page.value(Id::Model),
+        voice: page.value(Id::Voice),
+        instruction: page.value(Id::Instruction),
+        transcription: page.checked(Id::Transcription),
+        turns: page.value(Id::Turns),
+        start_sensitivity: page.value(Id::StartSensitivity),
+        end_sensitivity: page.value(Id::EndSensitivity),
+        prefix_padding_ms: page.value(Id::PrefixPadding),
+        silence_ms: page.value(Id::Silence),
+        interrupts: page.checked(Id::Interrupts),
+        builtin_tools: page.checked(Id::BuiltinTools),
+        tools: page.value(Id::Tools),
+        thinking: page.value(Id::Thinking),
+        proactive: page.checked(Id::Proactive),
+        affective: page.checked(Id::Affective),
     }
 }
 
@@ -114,7 +118,7 @@ pub fn connection(page: &Page) -> Result<Connection, String> {
 /// Keeps the key as the person asked (only for backends that use one).
 fn keep_secret(page: &Page, form: &Form) {
     if form.uses_secret() {
-        store_secret(form.secret.trim(), page.checked("remember"));
+        store_secret(form.secret.trim(), page.checked(Id::Remember));
     }
 }
 
@@ -158,11 +162,11 @@ async fn try_mint(passcode: &str) -> Result<(u16, Option<Answer>), String> {
 
 /// Shows the fields the chosen backend needs.
 pub fn show_backend_fields(page: &Page) {
-    let backend = page.value("backend");
-    page.set_hidden("url-row", backend != "url");
-    page.set_hidden("secret-row", backend == "offline");
+    let backend = page.value(Id::Backend);
+    page.set_hidden(Id::UrlRow, backend != "url");
+    page.set_hidden(Id::SecretRow, backend == "offline");
     page.set_text(
-        "secret-label",
+        Id::SecretLabel,
         match backend.as_str() {
             "token" => "Ephemeral token",
             "server" => "Passcode (if this server asks for one)",
@@ -175,19 +179,21 @@ pub fn show_backend_fields(page: &Page) {
 /// What the page does differently with the chosen model, under its field (the model
 /// table's words), and the settings it takes: one it refuses is disabled, with the reason.
 pub fn show_model_notes(page: &Page) {
-    let model = models::lookup(&page.value("model"));
-    page.set_text("model-notes", &model.notes());
-    offer_choice(page, "thinking", &model.thinking_offer());
-    offer_toggle(page, "proactive", &model.proactive_offer());
-    offer_toggle(page, "affective", &model.affective_offer());
+    let model = models::lookup(&page.value(Id::Model));
+    page.set_text(Id::ModelNotes, &model.notes());
+    let why = [Id::ThinkingWhy, Id::ProactiveWhy, Id::AffectiveWhy];
+    offer_choice(page, (Id::Thinking, why[0]), &model.thinking_offer());
+    offer_toggle(page, (Id::Proactive, why[1]), &model.proactive_offer());
+    offer_toggle(page, (Id::Affective, why[2]), &model.affective_offer());
 }
 
 /// The person's own choice, held in `data-chosen` while a model overrides the control, so
 /// it comes back (and is remembered) when another model takes it.
 const CHOSEN: &str = "data-chosen";
 
-fn offer_choice(page: &Page, id: &str, offer: &Offer) {
-    page.set_text(&format!("{id}-why"), &offer.why);
+/// `id`: the control and the line that says why.
+fn offer_choice(page: &Page, (id, why): (Id, Id), offer: &Offer) {
+    page.set_text(why, &offer.why);
     let Ok(select) = page.element::<HtmlSelectElement>(id) else {
         return;
     };
@@ -214,8 +220,8 @@ fn offer_choice(page: &Page, id: &str, offer: &Offer) {
     select.set_disabled(offer.choices.is_empty());
 }
 
-fn offer_toggle(page: &Page, id: &str, offer: &Offer) {
-    page.set_text(&format!("{id}-why"), &offer.why);
+fn offer_toggle(page: &Page, (id, why): (Id, Id), offer: &Offer) {
+    page.set_text(why, &offer.why);
     let Ok(input) = page.element::<HtmlInputElement>(id) else {
         return;
     };
@@ -246,12 +252,12 @@ pub fn storage() -> Option<String> {
 
 /// The microphone's chunk size chosen on the page (samples).
 pub fn chunk(page: &Page) -> u32 {
-    crate::settings::chunk_size(&page.value("mic-chunk"))
+    crate::settings::chunk_size(&page.value(Id::MicChunk))
 }
 
 /// The recording format chosen on the page.
 pub fn format(page: &Page) -> Format {
-    Format::parse(&page.value("rec-format")).unwrap_or_default()
+    Format::parse(&page.value(Id::RecFormat)).unwrap_or_default()
 }
 
 fn query() -> Option<UrlSearchParams> {

@@ -5,11 +5,12 @@ use super::page::{Item, Page};
 use super::review::Reviewer;
 use super::store::Store;
 use crate::conversation::LogKind;
+use crate::dom::Id;
 use crate::recorder::stored_label;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-const LIST: &str = "rec-stored";
+const LIST: Id = Id::RecStored;
 const ACTIONS: &[(&str, &str)] = &[
     ("review", "Review"),
     ("download", "Download"),
@@ -59,10 +60,10 @@ impl Stored {
                         })
                         .collect();
                     me.page.set_items(LIST, &items);
-                    me.page.set_hidden("rec-stored-none", !items.is_empty());
+                    me.page.set_hidden(Id::RecStoredNone, !items.is_empty());
                 }
                 Err(e) => me.page.set_text(
-                    "rec-stored-none",
+                    Id::RecStoredNone,
                     &format!("Stored conversations cannot be listed in this browser ({e})."),
                 ),
             }

@@ -619,10 +619,12 @@ if (args.soak) {
 // server's answer read by the browser's JSON.parse rather than a second JSON reader).
 // The review view (a stored conversation's waveform, player and lines; the record read back
 // through the browser's JSON.parse and serde-wasm-bindgen, not a second JSON reader, which
-// weighed 16 KB more): 289,397 B (+15.5 KB, of which the record's Deserialize impls are
-// 3.5 KB). The packages issue's goal (140 KB) and its line (160 KB) are not met; this budget
-// is today's figure plus 2 %, so growth still shows red.
-const WEIGHT_BUDGET = 295_000;
+// weighed 16 KB more): +15.5 KB (the record's Deserialize impls 3.5 KB of it); the
+// microphone chunk setting, tokens and push-to-talk turns in the record, the page's ids as
+// one table: +2.5 KB; 294,015 B by this check's zlib (291,906 B by `gzip -9`, `.ci/size`).
+// The packages issue's goal (140 KB) and its line (160 KB) are not met; this budget is
+// today's figure plus 2 %, so growth still shows red.
+const WEIGHT_BUDGET = 300_000;
 if (args.look) {
   try {
     console.log(`\nlook and feel, keyboard, settings, security: ${dist}`);

@@ -3,6 +3,7 @@
 
 use super::{App, WeakApp};
 use crate::conversation::{Event, Link, LogKind};
+use crate::dom::Id;
 use crate::protocol::{models, ClientMessage, FunctionCall};
 use crate::settings::MidSession;
 use crate::web::{settings, tools};
@@ -66,7 +67,7 @@ impl App {
             }) => match self.session.send_message(&message) {
                 Ok(()) => {
                     let sent = ClientMessage::Setup(connection.setup.clone()).to_json();
-                    self.page.set_text("setup-sent", &sent);
+                    self.page.set_text(Id::SetupSent, &sent);
                     self.connection = Some(*connection);
                     self.page.log(
                         LogKind::Info,

@@ -3,6 +3,7 @@
 
 use super::{dispatch, settings, tools, Shared};
 use crate::conversation::{Event, Link, LogKind, Plan};
+use crate::dom::Id;
 use crate::protocol::ClientMessage;
 use crate::settings::Connection;
 use std::rc::Rc;
@@ -37,7 +38,7 @@ fn start_with(app: &Shared, talk: bool, made: Option<Result<Connection, String>>
             Ok(connection) => {
                 // For people debugging: exactly what `setup` says (the key is never in it).
                 let sent = ClientMessage::Setup(connection.setup.clone()).to_json();
-                a.page.set_text("setup-sent", &sent);
+                a.page.set_text(Id::SetupSent, &sent);
                 a.connection = Some(connection);
                 a.notes.clear();
                 a.running = tools::Running::default();

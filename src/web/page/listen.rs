@@ -3,6 +3,7 @@
 //! is `forget`-ed once, here and nowhere else).
 
 use super::Page;
+use crate::dom::Id;
 use gloo_events::{EventListener, EventListenerOptions};
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement, KeyboardEvent};
@@ -10,7 +11,7 @@ use web_sys::{Element, HtmlElement, KeyboardEvent};
 impl Page {
     /// Calls `f` on element `id`'s `event`, for as long as the page lives: the page's own
     /// controls never go away, so the listener is never removed (`forget`).
-    pub fn on(&self, id: &str, event: &'static str, f: impl Fn() + 'static) -> Result<(), String> {
+    pub fn on(&self, id: Id, event: &'static str, f: impl Fn() + 'static) -> Result<(), String> {
         let target: HtmlElement = self.element(id)?;
         EventListener::new(&target, event, move |_| f()).forget();
         Ok(())
@@ -18,7 +19,7 @@ impl Page {
 
     /// Calls `f` when form `id` is submitted, instead of the browser's navigation, for as
     /// long as the page lives (never removed, like [`Page::on`]).
-    pub fn on_submit(&self, id: &str, f: impl Fn() + 'static) -> Result<(), String> {
+    pub fn on_submit(&self, id: Id, f: impl Fn() + 'static) -> Result<(), String> {
         let form: HtmlElement = self.element(id)?;
         let options = EventListenerOptions::enable_prevent_default();
         EventListener::new_with_options(&form, "submit", options, move |e| {
@@ -63,7 +64,7 @@ impl Page {
             // Text fields keep their spaces; another enabled button keeps its own Space.
             let elsewhere = target.is_some_and(|t| match t.tag_name().as_str() {
                 "INPUT" | "TEXTAREA" | "SELECT" => true,
-                "BUTTON" => t.id() != "talk" && !t.has_attribute("disabled"),
+                "BUTTON" => t.id() != Id::Talk.as_str() && !t.has_attribute("disabled"),
                 _ => false,
             });
             let plain = !(e.ctrl_key() || e.meta_key() || e.alt_key());
@@ -92,7 +93,7 @@ impl Page {
 
     /// Keeps Tab inside a modal dialog: each (sentinel, control) pair sends the focus a
     /// sentinel at one end of the dialog receives round to the control at the other end.
-    pub fn wrap_focus(&self, pairs: [(&str, &'static str); 2]) -> Result<(), String> {
+    pub fn wrap_focus(&self, pairs: [(Id, Id); 2]) -> Result<(), String> {
         for (sentinel, to) in pairs {
             let page = self.clone();
             self.on(sentinel, "focus", move || {
@@ -106,7 +107,7 @@ impl Page {
 
     /// Calls `f(action, key)` when a button made by [`Page::set_items`] in list `id` is
     /// pressed, for as long as the page lives (never removed, like [`Page::on`]).
-    pub fn on_item(&self, id: &str, f: impl Fn(String, String) + 'static) -> Result<(), String> {
+    pub fn on_item(&self, id: Id, f: impl Fn(String, String) + 'static) -> Result<(), String> {
         let list: HtmlElement = self.element(id)?;
         let listener = EventListener::new(&list, "click", move |e| {
             let Some(button) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) else {

@@ -5,6 +5,7 @@
 
 use super::{page_now_ms, Recording, Take};
 use crate::conversation::LogKind;
+use crate::dom::Id;
 use crate::protocol::FunctionCall;
 use crate::record::{NoteKind, Record, Who};
 use crate::web::js_error;
@@ -126,7 +127,7 @@ impl Recording {
     /// Offers the record so far as `what`, named like the recording.
     pub fn export_on(&mut self, page: &Page, what: Export) {
         let Some(take) = self.take.as_ref() else {
-            return page.set_text("rec-info", "Nothing recorded yet.");
+            return page.set_text(Id::RecInfo, "Nothing recorded yet.");
         };
         match exported(take, what) {
             Ok((url, name)) => {

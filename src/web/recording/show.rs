@@ -3,6 +3,7 @@
 
 use super::{Recording, Take};
 use crate::conversation::LogKind;
+use crate::dom::Id;
 use crate::recorder::describe;
 use crate::recorder::live::fit_peaks;
 use crate::web::js_error;
@@ -14,12 +15,12 @@ impl Recording {
     /// Saves the recording so far and offers it as a download on the page.
     pub fn save_on(&mut self, page: &Page) {
         if !self.started() {
-            return page.set_text("rec-info", "Nothing recorded yet.");
+            return page.set_text(Id::RecInfo, "Nothing recorded yet.");
         }
         match self.save() {
             Ok(saved) => {
                 page.offer_download(&saved.url, &saved.name);
-                page.set_text("rec-info", &format!("Saved: {}.", saved.summary));
+                page.set_text(Id::RecInfo, &format!("Saved: {}.", saved.summary));
                 self.draw_on(page);
                 let text = format!("Recording saved: {} ({})", saved.name, saved.summary);
                 page.log(LogKind::Info, &text);
@@ -39,14 +40,14 @@ impl Recording {
                 if let Some(old) = std::mem::replace(&mut self.heard, self.url.take()) {
                     let _ = web_sys::Url::revoke_object_url(&old);
                 }
-                if let Ok(player) = page.element::<web_sys::HtmlElement>("rec-player") {
+                if let Ok(player) = page.element::<web_sys::HtmlElement>(Id::RecPlayer) {
                     let _ = player.set_attribute("src", &saved.url);
                     player.set_hidden(false);
                     let _ = player.focus();
                 }
-                page.set_text("rec-info", &format!("In the player: {}.", saved.summary));
+                page.set_text(Id::RecInfo, &format!("In the player: {}.", saved.summary));
             }
-            Err(e) => page.set_text("rec-info", &e),
+            Err(e) => page.set_text(Id::RecInfo, &e),
         }
     }
 
@@ -55,11 +56,11 @@ impl Recording {
         let Some(take) = self.take.as_ref().filter(|t| !t.live.peaks().is_empty()) else {
             return;
         };
-        let Ok(canvas) = page.element::<HtmlCanvasElement>("rec-wave") else {
+        let Ok(canvas) = page.element::<HtmlCanvasElement>(Id::RecWave) else {
             return;
         };
         match draw_waveform(&canvas, take.live.peaks()) {
-            Ok(()) => page.set_hidden("rec-figure", false),
+            Ok(()) => page.set_hidden(Id::RecFigure, false),
             Err(e) => page.log(
                 LogKind::Warn,
                 &format!("The waveform could not be drawn: {e}"),
@@ -71,7 +72,7 @@ impl Recording {
     pub fn format_changed(&self, page: &Page) {
         if self.open_take().is_some() {
             page.set_text(
-                "rec-info",
+                Id::RecInfo,
                 "This conversation keeps its format; the new one applies to the next conversation.",
             );
         }
@@ -88,19 +89,19 @@ impl Recording {
                 self.storage_told = true;
                 let text = format!("This recording is kept in this tab only: the browser did not store it ({e}). Save still has all of it; closing the tab would lose it.");
                 page.log(LogKind::Warn, &text);
-                page.set_text("rec-stored-none", &text);
-                page.set_hidden("rec-stored-none", false);
+                page.set_text(Id::RecStoredNone, &text);
+                page.set_hidden(Id::RecStoredNone, false);
             }
         }
         if let Some(e) = self.error.take() {
             let text = format!("Part of the recording could not be kept: {e}");
             page.log(LogKind::Error, &text);
-            return page.set_text("rec-info", &text);
+            return page.set_text(Id::RecInfo, &text);
         }
         if let Some(take) = self.take.as_ref().filter(|t| !t.live.is_empty()) {
             let so_far = if take.finished { "" } else { " so far" };
             let size = describe(take.live.duration(), take.live.file_len());
-            page.set_text("rec-info", &format!("Recorded{so_far}: {size}."));
+            page.set_text(Id::RecInfo, &format!("Recorded{so_far}: {size}."));
         }
     }
 }
