@@ -243,6 +243,17 @@ async function conversation(base, backend) {
     // The emulator sends its first 8 chunks (1.6 s) at once, as the real service does: at the
     // barge-in the page holds far more audio than it has played, and must drop it.
     const query = backend.name === 'offline' ? '?format=stereo' : `?backend=url&format=stereo&url=${encodeURIComponent(`${backend.url}?burst=8${backend.faults ?? ''}`)}`;
+    // The microphone's audio as the page sends it (a socket backend): what the browser's
+    // fake microphone actually delivered, to hold the recording's placement against.
+    await page.addInitScript(() => {
+      window.e2eSentAudio = [];
+      const send = WebSocket.prototype.send;
+      WebSocket.prototype.send = function (data) {
+        const audio = typeof data === 'string' && data.includes('"realtimeInput"') && /"data":"([^"]*)"/.exec(data);
+        if (audio) window.e2eSentAudio.push(audio[1]);
+        return send.call(this, data);
+      };
+    });
     const loadStart = Date.now();
     await page.goto(base + query);
     await page.waitForSelector('#status[data-state="idle"]', { timeout: 20_000 });
@@ -273,6 +284,7 @@ async function conversation(base, backend) {
     await download.saveAs(file);
     const name = download.suggestedFilename();
     const saving = await longTasks(page);
+    const sentAudio = await page.evaluate(() => window.e2eSentAudio);
     const record = await saveRecord(browser, page, outDir, backend.name);
     const info = await page.$eval('#rec-info', (e) => e.textContent);
     const log = await page.$$eval('#log li', (lis) => lis.map((l) => `${l.className} | ${l.textContent}`));
@@ -296,7 +308,7 @@ async function conversation(base, backend) {
     check(`${backend.name}: the conversation is stored and listed`, /^Conversation of \d{4}-\d\d-\d\d \d\d:\d\d \(0:1\d, /.test(stored), stored);
     await checkReview(backend.name, page, JSON.parse(readFileSync(record.json.file, 'utf8')), { check });
     writeFileSync(join(outDir, `log-${backend.name}.txt`), log.join('\n') + '\n');
-    return { file, name, info, log, picture, errors, warnings, loaded, ready, talking, saving, fetched, record };
+    return { file, name, info, log, picture, errors, warnings, loaded, ready, talking, saving, fetched, record, sentAudio };
   } finally {
     await browser.close();
   }
@@ -410,19 +422,40 @@ function checkRecording(label, run) {
   if (!check(`${label}: two sentences on the left, two replies on the right`, heard.length === 2 && spoke.length === 2)) return;
   const [a, b] = heard;
   const [r1, r2] = spoke;
-  // The speech where it was spoken: the same lengths and the same distance apart as in the file,
-  // within what Chromium's fake microphone adds: it delivers the file about 0.4 % slow (the
-  // second sentence 20 ms late, each 10 ms long, in nearly every run, in what the page sends
-  // as much as in what it records) and, when the machine is busy, up to 20 ms more. A chunk
-  // misplaced by the recorder would be off by 128 ms. (Onsets are found in 10 ms frames, so
-  // differences are multiples of 10 ms; 1e-9 keeps a difference of exactly 50 ms (80 ms),
-  // computed in floating point, within what it is allowed.)
-  check(`${label}: sentence lengths as spoken`, Math.abs((a.end - a.start) - (A.end - A.start)) <= 0.08 + 1e-9 && Math.abs((b.end - b.start) - (B.end - B.start)) <= 0.08 + 1e-9,
-    `${f3(a.end - a.start)}/${f3(A.end - A.start)} s, ${f3(b.end - b.start)}/${f3(B.end - B.start)} s`);
-  // +-80 ms: Chromium's fake microphone runs ~0.4 % slow and later still on a busy machine
-  // (+70 ms seen in a CI run); a chunk the recorder misplaced would be 128 ms off.
-  check(`${label}: second sentence where it was spoken relative to the first`, Math.abs((b.start - a.start) - (B.start - A.start)) <= 0.08 + 1e-9,
-    `${f3(b.start - a.start)} vs ${f3(B.start - A.start)} s`);
+  // Against what the page sent (socket backends): the same microphone samples, placed by the
+  // recorder on its clock. Whatever the fake microphone's pace, the sentences stand as far
+  // apart and as long in the recording as in the stream sent; a chunk the recorder misplaced
+  // would be 128 ms off. 30 ms: onsets are found in 10 ms frames on both sides (one frame
+  // each), and the stream sent starts up to a chunk's audio-clock rounding apart.
+  if (run.sentAudio?.length) {
+    const pcm = Buffer.concat(run.sentAudio.map((b64) => Buffer.from(b64, 'base64')));
+    const ints = new Int16Array(pcm.buffer, pcm.byteOffset, pcm.length >> 1);
+    const sent = segments(Float32Array.from(ints, (v) => v / 32768), 16_000);
+    if (check(`${label}: the stream sent holds the two sentences`, sent.length === 2, sent.map((x) => `${f3(x.start)}-${f3(x.end)}`).join(', '))) {
+      const [sa, sb] = sent;
+      check(`${label}: the second sentence as far after the first in the recording as in the stream sent (within 30 ms)`,
+        Math.abs((b.start - a.start) - (sb.start - sa.start)) <= 0.03 + 1e-9, `${f3(b.start - a.start)} vs ${f3(sb.start - sa.start)} s`);
+      check(`${label}: the sentences as long in the recording as in the stream sent (within 30 ms)`,
+        Math.abs((a.end - a.start) - (sa.end - sa.start)) <= 0.03 + 1e-9 && Math.abs((b.end - b.start) - (sb.end - sb.start)) <= 0.03 + 1e-9,
+        `${f3(a.end - a.start)}/${f3(sa.end - sa.start)} s, ${f3(b.end - b.start)}/${f3(sb.end - sb.start)} s`);
+    }
+  } else {
+    // No socket (the offline stand-in runs in the page): against the file itself, which
+    // takes in the fake microphone's own pace.
+    // The speech where it was spoken: the same lengths and the same distance apart as in the file,
+    // within what Chromium's fake microphone adds: it delivers the file about 0.4 % slow (the
+    // second sentence 20 ms late, each 10 ms long, in nearly every run, in what the page sends
+    // as much as in what it records) and, when the machine is busy, up to 20 ms more. A chunk
+    // misplaced by the recorder would be off by 128 ms. (Onsets are found in 10 ms frames, so
+    // differences are multiples of 10 ms; 1e-9 keeps a difference of exactly 50 ms (80 ms),
+    // computed in floating point, within what it is allowed.)
+    check(`${label}: sentence lengths as spoken`, Math.abs((a.end - a.start) - (A.end - A.start)) <= 0.08 + 1e-9 && Math.abs((b.end - b.start) - (B.end - B.start)) <= 0.08 + 1e-9,
+      `${f3(a.end - a.start)}/${f3(A.end - A.start)} s, ${f3(b.end - b.start)}/${f3(B.end - B.start)} s`);
+    // +-80 ms: Chromium's fake microphone runs ~0.4 % slow and later still on a busy machine
+    // (+70 ms seen in a CI run); a chunk the recorder misplaced would be 128 ms off.
+    check(`${label}: second sentence where it was spoken relative to the first`, Math.abs((b.start - a.start) - (B.start - A.start)) <= 0.08 + 1e-9,
+      `${f3(b.start - a.start)} vs ${f3(B.start - A.start)} s`);
+  }
   check(`${label}: the recording starts with the microphone`, within(a.start - A.start, -0.3, 0.3), `offset ${f3(a.start - A.start)} s`);
   // The reply where it was played: after the pause that ends the sentence, and it is the echo.
   check(`${label}: reply starts after the 500 ms pause`, within(r1.start - a.end, 0.5, 1.1), `${f3(r1.start - a.end)} s after the sentence`);
@@ -527,6 +560,7 @@ async function longConversation(base, backend, minutes) {
     const talking = await longTasks(page);
     await Promise.all([page.waitForEvent('download'), page.click('#rec-save')]);
     const saving = await longTasks(page);
+    const sentAudio = await page.evaluate(() => window.e2eSentAudio);
     const log = await page.$$eval('#log li', (lis) => lis.map((l) => `${l.className} | ${l.textContent}`));
     const replies = log.filter((l) => l.includes("Reply latency")).length;
     console.log(`  ${minutes} min against the emulator: ${replies} replies`);
