@@ -74,7 +74,10 @@ fn no_element_is_named_by_a_literal_id_outside_the_table() {
     let mut files = Vec::new();
     walk(&root.join("src"), &mut files);
     let mut found = Vec::new();
-    for file in files.iter().filter(|f| f.extension().is_some_and(|e| e == "rs")) {
+    for file in files
+        .iter()
+        .filter(|f| f.extension().is_some_and(|e| e == "rs"))
+    {
         if file.ends_with("src/dom.rs") {
             continue;
         }

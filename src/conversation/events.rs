@@ -222,6 +222,9 @@ pub enum LogKind {
     Warn,
     Error,
     Server,
+    /// The conversation continues on a new connection (shown as the server's lines are;
+    /// the record keeps it as a reconnect).
+    Reconnected,
 }
 
 impl LogKind {
@@ -230,7 +233,7 @@ impl LogKind {
             LogKind::Info => "info",
             LogKind::Warn => "warn",
             LogKind::Error => "error",
-            LogKind::Server => "server",
+            LogKind::Server | LogKind::Reconnected => "server",
         }
     }
 }

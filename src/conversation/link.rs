@@ -73,7 +73,7 @@ impl Conversation {
                 // Attempt 0 opens the conversation; later ones continue it.
                 if attempt > 0 {
                     let secs = std::mem::take(&mut self.unsent) as f64 / f64::from(INPUT_RATE);
-                    out.log(LogKind::Server, &format!(
+                    out.log(LogKind::Reconnected, &format!(
                         "Reconnected; the conversation continues ({:.1} s of microphone audio could not be sent meanwhile).",
                         secs));
                 } else {

@@ -251,7 +251,7 @@ fn go_away_reconnects_at_once_and_reports_the_audio_that_could_not_be_sent() {
         c.handle(40.0, Event::Opened(Ok(()))),
         vec![
             log(
-                LogKind::Server,
+                LogKind::Reconnected,
                 "Reconnected; the conversation continues (1.3 s of microphone audio could not be sent meanwhile)."
             ),
             view("listening", LISTENING, [false, true, false, true], [true, true, true]),

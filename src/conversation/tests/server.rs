@@ -216,7 +216,7 @@ fn a_renewal_resumes_on_a_new_connection_with_the_latest_handle() {
     assert_eq!(
         opened[0],
         log(
-            LogKind::Server,
+            LogKind::Reconnected,
             "Reconnected; the conversation continues (0.0 s of microphone audio could not be sent meanwhile)."
         )
     );

@@ -92,7 +92,7 @@ impl Recording {
         let kind = match kind {
             LogKind::Warn => NoteKind::Warning,
             LogKind::Error => NoteKind::Error,
-            LogKind::Server if text.starts_with("Reconnected") => NoteKind::Reconnect,
+            LogKind::Reconnected => NoteKind::Reconnect,
             _ => return,
         };
         if let Some(r) = self.record() {
