@@ -126,7 +126,7 @@ export async function twoTabs(base, h) {
       .waitForFunction(() => document.querySelectorAll('#rec-stored li').length === 2, null, { timeout: 10_000 })
       .then(() => listed(first), () => listed(first));
     check('two tabs: after a reload, the ended one is a conversation, the other still being recorded',
-      mine.length === 2 && mine.some((l) => /^Conversation of .* \[Download Record \(JSON\) Delete\]$/.test(l)) && mine.some((l) => /^Being recorded in another tab: .* \[\]$/.test(l)), mine.join('; '));
+      mine.length === 2 && mine.some((l) => /^Conversation of .* \[Review Download Record \(JSON\) Delete\]$/.test(l)) && mine.some((l) => /^Being recorded in another tab: .* \[\]$/.test(l)), mine.join('; '));
   } finally {
     await context.close();
     rmSync(profile, { recursive: true, force: true });
