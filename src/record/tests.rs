@@ -316,6 +316,14 @@ fn a_span_still_being_spoken_is_in_the_record_and_pauses_join() {
     assert_eq!(spans, [(0.2, 0.7), (1.5, 1.6)]);
 }
 
+/// Each turn's (who, start, end, words).
+fn who_when_what(e: &export::Export) -> Vec<(Who, f64, f64, &str)> {
+    let turns = e.turns.iter();
+    turns
+        .map(|t| (t.who, t.start, t.end, t.text.as_str()))
+        .collect()
+}
+
 /// Push-to-talk: each hold is your turn, press to release, with the speech found within it
 /// (even a span that closed while the button was still down, or after it was released);
 /// the reply's latency counts from the release.
@@ -345,11 +353,7 @@ fn push_to_talk_holds_are_the_turns_and_latency_counts_from_the_release() {
     r.hold(108.0, false);
     mic_from(&mut r, 7.75, 1.0, &[]);
     let e = r.export(ORIGIN, 24_000);
-    let rows: Vec<_> = e
-        .turns
-        .iter()
-        .map(|t| (t.who, t.start, t.end, t.text.as_str()))
-        .collect();
+    let rows = who_when_what(&e);
     assert_eq!(
         rows,
         [
@@ -371,10 +375,6 @@ fn a_hold_still_down_is_a_turn_so_far() {
     mic(&mut r, 2.5, &[(1.2, 2.4)]);
     r.transcript(102.45, Who::You, "Still talking");
     let e = r.export(ORIGIN, 24_000);
-    let rows: Vec<_> = e
-        .turns
-        .iter()
-        .map(|t| (t.who, t.start, t.end, t.text.as_str()))
-        .collect();
+    let rows = who_when_what(&e);
     assert_eq!(rows, [(Who::You, 1.0, 2.4, "Still talking")]);
 }

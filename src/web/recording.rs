@@ -7,7 +7,7 @@
 //! Blob of Blobs, no build, no copy. The waveform is drawn from the blocks as they come.
 
 mod record;
-mod show;
+pub mod show;
 
 pub use record::Export;
 

@@ -12,6 +12,7 @@ use crate::conversation::LogKind;
 use crate::dom::Id;
 use crate::record::review::{clock, duration, LineKind, Mark, Peaks, Review};
 use crate::record::{NoteKind, Who};
+use crate::web::recording::show::{context_2d, MODEL, YOU};
 use gloo_events::EventListener;
 use js_sys::{ArrayBuffer, Uint8Array};
 use std::cell::RefCell;
@@ -19,16 +20,13 @@ use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
-    Blob, CanvasRenderingContext2d, Element, HtmlCanvasElement, HtmlDialogElement, HtmlElement,
-    HtmlMediaElement, MouseEvent,
+    Blob, Element, HtmlCanvasElement, HtmlDialogElement, HtmlElement, HtmlMediaElement, MouseEvent,
 };
 
 /// The stored file is read this much at a time for its waveform: a long conversation never
 /// sits in memory whole.
 const PIECE: u64 = 1 << 20;
 
-const YOU: &str = "#2a7de1";
-const MODEL: &str = "#e8731c";
 const CUT: &str = "#d92d20";
 const TOOL: &str = "#7c3aed";
 const NOTE: &str = "#6b7280";
@@ -315,12 +313,7 @@ fn follow(page: &Page, canvas: &HtmlCanvasElement, shown: &mut Shown, t: f64) {
 /// The waveform: the turns as bands in their speaker's colour, each column's peak in the
 /// colour of who was heard there (the model's over yours), the marks as lines, the playhead.
 fn draw(canvas: &HtmlCanvasElement, shown: &Shown, playhead: f64) -> Result<(), String> {
-    let ctx = canvas
-        .get_context("2d")
-        .map_err(js_error)?
-        .ok_or("the canvas has no 2d context")?
-        .dyn_into::<CanvasRenderingContext2d>()
-        .map_err(|_| "the canvas has no 2d context")?;
+    let ctx = context_2d(canvas)?;
     let (width, height) = (f64::from(canvas.width()), f64::from(canvas.height()));
     ctx.clear_rect(0.0, 0.0, width, height);
     let duration = shown.duration.max(1e-9);

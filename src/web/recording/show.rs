@@ -106,20 +106,30 @@ impl Recording {
     }
 }
 
-/// The person's voice (blue) and the model's (orange, drawn over it), one column per pixel,
-/// mirrored about the middle line, from per-column peaks (0..=1).
-pub fn draw_waveform(canvas: &HtmlCanvasElement, peaks: &[[f32; 2]]) -> Result<(), String> {
-    let ctx = canvas
+/// The person's voice in the waveforms (the recording card's, the review's).
+pub const YOU: &str = "#2a7de1";
+/// The model's.
+pub const MODEL: &str = "#e8731c";
+
+/// A canvas's 2d drawing context.
+pub fn context_2d(canvas: &HtmlCanvasElement) -> Result<CanvasRenderingContext2d, String> {
+    canvas
         .get_context("2d")
         .map_err(js_error)?
         .ok_or("the canvas has no 2d context")?
         .dyn_into::<CanvasRenderingContext2d>()
-        .map_err(|_| "the canvas has no 2d context")?;
+        .map_err(|_| "the canvas has no 2d context".to_owned())
+}
+
+/// The person's voice (blue) and the model's (orange, drawn over it), one column per pixel,
+/// mirrored about the middle line, from per-column peaks (0..=1).
+pub fn draw_waveform(canvas: &HtmlCanvasElement, peaks: &[[f32; 2]]) -> Result<(), String> {
+    let ctx = context_2d(canvas)?;
     let (width, height) = (canvas.width(), f64::from(canvas.height()));
     ctx.clear_rect(0.0, 0.0, f64::from(width), height);
     let peaks = fit_peaks(peaks, width as usize);
     let middle = height / 2.0;
-    for (track, colour) in [(0, "#2a7de1"), (1, "#e8731c")] {
+    for (track, colour) in [(0, YOU), (1, MODEL)] {
         ctx.set_fill_style_str(colour);
         for (x, peak) in peaks.iter().enumerate() {
             let half =
