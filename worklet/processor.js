@@ -55,7 +55,13 @@ class CaptureProcessor extends AudioWorkletProcessor {
   }
 
   process(inputs) {
-    if (!this.running) return false;
+    if (!this.running) {
+      // The last call: an active processor keeps its node, and the node its context, alive
+      // in Chromium even after the context closes; the page closes it after this message.
+      if (!this.ended) this.port.postMessage({ type: 'stopped' });
+      this.ended = true;
+      return false;
+    }
     const channels = inputs[0];
     if (this.firstFrame < 0) this.firstFrame = currentFrame;
     if (this.memory.buffer !== this.buffer) this.makeViews(); // memory grew (never, by design)

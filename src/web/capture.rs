@@ -6,10 +6,11 @@
 //! [`Capture`] owns the graph and the tracks: dropping it disconnects the nodes, stops the
 //! tracks (the browser's recording indicator goes off) and frees the DSP.
 
-use super::js_error;
+use super::{js_error, within};
 use crate::device::CaptureError;
 use futures_channel::mpsc::{unbounded as channel, UnboundedReceiver as Receiver};
 use gloo_events::EventListener;
+use gloo_timers::future::TimeoutFuture;
 use js_sys::{Object, Reflect, WebAssembly};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -21,6 +22,10 @@ use web_sys::{
 
 /// The processor name `processor.js` registers.
 const PROCESSOR: &str = "capture-processor";
+
+/// How long a context's close waits for stopped processors' last calls: a render quantum
+/// is under 3 ms; a suspended context never calls them.
+const STOP_GRACE_MS: u32 = 500;
 
 /// What the capture reports.
 #[derive(Debug, Clone, PartialEq)]
@@ -210,11 +215,71 @@ impl Capture {
         ))
     }
 
+    /// Ends the capture (as dropping it does) and tells when the processor has made its
+    /// last `process` call. Chromium keeps a node whose processor is still active alive,
+    /// and with it its context, even once the context is closed: a context closed before
+    /// the processor saw "stop" stayed reachable until the page went away.
+    pub fn stop(self) -> Stopping {
+        let (tx, done) = futures_channel::oneshot::channel();
+        let mut tx = Some(tx);
+        let listener = self.node.port().ok().map(|port| {
+            EventListener::new(&port, "message", move |e| {
+                let data = e.unchecked_ref::<MessageEvent>().data();
+                let kind = Reflect::get(&data, &"type".into()).ok();
+                if kind.and_then(|k| k.as_string()).as_deref() == Some("stopped") {
+                    if let Some(tx) = tx.take() {
+                        let _ = tx.send(());
+                    }
+                }
+            })
+        });
+        Stopping {
+            done,
+            _listener: listener,
+        }
+    }
+
     /// Asks the processor to deliver its partial chunk; [`CaptureEvent::Flushed`] follows.
     pub fn flush(&self) {
         if let Ok(port) = self.node.port() {
             let _ = port.post_message(&"flush".into());
         }
+    }
+}
+
+/// A stopped capture's processor, until its last `process` call.
+pub struct Stopping {
+    done: futures_channel::oneshot::Receiver<()>,
+    _listener: Option<EventListener>,
+}
+
+impl Stopping {
+    fn finished(&mut self) -> bool {
+        !matches!(self.done.try_recv(), Ok(None))
+    }
+
+    /// Closes `ctx` once every processor in `stopping` has made its last call (or after
+    /// [`STOP_GRACE_MS`]); at once if none is left.
+    pub fn close_after(stopping: Vec<Stopping>, ctx: AudioContext) {
+        if stopping.is_empty() {
+            let _ = ctx.close();
+            return;
+        }
+        wasm_bindgen_futures::spawn_local(async move {
+            let all = async {
+                for s in stopping {
+                    let _ = s.done.await;
+                }
+            };
+            within(all, TimeoutFuture::new(STOP_GRACE_MS)).await;
+            let _ = ctx.close();
+        });
+    }
+
+    /// Drops the entries whose processor has finished, then adds `new`.
+    pub fn push(stopping: &mut Vec<Stopping>, new: Stopping) {
+        stopping.retain_mut(|s| !s.finished());
+        stopping.push(new);
     }
 }
 

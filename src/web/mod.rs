@@ -46,6 +46,20 @@ pub fn js_error(value: JsValue) -> String {
 
 use wasm_bindgen::JsCast as _;
 
+/// What `work` gives, or `None` if `timer` fires first.
+pub async fn within<T>(
+    work: impl std::future::Future<Output = T>,
+    timer: gloo_timers::future::TimeoutFuture,
+) -> Option<T> {
+    use std::future::Future as _;
+    let (mut work, mut timer) = (std::pin::pin!(work), std::pin::pin!(timer));
+    std::future::poll_fn(|cx| match work.as_mut().poll(cx) {
+        std::task::Poll::Ready(done) => std::task::Poll::Ready(Some(done)),
+        std::task::Poll::Pending => timer.as_mut().poll(cx).map(|()| None),
+    })
+    .await
+}
+
 /// Compiles a wasm module from its bytes.
 pub async fn compile_module(bytes: &[u8]) -> Result<WebAssembly::Module, String> {
     compile(&Uint8Array::from(bytes).into()).await

@@ -4,7 +4,7 @@
 //! DSP (once per page), and the open microphone. Dropping or ending the rig stops the
 //! microphone and playback and closes the context.
 
-use super::capture::{add_processor, fetch_dsp, Capture, CaptureEvent};
+use super::capture::{add_processor, fetch_dsp, Capture, CaptureEvent, Stopping};
 use super::js_error;
 use super::playback::Player;
 use crate::conversation::Event;
@@ -36,6 +36,8 @@ pub struct Rig {
     ticker: Option<Interval>,
     /// Stops a microphone whose worklet never delivered its last chunk.
     mic_deadline: Option<Timeout>,
+    /// Stopped microphones' processors until their last call: the context closes after.
+    stopping: Vec<Stopping>,
 }
 
 /// What opening a microphone needs, taken out of the rig so no borrow spans an `await`.
@@ -57,6 +59,12 @@ pub struct OpenedMic {
     dsp: WebAssembly::Module,
     /// The context's (the device's) rate.
     pub rate: f32,
+}
+
+impl Drop for Rig {
+    fn drop(&mut self) {
+        self.end();
+    }
 }
 
 impl Rig {
@@ -88,11 +96,15 @@ impl Rig {
 
     /// Stops the microphone and playback and closes the context.
     pub fn end(&mut self) {
-        (self.ticker, self.mic_deadline, self.mic) = (None, None, None);
+        (self.ticker, self.mic_deadline) = (None, None);
         self.input_level.set(0.0);
         self.player = None;
+        if let Some((_, capture)) = self.mic.take() {
+            Stopping::push(&mut self.stopping, capture.stop());
+        }
+        let stopping = std::mem::take(&mut self.stopping);
         if let Some(ctx) = self.ctx.take() {
-            let _ = ctx.close();
+            Stopping::close_after(stopping, ctx);
         }
     }
 
@@ -183,7 +195,10 @@ impl Rig {
     /// Releases microphone `id`: tracks stopped (the browser's indicator goes off).
     pub fn close_mic(&mut self, id: u32) {
         if self.mic.as_ref().is_some_and(|(m, _)| *m == id) {
-            (self.mic, self.mic_deadline) = (None, None);
+            if let Some((_, capture)) = self.mic.take() {
+                Stopping::push(&mut self.stopping, capture.stop());
+            }
+            self.mic_deadline = None;
             self.input_level.set(0.0);
         }
     }

@@ -5,10 +5,10 @@
 //! text between it and the transport. [`Session`] is a cheap handle for sending (the
 //! mic callback holds one); [`Events`] is the single consumer of what comes back.
 
-use super::page_now_ms;
 use super::socket::{Socket, Transport, TransportEvent};
 use super::standin::Offline;
 use super::wire;
+use super::{page_now_ms, within};
 use crate::conversation::Event;
 use crate::endpoint::Endpoint;
 use crate::latency::Latencies;
@@ -20,9 +20,7 @@ use futures_util::StreamExt as _;
 use gloo_timers::future::TimeoutFuture;
 use std::cell::RefCell;
 use std::collections::VecDeque;
-use std::future::Future;
 use std::rc::Rc;
-use std::task::Poll;
 
 /// The most model audio handed on in one task (a longer part is split).
 const PIECE_MS: u32 = 500;
@@ -98,16 +96,6 @@ pub async fn connect_over(
             Err(error)
         }
     }
-}
-
-/// What `work` gives, or `None` if `timer` fires first.
-async fn within<T>(work: impl Future<Output = T>, timer: TimeoutFuture) -> Option<T> {
-    let (mut work, mut timer) = (std::pin::pin!(work), std::pin::pin!(timer));
-    std::future::poll_fn(|cx| match work.as_mut().poll(cx) {
-        Poll::Ready(done) => Poll::Ready(Some(done)),
-        Poll::Pending => timer.as_mut().poll(cx).map(|()| None),
-    })
-    .await
 }
 
 impl Events {
