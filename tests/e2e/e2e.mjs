@@ -4,7 +4,7 @@
 // recording; then the downloaded WAV is checked sample by sample against the speech file.
 //
 //   node e2e.mjs --dist DIR --speech FILE [--emulator URL --key KEY] [--out DIR] [--bench]
-//                [--look | --soak | --long MINUTES | --only storage|hostile|background]
+//                [--look | --soak | --long MINUTES | --only storage|hostile|background|jitter|tools|controls|offline]
 //
 // Prints one line per check and a cargo-style "test result:" line; exits 1 on any failure.
 // With --bench it also prints the page weight and the timing figures (see docs/benchmarks.md).
@@ -223,6 +223,46 @@ function watchStates(page) {
   });
 }
 
+/**
+ * The microphone's audio as the page sends it, whichever the backend: what the browser's fake
+ * microphone actually delivered, which the recording's placement is held against. On a socket,
+ * the frames given to `WebSocket.send`; with the offline stand-in, the frames the page hands
+ * its module (`standin_input` says where the text goes, `standin_receive` takes it). Kept in
+ * this process as they are sent, so a crashed tab's are kept too. Call before the page loads.
+ */
+async function captureSent(page) {
+  const sent = [];
+  await page.exposeFunction('e2eSent', (b64) => { sent.push(b64); });
+  await page.addInitScript(() => {
+    const keep = (text) => {
+      const audio = text.includes('"realtimeInput"') && /"data":"([^"]*)"/.exec(text);
+      if (audio) window.e2eSent(audio[1]);
+    };
+    const send = WebSocket.prototype.send;
+    WebSocket.prototype.send = function (data) {
+      if (typeof data === 'string') keep(data);
+      return send.call(this, data);
+    };
+    const instantiate = WebAssembly.instantiate;
+    WebAssembly.instantiate = async function (...args) {
+      const made = await instantiate.apply(this, args);
+      const own = made instanceof WebAssembly.Instance ? made.exports : null;
+      if (!own?.standin_receive) return made;
+      let at = 0;
+      const exports = {
+        ...own,
+        standin_input: (len) => (at = own.standin_input(len)),
+        standin_receive: (now, len) => {
+          keep(new TextDecoder().decode(new Uint8Array(own.memory.buffer, at, len)));
+          return own.standin_receive(now, len);
+        },
+      };
+      return { exports };
+    };
+  });
+  return sent;
+}
+
 async function conversation(base, backend) {
   const browser = await launch([
     '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
@@ -243,17 +283,7 @@ async function conversation(base, backend) {
     // The emulator sends its first 8 chunks (1.6 s) at once, as the real service does: at the
     // barge-in the page holds far more audio than it has played, and must drop it.
     const query = backend.name === 'offline' ? '?format=stereo' : `?backend=url&format=stereo&url=${encodeURIComponent(`${backend.url}?burst=8${backend.faults ?? ''}`)}`;
-    // The microphone's audio as the page sends it (a socket backend): what the browser's
-    // fake microphone actually delivered, to hold the recording's placement against.
-    await page.addInitScript(() => {
-      window.e2eSentAudio = [];
-      const send = WebSocket.prototype.send;
-      WebSocket.prototype.send = function (data) {
-        const audio = typeof data === 'string' && data.includes('"realtimeInput"') && /"data":"([^"]*)"/.exec(data);
-        if (audio) window.e2eSentAudio.push(audio[1]);
-        return send.call(this, data);
-      };
-    });
+    const sentAudio = await captureSent(page);
     const loadStart = Date.now();
     await page.goto(base + query);
     await page.waitForSelector('#status[data-state="idle"]', { timeout: 20_000 });
@@ -284,7 +314,6 @@ async function conversation(base, backend) {
     await download.saveAs(file);
     const name = download.suggestedFilename();
     const saving = await longTasks(page);
-    const sentAudio = await page.evaluate(() => window.e2eSentAudio);
     const record = await saveRecord(browser, page, outDir, backend.name);
     const info = await page.$eval('#rec-info', (e) => e.textContent);
     const log = await page.$$eval('#log li', (lis) => lis.map((l) => `${l.className} | ${l.textContent}`));
@@ -422,39 +451,21 @@ function checkRecording(label, run) {
   if (!check(`${label}: two sentences on the left, two replies on the right`, heard.length === 2 && spoke.length === 2)) return;
   const [a, b] = heard;
   const [r1, r2] = spoke;
-  // Against what the page sent (socket backends): the same microphone samples, placed by the
-  // recorder on its clock. Whatever the fake microphone's pace, the sentences stand as far
-  // apart and as long in the recording as in the stream sent; a chunk the recorder misplaced
-  // would be 128 ms off. 30 ms: onsets are found in 10 ms frames on both sides (one frame
-  // each), and the stream sent starts up to a chunk's audio-clock rounding apart.
-  if (run.sentAudio?.length) {
-    const pcm = Buffer.concat(run.sentAudio.map((b64) => Buffer.from(b64, 'base64')));
-    const ints = new Int16Array(pcm.buffer, pcm.byteOffset, pcm.length >> 1);
-    const sent = segments(Float32Array.from(ints, (v) => v / 32768), 16_000);
-    if (check(`${label}: the stream sent holds the two sentences`, sent.length === 2, sent.map((x) => `${f3(x.start)}-${f3(x.end)}`).join(', '))) {
-      const [sa, sb] = sent;
-      check(`${label}: the second sentence as far after the first in the recording as in the stream sent (within 30 ms)`,
-        Math.abs((b.start - a.start) - (sb.start - sa.start)) <= 0.03 + 1e-9, `${f3(b.start - a.start)} vs ${f3(sb.start - sa.start)} s`);
-      check(`${label}: the sentences as long in the recording as in the stream sent (within 30 ms)`,
-        Math.abs((a.end - a.start) - (sa.end - sa.start)) <= 0.03 + 1e-9 && Math.abs((b.end - b.start) - (sb.end - sb.start)) <= 0.03 + 1e-9,
-        `${f3(a.end - a.start)}/${f3(sa.end - sa.start)} s, ${f3(b.end - b.start)}/${f3(sb.end - sb.start)} s`);
-    }
-  } else {
-    // No socket (the offline stand-in runs in the page): against the file itself, which
-    // takes in the fake microphone's own pace.
-    // The speech where it was spoken: the same lengths and the same distance apart as in the file,
-    // within what Chromium's fake microphone adds: it delivers the file about 0.4 % slow (the
-    // second sentence 20 ms late, each 10 ms long, in nearly every run, in what the page sends
-    // as much as in what it records) and, when the machine is busy, up to 20 ms more. A chunk
-    // misplaced by the recorder would be off by 128 ms. (Onsets are found in 10 ms frames, so
-    // differences are multiples of 10 ms; 1e-9 keeps a difference of exactly 50 ms (80 ms),
-    // computed in floating point, within what it is allowed.)
-    check(`${label}: sentence lengths as spoken`, Math.abs((a.end - a.start) - (A.end - A.start)) <= 0.08 + 1e-9 && Math.abs((b.end - b.start) - (B.end - B.start)) <= 0.08 + 1e-9,
-      `${f3(a.end - a.start)}/${f3(A.end - A.start)} s, ${f3(b.end - b.start)}/${f3(B.end - B.start)} s`);
-    // +-80 ms: Chromium's fake microphone runs ~0.4 % slow and later still on a busy machine
-    // (+70 ms seen in a CI run); a chunk the recorder misplaced would be 128 ms off.
-    check(`${label}: second sentence where it was spoken relative to the first`, Math.abs((b.start - a.start) - (B.start - A.start)) <= 0.08 + 1e-9,
-      `${f3(b.start - a.start)} vs ${f3(B.start - A.start)} s`);
+  // Against what the page sent: the same microphone samples, placed by the recorder on its
+  // clock. Whatever the fake microphone's pace, the sentences stand as far apart and as long
+  // in the recording as in the stream sent; a chunk the recorder misplaced would be 128 ms
+  // off. 30 ms: onsets are found in 10 ms frames on both sides (one frame each), and the
+  // stream sent starts up to a chunk's audio-clock rounding apart.
+  const pcm = Buffer.concat((run.sentAudio ?? []).map((b64) => Buffer.from(b64, 'base64')));
+  const ints = new Int16Array(pcm.buffer, pcm.byteOffset, pcm.length >> 1);
+  const sent = segments(Float32Array.from(ints, (v) => v / 32768), 16_000);
+  if (check(`${label}: the stream sent holds the two sentences`, sent.length === 2, sent.map((x) => `${f3(x.start)}-${f3(x.end)}`).join(', '))) {
+    const [sa, sb] = sent;
+    check(`${label}: the second sentence as far after the first in the recording as in the stream sent (within 30 ms)`,
+      Math.abs((b.start - a.start) - (sb.start - sa.start)) <= 0.03 + 1e-9, `${f3(b.start - a.start)} vs ${f3(sb.start - sa.start)} s`);
+    check(`${label}: the sentences as long in the recording as in the stream sent (within 30 ms)`,
+      Math.abs((a.end - a.start) - (sa.end - sa.start)) <= 0.03 + 1e-9 && Math.abs((b.end - b.start) - (sb.end - sb.start)) <= 0.03 + 1e-9,
+      `${f3(a.end - a.start)}/${f3(sa.end - sa.start)} s, ${f3(b.end - b.start)}/${f3(sb.end - sb.start)} s`);
   }
   check(`${label}: the recording starts with the microphone`, within(a.start - A.start, -0.3, 0.3), `offset ${f3(a.start - A.start)} s`);
   // The reply where it was played: after the pause that ends the sentence, and it is the echo.
@@ -560,7 +571,6 @@ async function longConversation(base, backend, minutes) {
     const talking = await longTasks(page);
     await Promise.all([page.waitForEvent('download'), page.click('#rec-save')]);
     const saving = await longTasks(page);
-    const sentAudio = await page.evaluate(() => window.e2eSentAudio);
     const log = await page.$$eval('#log li', (lis) => lis.map((l) => `${l.className} | ${l.textContent}`));
     const replies = log.filter((l) => l.includes("Reply latency")).length;
     console.log(`  ${minutes} min against the emulator: ${replies} replies`);
@@ -587,7 +597,7 @@ if (args.long) {
   process.exit(failed ? 1 : 0);
 }
 const helpers = {
-  launch, browserOptions, startTalking, watchStates, check, checkRecording, parseWav, channel, segments,
+  launch, browserOptions, startTalking, watchStates, captureSent, check, checkRecording, parseWav, channel, segments,
   outDir, speechPath, A, B, speechSeconds,
 };
 if (args.chunks) {
@@ -618,12 +628,14 @@ if (args.only) {
     } else if (args.only === 'jitter') {
       const backend = { name: 'emulator-jitter', faults: '&burst=0&jitter_ms=40', url: args.emulator, key: args.key };
       checkRecording(backend.name, await conversation(base, backend));
+    } else if (args.only === 'offline') {
+      checkRecording('offline', await conversation(base, { name: 'offline' }));
     } else if (args.only === 'background') {
       await backgroundTab(base, helpers);
     } else if (args.only === 'hostile') {
       console.log('\na hostile server');
       await hostileServer(base, { url: args.emulator, key: args.key }, { launch, check, parseWav, channel, segments, outDir });
-    } else throw new Error(`--only storage|hostile|background|jitter|tools|controls, not ${args.only}`);
+    } else throw new Error(`--only storage|hostile|background|jitter|tools|controls|offline, not ${args.only}`);
   } finally {
     server.close();
   }

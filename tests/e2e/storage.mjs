@@ -26,6 +26,7 @@ export async function crashRecovery(base, store, h) {
     let page = await context.newPage();
     const errors = [];
     page.on('pageerror', (e) => errors.push(String(e)));
+    const sentAudio = await h.captureSent(page);
     await h.startTalking(page, base + query);
     const started = Date.now();
     await h.watchStates(page);
@@ -62,7 +63,7 @@ export async function crashRecovery(base, store, h) {
     const wav = parseWav(readFileSync(file));
     const seconds = wav.samples.length / wav.channels / wav.rate;
     check(`${label}: it holds the conversation up to at most 1 s before the crash`, seconds >= talked - 1.0 - 0.4 && seconds <= talked + 0.2, `${seconds.toFixed(2)} s of ${talked.toFixed(2)} s talked (the microphone takes about 0.3 s to start)`);
-    checkRecording(label, { file, name: download.suggestedFilename(), cutAt: seconds, errors });
+    checkRecording(label, { file, name: download.suggestedFilename(), cutAt: seconds, errors, sentAudio });
     // Its record was kept beside it: the turns up to about the last second, on its clock.
     const [recordDownload] = await Promise.all([page.waitForEvent('download'), page.click('#rec-stored li button[data-action="record"]')]);
     const recordFile = join(outDir, `recovered-${store}.json`);
