@@ -367,7 +367,8 @@ impl Record {
             turn.end = if turn.heard { turn.end.max(end) } else { end };
             turn.heard = true;
             turn.heard_to = turn.heard_to.max(source_end);
-            turn.interrupted |= p.heard < p.frames;
+            // Cut short: an interruption, or playback stopped (a cancelled bridge was not).
+            turn.interrupted |= p.heard < p.frames && !p.cancelled;
         }
     }
 

@@ -156,7 +156,7 @@ impl Scheduler {
         };
         if bridge.start >= now + self.lead {
             let p = &mut self.log[bridge.log_index];
-            p.heard = 0;
+            (p.heard, p.cancelled) = (0, true);
             let faded_in = p.fade_in.min(bridge.body.len() as u64);
             self.cancelled.push(p.id);
             self.live.retain(|&i| i != bridge.log_index);
@@ -225,6 +225,7 @@ impl Scheduler {
             fade_from,
             fade_in: std::mem::take(&mut self.pending_fade_in),
             source_pos,
+            cancelled: false,
         });
         self.live.push_back(self.log.len() - 1);
         self.stats.buffers += 1;

@@ -43,6 +43,9 @@ pub struct Played {
     pub fade_from: Option<u64>,
     /// Frames at its start that fade in from silence (it resumes a turn after a gap).
     pub fade_in: u64,
+    /// A bridge that never sounded: more of the turn came before it started, so it was
+    /// stopped and its frames scheduled again (heard 0, and nothing of the turn was lost).
+    pub cancelled: bool,
     /// Position in the turn's 24 kHz audio shown by the first frame (may be fractional, and
     /// negative for the filter's run-in at the start of a turn).
     pub source_pos: f64,

@@ -52,6 +52,7 @@ fn played(turn: u64, start: u64, frames: u64, heard: u64) -> Played {
         fade_from: (heard < frames).then_some(start + heard),
         fade_in: 0,
         source_pos: 0.0,
+        cancelled: false,
     }
 }
 
@@ -377,4 +378,35 @@ fn a_hold_still_down_is_a_turn_so_far() {
     let e = r.export(ORIGIN, 24_000);
     let rows = who_when_what(&e);
     assert_eq!(rows, [(Who::You, 1.0, 2.4, "Still talking")]);
+}
+
+#[test]
+fn a_bridge_that_never_sounded_does_not_cut_a_reply_off_and_a_stop_does() {
+    // A 1 s reply (24,000 samples, 48,000 frames at 48 kHz) that ran dry after 0.5 s: a
+    // fading bridge of 960 frames was scheduled at frame 24,000, then the rest came first and
+    // the bridge was cancelled, its frames scheduled again.
+    let entry = |start: u64, frames: u64, heard: u64, cancelled: bool| Played {
+        cancelled,
+        source_pos: start as f64 / 2.0,
+        ..played(1, start, frames, heard)
+    };
+    let reply = |last: Played| {
+        let mut r = Record::new(Settings::default());
+        let s = r.begin_session(ORIGIN, RATE);
+        r.model_audio(ORIGIN, s, 1, &[900; 24_000]);
+        r.model_done(false);
+        let first = entry(0, 24_000, 24_000, false);
+        r.played(s, &[first, entry(24_000, 960, 0, true), last]);
+        let e = r.export(ORIGIN, 24_000);
+        (e.turns[0].end, e.turns[0].interrupted, e.turns[0].unheard)
+    };
+    assert_eq!(
+        reply(entry(24_000, 24_000, 24_000, false)),
+        (1.0, false, Some(0.0))
+    );
+    // Playback stopped for good right where the second half was to start.
+    assert_eq!(
+        reply(entry(24_000, 24_000, 0, false)),
+        (0.5, true, Some(0.5))
+    );
 }

@@ -30,6 +30,7 @@ fn played(turn: u64, start: u64, frames: u64, heard: u64, source_pos: f64) -> Pl
         fade_from: None,
         fade_in: 0,
         source_pos,
+        cancelled: false,
     }
 }
 

@@ -95,6 +95,7 @@ mod bench {
                     fade_from: cut.then_some(heard),
                     fade_in: 0,
                     source_pos: 0.0,
+                    cancelled: false,
                 }],
             );
             if k % 10 == 9 {

@@ -76,6 +76,13 @@ export function checkRecord(label, saved, wav, bytes, h) {
   const outside = found.filter((s) => !model.some((t) => s.start >= t.start - 0.02 && s.end <= t.end + 0.02));
   h.check(`${label}: all of the model's audio in the WAV lies within the record's replies`, outside.length === 0,
     outside.map((s) => `${s.start.toFixed(3)}-${s.end.toFixed(3)} s`).join(', '));
+  // The first reply was talked over; the second played to its end (checked on the WAV by
+  // checkRecording): only the first is cut off. (A gap's bridge that never sounded, because
+  // the rest of the reply came first, used to mark a whole reply cut off.)
+  const replies = record.turns.filter((t) => t.who === 'model');
+  h.check(`${label}: the record has the first reply cut off, the second heard whole`,
+    replies.length === 2 && replies[0].interrupted && !replies[1].interrupted && replies[1].unheard === 0,
+    replies.map((t) => `${t.start}-${t.end} s ${t.interrupted ? 'cut off' : 'whole'}, ${t.unheard} s unheard`).join('; '));
   const words = record.turns.filter((t) => t.who === 'model' && t.text).map((t) => t.text);
   h.check(`${label}: the record's words for the model are the lines the page showed`,
     words.length > 0 && words.join(' | ') === saved.shown.join(' | '), `${words.join(' | ')} vs ${saved.shown.join(' | ')}`);

@@ -271,6 +271,7 @@ fn the_model_heard_before_the_first_chunk_arrives_later_and_still_opens_the_file
         fade_from: None,
         fade_in: 0,
         source_pos: 0.0,
+        cancelled: false,
     };
     let reply = voice(12_000, 500.0, 0);
     let mut live = LiveRecorder::new(Format::Stereo24k);
