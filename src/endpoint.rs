@@ -7,6 +7,7 @@
 //!
 //! [`Endpoint::redacted`] is the only form that may be shown or logged.
 
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use std::fmt;
 
 /// The Developer API host.
@@ -160,7 +161,7 @@ impl Endpoint {
             if redact {
                 url.push_str("***");
             } else {
-                url.push_str(&query_escape(secret));
+                url.extend(utf8_percent_encode(secret, QUERY_VALUE));
             }
         }
         Ok(url)
@@ -172,21 +173,14 @@ fn is_credential_char(c: char) -> bool {
     c.is_ascii_graphic() && !matches!(c, '"' | '\'' | '<' | '>' | '\\' | '`')
 }
 
-/// Percent-encodes what may not stand in a query value (keeps `/`, as in `auth_tokens/...`).
-fn query_escape(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for b in value.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {
-            out.push(char::from(b));
-        } else {
-            const HEX: &[u8; 16] = b"0123456789ABCDEF";
-            for c in [b'%', HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]] {
-                out.push(char::from(c));
-            }
-        }
-    }
-    out
-}
+/// What may not stand in a query value as it is: all but the unreserved characters and `/`
+/// (kept, as in `auth_tokens/...`).
+const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~')
+    .remove(b'/');
 
 #[cfg(test)]
 mod tests {

@@ -39,30 +39,11 @@ fn now() -> f64 {
         .as_secs_f64()
 }
 
-/// Unix seconds from "2026-11-24T01:02:03Z" (or with a fraction); `None` if not of that form.
+/// Unix seconds from an RFC 3339 time in UTC ("2026-11-24T01:02:03Z", or with a fraction);
+/// `None` if not of that form.
 pub fn parse_time(text: &str) -> Option<f64> {
-    let b = text.as_bytes();
-    let num = |from: usize, len: usize| -> Option<i64> {
-        let s = text.get(from..from + len)?;
-        s.bytes()
-            .all(|c| c.is_ascii_digit())
-            .then(|| s.parse().ok())?
-    };
-    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || !text.ends_with('Z') {
-        return None;
-    }
-    let (y, mo, d) = (num(0, 4)?, num(5, 2)?, num(8, 2)?);
-    let (h, mi, s) = (num(11, 2)?, num(14, 2)?, num(17, 2)?);
-    // "" or ".250" before the Z: "0" or "0.250".
-    let fraction: f64 = format!("0{}", &text[19..text.len() - 1]).parse().ok()?;
-    // Days from the civil date (Howard Hinnant's algorithm).
-    let y = if mo <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * (if mo > 2 { mo - 3 } else { mo + 9 }) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    Some((days * 86_400 + h * 3_600 + mi * 60 + s) as f64 + fraction)
+    let at = humantime::parse_rfc3339(text).ok()?;
+    Some(at.duration_since(UNIX_EPOCH).ok()?.as_secs_f64())
 }
 
 impl Tokens {
@@ -148,7 +129,7 @@ pub async fn serve_mint(mut stream: TcpStream, tokens: &Tokens, key: Option<&str
     let mut request = Vec::new();
     let mut buf = [0u8; 4096];
     // The head, then as much body as Content-Length says (at most 64 kB).
-    let (head, body) = loop {
+    let (path, given, body) = loop {
         let Ok(n) = stream.read(&mut buf).await else {
             return;
         };
@@ -156,40 +137,36 @@ pub async fn serve_mint(mut stream: TcpStream, tokens: &Tokens, key: Option<&str
             return;
         }
         request.extend_from_slice(&buf[..n]);
-        let Some(end) = request.windows(4).position(|w| w == b"\r\n\r\n") else {
-            continue;
+        let mut headers = [httparse::EMPTY_HEADER; 32];
+        let mut head = httparse::Request::new(&mut headers);
+        let end = match head.parse(&request) {
+            Ok(httparse::Status::Complete(end)) => end,
+            Ok(httparse::Status::Partial) => continue,
+            Err(_) => return,
         };
-        let head = String::from_utf8_lossy(&request[..end]).to_string();
-        let length = head
-            .lines()
-            .find_map(|l| {
-                let (name, value) = l.split_once(':')?;
-                name.trim()
-                    .eq_ignore_ascii_case("content-length")
-                    .then(|| value.trim().parse::<usize>().ok())?
-            })
+        let header = |name: &str| {
+            head.headers
+                .iter()
+                .find(|h| h.name.eq_ignore_ascii_case(name))
+                .and_then(|h| std::str::from_utf8(h.value).ok())
+                .map(str::trim)
+        };
+        let length = header("content-length")
+            .and_then(|v| v.parse::<usize>().ok())
             .unwrap_or(0)
             .min(65_536);
-        if request.len() >= end + 4 + length {
-            break (
-                head,
-                String::from_utf8_lossy(&request[end + 4..end + 4 + length]).to_string(),
-            );
+        if request.len() < end + length {
+            continue;
         }
+        let target = head.path.unwrap_or_default();
+        let (path, query) = target.split_once('?').unwrap_or((target, ""));
+        let query_key = form_urlencoded::parse(query.as_bytes())
+            .find(|(name, _)| name == "key")
+            .map(|(_, value)| value.into_owned());
+        let given = header("x-goog-api-key").map(str::to_owned).or(query_key);
+        let body = String::from_utf8_lossy(&request[end..end + length]).into_owned();
+        break (path.to_owned(), given, body);
     };
-    let target = head.split(' ').nth(1).unwrap_or_default();
-    let (path, query) = target.split_once('?').unwrap_or((target, ""));
-    let header_key = head.lines().find_map(|l| {
-        let (name, value) = l.split_once(':')?;
-        name.trim()
-            .eq_ignore_ascii_case("x-goog-api-key")
-            .then(|| value.trim().to_owned())
-    });
-    let query_key = query
-        .split('&')
-        .find_map(|p| p.strip_prefix("key="))
-        .map(str::to_owned);
-    let given = header_key.or(query_key);
     let (status, answer) = if path != MINT_PATH {
         ("404 Not Found", error(404, "no such method"))
     } else if key.is_some() && given.as_deref() != key {
