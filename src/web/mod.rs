@@ -51,13 +51,11 @@ pub async fn within<T>(
     work: impl std::future::Future<Output = T>,
     timer: gloo_timers::future::TimeoutFuture,
 ) -> Option<T> {
-    use std::future::Future as _;
-    let (mut work, mut timer) = (std::pin::pin!(work), std::pin::pin!(timer));
-    std::future::poll_fn(|cx| match work.as_mut().poll(cx) {
-        std::task::Poll::Ready(done) => std::task::Poll::Ready(Some(done)),
-        std::task::Poll::Pending => timer.as_mut().poll(cx).map(|()| None),
-    })
-    .await
+    use futures_util::future::{select, Either};
+    match select(std::pin::pin!(work), timer).await {
+        Either::Left((done, _)) => Some(done),
+        Either::Right(_) => None,
+    }
 }
 
 /// Compiles a wasm module from its bytes.

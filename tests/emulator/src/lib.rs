@@ -480,3 +480,17 @@ impl Connection {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Params;
+
+    #[test]
+    fn query_values_are_percent_decoded_to_the_last_escape() {
+        // Every escape decodes, the one that ends the query too.
+        let p = Params::parse("key=k%2B&access_token=auth_tokens%2Fabc%2B");
+        assert_eq!(p.key.as_deref(), Some("k+"));
+        assert_eq!(p.token.as_deref(), Some("auth_tokens/abc+"));
+        assert_eq!(Params::parse("burst=8&fault=goaway").burst, 8);
+    }
+}
