@@ -25,14 +25,15 @@ mod heard;
 mod link;
 mod mic;
 mod stall;
+mod tail;
 mod talk;
 
 pub use events::{
     AfterReady, AfterStop, Background, Effect, Event, Hold, Link, LogKind, Mic, Plan, Sound,
-    Speaker, Stall, Target, Turns, View,
+    Speaker, Stall, Tail, Target, Turns, View,
 };
 
-use crate::protocol::models::TypedText;
+use crate::protocol::models::{StreamEnd, TypedText};
 use crate::protocol::ServerEvent;
 use crate::reconnect::Reconnect;
 use reply::{Audio, Reply};
@@ -65,8 +66,12 @@ pub struct Conversation {
     status: (&'static str, String),
     shown: Option<View>,
     turns: Turns,
-    /// How the model takes typed text (its row in the model table).
+    /// How the model takes typed text, and what ends a turn when the microphone stops
+    /// (its row in the model table).
     typed: TypedText,
+    stream_end: StreamEnd,
+    /// Silence streamed after the microphone stopped, until the model takes the turn.
+    tail: Tail,
     hold: Hold,
     /// Talk was pressed while idle: the microphone starts once the session is ready.
     after_ready: AfterReady,
@@ -109,6 +114,8 @@ impl Conversation {
             shown: None,
             turns: Turns::Automatic,
             typed: TypedText::RealtimeText,
+            stream_end: StreamEnd::EndsTurn,
+            tail: Tail::Off,
             hold: Hold::Up,
             after_ready: AfterReady::Nothing,
             tokens: 0,
@@ -159,6 +166,7 @@ impl Conversation {
     pub fn handle(&mut self, now: f64, event: Event) -> Vec<Effect> {
         let mut out = Out(Vec::new());
         self.step(now, event, &mut out);
+        self.tail_held_to_the_link();
         self.answer_due_after(now, &out.0);
         let view = self.view();
         if self.shown.as_ref() != Some(&view) {
@@ -230,6 +238,7 @@ impl Conversation {
             Event::Disconnect => self.disconnect(out),
             Event::Server(event) => {
                 self.server_spoke(now, &event, out);
+                self.turn_taken(now, &event, out);
                 self.server(event, out)
             }
             Event::BadFrame(why) => out.log(LogKind::Warn, &why),
@@ -244,20 +253,20 @@ impl Conversation {
             Event::MicChunk { id, samples, time } if self.mic_is(id) => {
                 self.mic_chunk(now, samples, time, out)
             }
-            Event::MicFlushed { id } => self.mic_stopped(id, out),
+            Event::MicFlushed { id } => self.mic_stopped(now, id, out),
             Event::MicDeadline { id } => {
                 if matches!(self.mic, Mic::Stopping { id: current, .. } if current == id) {
                     out.log(
                         LogKind::Warn,
                         "The microphone did not deliver its last audio within 1 s; stopped anyway.",
                     );
-                    self.mic_stopped(id, out);
+                    self.mic_stopped(now, id, out);
                 }
             }
             Event::MicFailed { id, error } if self.mic_is(id) => {
                 out.push(Effect::CloseMic { id });
                 if matches!(self.link, Link::Live { .. }) {
-                    self.audio_ended(out);
+                    self.audio_ended(now, out);
                 }
                 self.fail_mic(&error, out);
             }
@@ -297,6 +306,7 @@ impl Conversation {
             ),
             Event::Playing(playing) => {
                 self.check_stall(now, out);
+                self.tail_tick(now, out);
                 let sound = if playing { Sound::Playing } else { Sound::Silent };
                 if sound != self.sound {
                     self.sound = sound;

@@ -20,6 +20,7 @@ pub mod validate;
 #[cfg(any(test, feature = "standin-module"))]
 pub mod module;
 
+use crate::protocol::models::{self, StreamEnd};
 use crate::protocol::server::wire::{
     InlineData, ModelTurn, Part, ServerContent, SessionResumptionUpdate, SetupComplete,
     Transcription, Usage,
@@ -145,8 +146,16 @@ impl StandIn {
                 }
             }
             ClientMsg::AudioStreamEnd => {
-                let actions = self.turns.on_stream_end();
-                self.act(now_ms, actions, &mut out);
+                if self.model().stream_end == StreamEnd::EndsTurn {
+                    let actions = self.turns.on_stream_end();
+                    self.act(now_ms, actions, &mut out);
+                } else {
+                    // 3.8: not a turn's end; what was said waits for audio to come again
+                    // (and is then answered with it), as the live service does
+                    // (openclaw/openclaw#152830).
+                    self.notes
+                        .push("audioStreamEnd: no turn's end on this model".into());
+                }
             }
             ClientMsg::ClientContent {
                 text,
@@ -283,6 +292,11 @@ impl StandIn {
                 }
             }
         }
+    }
+
+    /// The model's row (the common subset before `setup`).
+    fn model(&self) -> models::Model {
+        models::lookup(self.setup.as_ref().map_or("", |s| s.model.as_str()))
     }
 
     fn automatic(&self) -> bool {

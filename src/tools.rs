@@ -269,11 +269,11 @@ impl Toolbox {
     }
 
     /// How `name`'s answer goes: after how many ms, and with what `scheduling` (only for a
-    /// model that runs calls asynchronously: the others refuse the field). The built-ins
+    /// model that takes it: the others refuse the field, see `Model::scheduling`). The built-ins
     /// answer at once.
-    pub fn timing(&self, name: &str, async_calls: bool) -> (u32, Option<Scheduling>) {
+    pub fn timing(&self, name: &str, scheduling: bool) -> (u32, Option<Scheduling>) {
         self.find(name).map_or((0, None), |d| {
-            (d.delay_ms, d.scheduling.filter(|_| async_calls))
+            (d.delay_ms, d.scheduling.filter(|_| scheduling))
         })
     }
 }

@@ -118,6 +118,20 @@ pub struct Plan {
     pub push_to_talk: bool,
 }
 
+/// Silence streamed after the microphone stopped, on a model whose turn detection needs
+/// audio to keep arriving (see `tail.rs`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Tail {
+    Off,
+    /// Since `since` (ms), `sent` samples (16 kHz) of silence went out; `behind_reply`: a
+    /// reply under way when it began is still coming (its audio does not answer this turn).
+    Streaming {
+        since: f64,
+        sent: u64,
+        behind_reply: bool,
+    },
+}
+
 /// Whether the push-to-talk control is held.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Hold {
@@ -208,7 +222,8 @@ pub enum Event {
     Cut {
         silent_after_ms: f64,
     },
-    /// Whether the model's audio is sounding or queued (polled on a timer).
+    /// Whether the model's audio is sounding or queued (polled on the page's 100 ms timer,
+    /// which also paces the trailing silence).
     Playing(bool),
     /// The time from a server audio frame arriving to its buffer being scheduled, over the
     /// connection so far (reported at each turn's end).
@@ -309,6 +324,9 @@ pub enum Effect {
         send: bool,
     },
     SendStreamEnd,
+    /// This many samples (16 kHz) of digital silence to the model, not to the recording
+    /// (the trailing audio a 3.8 model needs to end the person's turn).
+    SendSilence(usize),
     /// `activityStart` (`true`) or `activityEnd`.
     SendActivity {
         start: bool,

@@ -1,7 +1,7 @@
 //! The connection's life: Connect, opening, the reconnect loop, Disconnect, the end.
 
 use super::{
-    AfterReady, Background, Conversation, Effect, Hold, Link, LogKind, Mic, Out, Plan, Sound,
+    AfterReady, Background, Conversation, Effect, Hold, Link, LogKind, Mic, Out, Plan, Sound, Tail,
     Target, Turns,
 };
 use crate::protocol::INPUT_RATE;
@@ -22,7 +22,10 @@ impl Conversation {
         } else {
             Turns::Automatic
         };
-        self.typed = crate::protocol::models::lookup(&model).typed_text;
+        let row = crate::protocol::models::lookup(&model);
+        self.typed = row.typed_text;
+        self.stream_end = row.stream_end;
+        self.tail = Tail::Off;
         self.hold = Hold::Up;
         self.after_ready = AfterReady::Nothing;
         self.tokens = 0;

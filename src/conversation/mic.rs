@@ -2,7 +2,7 @@
 //! last chunk (or its deadline), failures.
 
 use super::{
-    AfterStop, Conversation, Effect, Link, LogKind, Mic, Out, Sound, MIC_STOP_DEADLINE_MS,
+    AfterStop, Conversation, Effect, Link, LogKind, Mic, Out, Sound, Tail, MIC_STOP_DEADLINE_MS,
 };
 
 impl Conversation {
@@ -11,6 +11,8 @@ impl Conversation {
             return;
         }
         self.alert = None;
+        // The stream goes on with the microphone: no trailing silence, no end.
+        self.stop_tail();
         self.next_mic += 1;
         let id = self.next_mic;
         self.mic = Mic::Starting { id };
@@ -62,7 +64,7 @@ impl Conversation {
     }
 
     /// The microphone delivered its last chunk (or the deadline passed): it is off.
-    pub(super) fn mic_stopped(&mut self, id: u32, out: &mut Out) {
+    pub(super) fn mic_stopped(&mut self, now: f64, id: u32, out: &mut Out) {
         let Mic::Stopping {
             id: current, then, ..
         } = self.mic
@@ -81,20 +83,20 @@ impl Conversation {
         if then == AfterStop::Reopen {
             // Another microphone: the audio stream goes on (a push-to-talk turn ends).
             if self.push_to_talk() {
-                self.audio_ended(out);
+                self.audio_ended(now, out);
             }
             out.log(LogKind::Info, "Switching to the chosen microphone.");
             self.start_mic(out);
             return;
         }
         let ptt = self.push_to_talk();
-        self.audio_ended(out);
+        self.audio_ended(now, out);
         out.log(
             LogKind::Info,
-            if ptt {
-                "Microphone off."
-            } else {
-                "Microphone off (audioStreamEnd sent)."
+            match (ptt, self.tail) {
+                (true, _) => "Microphone off.",
+                (false, Tail::Off) => "Microphone off (audioStreamEnd sent).",
+                (false, Tail::Streaming { .. }) => "Microphone off. Silence goes on to the model until it takes your turn (this model ends a turn only while audio arrives); then audioStreamEnd.",
             },
         );
         if self.sound == Sound::Playing {

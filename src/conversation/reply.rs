@@ -101,6 +101,11 @@ impl Reply {
         (!tail.is_empty()).then(|| tail.into_iter().map(f32_to_i16).collect())
     }
 
+    /// Whether this turn's audio has begun to come.
+    pub fn under_way(&self) -> bool {
+        self.chunks > 0
+    }
+
     /// The player lengthened the turn's audio by `samples` (24 kHz).
     pub fn stretched(&mut self, samples: u64) {
         self.stretched += samples;

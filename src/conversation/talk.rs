@@ -97,10 +97,11 @@ impl Conversation {
     }
 
     /// The microphone stopped (or failed) in a live conversation: the model is told its
-    /// audio has ended (`audioStreamEnd`, or `activityEnd` for a push-to-talk turn).
-    pub(super) fn audio_ended(&mut self, out: &mut Out) {
+    /// audio has ended (`audioStreamEnd`, after trailing silence where the model needs it;
+    /// or `activityEnd` for a push-to-talk turn).
+    pub(super) fn audio_ended(&mut self, now: f64, out: &mut Out) {
         if !self.push_to_talk() {
-            out.push(Effect::SendStreamEnd);
+            self.end_stream(now, out);
         } else if std::mem::replace(&mut self.hold, Hold::Up) != Hold::Up {
             out.push(Effect::SendActivity { start: false });
         }

@@ -60,10 +60,12 @@ fn connect_offline() -> Event {
     Event::Connect(offline_plan(false))
 }
 
+/// On a model that takes `audioStreamEnd` as the turn's end (the tail's tests, in
+/// `tests/tail.rs`, choose 3.8).
 fn offline_plan(push_to_talk: bool) -> Plan {
     Plan {
         target: Target::Offline,
-        model: "m".into(),
+        model: "gemini-2.5-flash-native-audio-preview-12-2025".into(),
         push_to_talk,
     }
 }
@@ -697,4 +699,5 @@ fn transcripts_bad_frames_and_failed_sends_reach_the_page_once() {
 }
 
 mod server;
+mod tail;
 mod talk;

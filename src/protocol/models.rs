@@ -22,14 +22,13 @@ pub enum Calls {
     /// Blocking only: the model waits for the answer; `behavior` and `scheduling` are
     /// refused, so the page leaves them out.
     Blocking,
-    /// Blocking unless a declaration says `behavior: NON_BLOCKING`; answers may carry
-    /// `scheduling`.
+    /// Blocking unless a declaration says `behavior: NON_BLOCKING`.
     BlockingByDefault,
     /// Non-blocking unless a declaration says `behavior: BLOCKING` (the model keeps talking
-    /// while a call runs); answers may carry `scheduling`.
+    /// while a call runs).
     NonBlockingByDefault,
     /// Non-blocking only ("Async only"): a declared `behavior: BLOCKING` is refused, so the
-    /// page leaves it out; answers may carry `scheduling`.
+    /// page leaves it out.
     NonBlockingOnly,
 }
 
@@ -53,6 +52,18 @@ pub enum Proactive {
     AlwaysOn,
     /// Not supported: `proactivity` is refused.
     No,
+}
+
+/// What ends the person's turn when the microphone stops (`realtimeInput.audioStreamEnd`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StreamEnd {
+    /// `audioStreamEnd` ends the turn at once: the model answers what it heard.
+    EndsTurn,
+    /// Ignored as a turn's end: the service's voice activity detection ends a turn only
+    /// while audio keeps arriving, so after the microphone stops the page streams silence
+    /// until the service has taken the turn (field report: openclaw/openclaw#152830, the
+    /// live service probed on 2026-09-19).
+    NeedsTrailingAudio,
 }
 
 /// Where the model stands in its documentation.
@@ -82,6 +93,13 @@ pub struct Model {
     pub affective_dialog: bool,
     /// `contextUpdate` (a new instruction and tools mid-session) accepted.
     pub context_update: bool,
+    /// A function response may carry `scheduling` (refused with 1007 where not).
+    pub scheduling: bool,
+    /// An interim function response (`willContinue: true`) keeps the call going; where
+    /// not, the model abandons the call on it and never speaks the final answer.
+    pub interim_answers: bool,
+    /// What ends the person's turn when the microphone stops.
+    pub stream_end: StreamEnd,
     /// The documentation page the row comes from.
     pub source: &'static str,
 }
@@ -100,6 +118,9 @@ pub const MODELS: &[Model] = &[
         proactive_audio: Proactive::AlwaysOn,
         affective_dialog: false,
         context_update: true,
+        scheduling: true,
+        interim_answers: true,
+        stream_end: StreamEnd::NeedsTrailingAudio,
         source: "https://ai.google.dev/gemini-api/docs/models/gemini-3.8-live",
     },
     // models/gemini-3.8-live-extended-thinking and live-api/thinking (September 2026):
@@ -115,6 +136,12 @@ pub const MODELS: &[Model] = &[
         proactive_audio: Proactive::AlwaysOn,
         affective_dialog: false,
         context_update: true,
+        // Field report (openclaw/openclaw#152413, probed 2026-09-19): "Function response
+        // scheduling is not supported for this model" (1007); an interim `willContinue`
+        // answer is taken but the call is then abandoned. One final answer works.
+        scheduling: false,
+        interim_answers: false,
+        stream_end: StreamEnd::NeedsTrailingAudio,
         source: "https://ai.google.dev/gemini-api/docs/models/gemini-3.8-live-extended-thinking",
     },
     // live-api/tools ("synchronous and asynchronous" for 2.5 Flash Live), live-api/capabilities
@@ -134,6 +161,9 @@ pub const MODELS: &[Model] = &[
         proactive_audio: Proactive::No,
         affective_dialog: false,
         context_update: false,
+        scheduling: false,
+        interim_answers: true,
+        stream_end: StreamEnd::EndsTurn,
         source: "https://ai.google.dev/gemini-api/docs/models/gemini-3.1-flash-live-preview",
     },
 ];
@@ -148,6 +178,9 @@ const fn native_audio(id: &'static str) -> Model {
         proactive_audio: Proactive::Setting,
         affective_dialog: true,
         context_update: false,
+        scheduling: true,
+        interim_answers: true,
+        stream_end: StreamEnd::EndsTurn,
         source: "https://ai.google.dev/gemini-api/docs/live-api/capabilities",
     }
 }
@@ -162,6 +195,11 @@ pub const COMMON: Model = Model {
     proactive_audio: Proactive::No,
     affective_dialog: false,
     context_update: false,
+    scheduling: false,
+    interim_answers: false,
+    // Trailing silence costs a model that ends the turn on audioStreamEnd only a moment;
+    // its absence costs a model that needs it the reply.
+    stream_end: StreamEnd::NeedsTrailingAudio,
     source: "",
 };
 
@@ -185,7 +223,7 @@ impl Model {
         }
     }
 
-    /// Whether declarations may carry `behavior` and answers `scheduling`.
+    /// Whether declarations may carry `behavior`.
     pub fn async_calls(&self) -> bool {
         self.calls != Calls::Blocking
     }

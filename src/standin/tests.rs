@@ -350,6 +350,7 @@ fn a_server_that_never_sends_the_interrupted_turns_turn_complete_can_be_played()
     );
 }
 
+mod field;
 mod talk;
 
 #[test]

@@ -117,19 +117,22 @@ impl StandIn {
     }
 
     /// A `toolResponse`: the pending call's answer is spoken back (when its `scheduling`
-    /// says); others are noted. `scheduling` is refused where calls only block, as the
-    /// service refuses it.
+    /// says); others are noted. `scheduling` is refused where the model refuses it, as the
+    /// service does; an interim answer (`willContinue`) keeps the call, or abandons it where
+    /// the model does.
     pub(super) fn tool_answered(
         &mut self,
         now_ms: f64,
         answers: &[Answer],
         out: &mut Vec<ServerMessage>,
     ) -> Result<(), Reject> {
-        let model = self.setup.as_ref().map(|s| s.model.as_str()).unwrap_or("");
-        if answers.iter().any(|a| a.scheduling.is_some()) && !models::lookup(model).async_calls() {
+        let model = models::lookup(self.setup.as_ref().map_or("", |s| s.model.as_str()));
+        if answers.iter().any(|a| a.scheduling.is_some()) && !model.scheduling {
+            // The service's words, as 3.8 Live Extended Thinking closes the session
+            // (openclaw/openclaw#152413, probed 2026-09-19).
             return Err(Reject {
                 code: 1007,
-                reason: format!("function_responses.scheduling is not supported for {model}: function calls are synchronous."),
+                reason: "Function response scheduling is not supported for this model".into(),
             });
         }
         for a in answers {
@@ -138,6 +141,16 @@ impl StandIn {
             if !pending {
                 self.notes
                     .push(format!("tool response for {id} ({name}): not asked for"));
+                continue;
+            }
+            if a.will_continue {
+                if !model.interim_answers {
+                    // Taken, but the model abandons the call: the final answer, when it
+                    // comes, is never spoken (the same report).
+                    self.pending_call = None;
+                    self.notes
+                        .push(format!("interim answer for {id}: call abandoned"));
+                }
                 continue;
             }
             self.pending_call = None;

@@ -47,6 +47,8 @@ pub struct Answer {
     pub response: String,
     /// `scheduling`, as sent (`INTERRUPT`, `WHEN_IDLE`, `SILENT`).
     pub scheduling: Option<String>,
+    /// `willContinue: true`: an interim answer, more to follow.
+    pub will_continue: bool,
 }
 
 /// The parts of `setup` the stand-in acts on.

@@ -276,6 +276,10 @@ impl App {
                     error: error.to_string(),
                 });
             }
+            Effect::SendSilence(samples) => {
+                let error = (self.session.send_audio(&vec![0; samples]).err()?).to_string();
+                return Some(Event::SendFailed { samples: 0, error });
+            }
             Effect::SendStreamEnd => {
                 let error = (self.session.send_audio_stream_end().err()?).to_string();
                 return Some(Event::SendFailed { samples: 0, error });

@@ -44,14 +44,14 @@ pub struct Card {
 
 /// Answers the calls: those due at once in one `toolResponse`, the others (a declared
 /// `delay_ms`) on their own timers in `running`, each calling `due(id)` when its time
-/// comes. `async_calls`: the model takes `scheduling`. Returns the cards to show and the
+/// comes. `scheduling`: the model takes `scheduling`. Returns the cards to show and the
 /// log lines (with the send error, if the connection would not take the answers).
 pub fn answer(
     toolbox: &Toolbox,
     notes: &mut Vec<String>,
     calls: &[FunctionCall],
     session: &Current,
-    async_calls: bool,
+    scheduling: bool,
     running: &mut Running,
     due: impl Fn(String) + Clone + 'static,
 ) -> (Vec<Card>, Vec<(LogKind, String)>) {
@@ -60,7 +60,7 @@ pub fn answer(
     let mut now: Vec<FunctionResponse> = Vec::new();
     for call in calls {
         let (mut response, line) = toolbox.answer(call, &clock, notes);
-        let (delay_ms, scheduling) = toolbox.timing(&call.name, async_calls);
+        let (delay_ms, scheduling) = toolbox.timing(&call.name, scheduling);
         response.scheduling = scheduling;
         let id = response.id.clone();
         if delay_ms == 0 {

@@ -122,7 +122,7 @@ fn the_service_refuses_what_the_table_marks_refused() {
         refused("gemini-3.8-live", thinking),
         Some((
             1007,
-            "thinking_config is not supported for models/gemini-3.8-live.".into()
+            "Thinking level is not supported for this model".into()
         ))
     );
     assert_eq!(refused("gemini-3.1-flash-live-preview", thinking), None);

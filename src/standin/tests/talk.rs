@@ -6,7 +6,7 @@ use crate::protocol::models::Calls;
 use crate::protocol::TurnTaking;
 use crate::tools::Toolbox;
 
-fn ready_with(setup: Setup) -> StandIn {
+pub(super) fn ready_with(setup: Setup) -> StandIn {
     let mut s = StandIn::new(StandInConfig::default());
     s.receive(0.0, &ClientMessage::Setup(setup).to_json())
         .unwrap();
@@ -21,7 +21,7 @@ fn push_to_talk() -> Setup {
     base().with_automatic_activity_detection(false)
 }
 
-fn frames(s: &mut StandIn, at: f64, message: ClientMessage) -> Vec<ServerEvent> {
+pub(super) fn frames(s: &mut StandIn, at: f64, message: ClientMessage) -> Vec<ServerEvent> {
     let out = s.receive(at, &message.to_json()).unwrap();
     out.iter().flat_map(decode).collect()
 }
@@ -234,7 +234,7 @@ fn live_38() -> StandIn {
     )
 }
 
-fn answer(id: &str, name: &str, scheduling: Option<Scheduling>) -> ClientMessage {
+pub(super) fn answer(id: &str, name: &str, scheduling: Option<Scheduling>) -> ClientMessage {
     ClientMessage::tool_response(vec![crate::protocol::client::FunctionResponse {
         id: id.into(),
         name: name.into(),
@@ -243,7 +243,7 @@ fn answer(id: &str, name: &str, scheduling: Option<Scheduling>) -> ClientMessage
     }])
 }
 
-fn transcripts(events: &[ServerEvent]) -> Vec<&str> {
+pub(super) fn transcripts(events: &[ServerEvent]) -> Vec<&str> {
     events
         .iter()
         .filter_map(|e| match e {
@@ -351,7 +351,10 @@ fn a_model_whose_calls_block_refuses_scheduling() {
         .unwrap_err();
     assert_eq!(
         (refused.code, refused.reason.as_str()),
-        (1007, "function_responses.scheduling is not supported for models/gemini-3.1-flash-live-preview: function calls are synchronous.")
+        (
+            1007,
+            "Function response scheduling is not supported for this model"
+        )
     );
 }
 

@@ -38,6 +38,7 @@ pub(super) fn tool_response(body: &Value) -> Result<ClientMsg, Reject> {
                     name,
                     response,
                     scheduling: field("scheduling"),
+                    will_continue: a.get("willContinue").and_then(Value::as_bool) == Some(true),
                 }),
                 _ => Err(invalid(
                     "Each function response needs its call's id and name.",

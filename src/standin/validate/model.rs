@@ -81,7 +81,8 @@ fn thinking_refused(model: &Model, thinking: &Value) -> Option<String> {
     let level = thinking.get("thinkingLevel");
     let budget = thinking.get("thinkingBudget");
     match model.thinking {
-        Thinking::No => Some(format!("thinking_config is not supported for models/{id}.")),
+        // The service's words on 3.8 Live (openclaw/openclaw#152413, probed 2026-09-19).
+        Thinking::No => Some("Thinking level is not supported for this model".into()),
         Thinking::Budget if level.is_some() => Some(format!(
             "thinking_level is not supported for models/{id}; use thinking_budget."
         )),

@@ -12,7 +12,7 @@ impl App {
     /// The model's calls: answered at once, or on a timer for a declared delay; their cards.
     pub(super) fn answer_tools(&mut self, weak: WeakApp, calls: &[FunctionCall]) -> Option<()> {
         let connection = self.connection.as_ref()?;
-        let async_calls = models::lookup(&connection.setup.model).async_calls();
+        let scheduling = models::lookup(&connection.setup.model).scheduling;
         let due = move |id: String| {
             if let Some(app) = weak.upgrade() {
                 app.borrow_mut().tool_due(&id);
@@ -23,7 +23,7 @@ impl App {
             &mut self.notes,
             calls,
             &self.session,
-            async_calls,
+            scheduling,
             &mut self.running,
             due,
         );
