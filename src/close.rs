@@ -18,6 +18,15 @@ pub fn mentions(text: &str, word: &str) -> bool {
             .any(|w| w == word.as_bytes())
 }
 
+/// Whether a close `reason` (lower case) says the token is used up or expired.
+fn spent(reason: &str) -> bool {
+    mentions(reason, "token")
+        && (mentions(reason, "used too many times")
+            || mentions(reason, "expired")
+            || mentions(reason, "no uses left")
+            || mentions(reason, "no longer start"))
+}
+
 /// What the browser's `CloseEvent` said.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CloseInfo {
@@ -45,6 +54,9 @@ pub enum CloseKind {
     BadResumptionHandle,
     /// Any other 1008: refused by policy.
     Refused,
+    /// An ephemeral token used up or expired (the live service closes a session on a spent
+    /// token with 1011 "Token has been used too many times": discuss.ai.google.dev/t/118180).
+    TokenSpent,
     /// 1011, 1012, 1013, 1014: trouble on the server's side.
     ServerTrouble,
     /// Anything else.
@@ -71,6 +83,7 @@ impl CloseInfo {
             {
                 CloseKind::UnknownModel
             }
+            1008 | 1011 if spent(&reason) => CloseKind::TokenSpent,
             1008 => CloseKind::Refused,
             1011..=1014 => CloseKind::ServerTrouble,
             _ => CloseKind::Other,
@@ -135,6 +148,11 @@ impl fmt::Display for CloseInfo {
                 f,
                 "The server refused the session ({code}).{said} Check the key, the model and the quota."
             ),
+            CloseKind::TokenSpent => write!(
+                f,
+                "The ephemeral token is used up or has expired ({code}).{said} A token opens a \
+                 few connections for a limited time: get a new one and connect again."
+            ),
             CloseKind::ServerTrouble => write!(
                 f,
                 "The server had trouble ({code}).{said} Try again in a moment."
@@ -193,6 +211,8 @@ mod tests {
             (1008, "Invalid session resumption handle", CloseKind::BadResumptionHandle),
             (1008, "Operation is not implemented", CloseKind::Refused),
             (1011, "Internal error encountered.", CloseKind::ServerTrouble),
+            (1011, "Token has been used too many times", CloseKind::TokenSpent),
+            (1008, "Ephemeral token expired.", CloseKind::TokenSpent),
             (1013, "", CloseKind::ServerTrouble),
             (4000, "", CloseKind::Other),
         ];
@@ -202,6 +222,8 @@ mod tests {
         assert!(close(1006, "").is_transient());
         assert!(close(1011, "").is_transient());
         assert!(!close(1008, "API key not valid").is_transient());
+        // A spent token is not retried as server trouble: the same token would fail again.
+        assert!(!close(1011, "Token has been used too many times").is_transient());
     }
 
     #[test]

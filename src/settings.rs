@@ -98,6 +98,9 @@ pub struct Connection {
     pub push_to_talk: bool,
     /// The declared tools and how the page answers them.
     pub toolbox: Toolbox,
+    /// Its token came from the server that serves the page: each later connection asks it
+    /// for a fresh one ([`Connection::with_fresh_token`]).
+    pub minted: bool,
 }
 
 impl Form {
@@ -179,6 +182,7 @@ impl Form {
             setup,
             push_to_talk: self.turns == "push",
             toolbox,
+            minted: false,
         })
     }
 

@@ -15,7 +15,9 @@ pub struct Config {
     pub dist: PathBuf,
     /// `LIVE_MODEL`: the only model a token opens (default `models/gemini-3.8-live`).
     pub model: String,
-    /// `TOKEN_USES`: sessions a token may start: the first and the page's reconnects (default 3).
+    /// `TOKEN_USES`: new sessions a token may start (default 1). Resuming a session does not
+    /// count as a use (kotlin-genai `AuthToken`), and the page asks for a fresh token when it
+    /// opens a connection after the first, so one use is all a conversation needs.
     pub uses: u32,
     /// `TOKEN_MINUTES`: how long a token works at all (default 30).
     pub token_minutes: u64,
@@ -84,7 +86,7 @@ impl Config {
                 .to_owned(),
             dist: var("DIST").unwrap_or_else(|| "dist".into()).into(),
             model,
-            uses: small("TOKEN_USES", 3)?,
+            uses: small("TOKEN_USES", 1)?,
             token_minutes: number("TOKEN_MINUTES", 30)?,
             start_seconds: number("START_SECONDS", 60)?,
             passcode: var("PASSCODE").filter(|p| !p.is_empty()),

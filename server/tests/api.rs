@@ -136,7 +136,7 @@ async fn a_minted_token_opens_its_model_only_and_only_uses_times() {
     );
     assert_eq!(
         session(emulator, token, "models/gemini-3.8-live").await,
-        Err((1008, "Ephemeral token has no uses left.".into()))
+        Err((1011, "Token has been used too many times".into()))
     );
 }
 

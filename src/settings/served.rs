@@ -35,23 +35,7 @@ impl Form {
         status: u16,
         answer: Result<Option<Answer>, String>,
     ) -> Result<Connection, String> {
-        let answer =
-            answer.map_err(|why| format!("This server could not be asked for a token ({why})."))?;
-        if matches!(status, 404 | 405) {
-            return Err("This page is not served by the token server (it has no /api/token): choose another backend in Settings.".into());
-        }
-        let answer = answer.unwrap_or_default();
-        if let Some(error) = answer.error {
-            return Err(format!("This server gave no token: {error}"));
-        }
-        let (Some(token), Some(url), Some(model)) = (answer.token, answer.url, answer.model) else {
-            return Err(format!(
-                "This server's answer is not a token (HTTP {status})."
-            ));
-        };
-        if !token.starts_with("auth_tokens/") {
-            return Err("This server's answer is not a token.".into());
-        }
+        let (token, url, model) = minted(status, answer)?;
         let form = Form {
             model,
             ..self.clone()
@@ -62,8 +46,58 @@ impl Form {
             setup,
             push_to_talk: form.turns == "push",
             toolbox,
+            minted: true,
         })
     }
+}
+
+impl Connection {
+    /// For a new connection of the same conversation (a reconnect, a resumption): the fresh
+    /// token in the server's answer on the route it names, the conversation's setup kept.
+    /// A token may be spent or past its windows by then (`uses`, `newSessionExpireTime`,
+    /// `expireTime`), so each connection after the first asks for one.
+    pub fn with_fresh_token(
+        &self,
+        status: u16,
+        answer: Result<Option<Answer>, String>,
+    ) -> Result<Connection, String> {
+        let (token, url, model) = minted(status, answer)?;
+        if model != self.setup.model {
+            return Err(format!(
+                "This server's tokens now open {model}, not this conversation's {}: start a new conversation.",
+                self.setup.model
+            ));
+        }
+        Ok(Connection {
+            endpoint: Some(Endpoint::custom(&url, Credential::EphemeralToken(token))),
+            ..self.clone()
+        })
+    }
+}
+
+/// The token, its route and its model from the server's answer, or why not, in words.
+fn minted(
+    status: u16,
+    answer: Result<Option<Answer>, String>,
+) -> Result<(String, String, String), String> {
+    let answer =
+        answer.map_err(|why| format!("This server could not be asked for a token ({why})."))?;
+    if matches!(status, 404 | 405) {
+        return Err("This page is not served by the token server (it has no /api/token): choose another backend in Settings.".into());
+    }
+    let answer = answer.unwrap_or_default();
+    if let Some(error) = answer.error {
+        return Err(format!("This server gave no token: {error}"));
+    }
+    let (Some(token), Some(url), Some(model)) = (answer.token, answer.url, answer.model) else {
+        return Err(format!(
+            "This server's answer is not a token (HTTP {status})."
+        ));
+    };
+    if !token.starts_with("auth_tokens/") {
+        return Err("This server's answer is not a token.".into());
+    }
+    Ok((token, url, model))
 }
 
 #[cfg(test)]
@@ -101,6 +135,53 @@ mod tests {
             Target::Remote("wss://generativelanguage.googleapis.com/ws/google.ai.generativelanguage.v1alpha.GenerativeService.BidiGenerateContentConstrained?access_token=***".into())
         );
         assert!(form().from_server());
+    }
+
+    #[test]
+    fn a_later_connection_takes_a_fresh_token_and_keeps_the_conversations_setup() {
+        let route = "wss://generativelanguage.googleapis.com/ws/google.ai.generativelanguage.v1alpha.GenerativeService.BidiGenerateContentConstrained";
+        let answer = |token: &str, model: &str| {
+            format!(r#"{{"token":"{token}","url":"{route}","model":"{model}","uses":1}}"#)
+        };
+        let first = form()
+            .served(
+                200,
+                parsed(&answer("auth_tokens/one", "models/gemini-3.8-live")),
+            )
+            .unwrap();
+        assert!(first.minted);
+        let mut renewed = first.clone();
+        renewed.setup = renewed.setup.with_system_instruction("Answer in French.");
+        let again = renewed
+            .with_fresh_token(
+                200,
+                parsed(&answer("auth_tokens/two", "models/gemini-3.8-live")),
+            )
+            .unwrap();
+        assert_eq!(
+            again.endpoint.as_ref().unwrap().url().unwrap(),
+            format!("{route}?access_token=auth_tokens/two")
+        );
+        assert_eq!(again.setup, renewed.setup);
+        assert_eq!(
+            first
+                .with_fresh_token(200, parsed(&answer("auth_tokens/3", "models/gemini-2.5-flash-native-audio-latest")))
+                .unwrap_err(),
+            "This server's tokens now open models/gemini-2.5-flash-native-audio-latest, not this conversation's models/gemini-3.8-live: start a new conversation."
+        );
+        assert_eq!(
+            first
+                .with_fresh_token(
+                    429,
+                    parsed(
+                        r#"{"error":"Too many tokens from this client; try again in a minute."}"#
+                    )
+                )
+                .unwrap_err(),
+            "This server gave no token: Too many tokens from this client; try again in a minute."
+        );
+        // A connection from the form is not the server's: it keeps its credential.
+        assert!(!form().connection().unwrap().minted);
     }
 
     #[test]

@@ -21,7 +21,7 @@ use std::rc::{Rc, Weak};
 mod calls;
 mod record;
 mod start;
-use start::start_clicked;
+use start::{reopen, start_clicked};
 
 struct App {
     conv: Conversation,
@@ -223,7 +223,14 @@ impl App {
             }
             Effect::Open { handle } => {
                 let current = self.session.clone();
-                let run = session::run(self.connection.as_ref()?, handle, current, reporter(weak));
+                let connection = self.connection.as_ref()?;
+                if connection.minted && handle.is_some() {
+                    // A later connection: a fresh token first (see `with_fresh_token`).
+                    let passcode = settings::read(&self.page).secret;
+                    wasm_bindgen_futures::spawn_local(reopen(weak, passcode, handle, current));
+                    return None;
+                }
+                let run = session::run(connection, handle, current, reporter(weak));
                 wasm_bindgen_futures::spawn_local(run);
             }
             Effect::Close => self.session.close(),

@@ -4,7 +4,7 @@
 // recording; then the downloaded WAV is checked sample by sample against the speech file.
 //
 //   node e2e.mjs --dist DIR --speech FILE [--emulator URL --key KEY] [--out DIR] [--bench]
-//                [--look | --soak | --long MINUTES | --only storage|hostile|background|jitter|tools|controls|offline]
+//                [--look | --soak | --long MINUTES | --only storage|hostile|background|jitter|tools|controls|offline|stop]
 //
 // Prints one line per check and a cargo-style "test result:" line; exits 1 on any failure.
 // With --bench it also prints the page weight and the timing figures (see docs/benchmarks.md).
@@ -15,6 +15,7 @@ import { join, resolve } from 'node:path';
 import { gzipSync, brotliCompressSync, constants as zlib } from 'node:zlib';
 import { typedAndTools, asyncTool, pushToTalk, deviceSwitch, backgroundTab } from './controls.mjs';
 import { perModel } from './models.mjs';
+import { stopRightAfterSpeech } from './stop.mjs';
 import { saveRecord, checkRecord } from './record.mjs';
 import { checkReview } from './review.mjs';
 import { chunkLatency } from './chunks.mjs';
@@ -625,6 +626,8 @@ if (args.only) {
       await perModel(base, helpers);
     } else if (args.only === 'controls') {
       await pushToTalk(base, { url: args.emulator, key: args.key }, helpers);
+    } else if (args.only === 'stop') {
+      await stopRightAfterSpeech(base, { url: args.emulator, key: args.key }, helpers);
     } else if (args.only === 'jitter') {
       const backend = { name: 'emulator-jitter', faults: '&burst=0&jitter_ms=40', url: args.emulator, key: args.key };
       checkRecording(backend.name, await conversation(base, backend));
@@ -635,7 +638,7 @@ if (args.only) {
     } else if (args.only === 'hostile') {
       console.log('\na hostile server');
       await hostileServer(base, { url: args.emulator, key: args.key }, { launch, check, parseWav, channel, segments, outDir });
-    } else throw new Error(`--only storage|hostile|background|jitter|tools|controls|offline, not ${args.only}`);
+    } else throw new Error(`--only storage|hostile|background|jitter|tools|controls|offline|stop, not ${args.only}`);
   } finally {
     server.close();
   }
@@ -735,6 +738,10 @@ try {
   await asyncTool(base, helpers);
   await perModel(base, helpers);
   if (emulator) await pushToTalk(base, emulator, helpers);
+  if (emulator) {
+    console.log('\na reply every time (3.8 Live)');
+    await stopRightAfterSpeech(base, emulator, helpers);
+  }
   await deviceSwitch(base, helpers);
   await backgroundTab(base, helpers);
   console.log('\na tab that dies');

@@ -165,7 +165,7 @@ export async function ephemeralToken(base, emulator, h) {
     h.check('ephemeral token: minted by a backend with the key (uses 1), it opens a conversation on the constrained route; the model answers',
       /^auth_tokens\/emu-token-\d+$/.test(token) && replied && log.includes('BidiGenerateContentConstrained?access_token=***'), `${token} ${replied}`);
     h.check('ephemeral token: a second session with the spent token is refused in words; the token is not in the log',
-      refused.includes('Ephemeral token has no uses left.') && !log.includes(token.split('/')[1]) && errors.length === 0, `${refused} ${errors.join('; ')}`);
+      refused.includes('Token has been used too many times') && !log.includes(token.split('/')[1]) && errors.length === 0, `${refused} ${errors.join('; ')}`);
   } finally {
     await browser.close();
   }

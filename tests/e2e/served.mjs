@@ -76,4 +76,60 @@ export async function servedByServer(dist, emulator, binary, h) {
   } finally {
     server.kill('SIGTERM');
   }
+  await reconnectsWithFreshTokens(dist, emulator, binary, h);
+}
+
+/** Starts `binary` with `env`, its output kept in `logs`; resolves once `ready(logs)`. */
+async function started(binary, args, env, logs, ready) {
+  const child = spawn(binary, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.on('data', (d) => logs.push(String(d)));
+  child.stderr.on('data', (d) => logs.push(String(d)));
+  for (let i = 0; i < 100 && !(await ready(logs.join(''))); i++) await new Promise((r) => setTimeout(r, 100));
+  return child;
+}
+
+/**
+ * A conversation that outlives its token's session window: tokens of one use (the server's
+ * default; the live service counts a resumption as a use, discuss.ai.google.dev/t/118180),
+ * a new session only in the first second, and an emulator whose connections each end with
+ * goAway 3 s after they are ready. The page must ask for a fresh token for each connection.
+ */
+async function reconnectsWithFreshTokens(dist, emulator, binary, h) {
+  const emulatorBinary = binary.replace(/live-token-server$/, 'live-emulator');
+  const emulatorLogs = [];
+  const upstreamEmulator = await started(emulatorBinary,
+    ['--port', '0', '--key', emulator.key, '--quiet', '--goaway-after-ms', '3000'], {}, emulatorLogs,
+    async (text) => text.includes('listening '));
+  const url = /listening (\S+)/.exec(emulatorLogs.join(''))?.[1] ?? '';
+  const port = await freePort();
+  const logs = [];
+  const server = await started(binary, [], {
+    GEMINI_API_KEY: emulator.key, UPSTREAM: new URL(url.replace(/^ws/, 'http')).origin, DIST: dist,
+    LISTEN: `127.0.0.1:${port}`, RUST_LOG: 'info', START_SECONDS: '1',
+  }, logs, () => fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false));
+  const browser = await h.launch(['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${h.speechPath}%noloop`]);
+  try {
+    const page = await browser.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(`http://127.0.0.1:${port}/?backend=server`);
+    await page.waitForSelector('#status[data-state="idle"]', { timeout: 20_000 });
+    await page.click('#talk');
+    await page.waitForSelector('#status[data-state="listening"]', { timeout: 20_000 });
+    // Two goAways (about 3 s after each connection is ready), past the first token's 1 s
+    // window; read at once after the second reconnect (the next goAway is 3 s away).
+    await page.waitForFunction(() => [...document.querySelectorAll('#log li')]
+      .filter((l) => l.textContent.includes('Reconnected; the conversation continues')).length >= 2, null, { timeout: 20_000 })
+      .catch(() => {});
+    const log = await page.$$eval('#log li', (lis) => lis.map((l) => `${l.className} | ${l.textContent}`));
+    const reconnected = log.filter((l) => l.includes('Reconnected; the conversation continues')).length;
+    const minted = (logs.join('').match(/token minted/g) ?? []).length;
+    h.check('token server: a conversation outlives its token: each later connection gets a fresh token and resumes',
+      reconnected === 2 && minted === 3 && !log.some((l) => l.startsWith('error')) && errors.length === 0,
+      `${reconnected} reconnects, ${minted} tokens minted; ${[...errors, ...log.filter((l) => l.startsWith('error'))].join(' | ')}`);
+  } finally {
+    await browser.close();
+    server.kill('SIGTERM');
+    upstreamEmulator.kill('SIGTERM');
+  }
 }

@@ -1,11 +1,12 @@
 //! Connect and the talk control: the form's settings (or, for "This server", a token the
 //! server that serves the page mints first) start a conversation.
 
-use super::{dispatch, settings, tools, Shared};
+use super::{dispatch, reporter, session, settings, tools, Shared, WeakApp};
 use crate::conversation::{Event, Link, LogKind, Plan};
 use crate::dom::Id;
 use crate::protocol::ClientMessage;
 use crate::settings::Connection;
+use crate::web::session::Current;
 use std::rc::Rc;
 
 /// Connect, or the talk control: from idle, the form's settings start a conversation (a
@@ -65,4 +66,35 @@ fn start_with(app: &Shared, talk: bool, made: Option<Result<Connection, String>>
             Event::Connect(plan)
         },
     );
+}
+
+/// A later connection of a conversation whose token came from the server: a fresh token,
+/// then the connection (or why not, as the opening's failure).
+pub(super) async fn reopen(
+    weak: WeakApp,
+    passcode: String,
+    handle: Option<String>,
+    current: Current,
+) {
+    let (status, answer) = settings::mint(passcode.trim()).await;
+    let Some(app) = weak.upgrade() else { return };
+    let fresh = app
+        .borrow()
+        .connection
+        .as_ref()
+        .map(|c| c.with_fresh_token(status, answer));
+    match fresh {
+        Some(Ok(connection)) => {
+            let run = session::run(&connection, handle, current, reporter(weak));
+            app.borrow_mut().connection = Some(connection);
+            // The session holds the app only weakly, as every connection does.
+            drop(app);
+            run.await;
+        }
+        Some(Err(why)) => {
+            let error = crate::session::SessionError::Endpoint(why);
+            dispatch(&app, Event::Opened(Err(error)));
+        }
+        None => {}
+    }
 }

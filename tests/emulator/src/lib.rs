@@ -63,6 +63,10 @@ pub struct Config {
     pub chunk_ms: u32,
     /// Print one line per connection event to stderr.
     pub verbose: bool,
+    /// Every connection without a `fault=` of its own ends with `goAway` this long after
+    /// `setupComplete` (a connection's lifetime, shortened: reconnects for clients whose
+    /// URL cannot carry a query, such as the token server's page).
+    pub goaway_after: Option<Duration>,
 }
 
 impl Default for Config {
@@ -72,6 +76,7 @@ impl Default for Config {
             turns: TurnConfig::default(),
             chunk_ms: 200,
             verbose: false,
+            goaway_after: None,
         }
     }
 }
@@ -187,9 +192,12 @@ struct Connection {
     fault_at: Option<Instant>,
     /// A stalled server: nothing more is sent.
     muted: bool,
-    /// A minted token's verdict (see [`tokens`]), when one was given on the constrained route:
-    /// the model it is locked to, or why it cannot start a session.
-    minted: Option<Result<Option<String>, &'static str>>,
+    /// The minted token given on the constrained route, if one was (see [`tokens`]): checked
+    /// when the connection opens, taken when its setup says whether it resumes.
+    token: Option<String>,
+    tokens: Arc<tokens::Tokens>,
+    /// When the token ends: the session is closed then.
+    expires: Option<Instant>,
     /// The model the token is locked to: a setup asking for another is refused.
     locked: Option<String>,
 }
@@ -231,10 +239,14 @@ impl Connection {
                 return;
             }
         };
-        let params = Params::parse(query.as_deref().unwrap_or_default());
-        // A minted token opens a session on the constrained route only, one use each.
-        let minted = match (&params.token, constrained) {
-            (Some(token), true) if token.starts_with("auth_tokens/") => Some(tokens.take(token)),
+        let mut params = Params::parse(query.as_deref().unwrap_or_default());
+        if let (None, Some(after)) = (&params.fault, config.goaway_after) {
+            params.fault = Some(Fault::GoAway);
+            params.fault_after = after;
+        }
+        // A minted token opens sessions on the constrained route only.
+        let token = match (&params.token, constrained) {
+            (Some(token), true) if token.starts_with("auth_tokens/") => Some(token.clone()),
             _ => None,
         };
         let (sink, mut stream) = ws.split();
@@ -264,7 +276,9 @@ impl Connection {
             start: Instant::now(),
             fault_at: None,
             muted: false,
-            minted,
+            token,
+            tokens,
+            expires: None,
             locked: None,
         };
         let end = conn.run(&mut stream).await;
@@ -322,12 +336,8 @@ impl Connection {
             tokio_tungstenite::WebSocketStream<TcpStream>,
         >,
     ) -> End {
-        let refused = match self.minted.take() {
-            Some(Ok(model)) => {
-                self.locked = model;
-                None
-            }
-            Some(Err(why)) => Some(why),
+        let refused = match &self.token {
+            Some(token) => self.tokens.valid(token).err(),
             None => self.key_refused(),
         };
         if let Some(why) = refused {
@@ -354,6 +364,18 @@ impl Connection {
                         Err(Reject { code, reason }) => return End::Close(code, reason),
                     };
                     let setting_up = !was_set_up && self.standin.setup().is_some();
+                    if let (true, Some(token), Some(setup)) = (setting_up, &self.token, self.standin.setup()) {
+                        match self.tokens.take(token, setup.resume_handle.is_some()) {
+                            Ok((model, left)) => {
+                                self.locked = model;
+                                self.expires = Some(Instant::now() + left);
+                            }
+                            Err(why) => {
+                                let code = if why == tokens::USED_UP { 1011 } else { 1008 };
+                                return End::Close(code, why.into());
+                            }
+                        }
+                    }
                     if let (true, Some(locked), Some(setup)) = (setting_up, &self.locked, self.standin.setup()) {
                         if setup.model != *locked {
                             return End::Close(1008, format!(
@@ -382,6 +404,9 @@ impl Connection {
                     if let Err(end) = self.send_all(frames).await {
                         return end;
                     }
+                }
+                _ = sleep_until(self.expires.unwrap_or(far)), if self.expires.is_some() => {
+                    return End::Close(1008, "Ephemeral token expired.".into());
                 }
                 _ = sleep_until(self.fault_at.unwrap_or(far)), if self.fault_at.is_some() => {
                     self.fault_at = None;

@@ -1,5 +1,6 @@
-//! `cargo run -p live-emulator -- --port 9000 [--key K] [--quiet]`: serves the Live API
-//! stand-in until interrupted, printing the URL to paste into the page.
+//! `cargo run -p live-emulator -- --port 9000 [--key K] [--quiet] [--goaway-after-ms N]`:
+//! serves the Live API stand-in until interrupted, printing the URL to paste into the page.
+//! `--goaway-after-ms` ends every connection with `goAway` that long after it is ready.
 
 use live_emulator::{route_url, start, Config};
 
@@ -16,8 +17,12 @@ async fn main() {
             "--port" => port = args.next().and_then(|p| p.parse().ok()).unwrap_or(port),
             "--key" => config.key = args.next(),
             "--quiet" => config.verbose = false,
+            "--goaway-after-ms" => {
+                let ms = args.next().and_then(|ms| ms.parse().ok());
+                config.goaway_after = ms.map(std::time::Duration::from_millis);
+            }
             "--help" | "-h" => {
-                println!("usage: live-emulator [--port N (0 = any free)] [--key KEY] [--quiet]");
+                println!("usage: live-emulator [--port N (0 = any free)] [--key KEY] [--quiet] [--goaway-after-ms N]");
                 return;
             }
             other => {

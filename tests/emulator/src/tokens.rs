@@ -2,9 +2,14 @@
 //! key (`x-goog-api-key` header or `?key=`) and a JSON body with `uses` (default 1),
 //! `expireTime` and `newSessionExpireTime` (RFC 3339; defaults 30 min and 1 min from now, as
 //! the service documents), answered with `{"name": "auth_tokens/...", ...}`. The token then
-//! opens sessions on the constrained route (`?access_token=`): each new connection takes one
-//! use and must start before `newSessionExpireTime`. The wording of the refusals is this
-//! emulator's, not the service's.
+//! opens sessions on the constrained route (`?access_token=`), as the SDKs document the fields
+//! (kotlin-genai `AuthToken`, python-genai `CreateAuthTokenConfig`): every session takes one
+//! use (`uses: 0` is no limit); a new one must start before `newSessionExpireTime`, a resumed
+//! one (a setup with a resumption handle) may start later; nothing opens after `expireTime`,
+//! and a session still open then is closed. The docs say resuming takes no use; the live
+//! service takes one and closes the resumed session with 1011 "Token has been used too many
+//! times" (discuss.ai.google.dev/t/118180, January 2026, acknowledged by Google): the field
+//! report wins, with the service's words. The other refusals' wording is this emulator's.
 
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -13,11 +18,15 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+/// The live service's words when a token has no use left (close 1011).
+pub const USED_UP: &str = "Token has been used too many times";
+
 /// The REST path tokens are minted on.
 pub const MINT_PATH: &str = "/v1alpha/auth_tokens";
 
 struct Token {
-    uses_left: u32,
+    /// `None`: no limit (`uses: 0`).
+    uses_left: Option<u32>,
     /// The model its sessions must ask for (`bidiGenerateContentSetup.model`), if locked.
     model: Option<String>,
     /// When a new session can no longer start, and when the token ends (Unix seconds).
@@ -88,7 +97,7 @@ impl Tokens {
         *next += 1;
         let name = format!("auth_tokens/emu-token-{}", *next);
         let token = Token {
-            uses_left: uses,
+            uses_left: (uses > 0).then_some(uses),
             model,
             new_session_until,
             until,
@@ -100,20 +109,40 @@ impl Tokens {
         Ok(json!({"name": name, "uses": uses}))
     }
 
-    /// A new session with `name`: takes one use and gives the model it is locked to, or says
-    /// why it cannot start.
-    pub fn take(&self, name: &str) -> Result<Option<String>, &'static str> {
+    /// Whether `name` may open a connection now (a minted token, not past `expireTime`).
+    pub fn valid(&self, name: &str) -> Result<(), &'static str> {
+        let minted = self.minted.lock().map_err(|_| "poisoned")?;
+        let token = minted.get(name).ok_or("Ephemeral token not valid.")?;
+        if now() > token.until {
+            return Err("Ephemeral token expired.");
+        }
+        Ok(())
+    }
+
+    /// A session with `name` (`resuming`: its setup carries a resumption handle): takes one
+    /// use; gives the model it is locked to and how long the token has
+    /// left, or says why it cannot start.
+    pub fn take(
+        &self,
+        name: &str,
+        resuming: bool,
+    ) -> Result<(Option<String>, Duration), &'static str> {
         let mut minted = self.minted.lock().map_err(|_| "poisoned")?;
         let token = minted.get_mut(name).ok_or("Ephemeral token not valid.")?;
         let now = now();
-        if now > token.until || now > token.new_session_until {
+        if now > token.until {
             return Err("Ephemeral token expired.");
         }
-        if token.uses_left == 0 {
-            return Err("Ephemeral token has no uses left.");
+        if !resuming && now > token.new_session_until {
+            return Err("Ephemeral token can no longer start new sessions.");
         }
-        token.uses_left -= 1;
-        Ok(token.model.clone())
+        match token.uses_left {
+            Some(0) => return Err(USED_UP),
+            Some(ref mut left) => *left -= 1,
+            None => {}
+        }
+        let left = Duration::from_secs_f64((token.until - now).max(0.0));
+        Ok((token.model.clone(), left))
     }
 }
 
@@ -216,29 +245,45 @@ mod tests {
             .unwrap()
             .to_owned();
         assert_eq!(name, "auth_tokens/emu-token-1");
-        assert_eq!(tokens.take(&name), Ok(None));
-        assert_eq!(tokens.take(&name), Ok(None));
-        assert_eq!(tokens.take(&name), Err("Ephemeral token has no uses left."));
-        assert_eq!(
-            tokens.take("auth_tokens/other"),
-            Err("Ephemeral token not valid.")
-        );
-        // Past its new-session deadline a token opens nothing.
+        let new = |name: &str| tokens.take(name, false).map(|(model, _)| model);
+        assert_eq!(new(&name), Ok(None));
+        assert_eq!(new(&name), Ok(None));
+        assert_eq!(new(&name), Err(USED_UP));
+        // Resuming takes a use as well (the field report), so a spent token resumes nothing.
+        assert_eq!(tokens.take(&name, true).map(|_| ()), Err(USED_UP));
+        assert_eq!(new("auth_tokens/other"), Err("Ephemeral token not valid."));
+        // Past its new-session deadline a token opens no new session; it still resumes.
         let late = tokens
             .mint(r#"{"newSessionExpireTime": "2000-01-01T00:00:00Z"}"#)
             .unwrap();
         let late = late.get("name").and_then(Value::as_str).unwrap();
-        assert_eq!(tokens.take(late), Err("Ephemeral token expired."));
+        assert_eq!(
+            new(late),
+            Err("Ephemeral token can no longer start new sessions.")
+        );
+        assert!(tokens.take(late, true).is_ok());
+        // Past its end it opens nothing; `uses: 0` is no limit.
+        let over = tokens
+            .mint(r#"{"expireTime": "2000-01-01T00:00:00Z"}"#)
+            .unwrap();
+        let over = over.get("name").and_then(Value::as_str).unwrap();
+        assert_eq!(tokens.valid(over), Err("Ephemeral token expired."));
+        assert_eq!(
+            tokens.take(over, true).map(|_| ()),
+            Err("Ephemeral token expired.")
+        );
+        let unlimited = tokens.mint(r#"{"uses": 0}"#).unwrap();
+        let unlimited = unlimited.get("name").and_then(Value::as_str).unwrap();
+        for _ in 0..5 {
+            assert_eq!(new(unlimited), Ok(None));
+        }
         assert!(tokens.mint(r#"{"uses": "two"}"#).is_err());
         // A locked setup: its sessions get the model to hold them to.
         let locked = tokens
             .mint(r#"{"bidiGenerateContentSetup": {"model": "models/gemini-3.8-live"}, "fieldMask": "model"}"#)
             .unwrap();
         let locked = locked.get("name").and_then(Value::as_str).unwrap();
-        assert_eq!(
-            tokens.take(locked),
-            Ok(Some("models/gemini-3.8-live".into()))
-        );
+        assert_eq!(new(locked), Ok(Some("models/gemini-3.8-live".into())));
         assert_eq!(
             tokens.mint(r#"{"bidiGenerateContentSetup": {"model": "gemini-3.8-live"}}"#),
             Err("bidiGenerateContentSetup.model must name a model (models/...)".into())

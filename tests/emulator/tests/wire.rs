@@ -169,15 +169,28 @@ async fn a_backend_mints_tokens_that_open_the_constrained_route_once_each() {
     assert_eq!(token, json!({"name": "auth_tokens/emu-token-1", "uses": 1}));
     let with_token = format!("{token_url}?access_token=auth_tokens%2Femu-token-1");
     ready(&with_token).await;
-    // Its one use is spent: the next session is refused as the service refuses a bad key.
+    // Its one use is spent: the next new session is refused as the service refuses a bad key.
     let mut again = connect(&with_token).await;
+    again.send(Message::text(SETUP)).await.unwrap();
     assert_eq!(
         next(&mut again).await.unwrap_err(),
-        (1008, "Ephemeral token has no uses left.".into())
+        (1011, "Token has been used too many times".into())
     );
     // On the key route a token is not a key.
     let mut wrong_route = connect(&format!("{url}?access_token=auth_tokens%2Femu-token-1")).await;
     assert_eq!(next(&mut wrong_route).await.unwrap_err().0, 1008);
+    // Resuming takes a use too, as the live service does (discuss.ai.google.dev/t/118180;
+    // the docs say otherwise): the spent token resumes nothing either.
+    let resume = SETUP.replace(
+        r#""sessionResumption":{}"#,
+        r#""sessionResumption":{"handle":"emu-1-1"}"#,
+    );
+    let mut resumed = connect(&with_token).await;
+    resumed.send(Message::text(resume)).await.unwrap();
+    assert_eq!(
+        next(&mut resumed).await.unwrap_err(),
+        (1011, "Token has been used too many times".into())
+    );
     let (status, bad) = mint(&url, "k-123", r#"{"uses": "many"}"#).await;
     assert_eq!(
         (status.as_str(), &bad["error"]["message"]),
@@ -185,6 +198,61 @@ async fn a_backend_mints_tokens_that_open_the_constrained_route_once_each() {
             "HTTP/1.1 400 Bad Request",
             &json!("uses is not a whole number")
         )
+    );
+}
+
+/// A token's windows, as the SDKs document them: past `newSessionExpireTime` a new session
+/// is refused but a resumed one opens; at `expireTime` an open session is closed.
+#[tokio::test]
+async fn past_its_new_session_time_a_token_only_resumes_and_its_end_closes_the_session() {
+    let url = emulator(Some("k-123")).await;
+    let token_url = url.replace(
+        "v1beta.GenerativeService.BidiGenerateContent",
+        "v1alpha.GenerativeService.BidiGenerateContentConstrained",
+    );
+    let soon = humantime::format_rfc3339_millis(
+        std::time::SystemTime::now() + Duration::from_millis(1_500),
+    );
+    let body = format!(
+        r#"{{"uses": 0, "newSessionExpireTime": "2000-01-01T00:00:00Z", "expireTime": "{soon}"}}"#
+    );
+    let (_, token) = mint(&url, "k-123", &body).await;
+    let name = token["name"].as_str().unwrap().replace('/', "%2F");
+    let with_token = format!("{token_url}?access_token={name}");
+    let mut fresh = connect(&with_token).await;
+    fresh.send(Message::text(SETUP)).await.unwrap();
+    assert_eq!(
+        next(&mut fresh).await.unwrap_err(),
+        (
+            1008,
+            "Ephemeral token can no longer start new sessions.".into()
+        )
+    );
+    let resume = SETUP.replace(
+        r#""sessionResumption":{}"#,
+        r#""sessionResumption":{"handle":"emu-1-1"}"#,
+    );
+    let mut resumed = connect(&with_token).await;
+    resumed.send(Message::text(resume)).await.unwrap();
+    assert_eq!(
+        next(&mut resumed).await.unwrap(),
+        (true, json!({"setupComplete": {}}))
+    );
+    // Open until the token's end, then closed.
+    loop {
+        match next(&mut resumed).await {
+            Ok(_) => continue,
+            Err(closed) => {
+                assert_eq!(closed, (1008, "Ephemeral token expired.".into()));
+                break;
+            }
+        }
+    }
+    // And after it, nothing opens.
+    let mut late = connect(&with_token).await;
+    assert_eq!(
+        next(&mut late).await.unwrap_err(),
+        (1008, "Ephemeral token expired.".into())
     );
 }
 
