@@ -57,8 +57,6 @@ pub struct Conversation {
     unsent: u64,
     /// The log has said that sends fail, on this connection (said once).
     send_failing: bool,
-    /// When the latest microphone chunk went out (ms).
-    last_sent_at: Option<f64>,
     reply: Reply,
     sound: Sound,
     /// When Connect was pressed and when the audio graph was ready (ms).
@@ -106,7 +104,6 @@ impl Conversation {
             next_mic: 0,
             unsent: 0,
             send_failing: false,
-            last_sent_at: None,
             reply: Reply::default(),
             sound: Sound::Silent,
             connect_at: (0.0, 0.0),
@@ -187,7 +184,7 @@ impl Conversation {
             Event::Dismiss => self.alert = None,
             Event::Hold => self.hold(out),
             Event::Release => self.release(),
-            Event::Text(text) => self.text(now, &text, out),
+            Event::Text(text) => self.text(&text, out),
             Event::SwitchMic => {
                 if matches!(self.mic, Mic::On { .. }) {
                     self.stop_mic(now, out);
@@ -251,7 +248,7 @@ impl Conversation {
             },
             Event::MicOpened { id, result } => self.mic_opened(id, result, out),
             Event::MicChunk { id, samples, time } if self.mic_is(id) => {
-                self.mic_chunk(now, samples, time, out)
+                self.mic_chunk(samples, time, out)
             }
             Event::MicFlushed { id } => self.mic_stopped(now, id, out),
             Event::MicDeadline { id } => {
@@ -275,17 +272,6 @@ impl Conversation {
                 if !self.send_failing {
                     self.send_failing = true;
                     out.log(LogKind::Warn, &error);
-                }
-            }
-            Event::ReplyStarts {
-                plays_at,
-                prebuffer_ms,
-            } => {
-                if let Some(sent) = self.last_sent_at {
-                    out.log(LogKind::Info, &format!(
-                        "Reply latency: the first sample plays {:.1} ms after your last input was sent (a microphone chunk or a typed message; {:.0} ms of it is the playback buffer).",
-                        plays_at - sent,
-                        prebuffer_ms));
                 }
             }
             Event::Stretched(samples) => self.reply.stretched(samples),

@@ -13,6 +13,7 @@ use crate::protocol::OUTPUT_RATE;
 use serde::{Deserialize, Serialize};
 
 pub mod export;
+pub mod latency;
 pub mod review;
 mod speech;
 
@@ -169,6 +170,8 @@ pub struct Record {
     tokens: Tokens,
     /// When push-to-talk was pressed, while it is held.
     holding: Option<f64>,
+    /// How many replies heard have had their latency told ([`Record::new_latencies`]).
+    told: usize,
 }
 
 impl Record {

@@ -210,11 +210,6 @@ pub enum Event {
         samples: usize,
         error: String,
     },
-    /// The turn's first sample plays at `plays_at` (page clock, ms).
-    ReplyStarts {
-        plays_at: f64,
-        prebuffer_ms: f64,
-    },
     /// The player lengthened a chunk of the reply by this many 24 kHz samples (the buffer
     /// ran low; see `playback::stretch`).
     Stretched(u64),
@@ -337,8 +332,7 @@ pub enum Effect {
     AnswerTools(Vec<FunctionCall>),
     /// `toolCallCancellation`: stop these calls' pending answers.
     CancelTools(Vec<String>),
-    /// 24 kHz model audio to play and record; `first` of its turn (answer
-    /// [`Event::ReplyStarts`]).
+    /// 24 kHz model audio to play and record; `first` of its turn.
     Play {
         samples: Vec<i16>,
         first: bool,

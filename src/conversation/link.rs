@@ -35,7 +35,6 @@ impl Conversation {
         self.connect_at = (now, now);
         self.handle = None;
         self.unsent = 0;
-        self.last_sent_at = None;
         self.set_status("connecting", "Connecting...");
         match target {
             Target::Remote(url) => out.log(LogKind::Info, &format!("Connecting to {url}")),

@@ -73,16 +73,14 @@ impl Conversation {
     }
 
     /// One microphone chunk: to the recording and the model, as the mode says.
-    pub(super) fn mic_chunk(&mut self, now: f64, samples: Vec<i16>, time: f64, out: &mut Out) {
+    pub(super) fn mic_chunk(&mut self, samples: Vec<i16>, time: f64, out: &mut Out) {
         let live = matches!(self.link, Link::Live { .. });
         if self.push_to_talk() && live && self.hold == Hold::Up {
             // Not held: not sent, and not recorded either (the recording holds what the
             // model was given; the room between turns stays private and silent).
             return;
         }
-        if live {
-            self.last_sent_at = Some(now);
-        } else {
+        if !live {
             self.unsent += samples.len() as u64;
         }
         out.push(Effect::MicAudio {
@@ -110,7 +108,7 @@ impl Conversation {
     /// A typed message, shown as the person's turn: a `clientContent` turn where the model
     /// takes one, or `realtimeInput.text` (wrapped in activity markers for push-to-talk,
     /// where the service does not detect activity in realtime input itself).
-    pub(super) fn text(&mut self, now: f64, text: &str, out: &mut Out) {
+    pub(super) fn text(&mut self, text: &str, out: &mut Out) {
         let text = text.trim();
         if text.is_empty() {
             return;
@@ -128,8 +126,6 @@ impl Conversation {
             out.push(Effect::SendActivity { start: true });
         }
         out.push(Effect::SendText(text.to_owned()));
-        // The reply's latency counts from the message, not from an earlier chunk.
-        self.last_sent_at = Some(now);
         if mark {
             out.push(Effect::SendActivity { start: false });
         }

@@ -225,7 +225,7 @@ fn the_json_names_its_schema_and_version_and_holds_no_secret_field() {
         serde_json::json!({
             "who": "model", "start": 4.2, "end": 4.7, "start_sample": 100_800,
             "end_sample": 112_800, "text": "Let me tell you", "typed": false,
-            "interrupted": true, "unheard": 1.5
+            "interrupted": true, "unheard": 1.5, "heard": true
         })
     );
     assert_eq!(
@@ -409,4 +409,42 @@ fn a_bridge_that_never_sounded_does_not_cut_a_reply_off_and_a_stop_does() {
         reply(entry(24_000, 24_000, 0, false)),
         (0.5, true, Some(0.5))
     );
+}
+
+/// The log's reply latency is the record's: from the end of the person's speech, even when
+/// the microphone streams on past the reply's start (the old line counted from the last
+/// chunk sent and read -1500 ms here); told once per reply.
+#[test]
+fn in_a_continuous_stream_each_reply_latency_is_told_once_as_the_record_has_it() {
+    let mut r = Record::new(Settings::default());
+    let session = r.begin_session(ORIGIN, RATE);
+    // Speech from 1.0 to 2.0 s; the microphone goes on to 4.0 s (the last chunk at 3.97 s).
+    mic(&mut r, 4.0, &[(1.0, 2.0)]);
+    assert_eq!(r.new_latencies(), vec![]);
+    // The reply arrives at 2.35 s and sounds from 2.5 s (frame 120,000 at 48 kHz).
+    r.model_audio(102.35, session, 1, &[900; 24_000]);
+    r.model_done(false);
+    r.played(session, &[played(1, 120_000, 48_000, 48_000)]);
+    let told = r.new_latencies();
+    let expected = export::Latency {
+        total_ms: 500.0,
+        to_first_audio_ms: 350.0,
+        buffered_ms: 150.0,
+    };
+    assert_eq!(told, vec![Some(expected)]);
+    assert_eq!(
+        r.export(ORIGIN, 24_000).turns[1].latency,
+        Some(expected),
+        "the record's own figure"
+    );
+    assert_eq!(
+        latency::line(&expected),
+        "Reply latency: 500.0 ms from the end of your turn to the reply's first sound (350.0 ms until its audio arrived, 150.0 ms in the playback buffer)."
+    );
+    assert_eq!(r.new_latencies(), vec![], "told once");
+    // The model speaking on, with no turn of the person's before it: no latency to tell.
+    r.model_audio(104.0, session, 2, &[900; 24_000]);
+    r.model_done(false);
+    r.played(session, &[played(2, 210_000, 48_000, 48_000)]);
+    assert_eq!(r.new_latencies(), vec![None]);
 }

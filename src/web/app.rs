@@ -308,19 +308,13 @@ impl App {
                 self.answer_tools(weak, &calls)?
             }
             Effect::CancelTools(ids) => self.cancel_tools(&ids),
-            Effect::Play { samples, first } => {
+            Effect::Play { samples, .. } => {
                 let (turn, heard) = self.rig.play(&samples)?;
                 self.recording.model(turn, &heard);
                 let inserted = heard.len().saturating_sub(samples.len()) as u64;
                 if inserted > 0 {
                     return Some(Event::Stretched(inserted));
                 }
-                let (start, prebuffer_ms) = self.rig.turn_start(turn).filter(|_| first)?;
-                let plays_at = (self.recording.offset()? + start) * 1000.0;
-                return Some(Event::ReplyStarts {
-                    plays_at,
-                    prebuffer_ms,
-                });
             }
             Effect::Interrupt => {
                 self.recording.model_done(true);
@@ -367,6 +361,11 @@ impl App {
             ((level + 60.0) * 100.0 / 60.0).clamp(0.0, 100.0) as u32,
         );
         self.recording.feed(self.rig.player());
+        // Each reply's latency, once the record knows it: the log says the record's figure.
+        for latency in self.recording.new_latencies() {
+            self.page
+                .log(LogKind::Info, &crate::record::latency::line(&latency));
+        }
         if ticks.is_multiple_of(10) {
             self.recording.draw_on(&self.page);
             self.recording.progress_on(&self.page);

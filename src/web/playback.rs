@@ -176,24 +176,6 @@ impl Player {
         inner.core.stop(now);
     }
 
-    /// The context frame where `turn`'s first buffer starts, once it is scheduled.
-    pub fn first_start(&self, turn: u64) -> Option<u64> {
-        let inner = self.inner.borrow();
-        inner
-            .core
-            .log()
-            .iter()
-            .filter(|p| p.turn == turn)
-            .map(|p| p.start)
-            .min()
-    }
-
-    /// The wait before a turn's first sample, in ms.
-    pub fn prebuffer_ms(&self) -> f64 {
-        let inner = self.inner.borrow();
-        inner.core.prebuffer_frames() as f64 * 1000.0 / f64::from(inner.core.rate())
-    }
-
     pub fn stats(&self) -> PlaybackStats {
         self.inner.borrow().core.stats()
     }

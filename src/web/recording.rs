@@ -212,9 +212,13 @@ impl Recording {
         self.take.as_mut().filter(|t| !t.finished)
     }
 
-    /// The offset of the current session's audio clock on the page clock (s).
-    pub fn offset(&self) -> Option<f64> {
-        self.take.as_ref()?.session.map(|(_, offset, _)| offset)
+    /// The latencies of the replies heard since the last call (those after a turn of the
+    /// person's), as the record has them.
+    pub fn new_latencies(&mut self) -> Vec<crate::record::export::Latency> {
+        let Some(take) = self.take.as_mut() else {
+            return Vec::new();
+        };
+        take.record.new_latencies().into_iter().flatten().collect()
     }
 
     /// A microphone chunk captured at `time` on the audio clock.

@@ -129,13 +129,6 @@ impl Rig {
         self.player.as_ref()?.push(samples)
     }
 
-    /// When `turn`'s first sample plays (s, on the context clock) and the prebuffer (ms).
-    pub fn turn_start(&self, turn: u64) -> Option<(f64, f64)> {
-        let player = self.player.as_ref()?;
-        let start = player.first_start(turn)? as f64 / f64::from(player.rate());
-        Some((start, player.prebuffer_ms()))
-    }
-
     /// Cuts playback now; how long after this call the fade ends (ms).
     pub fn interrupt(&self) -> Option<f64> {
         let player = self.player.as_ref()?;

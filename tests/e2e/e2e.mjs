@@ -719,6 +719,12 @@ try {
     runs[backend.name] = run;
     for (const w of run.warnings) console.log(`  console warning: ${w}`);
     checkRecording(backend.name, run);
+    // Latency in one place: the log says each reply's latency as the record has it.
+    const told = run.log.map((l) => /Reply latency: (-?[\d.]+) ms/.exec(l)?.[1]).filter(Boolean).map(Number);
+    const recorded = JSON.parse(readFileSync(run.record.json.file, 'utf8')).turns.filter((t) => t.latency).map((t) => t.latency.total_ms);
+    check(`${backend.name}: the log's reply latencies are the record's, from the end of your turn, none negative`,
+      told.length > 0 && JSON.stringify(told) === JSON.stringify(recorded) && told.every((ms) => ms >= 0),
+      `log ${told.join(', ')} ms; record ${recorded.join(', ')} ms`);
     const files = [...run.fetched].sort().join(' ');
     if (backend.name === 'offline') check('offline: the stand-in\'s module is loaded for it', run.fetched.has(STANDIN), files);
     else check(`${backend.name}: the stand-in's module is not loaded`, !run.fetched.has(STANDIN), files);
@@ -776,8 +782,8 @@ if (args.bench) {
   for (const [name, run] of Object.entries(runs)) {
     console.log(`  ${name}: page load to wasm started ${run.loaded} ms, Connect to ready ${run.ready} ms`);
     for (const line of run.log.filter((l) => l.includes('Reply latency'))) {
-      const m = /plays ([\d.]+) ms .*?(\d+) ms of it/.exec(line);
-      if (m) console.log(`  ${name}: last chunk sent -> first reply sample ${m[1]} ms (prebuffer ${m[2]} ms, client overhead ${(m[1] - m[2]).toFixed(1)} ms)`);
+      const m = /Reply latency: ([\d.]+) ms .*?\(([\d.]+) ms until its audio arrived, ([\d.]+) ms in the playback buffer\)/.exec(line);
+      if (m) console.log(`  ${name}: end of your turn -> reply's first sound ${m[1]} ms (to its first audio ${m[2]} ms, playback buffer ${m[3]} ms)`);
     }
     printTiming(name, run);
   }

@@ -382,24 +382,3 @@ fn switching_the_microphone_keeps_the_stream_open_and_opens_the_new_one() {
     let mut off = live();
     assert_eq!(off.handle(7.0, Event::SwitchMic), vec![]);
 }
-
-#[test]
-fn a_typed_messages_reply_latency_counts_from_the_message() {
-    let mut c = listening();
-    c.handle(5.0, chunk(1, 2048, 0.2));
-    c.handle(900.0, Event::Text("hi".into()));
-    let effects = c.handle(
-        1000.0,
-        Event::ReplyStarts {
-            plays_at: 1042.5,
-            prebuffer_ms: 25.0,
-        },
-    );
-    assert_eq!(
-        effects,
-        vec![log(
-            LogKind::Info,
-            "Reply latency: the first sample plays 142.5 ms after your last input was sent (a microphone chunk or a typed message; 25 ms of it is the playback buffer)."
-        )]
-    );
-}
