@@ -157,6 +157,9 @@ impl Form {
 
     /// The same for `model` (a live conversation keeps its model whatever the field says).
     fn setup_for(&self, model_name: &str) -> Result<(Setup, Toolbox), String> {
+        if let Some(why) = models::shut_down(model_name) {
+            return Err(why);
+        }
         let toolbox = Toolbox::new(self.builtin_tools, &self.tools)?;
         let model = models::lookup(model_name);
         let mut setup = Setup::audio(model_name, &self.voice)

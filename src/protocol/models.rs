@@ -203,6 +203,44 @@ pub const COMMON: Model = Model {
     source: "",
 };
 
+/// A Live model the service no longer serves: its endpoint is gone ("completely turned off":
+/// the Gemini API's deprecations page), so the page says so instead of failing to connect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShutDown {
+    pub id: &'static str,
+    /// When it was shut down (ISO date).
+    pub on: &'static str,
+    /// What the deprecations page recommends instead.
+    pub replacement: &'static str,
+}
+
+/// Shut-down Live models, from https://ai.google.dev/gemini-api/docs/deprecations ("Live API
+/// models"). Two more Live previews were announced in October 2026 for shutdown on
+/// 2026-11-17; the stored copies of that page do not name them, so they are not listed.
+pub const SHUT_DOWN: &[ShutDown] = &[
+    ShutDown {
+        id: "gemini-2.0-flash-live-001",
+        on: "2025-12-09",
+        replacement: "gemini-2.5-flash-native-audio-preview-12-2025",
+    },
+    ShutDown {
+        id: "gemini-live-2.5-flash-preview",
+        on: "2025-12-09",
+        replacement: "gemini-2.5-flash-native-audio-preview-12-2025",
+    },
+];
+
+/// Why `model` cannot be used (it was shut down), in words, or `None`.
+pub fn shut_down(model: &str) -> Option<String> {
+    let id = model.trim();
+    let id = id.strip_prefix("models/").unwrap_or(id);
+    let gone = SHUT_DOWN.iter().find(|m| m.id == id)?;
+    Some(format!(
+        "{} was shut down on {} and the service no longer serves it (Gemini API deprecations page). Choose another model in Settings: {} is the default; the page recommends {}.",
+        gone.id, gone.on, MODELS[0].id, gone.replacement
+    ))
+}
+
 /// The row for `model` (with or without the `models/` prefix), or [`COMMON`].
 pub fn lookup(model: &str) -> Model {
     let id = model.trim();

@@ -179,8 +179,10 @@ pub fn show_backend_fields(page: &Page) {
 /// What the page does differently with the chosen model, under its field (the model
 /// table's words), and the settings it takes: one it refuses is disabled, with the reason.
 pub fn show_model_notes(page: &Page) {
-    let model = models::lookup(&page.value(Id::Model));
-    page.set_text(Id::ModelNotes, &model.notes());
+    let chosen = page.value(Id::Model);
+    let model = models::lookup(&chosen);
+    let notes = models::shut_down(&chosen).unwrap_or_else(|| model.notes());
+    page.set_text(Id::ModelNotes, &notes);
     let why = [Id::ThinkingWhy, Id::ProactiveWhy, Id::AffectiveWhy];
     offer_choice(page, (Id::Thinking, why[0]), &model.thinking_offer());
     offer_toggle(page, (Id::Proactive, why[1]), &model.proactive_offer());

@@ -91,6 +91,33 @@ fn the_default_is_38_live_and_an_unknown_model_gets_the_common_subset() {
     );
 }
 
+/// A shut-down model is not connected to: the form says why, in words (the banner), and the
+/// service (the stand-in) answers it as it answers any name it does not serve.
+#[test]
+fn a_shut_down_model_is_refused_in_plain_words_before_connecting() {
+    let why = full("models/gemini-2.0-flash-live-001")
+        .setup()
+        .unwrap_err();
+    assert_eq!(
+        why,
+        "gemini-2.0-flash-live-001 was shut down on 2025-12-09 and the service no longer serves it (Gemini API deprecations page). Choose another model in Settings: gemini-3.8-live is the default; the page recommends gemini-2.5-flash-native-audio-preview-12-2025."
+    );
+    assert!(full("gemini-live-2.5-flash-preview").setup().is_err());
+    assert_eq!(shut_down("gemini-3.8-live"), None);
+    for gone in SHUT_DOWN {
+        assert!(
+            !MODELS.iter().any(|m| m.id == gone.id),
+            "{} listed",
+            gone.id
+        );
+        let setup = format!(
+            r#"{{"setup":{{"model":"models/{}","generationConfig":{{"responseModalities":["AUDIO"]}}}}}}"#,
+            gone.id
+        );
+        assert_eq!(parse(&setup, false).unwrap_err().code, 1008, "{}", gone.id);
+    }
+}
+
 #[test]
 fn typed_text_goes_as_each_model_takes_it() {
     assert_eq!(

@@ -135,3 +135,32 @@ fn extended_thinking_abandons_a_call_after_an_interim_answer() {
     );
     assert_eq!(transcripts(&spoken), [r#"(the tool said: {"found":3})"#]);
 }
+
+/// The same report, from the page's side: a declared tool with `"scheduling": "WHEN_IDLE"`
+/// is answered on Extended Thinking as the page answers it (`Toolbox::timing` with the
+/// model's row): without `scheduling`, so the session stays open and the answer is spoken.
+#[test]
+fn extended_thinking_takes_the_pages_own_answer() {
+    let model = crate::protocol::models::lookup("gemini-3.8-live-extended-thinking");
+    let toolbox = Toolbox::new(
+        false,
+        r#"[{"name": "slow_lookup", "delay_ms": 2000, "scheduling": "WHEN_IDLE", "response": {"found": 3}}]"#,
+    )
+    .unwrap();
+    let mut s = ready_with(
+        Setup::audio(model.id, "Puck")
+            .with_transcription(true, true)
+            .with_tools(toolbox.setup_tools(model.calls)),
+    );
+    frames(&mut s, 0.0, ClientMessage::user_turn("slow_lookup", true));
+    let (delay_ms, scheduling) = toolbox.timing("slow_lookup", model.scheduling);
+    assert_eq!((delay_ms, scheduling), (2000, None));
+    let answer = ClientMessage::tool_response(vec![crate::protocol::client::FunctionResponse {
+        id: "standin-call-1".into(),
+        name: "slow_lookup".into(),
+        response: serde_json::json!({"found": 3}),
+        scheduling,
+    }]);
+    let spoken = frames(&mut s, f64::from(delay_ms), answer);
+    assert_eq!(transcripts(&spoken), [r#"(the tool said: {"found":3})"#]);
+}
