@@ -3,6 +3,7 @@
 //! the end of a turn, and a log line for each.
 
 use super::*;
+use crate::protocol::server::TurnCompleteReason;
 
 impl Conversation {
     pub(super) fn server(&mut self, event: ServerEvent, out: &mut Out) {
@@ -58,6 +59,12 @@ impl Conversation {
                 };
                 self.settle();
             }
+            // What the end of a turn or a pause means for the person, where it says anything.
+            ServerEvent::TurnCompleteReason(reason) => self.turn_reason(reason, out),
+            ServerEvent::WaitingForInput if matches!(self.mic, Mic::On { .. }) => self.set_status(
+                "listening",
+                "Listening. The model is waiting for you to go on.",
+            ),
             ServerEvent::GoAway { .. } => {
                 if let Link::Live { goaway } = &mut self.link {
                     *goaway = true;
@@ -83,5 +90,27 @@ impl Conversation {
             other => words::describe(other),
         };
         out.log(LogKind::Server, &line);
+    }
+
+    /// `turnCompleteReason`: a reply withheld or a call gone wrong is a warning (the record
+    /// keeps it); a model that needs more says so in the status line.
+    fn turn_reason(&mut self, reason: &TurnCompleteReason, out: &mut Out) {
+        match reason {
+            TurnCompleteReason::ResponseRejected => out.log(
+                LogKind::Warn,
+                "The service withheld the model's reply (turnCompleteReason RESPONSE_REJECTED): ask again in other words.",
+            ),
+            TurnCompleteReason::MalformedFunctionCall => out.log(
+                LogKind::Warn,
+                "The model's function call was malformed (turnCompleteReason MALFORMED_FUNCTION_CALL): no tool ran for it.",
+            ),
+            TurnCompleteReason::NeedMoreInput if matches!(self.link, Link::Live { .. }) => {
+                let on = matches!(self.mic, Mic::On { .. });
+                let state = if on { "listening" } else { "ready" };
+                self.set_status(state, "The model needs more from you before it answers.");
+            }
+            TurnCompleteReason::NeedMoreInput => {}
+            TurnCompleteReason::Unspecified | TurnCompleteReason::Other(_) => {}
+        }
     }
 }

@@ -4,7 +4,7 @@
 // recording; then the downloaded WAV is checked sample by sample against the speech file.
 //
 //   node e2e.mjs --dist DIR --speech FILE [--emulator URL --key KEY] [--out DIR] [--bench]
-//                [--look | --soak | --long MINUTES | --only storage|hostile|background|jitter|tools|controls|offline|stop]
+//                [--look | --soak | --long MINUTES | --only storage|hostile|background|jitter|tools|controls|offline|stop|served]
 //
 // Prints one line per check and a cargo-style "test result:" line; exits 1 on any failure.
 // With --bench it also prints the page weight and the timing figures (see docs/benchmarks.md).
@@ -626,6 +626,9 @@ if (args.only) {
       await perModel(base, helpers);
     } else if (args.only === 'controls') {
       await pushToTalk(base, { url: args.emulator, key: args.key }, helpers);
+    } else if (args.only === 'served') {
+      const server = resolve(args.server && args.server !== true ? args.server : 'target/debug/live-token-server');
+      await servedByServer(dist, { url: args.emulator, key: args.key }, server, helpers);
     } else if (args.only === 'stop') {
       await stopRightAfterSpeech(base, { url: args.emulator, key: args.key }, helpers);
     } else if (args.only === 'jitter') {
@@ -638,7 +641,7 @@ if (args.only) {
     } else if (args.only === 'hostile') {
       console.log('\na hostile server');
       await hostileServer(base, { url: args.emulator, key: args.key }, { launch, check, parseWav, channel, segments, outDir });
-    } else throw new Error(`--only storage|hostile|background|jitter|tools|controls|offline|stop, not ${args.only}`);
+    } else throw new Error(`--only storage|hostile|background|jitter|tools|controls|offline|stop|served, not ${args.only}`);
   } finally {
     server.close();
   }

@@ -260,3 +260,64 @@ fn the_status_line_says_while_the_model_works_in_the_background() {
     );
     assert_eq!(status(idle), Some(("listening", LISTENING.into())));
 }
+
+/// `turnCompleteReason` and `waitingForInput`, where they tell the person something: a
+/// withheld reply or a malformed call is a warning (the record keeps warnings); a model that
+/// needs more, or waits for the person to go on, says so in the status line.
+#[test]
+fn why_a_turn_ended_and_a_model_waiting_are_said_where_they_matter() {
+    use crate::protocol::server::TurnCompleteReason as Why;
+    let mut c = listening();
+    let said = c.handle(
+        10.0,
+        Event::Server(ServerEvent::TurnCompleteReason(Why::ResponseRejected)),
+    );
+    assert_eq!(
+        said[0],
+        log(
+            LogKind::Warn,
+            "The service withheld the model's reply (turnCompleteReason RESPONSE_REJECTED): ask again in other words."
+        )
+    );
+    let said = c.handle(
+        11.0,
+        Event::Server(ServerEvent::TurnCompleteReason(Why::MalformedFunctionCall)),
+    );
+    assert_eq!(
+        said[0],
+        log(
+            LogKind::Warn,
+            "The model's function call was malformed (turnCompleteReason MALFORMED_FUNCTION_CALL): no tool ran for it."
+        )
+    );
+    c.handle(
+        12.0,
+        Event::Server(ServerEvent::TurnCompleteReason(Why::NeedMoreInput)),
+    );
+    assert_eq!(
+        (c.view().state, c.view().text.as_str()),
+        (
+            "listening",
+            "The model needs more from you before it answers."
+        )
+    );
+    c.handle(13.0, Event::Server(ServerEvent::WaitingForInput));
+    assert_eq!(
+        (c.view().state, c.view().text.as_str()),
+        (
+            "listening",
+            "Listening. The model is waiting for you to go on."
+        )
+    );
+    // Other reasons say nothing beyond the server's own log line.
+    let other = c.handle(
+        14.0,
+        Event::Server(ServerEvent::TurnCompleteReason(Why::Other(
+            "SOMETHING_NEW".into(),
+        ))),
+    );
+    assert_eq!(
+        other,
+        vec![log(LogKind::Server, "the turn ended: SOMETHING_NEW")]
+    );
+}
