@@ -52,6 +52,21 @@ pub fn chunk_choices() -> Vec<(String, String)> {
     sizes.map(|&n| (n.to_string(), label(n))).collect()
 }
 
+/// The backends the page offers (the Settings list's values).
+pub const BACKENDS: &[&str] = &["offline", "key", "token", "url", "server"];
+
+/// The thinking choices (the Settings list's values; each model takes some of them).
+pub const THINKING: &[&str] = &["", "off", "minimal", "low", "medium", "high"];
+
+/// An unknown value for the setting `name`, in words: the value and what is accepted.
+pub fn unknown(name: &str, value: &str, accepted: &[&str]) -> String {
+    let quoted: Vec<String> = accepted.iter().map(|a| format!("\"{a}\"")).collect();
+    format!(
+        "Settings: {name} \"{value}\" is not a choice this page knows; it takes {}.",
+        quoted.join(", ")
+    )
+}
+
 /// The connection form as the person filled it in.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Form {
@@ -104,11 +119,12 @@ pub struct Connection {
 }
 
 impl Form {
-    /// Where to connect; `None` for the offline stand-in.
-    pub fn endpoint(&self) -> Option<Endpoint> {
+    /// Where to connect; `None` for the offline stand-in; an unknown backend is an error in
+    /// words (never a silent "API key").
+    pub fn endpoint(&self) -> Result<Option<Endpoint>, String> {
         let secret = self.secret.trim().to_owned();
-        Some(match self.backend.as_str() {
-            "offline" => return None,
+        Ok(Some(match self.backend.as_str() {
+            "offline" => return Ok(None),
             "token" => Endpoint::ephemeral_token(&secret),
             "url" => {
                 let credential = if secret.is_empty() {
@@ -120,8 +136,11 @@ impl Form {
                 };
                 Endpoint::custom(&self.url, credential)
             }
-            _ => Endpoint::api_key(&secret).on_v1alpha(self.needs_v1alpha()),
-        })
+            "key" => Endpoint::api_key(&secret).on_v1alpha(self.needs_v1alpha()),
+            // Its token comes from the server first (`Form::served`), never from the form.
+            "server" => return Err("The backend \"server\" connects with a token the server hands out: Connect asks for it.".into()),
+            other => return Err(unknown("backend", other, BACKENDS)),
+        }))
     }
 
     /// Proactive audio and affective dialog are v1alpha features: the key's route then is.
@@ -131,22 +150,30 @@ impl Form {
     }
 
     /// How turns are taken; `None` when everything is the service's default.
-    pub fn turn_taking(&self) -> Option<TurnTaking> {
-        let sensitivity = |s: &str| match s {
-            "high" => Some(Sensitivity::High),
-            "low" => Some(Sensitivity::Low),
-            _ => None,
+    /// How turns are taken; `None` when everything is the service's default; an unknown
+    /// choice is an error in words.
+    pub fn turn_taking(&self) -> Result<Option<TurnTaking>, String> {
+        let sensitivity = |name: &str, s: &str| match s {
+            "" => Ok(None),
+            "high" => Ok(Some(Sensitivity::High)),
+            "low" => Ok(Some(Sensitivity::Low)),
+            other => Err(unknown(name, other, &["", "high", "low"])),
+        };
+        let automatic = match self.turns.as_str() {
+            "" | "auto" => true,
+            "push" => false,
+            other => return Err(unknown("turns", other, &["auto", "push"])),
         };
         let ms = |s: &str| s.trim().parse::<u32>().ok();
         let turns = TurnTaking {
-            automatic: self.turns != "push",
-            start_sensitivity: sensitivity(&self.start_sensitivity),
-            end_sensitivity: sensitivity(&self.end_sensitivity),
+            automatic,
+            start_sensitivity: sensitivity("start_sensitivity", &self.start_sensitivity)?,
+            end_sensitivity: sensitivity("end_sensitivity", &self.end_sensitivity)?,
             prefix_padding_ms: ms(&self.prefix_padding_ms),
             silence_duration_ms: ms(&self.silence_ms),
             interrupts: self.interrupts,
         };
-        (turns != TurnTaking::default()).then_some(turns)
+        Ok((turns != TurnTaking::default()).then_some(turns))
     }
 
     /// The session's `setup` (resumable, with a sliding context window) and the tools it
@@ -160,6 +187,9 @@ impl Form {
         if let Some(why) = models::shut_down(model_name) {
             return Err(why);
         }
+        if !THINKING.contains(&self.thinking.as_str()) {
+            return Err(unknown("thinking", &self.thinking, THINKING));
+        }
         let toolbox = Toolbox::new(self.builtin_tools, &self.tools)?;
         let model = models::lookup(model_name);
         let mut setup = Setup::audio(model_name, &self.voice)
@@ -168,7 +198,7 @@ impl Form {
             .with_resumption(None)
             .with_sliding_window()
             .with_tools(toolbox.setup_tools(model.calls));
-        setup.realtime_input_config = self.turn_taking();
+        setup.realtime_input_config = self.turn_taking()?;
         if let Some(config) = setup.generation_config.as_mut() {
             config.thinking_config = model.thinking_config(&self.thinking);
             config.enable_affective_dialog = model.affective(self.affective);
@@ -181,7 +211,7 @@ impl Form {
     pub fn connection(&self) -> Result<Connection, String> {
         let (setup, toolbox) = self.setup()?;
         Ok(Connection {
-            endpoint: self.endpoint(),
+            endpoint: self.endpoint()?,
             setup,
             push_to_talk: self.turns == "push",
             toolbox,

@@ -32,6 +32,8 @@ pub struct WallClock {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Toolbox {
     builtin: bool,
+    /// The built-ins' declarations, when they are on.
+    builtins: Vec<Value>,
     /// The person's declarations.
     declared: Vec<Declared>,
 }
@@ -65,11 +67,10 @@ const BUILTIN: &str = r#"[
   {"name": "read_notes", "description": "Reads back the notes saved so far."}
 ]"#;
 
-fn builtin_declarations() -> Vec<Value> {
-    match serde_json::from_str::<Value>(BUILTIN) {
-        Ok(Value::Array(declarations)) => declarations,
-        _ => Vec::new(),
-    }
+/// The built-in tools' declarations, or why they cannot be read (never silently none).
+fn builtin_declarations() -> Result<Vec<Value>, String> {
+    serde_json::from_str::<Vec<Value>>(BUILTIN)
+        .map_err(|e| format!("The built-in tools' declarations do not parse: {e}."))
 }
 
 /// A function name as the API allows it: a letter or `_` first, then letters, digits, `_`,
@@ -90,6 +91,11 @@ impl Toolbox {
     pub fn new(builtin: bool, declarations: &str) -> Result<Toolbox, String> {
         let mut toolbox = Toolbox {
             builtin,
+            builtins: if builtin {
+                builtin_declarations()?
+            } else {
+                Vec::new()
+            },
             declared: Vec::new(),
         };
         if declarations.trim().is_empty() {
@@ -179,11 +185,7 @@ impl Toolbox {
     /// Live a call would otherwise not, and the model would start talking over an answer
     /// that is already there).
     pub fn setup_tools(&self, calls: Calls) -> Vec<Value> {
-        let mut all = if self.builtin {
-            builtin_declarations()
-        } else {
-            Vec::new()
-        };
+        let mut all = self.builtins.clone();
         if matches!(
             calls,
             Calls::BlockingByDefault | Calls::NonBlockingByDefault

@@ -17,21 +17,21 @@ fn form(backend: &str, secret: &str) -> Form {
 
 #[test]
 fn each_backend_builds_its_endpoint_and_the_log_never_sees_the_secret() {
-    assert_eq!(form("offline", "k").endpoint(), None);
+    assert_eq!(form("offline", "k").endpoint().unwrap(), None);
     assert_eq!(
         form("offline", "k").connection().unwrap().target(),
         Target::Offline
     );
     assert!(!form("offline", "k").uses_secret());
     assert_eq!(
-        form("key", " AIza1 ").endpoint(),
+        form("key", " AIza1 ").endpoint().unwrap(),
         Some(Endpoint::api_key("AIza1"))
     );
     assert_eq!(
-        form("token", "auth_tokens/t").endpoint(),
+        form("token", "auth_tokens/t").endpoint().unwrap(),
         Some(Endpoint::ephemeral_token("auth_tokens/t"))
     );
-    let custom = |secret: &str| form("url", secret).endpoint().unwrap().credential;
+    let custom = |secret: &str| form("url", secret).endpoint().unwrap().unwrap().credential;
     assert_eq!(custom(""), Credential::None);
     assert_eq!(
         custom("auth_tokens/t"),
@@ -80,7 +80,7 @@ fn turn_taking_and_tools_from_the_form() {
         ..form("key", "k")
     };
     assert_eq!(
-        tuned.turn_taking(),
+        tuned.turn_taking().unwrap(),
         Some(TurnTaking {
             automatic: false,
             start_sensitivity: Some(Sensitivity::Low),
@@ -224,5 +224,33 @@ fn the_microphone_chunk_is_one_on_offer_or_the_default() {
             "512: 512 samples (32 ms)",
             "320: 320 samples (20 ms, the lowest latency)"
         ]
+    );
+}
+
+/// An unknown value is an error that names it and what is accepted, never a silent default
+/// (an unknown backend used to mean "API key", an unknown sensitivity the service's default,
+/// any word a thinking level).
+#[test]
+fn unknown_choices_are_errors_in_words() {
+    assert_eq!(
+        form("keyy", "k").connection().unwrap_err(),
+        "Settings: backend \"keyy\" is not a choice this page knows; it takes \"offline\", \"key\", \"token\", \"url\", \"server\"."
+    );
+    let tuned = |f: fn(&mut Form)| {
+        let mut form = form("key", "k");
+        f(&mut form);
+        form.setup().map(|_| ()).unwrap_err()
+    };
+    assert_eq!(
+        tuned(|f| f.end_sensitivity = "medium".into()),
+        "Settings: end_sensitivity \"medium\" is not a choice this page knows; it takes \"\", \"high\", \"low\"."
+    );
+    assert_eq!(
+        tuned(|f| f.turns = "walkie-talkie".into()),
+        "Settings: turns \"walkie-talkie\" is not a choice this page knows; it takes \"auto\", \"push\"."
+    );
+    assert_eq!(
+        tuned(|f| f.thinking = "ultra".into()),
+        "Settings: thinking \"ultra\" is not a choice this page knows; it takes \"\", \"off\", \"minimal\", \"low\", \"medium\", \"high\"."
     );
 }

@@ -47,7 +47,7 @@ pub fn start() -> Result<(), String> {
     let Some(page) = Page::find() else {
         return Ok(());
     };
-    settings::fill(&page)?;
+    let refused = settings::fill(&page)?;
     let app: Shared = Rc::new(RefCell::new(App {
         conv: Conversation::default(),
         page: page.clone(),
@@ -97,6 +97,10 @@ pub fn start() -> Result<(), String> {
     })?;
     wasm_bindgen_futures::spawn_local(devices::refresh(page.clone()));
     devices::follow(&page);
+    // A setting in the address or storage the page does not offer: said, not guessed.
+    for why in refused {
+        dispatch(&app, Event::Invalid(why));
+    }
     let typed = Rc::clone(&app);
     page.on_submit(Id::TextForm, move || {
         let text = typed.borrow().page.take_text(Id::Text);

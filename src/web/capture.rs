@@ -283,7 +283,7 @@ impl Stopping {
     }
 }
 
-/// The processor's messages, as plain data. Unknown shapes are ignored.
+/// The processor's messages, as plain data; an unknown type is a failure in words.
 fn decode_message(data: &JsValue) -> Option<CaptureEvent> {
     let kind = Reflect::get(data, &"type".into()).ok()?.as_string()?;
     match kind.as_str() {
@@ -309,7 +309,12 @@ fn decode_message(data: &JsValue) -> Option<CaptureEvent> {
             let message = Reflect::get(data, &"message".into()).ok()?.as_string()?;
             Some(CaptureEvent::Failed(CaptureError::Dsp(message)))
         }
-        _ => None,
+        // The processor's last call: the stop's own listener takes it (`Capture::stop`).
+        "stopped" => None,
+        // A processor this page does not know (another build's): said, not ignored.
+        other => Some(CaptureEvent::Failed(CaptureError::Dsp(format!(
+            "the capture processor sent a message this page does not know (type \"{other}\"): reload the page"
+        )))),
     }
 }
 

@@ -79,6 +79,30 @@ impl Page {
         }
     }
 
+    /// Sets a setting from the URL or storage: a list takes only one of its choices (else it
+    /// keeps what it had, and the error names the value and the choices); other fields as
+    /// [`Page::set_value`].
+    pub fn choose(&self, id: Id, name: &str, value: &str) -> Result<(), String> {
+        let Ok(select) = self.element::<HtmlSelectElement>(id) else {
+            self.set_value(id, value);
+            return Ok(());
+        };
+        let before = select.value();
+        select.set_value(value);
+        if select.value() == value {
+            return Ok(());
+        }
+        select.set_value(&before);
+        let choices: Vec<String> = (0..select.length())
+            .filter_map(|i| select.item(i)?.get_attribute("value"))
+            .collect();
+        let choices: Vec<&str> = choices.iter().map(String::as_str).collect();
+        Err(format!(
+            "{} It stays \"{before}\".",
+            crate::settings::unknown(name, value, &choices)
+        ))
+    }
+
     /// A field as a setting: a checkbox as 1 or 0, anything else its value.
     pub fn field(&self, id: Id) -> String {
         match self.element::<HtmlInputElement>(id) {
@@ -126,7 +150,7 @@ impl Page {
     pub fn show(&self, view: &View) {
         if let Ok(status) = self.element::<HtmlElement>(Id::Status) {
             let _ = status.set_attribute("data-state", view.state);
-            status.set_text_content(Some(&view.text));
+            relabel(&status, &view.text);
         }
         for (id, enabled) in [
             (Id::Connect, view.connect),
@@ -149,7 +173,7 @@ impl Page {
                 (false, _, true) => ("Stop talking", true),
                 (false, _, false) => ("Talk", false),
             };
-            talk.set_text_content(Some(label));
+            relabel(&talk, label);
             let state = match view.state {
                 "idle" => "not connected",
                 "speaking" => "the model is speaking",
@@ -189,7 +213,7 @@ impl Page {
 
     pub fn set_text(&self, id: Id, text: &str) {
         if let Ok(element) = self.element::<HtmlElement>(id) {
-            element.set_text_content(Some(text));
+            relabel(&element, text);
         }
     }
 
@@ -381,5 +405,23 @@ impl Page {
             }
             let _ = list.append_child(&line);
         }
+    }
+}
+
+/// Sets `element`'s text, keeping its one text node when it has one (only its data changes).
+/// WebKit fires no `click` on a button whose text node was replaced between `mousedown` and
+/// `mouseup`, and the page's first event (a pointer's) shows the controls: replacing the
+/// node there lost the first click on Talk in Safari.
+fn relabel(element: &HtmlElement, text: &str) {
+    match element.first_child() {
+        Some(node)
+            if node.node_type() == web_sys::Node::TEXT_NODE
+                && element.last_child().as_ref() == Some(&node) =>
+        {
+            if node.node_value().as_deref() != Some(text) {
+                node.set_node_value(Some(text));
+            }
+        }
+        _ => element.set_text_content(Some(text)),
     }
 }

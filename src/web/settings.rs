@@ -18,8 +18,9 @@ const SECRET_KEY: &str = "gemini-live-voice.secret";
 /// The other settings, kept between visits as a query string (never the key).
 const SETTINGS_KEY: &str = "gemini-live-voice.settings";
 
-/// Fills the form with its choices, the stored key and the settings in the page's query.
-pub fn fill(page: &Page) -> Result<(), String> {
+/// Fills the form with its choices, the stored key and the settings in the page's query;
+/// gives what it could not take, in words (a value a list does not offer).
+pub fn fill(page: &Page) -> Result<Vec<String>, String> {
     let voices: Vec<(&str, &str)> = VOICES.iter().map(|v| (*v, *v)).collect();
     page.options(Id::Voice, &voices, DEFAULT_VOICE)?;
     let formats: Vec<(&str, &str)> = Format::ALL.iter().map(|f| (f.id(), f.label())).collect();
@@ -43,10 +44,11 @@ pub fn fill(page: &Page) -> Result<(), String> {
         .1
         .and_then(|s| s.get_item(SETTINGS_KEY).ok().flatten());
     let stored = stored.and_then(|s| UrlSearchParams::new_with_str(&s).ok());
+    let mut refused = Vec::new();
     for params in [stored, query()].into_iter().flatten() {
         for (name, id) in QUERY_SETTINGS {
             if let Some(value) = params.get(name) {
-                page.set_value(*id, &value);
+                refused.extend(page.choose(*id, name, &value).err());
             }
         }
     }
@@ -56,7 +58,7 @@ pub fn fill(page: &Page) -> Result<(), String> {
     }
     show_backend_fields(page);
     show_model_notes(page);
-    Ok(())
+    Ok(refused)
 }
 
 /// Keeps the settings (all but the key, which [`connection`] keeps as asked) for the next
@@ -171,6 +173,7 @@ pub fn show_backend_fields(page: &Page) {
             "token" => "Ephemeral token",
             "server" => "Passcode (if this server asks for one)",
             "url" => "Key or token for the URL (optional)",
+            // "key"; the list offers nothing else (`Page::choose` keeps it to its choices).
             _ => "API key",
         },
     );

@@ -85,7 +85,7 @@ impl Stored {
                 .request("remove", &[("name", name.into())])
                 .await
                 .map(|_| ()),
-            _ => Ok(()),
+            other => Err(format!("the page has no action \"{other}\" for it")),
         };
         if let Err(e) = done {
             let text = format!("The stored conversation {name} could not be used: {e}");

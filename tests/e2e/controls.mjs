@@ -336,3 +336,34 @@ export async function backgroundTab(base, h) {
     await browser.close();
   }
 }
+
+/**
+ * One click on Talk starts the conversation, and the control keeps its text node from press
+ * to release: WebKit fires no `click` on a button whose text node was replaced between
+ * `mousedown` and `mouseup`, and the page's first event used to re-render the label there,
+ * so the first click on Talk did nothing in Safari (Chromium clicks regardless: this checks
+ * the node itself).
+ */
+export async function oneClickTalk(base, h) {
+  const browser = await withQuietMicrophone(h);
+  try {
+    const page = await browser.newPage();
+    const errors = watchErrors(page);
+    await page.goto(base);
+    await page.waitForSelector('#status[data-state="idle"]', { timeout: 20_000 });
+    await page.evaluate(() => {
+      const talk = document.querySelector('#talk');
+      window.e2eNodes = { clicks: 0 };
+      addEventListener('pointerdown', () => { window.e2eNodes.down = talk.firstChild; }, true);
+      talk.addEventListener('mouseup', () => { window.e2eNodes.kept = talk.firstChild === window.e2eNodes.down; });
+      talk.addEventListener('click', () => { window.e2eNodes.clicks += 1; });
+    });
+    await page.click('#talk');
+    const started = await page.waitForSelector('#status[data-state="listening"]', { timeout: 20_000 }).then(() => true, () => false);
+    const nodes = await page.evaluate(() => ({ kept: window.e2eNodes.kept, clicks: window.e2eNodes.clicks }));
+    h.check('one click on Talk starts the conversation; the control keeps its text node from press to release',
+      started && nodes.kept === true && nodes.clicks === 1 && errors.length === 0, `${JSON.stringify(nodes)} ${errors.join(' | ')}`);
+  } finally {
+    await browser.close();
+  }
+}

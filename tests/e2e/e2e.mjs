@@ -13,8 +13,8 @@ import { chromium } from 'playwright-core';
 import { readFileSync, readdirSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { gzipSync, brotliCompressSync, constants as zlib } from 'node:zlib';
-import { typedAndTools, asyncTool, pushToTalk, deviceSwitch, backgroundTab } from './controls.mjs';
-import { perModel } from './models.mjs';
+import { typedAndTools, asyncTool, pushToTalk, deviceSwitch, backgroundTab, oneClickTalk } from './controls.mjs';
+import { perModel, extendedThinkingCall } from './models.mjs';
 import { stopRightAfterSpeech } from './stop.mjs';
 import { saveRecord, checkRecord } from './record.mjs';
 import { checkReview } from './review.mjs';
@@ -624,6 +624,8 @@ if (args.only) {
       await typedAndTools(base, helpers);
       await asyncTool(base, helpers);
       await perModel(base, helpers);
+      await extendedThinkingCall(base, helpers);
+      await oneClickTalk(base, helpers);
     } else if (args.only === 'controls') {
       await pushToTalk(base, { url: args.emulator, key: args.key }, helpers);
     } else if (args.only === 'served') {
@@ -746,6 +748,8 @@ try {
   await typedAndTools(base, helpers);
   await asyncTool(base, helpers);
   await perModel(base, helpers);
+  await extendedThinkingCall(base, helpers);
+  await oneClickTalk(base, helpers);
   if (emulator) await pushToTalk(base, emulator, helpers);
   if (emulator) {
     console.log('\na reply every time (3.8 Live)');

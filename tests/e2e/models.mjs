@@ -96,3 +96,34 @@ export async function perModel(base, h) {
     await browser.close();
   }
 }
+
+/**
+ * Extended Thinking completes an asynchronous call: the live service closes the session with
+ * 1007 "Function response scheduling is not supported for this model" when an answer carries
+ * `scheduling`, and drops a call after an interim answer (openclaw/openclaw#152413). A tool
+ * declared with WHEN_IDLE is answered there once, without it, and the model speaks it.
+ */
+export async function extendedThinkingCall(base, h) {
+  const browser = await withQuietMicrophone(h);
+  const tools = JSON.stringify([{ name: 'slow_lookup', delay_ms: 1500, scheduling: 'WHEN_IDLE', response: { found: 3 } }]);
+  try {
+    const page = await browser.newPage();
+    const errors = watchErrors(page);
+    await page.goto(`${base}?model=gemini-3.8-live-extended-thinking&tools=${encodeURIComponent(tools)}`);
+    await page.waitForSelector('#status[data-state="idle"]', { timeout: 20_000 });
+    await page.click('#talk');
+    await page.waitForSelector('#status[data-state="listening"]', { timeout: 20_000 });
+    await page.fill('#text', 'please run slow_lookup');
+    await page.press('#text', 'Enter');
+    const spoken = await page
+      .waitForFunction(() => [...document.querySelectorAll('#transcript li.model')].some((l) => l.textContent.includes('the tool said')), null, { timeout: 10_000 })
+      .then(() => true, () => false);
+    const cards = await page.$$eval('#transcript li.tool', (lis) => lis.map((l) => l.textContent));
+    const log = await logOf(page);
+    h.check('Extended Thinking: an asynchronous call is answered once, without scheduling, and spoken; the session stays open',
+      spoken && cards.length === 1 && cards[0].includes('answered') && !log.some((l) => l.startsWith('error')) && errors.length === 0,
+      `${cards.join(' | ')}; ${[...errors, ...log.filter((l) => l.startsWith('error') || l.includes('1007'))].join(' | ')}`);
+  } finally {
+    await browser.close();
+  }
+}

@@ -107,7 +107,9 @@ impl Model {
         }
         Some(match self.thinking {
             Thinking::Budget => ThinkingConfig::Budget(0),
-            _ => ThinkingConfig::Level(choice.to_ascii_uppercase()),
+            Thinking::Levels(_) | Thinking::No => {
+                ThinkingConfig::Level(choice.to_ascii_uppercase())
+            }
         })
     }
 

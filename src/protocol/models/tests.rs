@@ -292,7 +292,7 @@ fn thinking_proactive_audio_and_affective_dialog_go_only_where_the_model_takes_t
             secret: "AIza-test".into(),
             ..extras(model, "")
         };
-        form.endpoint().unwrap().redacted()
+        form.endpoint().unwrap().unwrap().redacted()
     };
     assert_eq!(url(native), "wss://generativelanguage.googleapis.com/ws/google.ai.generativelanguage.v1alpha.GenerativeService.BidiGenerateContent?key=***");
     assert_eq!(url("gemini-3.8-live"), "wss://generativelanguage.googleapis.com/ws/google.ai.generativelanguage.v1beta.GenerativeService.BidiGenerateContent?key=***");
@@ -301,7 +301,7 @@ fn thinking_proactive_audio_and_affective_dialog_go_only_where_the_model_takes_t
         affective: false,
         ..extras(native, "off")
     };
-    assert!(!plain.endpoint().unwrap().v1alpha);
+    assert!(!plain.endpoint().unwrap().unwrap().v1alpha);
 }
 
 #[test]

@@ -89,11 +89,13 @@ impl Recording {
 
     /// A log line: reconnects, warnings and errors go into the record, in words.
     pub fn log(&mut self, kind: LogKind, text: &str) {
+        // Every kind named: a new one must say here whether the record keeps it.
         let kind = match kind {
             LogKind::Warn => NoteKind::Warning,
             LogKind::Error => NoteKind::Error,
             LogKind::Reconnected => NoteKind::Reconnect,
-            _ => return,
+            // The log's own lines: what the server said, what the page did.
+            LogKind::Info | LogKind::Server => return,
         };
         if let Some(r) = self.record() {
             r.note(Self::now(), kind, text);

@@ -139,7 +139,9 @@ struct Params {
 }
 
 impl Params {
-    fn parse(query: &str) -> Params {
+    /// The options in `query`, or what is wrong with one (a `fault=` this emulator does not
+    /// know is refused, never run as no fault at all).
+    fn parse(query: &str) -> Result<Params, String> {
         let mut p = Params::default();
         for (k, v) in form_urlencoded::parse(query.as_bytes()) {
             let v = v.into_owned();
@@ -156,7 +158,9 @@ impl Params {
                         "silent" => Some(Fault::Silent),
                         "goaway" => Some(Fault::GoAway),
                         "stall" => Some(Fault::Stall),
-                        other => hostile::Hostile::parse(other).map(Fault::Hostile),
+                        other => Some(Fault::Hostile(hostile::Hostile::parse(other).ok_or_else(|| {
+                            format!("fault={other} is not a fault this emulator knows (close1007, close1008, close1011, drop, malformed, silent, goaway, stall, hostile, huge, parts50, flood)")
+                        })?)),
                     }
                 }
                 "fault_after_ms" => p.fault_after = Duration::from_millis(v.parse().unwrap_or(0)),
@@ -175,7 +179,7 @@ impl Params {
                 _ => {}
             }
         }
-        p
+        Ok(p)
     }
 }
 
@@ -214,7 +218,7 @@ enum End {
 
 impl Connection {
     async fn serve(stream: TcpStream, config: Arc<Config>, tokens: Arc<tokens::Tokens>, id: u64) {
-        let mut query = None;
+        let mut params = None;
         let mut constrained = false;
         // The callback's signature is tungstenite's; its error type is large by design.
         #[allow(clippy::result_large_err)]
@@ -226,7 +230,14 @@ impl Connection {
                 *err.status_mut() = StatusCode::NOT_FOUND;
                 return Err(err);
             }
-            query = Some(req.uri().query().unwrap_or_default().to_owned());
+            match Params::parse(req.uri().query().unwrap_or_default()) {
+                Ok(p) => params = Some(p),
+                Err(why) => {
+                    let mut err = ErrorResponse::new(Some(why));
+                    *err.status_mut() = StatusCode::BAD_REQUEST;
+                    return Err(err);
+                }
+            }
             constrained = path == TOKEN_PATH;
             Ok(resp)
         };
@@ -239,7 +250,7 @@ impl Connection {
                 return;
             }
         };
-        let mut params = Params::parse(query.as_deref().unwrap_or_default());
+        let mut params = params.unwrap_or_default();
         if let (None, Some(after)) = (&params.fault, config.goaway_after) {
             params.fault = Some(Fault::GoAway);
             params.fault_after = after;
@@ -513,9 +524,9 @@ mod tests {
     #[test]
     fn query_values_are_percent_decoded_to_the_last_escape() {
         // Every escape decodes, the one that ends the query too.
-        let p = Params::parse("key=k%2B&access_token=auth_tokens%2Fabc%2B");
+        let p = Params::parse("key=k%2B&access_token=auth_tokens%2Fabc%2B").unwrap();
         assert_eq!(p.key.as_deref(), Some("k+"));
         assert_eq!(p.token.as_deref(), Some("auth_tokens/abc+"));
-        assert_eq!(Params::parse("burst=8&fault=goaway").burst, 8);
+        assert_eq!(Params::parse("burst=8&fault=goaway").unwrap().burst, 8);
     }
 }

@@ -98,6 +98,24 @@ async fn wrong_path_is_refused_at_the_handshake() {
     assert!(tokio_tungstenite::connect_async(url).await.is_err());
 }
 
+/// A mistyped `fault=` is refused at the handshake (400, in words), never run as no fault.
+#[tokio::test]
+async fn an_unknown_fault_is_refused_in_words() {
+    use tokio_tungstenite::tungstenite::Error;
+    let url = format!("{}?fault=close1009", emulator(None).await);
+    match tokio_tungstenite::connect_async(url).await {
+        Err(Error::Http(response)) => {
+            assert_eq!(response.status(), 400);
+            let body = String::from_utf8(response.body().clone().unwrap_or_default()).unwrap();
+            assert!(
+                body.starts_with("fault=close1009 is not a fault this emulator knows"),
+                "{body}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
 #[tokio::test]
 async fn double_slash_route_is_tolerated() {
     let url = emulator(None).await.replace("/ws/", "//ws/");
