@@ -150,7 +150,7 @@ impl Page {
     pub fn show(&self, view: &View) {
         if let Ok(status) = self.element::<HtmlElement>(Id::Status) {
             let _ = status.set_attribute("data-state", view.state);
-            relabel(&status, &view.text);
+            status.set_text_content(Some(&view.text));
         }
         for (id, enabled) in [
             (Id::Connect, view.connect),
@@ -213,7 +213,7 @@ impl Page {
 
     pub fn set_text(&self, id: Id, text: &str) {
         if let Ok(element) = self.element::<HtmlElement>(id) {
-            relabel(&element, text);
+            element.set_text_content(Some(text));
         }
     }
 
@@ -408,10 +408,12 @@ impl Page {
     }
 }
 
-/// Sets `element`'s text, keeping its one text node when it has one (only its data changes).
-/// WebKit fires no `click` on a button whose text node was replaced between `mousedown` and
-/// `mouseup`, and the page's first event (a pointer's) shows the controls: replacing the
-/// node there lost the first click on Talk in Safari.
+/// Sets a control's label, keeping its one text node when it has one (only its data
+/// changes). WebKit fires no `click` on a button whose text node was replaced between
+/// `mousedown` and `mouseup`, and the page's first event (a pointer's) shows the controls:
+/// replacing the node there lost the first click on Talk in Safari. Only for controls: in
+/// Chromium a text node's data changed in place counts as a layout shift of the text field
+/// below it (measured on the status line, 0.0027 over a conversation), a replaced node not.
 fn relabel(element: &HtmlElement, text: &str) {
     match element.first_child() {
         Some(node)
