@@ -170,7 +170,9 @@ pub struct Record {
     tokens: Tokens,
     /// When push-to-talk was pressed, while it is held.
     holding: Option<f64>,
-    /// How many replies heard have had their latency told ([`Record::new_latencies`]).
+    /// How many replies had been heard, and how many latencies told, at the last
+    /// [`Record::new_latencies`].
+    heard_seen: usize,
     told: usize,
 }
 

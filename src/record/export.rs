@@ -53,9 +53,6 @@ pub struct TurnOut {
     /// The model's: the tokens the service reported for it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<Tokens>,
-    /// The model's: some of it was heard (left out when not).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub heard: bool,
 }
 
 /// One reply's latency (ms, to a tenth).
@@ -169,7 +166,6 @@ impl Record {
                 unheard,
                 latency: latency(&turns[..i], turn),
                 usage: turn.usage,
-                heard: model && turn.heard,
             });
         }
         let totals = out.iter().filter_map(|t| Some(t.latency?.total_ms));

@@ -8,22 +8,23 @@ use super::{Record, Who};
 use crate::protocol::OUTPUT_RATE;
 
 impl Record {
-    /// The latencies of the replies heard since the last call, in order (`None` for a reply
-    /// with no turn of the person's just before it: the model spoke first, or on).
-    pub fn new_latencies(&mut self) -> Vec<Option<Latency>> {
+    /// The latencies of the replies heard since the last call that have one (a reply with a
+    /// turn of the person's just before it; not when the model spoke first, or on), in order.
+    pub fn new_latencies(&mut self) -> Vec<Latency> {
         let heard = self
             .turns
             .iter()
             .filter(|t| t.who == Who::Model && t.heard)
             .count();
-        if heard <= self.told {
+        if heard == self.heard_seen {
             return Vec::new();
         }
+        self.heard_seen = heard;
         // Latencies are differences: the file's origin does not change them.
         let export = self.export(0.0, OUTPUT_RATE);
-        let replies: Vec<_> = export.turns.iter().filter(|t| t.heard).collect();
-        let new = replies.iter().skip(self.told).map(|t| t.latency).collect();
-        self.told = replies.len();
+        let all: Vec<Latency> = export.turns.iter().filter_map(|t| t.latency).collect();
+        let new = all.get(self.told..).unwrap_or_default().to_vec();
+        self.told = all.len();
         new
     }
 }

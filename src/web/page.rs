@@ -80,8 +80,8 @@ impl Page {
     }
 
     /// Sets a setting from the URL or storage: a list takes only one of its choices (else it
-    /// keeps what it had, and the error names the value and the choices); other fields as
-    /// [`Page::set_value`].
+    /// keeps what it had, and the error names the value; the list shows the choices); other
+    /// fields as [`Page::set_value`].
     pub fn choose(&self, id: Id, name: &str, value: &str) -> Result<(), String> {
         let Ok(select) = self.element::<HtmlSelectElement>(id) else {
             self.set_value(id, value);
@@ -93,13 +93,8 @@ impl Page {
             return Ok(());
         }
         select.set_value(&before);
-        let choices: Vec<String> = (0..select.length())
-            .filter_map(|i| select.item(i)?.get_attribute("value"))
-            .collect();
-        let choices: Vec<&str> = choices.iter().map(String::as_str).collect();
         Err(format!(
-            "{} It stays \"{before}\".",
-            crate::settings::unknown(name, value, &choices)
+            "Settings: {name} \"{value}\" is not one of the choices in Settings; it stays \"{before}\"."
         ))
     }
 

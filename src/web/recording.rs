@@ -218,7 +218,7 @@ impl Recording {
         let Some(take) = self.take.as_mut() else {
             return Vec::new();
         };
-        take.record.new_latencies().into_iter().flatten().collect()
+        take.record.new_latencies()
     }
 
     /// A microphone chunk captured at `time` on the audio clock.
