@@ -231,6 +231,14 @@ impl Conversation {
                     });
                 }
             }
+            // A fresh token for the connection being opened: open it now.
+            Event::TokenReady => {
+                if let Link::Opening { .. } = self.link {
+                    out.push(Effect::Open {
+                        handle: self.handle.clone(),
+                    });
+                }
+            }
             Event::Renew => self.renew(out),
             Event::Disconnect => self.disconnect(out),
             Event::Server(event) => {

@@ -173,6 +173,9 @@ pub enum Event {
         handle: Option<String>,
     },
     RetryDue,
+    /// The edge has a fresh token for the connection being opened (a page served by the
+    /// token server asks for one before every later connection): open it.
+    TokenReady,
     /// The instruction or tools changed on a model that takes them only in `setup`: resume
     /// the conversation on a new connection (the edge holds the new setup).
     Renew,

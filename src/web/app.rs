@@ -38,6 +38,8 @@ struct App {
     notes: Vec<String>,
     /// Function calls whose answers wait on a timer (a declared tool's delay).
     running: tools::Running,
+    /// The connection about to open has a fresh token (see `reopen`).
+    token_fresh: bool,
 }
 
 type Shared = Rc<RefCell<App>>;
@@ -59,6 +61,7 @@ pub fn start() -> Result<(), String> {
         retry: None,
         notes: Vec::new(),
         running: tools::Running::default(),
+        token_fresh: false,
     }));
     for (id, event) in [
         (Id::Disconnect, Event::Disconnect),
@@ -228,14 +231,15 @@ impl App {
                 self.tick(0);
             }
             Effect::Open { handle } => {
-                let current = self.session.clone();
                 let connection = self.connection.as_ref()?;
-                if connection.minted && handle.is_some() {
+                let fresh = std::mem::take(&mut self.token_fresh);
+                if connection.minted && handle.is_some() && !fresh {
                     // A later connection: a fresh token first (see `with_fresh_token`).
                     let passcode = settings::read(&self.page).secret;
-                    wasm_bindgen_futures::spawn_local(reopen(weak, passcode, handle, current));
+                    wasm_bindgen_futures::spawn_local(reopen(weak, passcode));
                     return None;
                 }
+                let current = self.session.clone();
                 let run = session::run(connection, handle, current, reporter(weak));
                 wasm_bindgen_futures::spawn_local(run);
             }

@@ -347,3 +347,41 @@ fn audio_the_browser_paused_is_said_and_its_return_too() {
     );
     assert_eq!(idle.view().state, "idle");
 }
+
+/// A fresh token for the connection being opened (the edge asked the token server for one):
+/// the conversation opens it with the latest handle; at any other time nothing happens.
+#[test]
+fn a_fresh_token_opens_the_connection_being_opened() {
+    let mut c = live();
+    c.handle(
+        3.0,
+        Event::Server(ServerEvent::ResumptionUpdate {
+            new_handle: Some("h1".into()),
+            resumable: true,
+        }),
+    );
+    assert!(!c
+        .handle(4.0, Event::TokenReady)
+        .iter()
+        .any(|e| matches!(e, Effect::Open { .. })));
+    c.handle(
+        5.0,
+        Event::Ended {
+            error: closed(1011, "Internal error encountered."),
+            handle: None,
+        },
+    );
+    let opened = c.handle(5_600.0, Event::RetryDue);
+    assert_eq!(
+        opened[0],
+        Effect::Open {
+            handle: Some("h1".into())
+        }
+    );
+    assert_eq!(
+        c.handle(5_700.0, Event::TokenReady)[0],
+        Effect::Open {
+            handle: Some("h1".into())
+        }
+    );
+}

@@ -1,12 +1,11 @@
 //! Connect and the talk control: the form's settings (or, for "This server", a token the
 //! server that serves the page mints first) start a conversation.
 
-use super::{dispatch, reporter, session, settings, tools, Shared, WeakApp};
+use super::{dispatch, settings, tools, Shared, WeakApp};
 use crate::conversation::{Event, Link, LogKind, Plan};
 use crate::dom::Id;
 use crate::protocol::ClientMessage;
 use crate::settings::Connection;
-use crate::web::session::Current;
 use std::rc::Rc;
 
 /// Connect, or the talk control: from idle, the form's settings start a conversation (a
@@ -69,13 +68,9 @@ fn start_with(app: &Shared, talk: bool, made: Option<Result<Connection, String>>
 }
 
 /// A later connection of a conversation whose token came from the server: a fresh token,
-/// then the connection (or why not, as the opening's failure).
-pub(super) async fn reopen(
-    weak: WeakApp,
-    passcode: String,
-    handle: Option<String>,
-    current: Current,
-) {
+/// then the conversation opens the connection as every other (or why not, as the opening's
+/// failure).
+pub(super) async fn reopen(weak: WeakApp, passcode: String) {
     let (status, answer) = settings::mint(passcode.trim()).await;
     let Some(app) = weak.upgrade() else { return };
     let fresh = app
@@ -83,18 +78,15 @@ pub(super) async fn reopen(
         .connection
         .as_ref()
         .map(|c| c.with_fresh_token(status, answer));
-    match fresh {
+    let event = match fresh {
         Some(Ok(connection)) => {
-            let run = session::run(&connection, handle, current, reporter(weak));
-            app.borrow_mut().connection = Some(connection);
-            // The session holds the app only weakly, as every connection does.
-            drop(app);
-            run.await;
+            let mut a = app.borrow_mut();
+            a.connection = Some(connection);
+            a.token_fresh = true;
+            Event::TokenReady
         }
-        Some(Err(why)) => {
-            let error = crate::session::SessionError::Endpoint(why);
-            dispatch(&app, Event::Opened(Err(error)));
-        }
-        None => {}
-    }
+        Some(Err(why)) => Event::Opened(Err(crate::session::SessionError::Endpoint(why))),
+        None => return,
+    };
+    dispatch(&app, event);
 }
