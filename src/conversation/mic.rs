@@ -96,7 +96,7 @@ impl Conversation {
             match (ptt, self.tail) {
                 (true, _) => "Microphone off.",
                 (false, Tail::Off) => "Microphone off (audioStreamEnd sent).",
-                (false, Tail::Streaming { .. }) => "Microphone off. Silence goes on to the model until it takes your turn (this model ends a turn only while audio arrives); then audioStreamEnd.",
+                (false, Tail::Streaming { .. }) => "Microphone off. Silence goes on to the model until it takes your turn (this model needs it), then audioStreamEnd.",
             },
         );
         if self.sound == Sound::Playing {

@@ -48,7 +48,10 @@ impl Conversation {
         }
         if elapsed >= TAIL_MAX_MS {
             self.close_tail(
-                &format!("No sign from the model that it took your turn within {:.0} s of silence; audioStreamEnd sent.", TAIL_MAX_MS / 1000.0),
+                &format!(
+                    "The model took no turn within {:.0} s of silence; audioStreamEnd sent.",
+                    TAIL_MAX_MS / 1000.0
+                ),
                 out,
             );
         }

@@ -236,8 +236,8 @@ pub fn shut_down(model: &str) -> Option<String> {
     let id = id.strip_prefix("models/").unwrap_or(id);
     let gone = SHUT_DOWN.iter().find(|m| m.id == id)?;
     Some(format!(
-        "{} was shut down on {} and the service no longer serves it (Gemini API deprecations page). Choose another model in Settings: {} is the default; the page recommends {}.",
-        gone.id, gone.on, MODELS[0].id, gone.replacement
+        "{} was shut down on {} (Gemini API deprecations page): choose another model in Settings, such as {}.",
+        gone.id, gone.on, gone.replacement
     ))
 }
 

@@ -43,7 +43,7 @@ fn silence(effects: &[Effect]) -> usize {
         .sum()
 }
 
-const TRAILING: &str = "Microphone off. Silence goes on to the model until it takes your turn (this model ends a turn only while audio arrives); then audioStreamEnd.";
+const TRAILING: &str = "Microphone off. Silence goes on to the model until it takes your turn (this model needs it), then audioStreamEnd.";
 
 #[test]
 fn on_38_stop_streams_silence_in_real_time_until_the_service_takes_the_turn() {

@@ -100,7 +100,7 @@ fn a_shut_down_model_is_refused_in_plain_words_before_connecting() {
         .unwrap_err();
     assert_eq!(
         why,
-        "gemini-2.0-flash-live-001 was shut down on 2025-12-09 and the service no longer serves it (Gemini API deprecations page). Choose another model in Settings: gemini-3.8-live is the default; the page recommends gemini-2.5-flash-native-audio-preview-12-2025."
+        "gemini-2.0-flash-live-001 was shut down on 2025-12-09 (Gemini API deprecations page): choose another model in Settings, such as gemini-2.5-flash-native-audio-preview-12-2025."
     );
     assert!(full("gemini-live-2.5-flash-preview").setup().is_err());
     assert_eq!(shut_down("gemini-3.8-live"), None);
