@@ -41,6 +41,17 @@ async fn next(ws: &mut Ws) -> Result<(bool, Value), (u16, String)> {
     }
 }
 
+/// A connection whose setup resumes the emulator's first handle (`emu-1-1`).
+async fn resuming(url: &str) -> Ws {
+    let resume = SETUP.replace(
+        r#""sessionResumption":{}"#,
+        r#""sessionResumption":{"handle":"emu-1-1"}"#,
+    );
+    let mut ws = connect(url).await;
+    ws.send(Message::text(resume)).await.unwrap();
+    ws
+}
+
 async fn ready(url: &str) -> Ws {
     let mut ws = connect(url).await;
     ws.send(Message::text(SETUP)).await.unwrap();
@@ -199,12 +210,7 @@ async fn a_backend_mints_tokens_that_open_the_constrained_route_once_each() {
     assert_eq!(next(&mut wrong_route).await.unwrap_err().0, 1008);
     // Resuming takes a use too, as the live service does (discuss.ai.google.dev/t/118180;
     // the docs say otherwise): the spent token resumes nothing either.
-    let resume = SETUP.replace(
-        r#""sessionResumption":{}"#,
-        r#""sessionResumption":{"handle":"emu-1-1"}"#,
-    );
-    let mut resumed = connect(&with_token).await;
-    resumed.send(Message::text(resume)).await.unwrap();
+    let mut resumed = resuming(&with_token).await;
     assert_eq!(
         next(&mut resumed).await.unwrap_err(),
         (1011, "Token has been used too many times".into())
@@ -246,12 +252,7 @@ async fn past_its_new_session_time_a_token_only_resumes_and_its_end_closes_the_s
             "Ephemeral token can no longer start new sessions.".into()
         )
     );
-    let resume = SETUP.replace(
-        r#""sessionResumption":{}"#,
-        r#""sessionResumption":{"handle":"emu-1-1"}"#,
-    );
-    let mut resumed = connect(&with_token).await;
-    resumed.send(Message::text(resume)).await.unwrap();
+    let mut resumed = resuming(&with_token).await;
     assert_eq!(
         next(&mut resumed).await.unwrap(),
         (true, json!({"setupComplete": {}}))
