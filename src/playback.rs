@@ -204,10 +204,13 @@ impl Scheduler {
         &self.log
     }
 
-    /// The log from index `from` up to the first buffer that may still sound or be cut:
-    /// entries whose `heard` is final, for a recorder fed as playback goes (buffers finish
-    /// in log order, so the settled entries are always a prefix of the log).
-    pub fn settled_since(&self, from: usize) -> &[Played] {
+    /// The log from index `from` up to the first buffer that may still sound or be cut at
+    /// frame `now`: entries whose `heard` is final, for a recorder fed as playback goes
+    /// (buffers finish in log order, so the settled entries are always a prefix of the log).
+    /// A buffer that ended before `now` is settled here, not only at the next pump: a Save
+    /// holds what was heard up to the moment it is clicked.
+    pub fn settled_since(&mut self, from: usize, now: u64) -> &[Played] {
+        self.settle(now);
         let end = self.live.front().copied().unwrap_or(self.log.len());
         self.log.get(from..end).unwrap_or(&[])
     }

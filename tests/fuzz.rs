@@ -250,8 +250,9 @@ fn fuzz_scheduler(rng: &mut Rng) {
             }
         }
     }
-    let settled = s.settled_since(0).len();
-    assert!(settled <= log.len());
+    let logged = log.len();
+    let settled = s.settled_since(0, now).len();
+    assert!(settled <= logged);
 }
 
 fn fuzz_recorder(rng: &mut Rng) {
@@ -299,7 +300,7 @@ fn fuzz_recorder(rng: &mut Rng) {
             _ => {}
         }
         sched.pump(now);
-        let settled = sched.settled_since(fed).to_vec();
+        let settled = sched.settled_since(fed, now).to_vec();
         fed += settled.len();
         live.add_played(ls, &settled);
         // As the page does: a second behind, never past a buffer whose fate is open.
@@ -308,8 +309,9 @@ fn fuzz_recorder(rng: &mut Rng) {
             .map_or(f64::MAX, |f| 3.0 + f as f64 / f64::from(rate));
         bytes.extend(live.render((3.0 + t - 1.0).min(open)));
     }
-    sched.stop((steps as f64 * 0.128 * f64::from(rate)) as u64);
-    live.add_played(ls, sched.settled_since(fed));
+    let end = (steps as f64 * 0.128 * f64::from(rate)) as u64;
+    sched.stop(end);
+    live.add_played(ls, sched.settled_since(fed, end));
     whole.set_played(ws, sched.log());
     bytes.extend(live.finish());
     if live.is_empty() {

@@ -82,7 +82,7 @@ async fn conversation(minutes: usize, format: Format) -> Figures {
             }
         }
         sched.pump(now);
-        let settled = sched.settled_since(fed).to_vec();
+        let settled = sched.settled_since(fed, now).to_vec();
         fed += settled.len();
         live.add_played(session, &settled);
         let bytes = live.render(t - 0.5);
@@ -101,8 +101,9 @@ async fn conversation(minutes: usize, format: Format) -> Figures {
     let peak = heap::peak() - before;
     // Save: the conversation is over; the rest, the header, one Blob of the parts, the URL.
     let t0 = js_sys::Date::now();
-    sched.stop((steps as f64 * 0.128 * rate as f64) as u64);
-    live.add_played(session, sched.settled_since(fed));
+    let end = (steps as f64 * 0.128 * rate as f64) as u64;
+    sched.stop(end);
+    live.add_played(session, sched.settled_since(fed, end));
     let rest = live.finish();
     let all = js_sys::Array::of1(&part(&live.header(live.total_frames()).unwrap()));
     for p in parts.iter().chain(small.iter()) {

@@ -76,7 +76,13 @@ impl Scheduler {
             };
             self.schedule(block, start, &mut plays);
         }
-        // Buffers that have finished need no more bookkeeping.
+        self.settle(now);
+        plays
+    }
+
+    /// Buffers that have finished by frame `now` need no more bookkeeping: their `heard` is
+    /// final.
+    pub(super) fn settle(&mut self, now: u64) {
         while let Some(&i) = self.live.front() {
             let p = &self.log[i];
             if p.start + p.frames > now {
@@ -84,6 +90,5 @@ impl Scheduler {
             }
             self.live.pop_front();
         }
-        plays
     }
 }

@@ -459,21 +459,21 @@ fn settled_entries_are_the_log_prefix_whose_heard_is_final() {
         s.push(&chunk(4800), 0);
     }
     // 2880..7680, 7680..12384 scheduled; the rest waits for the lookahead.
-    assert_eq!(s.settled_since(0), &[]);
+    assert_eq!(s.settled_since(0, 0), &[]);
     s.pump(7680);
     // The first chunk has played: its body, its bridge (cancelled by the second chunk:
     // heard 0) and the same 96 frames scheduled again, unfaded.
     let settled: Vec<(u64, u64)> = s
-        .settled_since(0)
+        .settled_since(0, 7680)
         .iter()
         .map(|p| (p.start, p.heard))
         .collect();
     assert_eq!(settled, vec![(2880, 4704), (7584, 0), (7584, 96)]);
-    assert_eq!(s.settled_since(3), &[]);
+    assert_eq!(s.settled_since(3, 7680), &[]);
     // An interruption settles everything that was live, cut where the fade ended.
     let cut = s.interrupt(8000);
     let settled: Vec<(u64, u64)> = s
-        .settled_since(3)
+        .settled_since(3, 8000)
         .iter()
         .map(|p| (p.start, p.heard))
         .collect();
@@ -487,8 +487,27 @@ fn settled_entries_are_the_log_prefix_whose_heard_is_final() {
             (17_184, 0)
         ]
     );
-    assert_eq!(s.settled_since(8), &[]);
-    assert_eq!(s.settled_since(99), &[]);
+    assert_eq!(s.settled_since(8, 8000), &[]);
+    assert_eq!(s.settled_since(99, 8000), &[]);
+}
+
+#[test]
+fn a_buffer_that_has_ended_is_settled_when_asked_not_only_at_the_next_pump() {
+    let mut s = direct();
+    s.push(&chunk(4800), 0);
+    s.push(&chunk(4800), 0);
+    // 2880..7584 (the body) ended at 7584; no pump since: a Save at 7600 holds it.
+    let settled: Vec<(u64, u64)> = s
+        .settled_since(0, 7600)
+        .iter()
+        .map(|p| (p.start, p.heard))
+        .collect();
+    assert_eq!(settled, vec![(2880, 4704), (7584, 0)]);
+    // One frame before its end it is still open.
+    let mut s = direct();
+    s.push(&chunk(4800), 0);
+    s.push(&chunk(4800), 0);
+    assert_eq!(s.settled_since(0, 7583), &[]);
 }
 
 #[test]
@@ -499,7 +518,7 @@ fn stopping_settles_what_was_still_to_sound_as_heard_up_to_now() {
     s.stop(5000);
     // The first chunk's body heard up to now; its cancelled bridge, the re-scheduled 96
     // frames, the second chunk and its bridge never.
-    let heard: Vec<u64> = s.settled_since(0).iter().map(|p| p.heard).collect();
+    let heard: Vec<u64> = s.settled_since(0, 5000).iter().map(|p| p.heard).collect();
     assert_eq!(heard, vec![5000 - 2880, 0, 0, 0, 0]);
     assert!(!s.is_playing(5000));
 }
@@ -642,7 +661,7 @@ fn a_chunk_of_minutes_is_split_and_scheduled_as_it_plays() {
         vec![(15_880, 12_000), (27_880, 12_000), (39_880, 12_000)]
     );
     let settled: Vec<(u64, u64)> = s
-        .settled_since(0)
+        .settled_since(0, 37_000)
         .iter()
         .map(|p| (p.start, p.heard))
         .collect();

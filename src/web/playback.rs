@@ -158,7 +158,9 @@ impl Player {
     /// Played-log entries from index `from` whose `heard` is final (for the recording, fed
     /// as playback goes; see [`crate::playback::Scheduler::settled_since`]).
     pub fn settled_since(&self, from: usize) -> Vec<Played> {
-        self.inner.borrow().core.settled_since(from).to_vec()
+        let mut inner = self.inner.borrow_mut();
+        let now = inner.now();
+        inner.core.settled_since(from, now).to_vec()
     }
 
     /// The context time (s) where the first buffer that may still sound or be cut starts.

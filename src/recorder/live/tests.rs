@@ -111,7 +111,7 @@ fn capped(format: Format, seed: u64, steps: u64, max_s: f64) -> Run {
                 sched.turn_complete(now);
             }
             sched.pump(now);
-            let settled = sched.settled_since(fed).to_vec();
+            let settled = sched.settled_since(fed, now).to_vec();
             fed += settled.len();
             live.add_played(ls, &settled);
             let piece = live.render_at_most(offset + ctx - 1.0, max_s);
@@ -121,7 +121,7 @@ fn capped(format: Format, seed: u64, steps: u64, max_s: f64) -> Run {
         }
         let end = (steps as f64 * 0.128 * f64::from(rate)) as u64;
         sched.stop(end);
-        live.add_played(ls, sched.settled_since(fed));
+        live.add_played(ls, sched.settled_since(fed, end));
         whole.set_played(ws, sched.log());
     }
     bytes.extend(live.finish());
