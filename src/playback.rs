@@ -194,6 +194,11 @@ impl Scheduler {
         self.rate
     }
 
+    /// Frames between the clock an interruption reads and its fade's first frame.
+    pub fn lead(&self) -> u64 {
+        self.lead
+    }
+
     /// The counters so far.
     pub fn stats(&self) -> PlaybackStats {
         self.stats

@@ -3,6 +3,9 @@
 use super::jitter;
 use super::PlaybackError;
 
+/// The Web Audio render quantum, in frames.
+const QUANTUM: f64 = 128.0;
+
 /// Tunable timings, in milliseconds.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PlaybackConfig {
@@ -13,7 +16,8 @@ pub struct PlaybackConfig {
     /// Length of the fade-out on interruption (avoids a click).
     pub fade_ms: f64,
     /// Margin between the clock the main thread reads and the first frame it can still
-    /// change; a cut starts this far after the call.
+    /// change; a cut starts this far after the call. The page raises it to cover the audio
+    /// thread's callback ([`PlaybackConfig::covering`]).
     pub lead_ms: f64,
     /// Learn the prebuffer from how audio arrives ([`jitter`]), starting from `prebuffer_ms`;
     /// `false` keeps `prebuffer_ms` fixed.
@@ -44,6 +48,23 @@ impl PlaybackConfig {
 }
 
 impl PlaybackConfig {
+    /// These timings with a lead that covers `render_frames`, the frames the audio thread
+    /// renders in one callback (the context's `baseLatency` times its rate), rounded up to
+    /// whole 128-frame render quanta. The main thread reads a clock that jumps a callback at
+    /// a time; a fade planned closer than that to the clock it read can reach the audio thread
+    /// after its first frame has been rendered, and the frames before it play unfaded (a click).
+    /// A figure that is not a number leaves the lead as it is.
+    pub fn covering(self, render_frames: f64, rate: u32) -> Self {
+        if !(render_frames.is_finite() && render_frames > 0.0) {
+            return self;
+        }
+        let quanta = (render_frames / QUANTUM).ceil() * QUANTUM;
+        PlaybackConfig {
+            lead_ms: self.lead_ms.max(quanta * 1000.0 / f64::from(rate)),
+            ..self
+        }
+    }
+
     /// Whether these timings can work together (the words say why not).
     pub(super) fn check(&self) -> Result<(), PlaybackError> {
         let c = self;

@@ -104,6 +104,25 @@ fn config_is_checked() {
 }
 
 #[test]
+fn the_lead_covers_one_render_callback_in_whole_quanta() {
+    let d = PlaybackConfig::default();
+    // Headless Chromium at 48 kHz: baseLatency 0.0100208 s, 481 frames: 4 quanta, 512
+    // frames, 10.67 ms (its clock was seen to jump 384 and 512 frames at a time).
+    let c = d.covering(0.010_020_833 * 48_000.0, 48_000);
+    assert_eq!(c.lead_ms, 512.0 * 1000.0 / 48_000.0);
+    let mut s = Scheduler::new(48_000, c).unwrap();
+    s.push(&chunk(24_000), 0);
+    let cut = s.interrupt(10_000);
+    assert_eq!((cut.at, cut.end), (10_512, 10_752));
+    // A callback shorter than the configured lead keeps the lead; no figure keeps it too.
+    assert_eq!(d.covering(100.0, 48_000).lead_ms, 3.0);
+    assert_eq!(d.covering(f64::NAN, 48_000), d);
+    assert_eq!(d.covering(0.0, 48_000), d);
+    // At 44.1 kHz, 441 frames (10 ms): 4 quanta, 11.61 ms.
+    assert_eq!(d.covering(441.0, 44_100).lead_ms, 512.0 * 1000.0 / 44_100.0);
+}
+
+#[test]
 fn a_burst_plays_back_to_back_after_the_prebuffer_within_the_lookahead() {
     let mut h = Heard::new(direct());
     for _ in 0..5 {

@@ -17,6 +17,15 @@ use web_sys::{
     GainNode,
 };
 
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// An AudioContext, for what web-sys has no binding of.
+    type Latencies;
+    /// `AudioContext.baseLatency` (seconds): NaN where the browser has none.
+    #[wasm_bindgen(method, getter, js_name = baseLatency)]
+    fn base_latency(this: &Latencies) -> f64;
+}
+
 /// How often the lookahead is topped up (well inside lookahead - prebuffer; a [`Tick`], so a
 /// background tab's throttled timers do not starve the queue).
 const PUMP_MS: u32 = 40;
@@ -45,7 +54,13 @@ pub struct Player {
 impl Player {
     /// Builds the output graph on `ctx` and starts the pump timer.
     pub fn new(ctx: &AudioContext, config: PlaybackConfig) -> Result<Player, PlaybackError> {
-        let core = Scheduler::new(ctx.sample_rate().round() as u32, config)?;
+        let rate = ctx.sample_rate().round() as u32;
+        // The cut's lead covers one render callback of this context (`baseLatency`).
+        let config = config.covering(
+            ctx.unchecked_ref::<Latencies>().base_latency() * f64::from(rate),
+            rate,
+        );
+        let core = Scheduler::new(rate, config)?;
         let graph = || -> Result<(GainNode, GainNode, AnalyserNode), wasm_bindgen::JsValue> {
             let fade = ctx.create_gain()?;
             let volume = ctx.create_gain()?;
@@ -88,6 +103,11 @@ impl Player {
     /// The context's sample rate (frames per second).
     pub fn rate(&self) -> u32 {
         self.inner.borrow().core.rate()
+    }
+
+    /// Frames between the clock an interruption reads and its fade's first frame.
+    pub fn lead(&self) -> u64 {
+        self.inner.borrow().core.lead()
     }
 
     /// The context frame the main thread sees now.

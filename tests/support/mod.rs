@@ -180,7 +180,7 @@ where
             Ok(()) => return,
             Err(skip) => web_sys::console::warn_1(
                 &format!(
-                    "attempt {attempt} inconclusive at frame {}: the audio thread skipped render quanta, its clock jumped, or an automation reached it late",
+                    "attempt {attempt} inconclusive at frame {}: the audio thread skipped render quanta under the tap",
                     skip.at
                 )
                 .into(),
