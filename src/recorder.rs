@@ -25,6 +25,7 @@ const BLOCK: usize = SOURCE_RATE as usize;
 
 mod format;
 pub mod live;
+pub mod stored;
 mod stream;
 
 pub use format::Format;

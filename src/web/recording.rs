@@ -18,6 +18,7 @@ use super::stored::Stored;
 use super::{js_error, page_now_ms};
 use crate::record::{Record, Settings as RecordSettings};
 use crate::recorder::live::LiveRecorder;
+use crate::recorder::stored::StorageError;
 use crate::recorder::{describe, file_name, part_name, Format, Recorder, SessionId};
 use js_sys::{Array, Uint8Array};
 use std::cell::RefCell;
@@ -91,7 +92,7 @@ pub struct Recording {
     /// The browser's storage (the Origin Private File System, through a worker), if any.
     store: Option<(Rc<Store>, Rc<Stored>)>,
     /// Why the storage refused (set by a failed write; then nothing more is sent).
-    storage_error: Rc<RefCell<Option<String>>>,
+    storage_error: Rc<RefCell<Option<StorageError>>>,
     storage_told: bool,
     /// The object URLs of the last download and of what the player holds (each revoked
     /// when replaced).
@@ -145,7 +146,7 @@ impl Recording {
             Ok((Rc::clone(&store), Stored::start(store, page)?))
         }) {
             Ok(store) => recording.store = Some(store),
-            Err(e) => *recording.storage_error.borrow_mut() = Some(e),
+            Err(e) => *recording.storage_error.borrow_mut() = Some(StorageError::Unavailable(e)),
         }
         recording
     }

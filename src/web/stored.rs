@@ -84,7 +84,8 @@ impl Stored {
                 .store
                 .request("remove", &[("name", name.into())])
                 .await
-                .map(|_| ()),
+                .map(|_| ())
+                .map_err(String::from),
             other => Err(format!("the page has no action \"{other}\" for it")),
         };
         if let Err(e) = done {

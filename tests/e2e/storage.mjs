@@ -155,7 +155,9 @@ export async function storageRefused(base, h) {
     await page.click('#mic-stop');
     await page.waitForSelector('#status[data-state="ready"]', { timeout: 20_000 });
     const said = await page.$eval('#rec-stored-none', (e) => (e.hidden ? '' : e.textContent));
-    check('storage refused: the page says the recording is kept in this tab only', said.includes('kept in this tab only') && said.includes('QuotaExceededError'), said);
+    // Read by the exception's name (a StorageError::Full), said with what to do about it.
+    check('storage refused: the page says the recording is kept in this tab only, the disk full, and what to do',
+      said.includes('kept in this tab only: the browser did not store it (the disk is full).') && said.endsWith('Free some disk space (or clear this site\'s stored conversations) for the next one.'), said);
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#rec-save')]);
     const file = join(outDir, 'not-stored.wav');
     await download.saveAs(file);

@@ -87,9 +87,10 @@ impl Recording {
         if !self.storage_told {
             if let Some(e) = self.storage_error.borrow().as_ref() {
                 self.storage_told = true;
-                let text = format!("This recording is kept in this tab only: the browser did not store it ({e}). Save still has all of it; closing the tab would lose it.");
-                page.log(LogKind::Warn, &text);
-                page.set_text(Id::RecStoredNone, &text);
+                let text = format!("This recording is kept in this tab only: the browser did not store it ({e}). Save still has all of it; closing the tab would lose it. {}", e.advice());
+                let text = text.trim_end();
+                page.log(LogKind::Warn, text);
+                page.set_text(Id::RecStoredNone, text);
                 page.set_hidden(Id::RecStoredNone, false);
             }
         }
