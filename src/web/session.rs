@@ -18,7 +18,7 @@ use crate::settings::Connection;
 use futures_channel::mpsc::UnboundedReceiver as Receiver;
 use futures_util::StreamExt as _;
 use gloo_timers::future::TimeoutFuture;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::rc::Rc;
 
@@ -234,8 +234,10 @@ impl Session {
 }
 
 /// The conversation's current connection, if any: where its audio goes. Clones share it.
+/// Each connection opened for it is numbered ([`run`]); one that finishes opening after a
+/// later one was begun is no longer the conversation's, and never reaches it.
 #[derive(Clone, Default)]
-pub struct Current(Rc<RefCell<Option<Session>>>);
+pub struct Current(Rc<RefCell<Option<Session>>>, Rc<Cell<u32>>);
 
 impl Current {
     /// Microphone audio to the model (an error when no connection takes it).
@@ -272,6 +274,13 @@ impl Current {
     pub fn clear(&self) {
         self.0.borrow_mut().take();
     }
+
+    /// The number of a connection begun now (later ones outnumber it).
+    fn begin(&self) -> u32 {
+        let n = self.1.get().wrapping_add(1);
+        self.1.set(n);
+        n
+    }
 }
 
 /// Opens a connection for the conversation (resuming `handle`) and reports what happens as
@@ -284,6 +293,7 @@ pub fn run(
     report: impl Fn(Event) + 'static,
 ) -> impl std::future::Future<Output = ()> {
     let setup = connection.setup.clone().with_resumption(handle);
+    let number = current.begin();
     // The socket is made now, not when the future is first polled: its handshake then runs
     // on the network thread while the caller goes on (making the audio graph on Connect).
     let transport = match &connection.endpoint {
@@ -295,7 +305,7 @@ pub fn run(
             Ok((transport, rx)) => connect_over(transport, rx, setup, SETUP_TIMEOUT_MS).await,
             Err(e) => Err(e),
         };
-        run_opened(opened, current, report).await;
+        run_opened(opened, current, number, report).await;
     }
 }
 
@@ -317,8 +327,17 @@ fn open_offline() -> Opening {
 async fn run_opened(
     opened: Result<(Session, Events), SessionError>,
     current: Current,
+    number: u32,
     report: impl Fn(Event),
 ) {
+    // A connection that was still opening when a later one began (Connect again after the
+    // audio graph failed) belongs to no conversation: closed, and said nowhere.
+    if current.1.get() != number {
+        if let Ok((session, _)) = opened {
+            session.close();
+        }
+        return;
+    }
     let (session, mut events) = match opened {
         Ok(opened) => opened,
         Err(e) => return report(Event::Opened(Err(e))),
