@@ -7,7 +7,7 @@ use crate::dom::Id;
 use crate::endpoint::{Credential, Endpoint};
 use crate::playback::PlaybackConfig;
 use crate::protocol::{models, ClientMessage, Sensitivity, Setup, TurnTaking};
-use crate::tools::Toolbox;
+use crate::tools::{Declarations, Toolbox};
 
 /// Settings a link may carry in its query, as (query name, form field id); never the key.
 pub const QUERY_SETTINGS: &[(&str, Id)] = &[
@@ -92,8 +92,8 @@ pub struct Form {
     pub interrupts: bool,
     /// The built-in tools (time, notes) on or off.
     pub builtin_tools: bool,
-    /// More function declarations, as JSON.
-    pub tools: String,
+    /// More function declarations, read from the JSON text the person gave.
+    pub tools: Declarations,
     /// `""` (the service's default), `off`, or a thinking level; sent only where the
     /// model takes it ([`models::Offer`]).
     pub thinking: String,
@@ -190,7 +190,7 @@ impl Form {
         if !THINKING.contains(&self.thinking.as_str()) {
             return Err(unknown("thinking", &self.thinking, THINKING));
         }
-        let toolbox = Toolbox::new(self.builtin_tools, &self.tools)?;
+        let toolbox = Toolbox::declaring(self.builtin_tools, &self.tools)?;
         let model = models::lookup(model_name);
         let mut setup = Setup::audio(model_name, &self.voice)
             .with_system_instruction(&self.instruction)

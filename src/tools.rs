@@ -55,28 +55,42 @@ struct Declared {
 /// The longest `delay_ms` a declared tool may have (a minute).
 pub const MAX_DELAY_MS: u32 = 60_000;
 
-/// The built-in tools' declarations, as sent (JSON text: a few bytes of data instead of the
-/// code that would build them value by value).
-const BUILTIN: &str = r#"[
-  {"name": "get_current_time",
-   "description": "The current date, time and time zone of the person you are talking to."},
-  {"name": "save_note", "description": "Saves a short note for later in this conversation.",
-   "parameters": {"type": "OBJECT",
-     "properties": {"text": {"type": "STRING", "description": "The note, in a sentence or two."}},
-     "required": ["text"]}},
-  {"name": "read_notes", "description": "Reads back the notes saved so far."}
-]"#;
+/// The built-in tools' declarations, as sent.
+fn builtin_declarations() -> Vec<Value> {
+    vec![
+        json!({"name": CURRENT_TIME,
+               "description": "The current date, time and time zone of the person you are talking to."}),
+        json!({"name": SAVE_NOTE, "description": "Saves a short note for later in this conversation.",
+               "parameters": {"type": "OBJECT",
+                 "properties": {"text": {"type": "STRING", "description": "The note, in a sentence or two."}},
+                 "required": ["text"]}}),
+        json!({"name": READ_NOTES, "description": "Reads back the notes saved so far."}),
+    ]
+}
 
-/// The built-in tools' declarations, or why they cannot be read (never silently none).
-fn builtin_declarations() -> Result<Vec<Value>, String> {
-    // Read as a `Value`, as the person's tools are: a typed `Vec` would bring serde_json's
-    // typed-error code into the page (2.6 KB) for one constant.
-    match serde_json::from_str::<Value>(BUILTIN) {
-        Ok(Value::Array(declarations)) => Ok(declarations),
-        Ok(_) => Err("The built-in tools' declarations are not a list.".into()),
-        Err(e) => Err(format!(
-            "The built-in tools' declarations do not parse: {e}."
-        )),
+/// The person's function declarations as the settings give them, read from their JSON text
+/// at the edge: by the browser's `JSON.parse` in the page (`web::tools::declarations`;
+/// serde_json's text parser would add 7 KB gzip to the page for this one field), by
+/// serde_json on the host (`From<&str>`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum Declarations {
+    /// Blank text: nothing declared.
+    #[default]
+    Blank,
+    Json(Value),
+    /// The text is not JSON: the reader's words.
+    NotJson(String),
+}
+
+impl From<&str> for Declarations {
+    fn from(text: &str) -> Declarations {
+        if text.trim().is_empty() {
+            return Declarations::Blank;
+        }
+        match serde_json::from_str(text) {
+            Ok(value) => Declarations::Json(value),
+            Err(e) => Declarations::NotJson(e.to_string()),
+        }
     }
 }
 
@@ -96,20 +110,25 @@ impl Toolbox {
     /// of function declarations, or of tools (`{"functionDeclarations": [...]}`), or one of
     /// either. Blank text declares nothing. Errors are in words, with where.
     pub fn new(builtin: bool, declarations: &str) -> Result<Toolbox, String> {
+        Toolbox::declaring(builtin, &declarations.into())
+    }
+
+    /// The same, from declarations already read ([`Declarations`]).
+    pub fn declaring(builtin: bool, declarations: &Declarations) -> Result<Toolbox, String> {
         let mut toolbox = Toolbox {
             builtin,
             builtins: if builtin {
-                builtin_declarations()?
+                builtin_declarations()
             } else {
                 Vec::new()
             },
             declared: Vec::new(),
         };
-        if declarations.trim().is_empty() {
-            return Ok(toolbox);
-        }
-        let value = serde_json::from_str::<Value>(declarations)
-            .map_err(|e| format!("Tools are not JSON: {e}."))?;
+        let value = match declarations {
+            Declarations::Blank => return Ok(toolbox),
+            Declarations::Json(value) => value.clone(),
+            Declarations::NotJson(e) => return Err(format!("Tools are not JSON: {e}.")),
+        };
         let items = match value {
             Value::Array(items) => items,
             one => vec![one],

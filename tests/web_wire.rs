@@ -110,3 +110,39 @@ fn numbers_in_arguments_are_read_as_the_browser_reads_them() {
         other => panic!("{other:?}"),
     }
 }
+
+/// The settings' tool declarations, read by the browser's `JSON.parse` (the page has no JSON
+/// text parser of its own): the same value serde_json reads, the browser's words for text
+/// that is not JSON, and the arguments' depth bound, so a pasted deep nest is an error in
+/// words, not a stack overflow.
+#[wasm_bindgen_test]
+fn tool_declarations_are_read_by_the_browser_as_serde_json_reads_them() {
+    use gemini_live_voice::tools::{Declarations, Toolbox};
+    use gemini_live_voice::web::tools::declarations;
+    let text = r#"[{"name": "lookup", "description": "Finds it.", "response": {"ok": true}, "delay_ms": 5}]"#;
+    assert_eq!(declarations(text), Declarations::from(text));
+    assert_eq!(declarations("  \n "), Declarations::Blank);
+    match declarations("[{") {
+        Declarations::NotJson(words) => assert!(words.contains("JSON"), "{words}"),
+        other => panic!("{other:?}"),
+    }
+    let nest = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
+    assert!(matches!(
+        declarations(&nest(MAX_ARGS_DEPTH)),
+        Declarations::Json(_)
+    ));
+    match declarations(&nest(100_000)) {
+        Declarations::NotJson(words) => {
+            assert!(
+                words.contains("nested more than 128 levels deep"),
+                "{words}"
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+    // Read so, the toolbox is the one the host builds from the same text.
+    assert_eq!(
+        Toolbox::declaring(true, &declarations(text)),
+        Toolbox::new(true, text)
+    );
+}

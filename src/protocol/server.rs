@@ -13,7 +13,7 @@ use std::fmt;
 use std::time::Duration;
 
 pub use events::events;
-pub use wire::{ServerMessage, TurnCompleteReason, MAX_ARGS_DEPTH};
+pub use wire::{Args, ServerMessage, TurnCompleteReason, MAX_ARGS_DEPTH};
 
 /// One thing the service said, in the order it should be acted on.
 #[derive(Debug, Clone, PartialEq)]

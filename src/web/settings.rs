@@ -101,7 +101,7 @@ pub fn read(page: &Page) -> Form {
         silence_ms: page.value(Id::Silence),
         interrupts: page.checked(Id::Interrupts),
         builtin_tools: page.checked(Id::BuiltinTools),
-        tools: page.value(Id::Tools),
+        tools: super::tools::declarations(&page.value(Id::Tools)),
         thinking: page.value(Id::Thinking),
         proactive: page.checked(Id::Proactive),
         affective: page.checked(Id::Affective),

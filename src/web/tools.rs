@@ -4,10 +4,28 @@
 use super::session::Current;
 use crate::conversation::LogKind;
 use crate::protocol::client::FunctionResponse;
+use crate::protocol::server::Args;
 use crate::protocol::{ClientMessage, FunctionCall};
-use crate::tools::{Toolbox, WallClock};
+use crate::tools::{Declarations, Toolbox, WallClock};
 use gloo_timers::callback::Timeout;
 use js_sys::{Array, Date, Intl, Object, Reflect};
+
+/// The person's function declarations from the settings' JSON text, read by the browser's
+/// `JSON.parse` and serde-wasm-bindgen, at most as deep as a call's arguments may be.
+pub fn declarations(text: &str) -> Declarations {
+    if text.trim().is_empty() {
+        return Declarations::Blank;
+    }
+    let read = js_sys::JSON::parse(text)
+        .map_err(super::js_error)
+        .and_then(|v| {
+            serde_wasm_bindgen::from_value::<Args>(v).map_err(|e| super::js_error(e.into()))
+        });
+    match read {
+        Ok(Args(value)) => Declarations::Json(value),
+        Err(e) => Declarations::NotJson(e),
+    }
+}
 
 /// The person's clock and time zone, from JavaScript's `Date` and `Intl`.
 pub fn wall_clock() -> WallClock {

@@ -225,7 +225,7 @@ fn extras(model: &str, thinking: &str) -> Form {
         thinking: thinking.into(),
         proactive: true,
         affective: true,
-        tools: String::new(),
+        tools: Default::default(),
         ..full(model)
     }
 }
