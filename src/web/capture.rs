@@ -225,8 +225,9 @@ impl Capture {
         let listener = self.node.port().ok().map(|port| {
             EventListener::new(&port, "message", move |e| {
                 let data = e.unchecked_ref::<MessageEvent>().data();
-                let kind = Reflect::get(&data, &"type".into()).ok();
-                if kind.and_then(|k| k.as_string()).as_deref() == Some("stopped") {
+                if data.is_object()
+                    && data.unchecked_ref::<Message>().kind().as_deref() == Some("stopped")
+                {
                     if let Some(tx) = tx.take() {
                         let _ = tx.send(());
                     }
@@ -283,32 +284,50 @@ impl Stopping {
     }
 }
 
+#[wasm_bindgen]
+extern "C" {
+    /// A message from the capture processor (`worklet/processor.js`): `type` says which,
+    /// the rest belongs to it. Typed getters: absent fields read as `None`.
+    type Message;
+    #[wasm_bindgen(method, getter, js_name = type)]
+    fn kind(this: &Message) -> Option<String>;
+    #[wasm_bindgen(method, getter)]
+    fn samples(this: &Message) -> JsValue;
+    #[wasm_bindgen(method, getter)]
+    fn frame(this: &Message) -> Option<f64>;
+    #[wasm_bindgen(method, getter)]
+    fn rate(this: &Message) -> Option<f64>;
+    #[wasm_bindgen(method, getter)]
+    fn peak(this: &Message) -> Option<f64>;
+    #[wasm_bindgen(method, getter)]
+    fn rms(this: &Message) -> Option<f64>;
+    #[wasm_bindgen(method, getter)]
+    fn message(this: &Message) -> Option<String>;
+}
+
 /// The processor's messages, as plain data; an unknown type is a failure in words.
 fn decode_message(data: &JsValue) -> Option<CaptureEvent> {
-    let kind = Reflect::get(data, &"type".into()).ok()?.as_string()?;
-    match kind.as_str() {
+    if !data.is_object() {
+        return Some(CaptureEvent::Failed(CaptureError::Dsp(
+            "the capture processor sent a message this page does not know: reload the page".into(),
+        )));
+    }
+    let data: &Message = data.unchecked_ref();
+    match data.kind()?.as_str() {
         "chunk" => {
-            let samples: js_sys::Int16Array = Reflect::get(data, &"samples".into())
-                .ok()?
-                .dyn_into()
-                .ok()?;
-            let number = |key: &str| {
-                Reflect::get(data, &key.into())
-                    .ok()
-                    .and_then(|v| v.as_f64())
-            };
+            let samples: js_sys::Int16Array = data.samples().dyn_into().ok()?;
             Some(CaptureEvent::Chunk {
                 samples: samples.to_vec(),
-                time: number("frame")? / number("rate").filter(|r| *r > 0.0)?,
-                peak: number("peak").unwrap_or(0.0) as f32,
-                rms: number("rms").unwrap_or(0.0) as f32,
+                time: data.frame()? / data.rate().filter(|r| *r > 0.0)?,
+                peak: data.peak().unwrap_or(0.0) as f32,
+                rms: data.rms().unwrap_or(0.0) as f32,
             })
         }
         "flushed" => Some(CaptureEvent::Flushed),
-        "error" => {
-            let message = Reflect::get(data, &"message".into()).ok()?.as_string()?;
-            Some(CaptureEvent::Failed(CaptureError::Dsp(message)))
-        }
+        "error" => Some(CaptureEvent::Failed(CaptureError::Dsp(
+            data.message()
+                .unwrap_or_else(|| "the capture processor failed and said no more".into()),
+        ))),
         // The processor's last call: the stop's own listener takes it (`Capture::stop`).
         "stopped" => None,
         // A processor this page does not know (another build's): said, not ignored.

@@ -6,10 +6,21 @@
 use super::page::Page;
 use crate::devices::{picker, Device};
 use crate::dom::Id;
-use js_sys::{Array, Function, Reflect};
-use wasm_bindgen::{JsCast, JsValue};
+use js_sys::{Array, Promise, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AudioContext, MediaDevices};
+use web_sys::{AudioContext, MediaDeviceInfo, MediaDeviceKind, MediaDevices};
+
+#[wasm_bindgen]
+extern "C" {
+    /// An AudioContext's speaker choice (Chromium 110+, Safari 26; web-sys binds neither).
+    type Sink;
+    #[wasm_bindgen(method, getter, js_name = sinkId)]
+    fn sink_id(this: &Sink) -> Option<String>;
+    #[wasm_bindgen(method, catch, js_name = setSinkId)]
+    fn set_sink_id(this: &Sink, id: &str) -> Result<Promise, JsValue>;
+}
 
 const MIC_KEY: &str = "gemini-live-voice.microphone";
 const SPEAKER_KEY: &str = "gemini-live-voice.speaker";
@@ -23,14 +34,9 @@ fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok().flatten()
 }
 
-fn text(value: &JsValue, key: &str) -> String {
-    Reflect::get(value, &key.into())
-        .ok()
-        .and_then(|v| v.as_string())
-        .unwrap_or_default()
-}
-
-/// Whether this browser can send an AudioContext's output to a chosen device.
+/// Whether this browser can send an AudioContext's output to a chosen device: whether its
+/// prototype has `setSinkId` at all (feature detection, the one `Reflect::get` here: no
+/// typed binding can ask whether a method exists).
 pub fn can_choose_speaker() -> bool {
     let Some(window) = web_sys::window() else {
         return false;
@@ -54,13 +60,14 @@ pub async fn refresh(page: Page) {
     };
     let (mut inputs, mut outputs) = (Vec::new(), Vec::new());
     for info in Array::from(&list).iter() {
+        let info: MediaDeviceInfo = info.unchecked_into();
         let device = Device {
-            id: text(&info, "deviceId"),
-            label: text(&info, "label"),
+            id: info.device_id(),
+            label: info.label(),
         };
-        match text(&info, "kind").as_str() {
-            "audioinput" => inputs.push(device),
-            "audiooutput" => outputs.push(device),
+        match info.kind() {
+            MediaDeviceKind::Audioinput => inputs.push(device),
+            MediaDeviceKind::Audiooutput => outputs.push(device),
             _ => {}
         }
     }
@@ -105,19 +112,19 @@ pub fn remember(page: &Page, id: Id) {
 
 /// The speaker `ctx` plays on (`""`: the system default).
 pub fn sink_of(ctx: &AudioContext) -> String {
-    text(ctx, "sinkId")
+    ctx.unchecked_ref::<Sink>().sink_id().unwrap_or_default()
 }
 
 /// Sends `ctx`'s output to speaker `device` (`""`: the system default); `Err` in words.
 pub async fn apply_speaker(ctx: AudioContext, device: String) -> Result<(), String> {
-    let set = Reflect::get(&ctx, &"setSinkId".into())
-        .ok()
-        .and_then(|f| f.dyn_into::<Function>().ok())
-        .ok_or("This browser cannot choose the speaker.")?;
-    let promise = set
-        .call1(&ctx, &JsValue::from_str(&device))
+    if !can_choose_speaker() {
+        return Err("This browser cannot choose the speaker.".into());
+    }
+    let promise = ctx
+        .unchecked_ref::<Sink>()
+        .set_sink_id(&device)
         .map_err(super::js_error)?;
-    JsFuture::from(js_sys::Promise::from(promise))
+    JsFuture::from(promise)
         .await
         .map(|_| ())
         .map_err(|e| format!("The speaker could not be chosen: {}", super::js_error(e)))

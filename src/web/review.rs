@@ -257,14 +257,33 @@ impl Reviewer {
     }
 }
 
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// What a stored record says it is, read before the whole of it.
+    type Stamp;
+    #[wasm_bindgen(method, getter)]
+    fn schema(this: &Stamp) -> Option<String>;
+    #[wasm_bindgen(method, getter)]
+    fn version(this: &Stamp) -> Option<f64>;
+}
+
 /// A stored record read with the browser's JSON parser (the page's own reads the service's
 /// frames the same way; a second JSON reader in the page would weigh 40 KB).
 fn read(json: &str) -> Result<Review, String> {
     let value = js_sys::JSON::parse(json)
         .map_err(|e| format!("the stored record is not readable ({})", js_error(e)))?;
-    let field = |name: &str| js_sys::Reflect::get(&value, &name.into()).unwrap_or_default();
-    let schema = field("schema").as_string().unwrap_or_default();
-    let version = field("version").as_f64().unwrap_or_default() as u32;
+    // A getter on `null` would throw: what is not an object has no schema.
+    let stamp: &Stamp = value.unchecked_ref();
+    let schema = if value.is_object() {
+        stamp.schema().unwrap_or_default()
+    } else {
+        String::new()
+    };
+    let version = if value.is_object() {
+        stamp.version().unwrap_or_default() as u32
+    } else {
+        0
+    };
     Review::check(&schema, version).map_err(|e| e.to_string())?;
     let record = serde_wasm_bindgen::from_value(value)
         .map_err(|e| format!("the stored record is not readable ({})", js_error(e.into())))?;

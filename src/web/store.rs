@@ -83,7 +83,11 @@ impl Store {
         let replies: Replies = Rc::default();
         let pending = Rc::clone(&replies);
         let on_message = EventListener::new(&worker, "message", move |e| {
-            let reply: Reply = e.unchecked_ref::<MessageEvent>().data().unchecked_into();
+            let data = e.unchecked_ref::<MessageEvent>().data();
+            if !data.is_object() {
+                return; // not a reply (a getter on it could throw)
+            }
+            let reply: Reply = data.unchecked_into();
             let Some(tx) = reply
                 .id()
                 .and_then(|id| take(&mut pending.borrow_mut(), id))

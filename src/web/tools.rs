@@ -8,7 +8,8 @@ use crate::protocol::server::Args;
 use crate::protocol::{ClientMessage, FunctionCall};
 use crate::tools::{Declarations, Toolbox, WallClock};
 use gloo_timers::callback::Timeout;
-use js_sys::{Array, Date, Intl, Object, Reflect};
+use js_sys::{Array, Date, Intl, Object};
+use wasm_bindgen::JsCast;
 
 /// The person's function declarations from the settings' JSON text, read by the browser's
 /// `JSON.parse` and serde-wasm-bindgen, at most as deep as a call's arguments may be.
@@ -27,13 +28,21 @@ pub fn declarations(text: &str) -> Declarations {
     }
 }
 
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// `Intl.DateTimeFormat`'s resolved options (js-sys gives them as a plain `Object`).
+    type Resolved;
+    #[wasm_bindgen(method, getter, js_name = timeZone)]
+    fn time_zone(this: &Resolved) -> Option<String>;
+}
+
 /// The person's clock and time zone, from JavaScript's `Date` and `Intl`.
 pub fn wall_clock() -> WallClock {
     let now = Date::new_0();
     let options = Intl::DateTimeFormat::new(&Array::new(), &Object::new()).resolved_options();
-    let zone = Reflect::get(&options, &"timeZone".into())
-        .ok()
-        .and_then(|z| z.as_string())
+    let zone = options
+        .unchecked_ref::<Resolved>()
+        .time_zone()
         .unwrap_or_default();
     WallClock {
         utc: now.to_iso_string().into(),

@@ -628,6 +628,7 @@ if (args.only) {
       await oneClickTalk(base, helpers);
     } else if (args.only === 'controls') {
       await pushToTalk(base, { url: args.emulator, key: args.key }, helpers);
+      await deviceSwitch(base, helpers);
     } else if (args.only === 'served') {
       const server = resolve(args.server && args.server !== true ? args.server : 'target/debug/live-token-server');
       await servedByServer(dist, { url: args.emulator, key: args.key }, server, helpers);
