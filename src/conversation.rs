@@ -283,6 +283,16 @@ impl Conversation {
                 }
             }
             Event::Stretched(samples) => self.reply.stretched(samples),
+            Event::AudioPaused(Some(state)) if self.link != Link::Idle => {
+                let text = format!("The browser paused the audio ({state}). Click anywhere or press a key to resume it.");
+                out.log(LogKind::Warn, &text);
+                self.set_status("paused", &text);
+            }
+            Event::AudioPaused(None) if self.link != Link::Idle => {
+                out.log(LogKind::Info, "The audio runs again.");
+                self.settle();
+            }
+            Event::AudioPaused(_) => {}
             Event::FrameTiming(s) => out.log(
                 LogKind::Info,
                 &format!(

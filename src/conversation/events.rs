@@ -223,6 +223,9 @@ pub enum Event {
     /// Whether the model's audio is sounding or queued (polled on the page's 100 ms timer,
     /// which also paces the trailing silence).
     Playing(bool),
+    /// The browser paused the audio (`Some("suspended")`, or WebKit's `"interrupted"` on
+    /// iOS), or it runs again (`None`): reported when it changes.
+    AudioPaused(Option<&'static str>),
     /// The time from a server audio frame arriving to its buffer being scheduled, over the
     /// connection so far (reported at each turn's end).
     FrameTiming(Summary),

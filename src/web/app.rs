@@ -101,6 +101,7 @@ pub fn start() -> Result<(), String> {
     })?;
     wasm_bindgen_futures::spawn_local(devices::refresh(page.clone()));
     devices::follow(&page);
+    tick::resume_on_gesture(&app);
     // A setting in the address or storage the page does not offer: said, not guessed.
     for why in refused {
         dispatch(&app, Event::Invalid(why));

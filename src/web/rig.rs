@@ -108,6 +108,26 @@ impl Rig {
         }
     }
 
+    /// Why the context does not run, when it is paused by the browser: `"suspended"`, or
+    /// WebKit's `"interrupted"` (iOS: a call, Siri, another app's audio; web-sys has no
+    /// variant for it, so any state other than the three it names is that); `None` while it
+    /// runs, is closed or there is none.
+    pub fn paused(&self) -> Option<&'static str> {
+        use web_sys::AudioContextState as State;
+        match self.ctx.as_ref()?.state() {
+            State::Running | State::Closed => None,
+            State::Suspended => Some("suspended"),
+            _ => Some("interrupted"),
+        }
+    }
+
+    /// Resumes a context the browser paused (on a person's gesture: the autoplay policy).
+    pub fn resume_if_paused(&self) {
+        if let (Some(ctx), Some(_)) = (&self.ctx, self.paused()) {
+            let _ = ctx.resume();
+        }
+    }
+
     pub fn player(&self) -> Option<&Player> {
         self.player.as_ref()
     }

@@ -367,3 +367,38 @@ export async function oneClickTalk(base, h) {
     await browser.close();
   }
 }
+
+/**
+ * The browser pauses the audio mid-conversation (iOS puts a context in "interrupted" for a
+ * call; here the test suspends it, which the page cannot tell apart): the status line says
+ * so, and the person's next click anywhere resumes it and the conversation goes on.
+ */
+export async function pausedAudioResumes(base, h) {
+  const browser = await withQuietMicrophone(h);
+  try {
+    const page = await browser.newPage();
+    const errors = watchErrors(page);
+    // The page's AudioContext, kept where the test can reach it.
+    await page.addInitScript(() => {
+      const Made = window.AudioContext;
+      window.AudioContext = class extends Made {
+        constructor(...args) { super(...args); window.e2eContext = this; }
+      };
+    });
+    await page.goto(base);
+    await page.waitForSelector('#status[data-state="idle"]', { timeout: 20_000 });
+    await page.click('#talk');
+    await page.waitForSelector('#status[data-state="listening"]', { timeout: 20_000 });
+    await page.evaluate(() => window.e2eContext.suspend());
+    const said = await page.waitForSelector('#status[data-state="paused"]', { timeout: 5_000 })
+      .then((s) => s.textContent(), () => null);
+    await page.mouse.click(5, 5);
+    const back = await page.waitForSelector('#status[data-state="listening"]', { timeout: 5_000 }).then(() => true, () => false);
+    const state = await page.evaluate(() => window.e2eContext.state);
+    h.check('a paused AudioContext is said in the status line and resumes on the next click',
+      said === 'The browser paused the audio (suspended). Click anywhere or press a key to resume it.' && back && state === 'running' && errors.length === 0,
+      `${said}; back ${back}, ${state} ${errors.join(' | ')}`);
+  } finally {
+    await browser.close();
+  }
+}

@@ -13,7 +13,7 @@ import { chromium } from 'playwright-core';
 import { readFileSync, readdirSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { gzipSync, brotliCompressSync, constants as zlib } from 'node:zlib';
-import { typedAndTools, asyncTool, pushToTalk, deviceSwitch, backgroundTab, oneClickTalk } from './controls.mjs';
+import { typedAndTools, asyncTool, pushToTalk, deviceSwitch, backgroundTab, oneClickTalk, pausedAudioResumes } from './controls.mjs';
 import { perModel, extendedThinkingCall } from './models.mjs';
 import { stopRightAfterSpeech } from './stop.mjs';
 import { saveRecord, checkRecord } from './record.mjs';
@@ -626,6 +626,7 @@ if (args.only) {
       await perModel(base, helpers);
       await extendedThinkingCall(base, helpers);
       await oneClickTalk(base, helpers);
+      await pausedAudioResumes(base, helpers);
     } else if (args.only === 'controls') {
       await pushToTalk(base, { url: args.emulator, key: args.key }, helpers);
       await deviceSwitch(base, helpers);
@@ -751,6 +752,7 @@ try {
   await perModel(base, helpers);
   await extendedThinkingCall(base, helpers);
   await oneClickTalk(base, helpers);
+  await pausedAudioResumes(base, helpers);
   if (emulator) await pushToTalk(base, emulator, helpers);
   if (emulator) {
     console.log('\na reply every time (3.8 Live)');

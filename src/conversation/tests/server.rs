@@ -322,6 +322,32 @@ fn why_a_turn_ended_and_a_model_waiting_are_said_where_they_matter() {
     );
 }
 
+/// The browser paused the audio (iOS interrupts a context; any browser may suspend one): the
+/// status line says so and how to go on; when it runs again the status line is as before.
+#[test]
+fn audio_the_browser_paused_is_said_and_its_return_too() {
+    let mut c = listening();
+    let paused = c.handle(10.0, Event::AudioPaused(Some("interrupted")));
+    let text =
+        "The browser paused the audio (interrupted). Click anywhere or press a key to resume it.";
+    assert_eq!(paused[0], log(LogKind::Warn, text));
+    assert_eq!((c.view().state, c.view().text.as_str()), ("paused", text));
+    let back = c.handle(20.0, Event::AudioPaused(None));
+    assert_eq!(back[0], log(LogKind::Info, "The audio runs again."));
+    assert_eq!(
+        (c.view().state, c.view().text.as_str()),
+        ("listening", "Listening. Talk to the model.")
+    );
+    // Before a conversation nothing is said (the first event only shows the page).
+    let mut idle = Conversation::default();
+    let said = idle.handle(1.0, Event::AudioPaused(Some("suspended")));
+    assert!(
+        said.iter().all(|e| matches!(e, Effect::Show(_))),
+        "{said:?}"
+    );
+    assert_eq!(idle.view().state, "idle");
+}
+
 /// A fresh token for the connection being opened (the edge asked the token server for one):
 /// the conversation opens it with the latest handle; at any other time nothing happens.
 #[test]

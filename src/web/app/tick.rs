@@ -1,10 +1,12 @@
-//! The page's 100 ms tick while audio runs: the meters, the talk control's ring, the
-//! recording (and each reply's latency in the log), whether the model is heard.
+//! The page's 100 ms tick while audio runs (the meters, the talk control's ring, the
+//! recording, whether the model is heard, whether the browser paused the audio), and the
+//! resume of a paused context on the person's next gesture.
 
-use super::{dispatch, App, WeakApp};
+use super::{dispatch, App, Shared, WeakApp};
 use crate::conversation::{Event, LogKind};
 use crate::dom::Id;
 use crate::pcm::dbfs;
+use std::rc::Rc;
 
 impl App {
     /// The meters, the talk control's ring (the model's level while it is heard, else
@@ -41,15 +43,43 @@ impl App {
     }
 }
 
-/// Ten times a second: the meters, whether the model is speaking, the recording.
+/// Ten times a second: the meters, whether the model is speaking, the recording, and
+/// whether the browser paused the audio (said when it changes).
 pub(super) fn ticker(app: WeakApp) -> impl FnMut() {
     let mut ticks = 0u32;
+    let mut paused = None;
     move || {
         ticks += 1;
         let Some(app) = app.upgrade() else { return };
-        let Ok(playing) = app.try_borrow_mut().map(|mut a| a.tick(ticks)) else {
+        let Ok((playing, now_paused)) = app
+            .try_borrow_mut()
+            .map(|mut a| (a.tick(ticks), a.rig.paused()))
+        else {
             return;
         };
+        if now_paused != paused {
+            paused = now_paused;
+            dispatch(&app, Event::AudioPaused(paused));
+        }
         dispatch(&app, Event::Playing(playing));
+    }
+}
+
+/// A context the browser paused (iOS interrupts it) resumes on the person's next gesture
+/// anywhere on the page; the listeners live as long as the page.
+pub(super) fn resume_on_gesture(app: &Shared) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    for event in ["pointerdown", "keydown"] {
+        let app = Rc::downgrade(app);
+        gloo_events::EventListener::new(&window, event, move |_| {
+            if let Some(app) = app.upgrade() {
+                if let Ok(a) = app.try_borrow() {
+                    a.rig.resume_if_paused();
+                }
+            }
+        })
+        .forget();
     }
 }
