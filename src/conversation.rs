@@ -283,6 +283,10 @@ impl Conversation {
                 }
             }
             Event::Stretched(samples) => self.reply.stretched(samples),
+            Event::EchoCancellationOff if matches!(self.mic, Mic::On { .. }) => out.log(
+                LogKind::Warn,
+                "The browser did not turn on echo cancellation for this microphone: through speakers the model may hear itself and stop. Use headphones, or another microphone or browser.",
+            ),
             Event::AudioPaused(Some(state)) if self.link != Link::Idle => {
                 let text = format!("The browser paused the audio ({state}). Click anywhere or press a key to resume it.");
                 out.log(LogKind::Warn, &text);
@@ -321,12 +325,13 @@ impl Conversation {
                     }
                 }
             }
-            // Late or stale: an earlier microphone's chunk or failure, a second AudioReady,
-            // settings refused while a conversation runs (it keeps its own).
+            // Late or stale: an earlier microphone's chunk, failure or echo report, a second
+            // AudioReady, settings refused while a conversation runs (it keeps its own).
             Event::AudioReady
             | Event::AudioFailed(_)
             | Event::MicChunk { .. }
             | Event::MicFailed { .. }
+            | Event::EchoCancellationOff
             | Event::Invalid(_) => {}
         }
     }

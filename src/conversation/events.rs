@@ -191,6 +191,9 @@ pub enum Event {
         id: u32,
         result: Result<f32, String>,
     },
+    /// The browser reports echo cancellation off for the microphone just opened (asked for,
+    /// not granted: some devices, some browsers).
+    EchoCancellationOff,
     /// 16 kHz samples whose first was captured at `time` (the audio clock, s).
     MicChunk {
         id: u32,

@@ -125,6 +125,17 @@ pub struct Capture {
 }
 
 impl Capture {
+    /// Whether the browser runs echo cancellation on the microphone, as its track's settings
+    /// say (`None`: it does not say, or this capture has no track).
+    pub fn echo_cancellation(&self) -> Option<bool> {
+        let track = self.stream.as_ref()?.get_audio_tracks().get(0);
+        track
+            .dyn_into::<MediaStreamTrack>()
+            .ok()?
+            .get_settings()
+            .get_echo_cancellation()
+    }
+
     /// Captures from microphone `device` (`""`: the system default) in chunks of `chunk`
     /// samples (one of `protocol::CHUNK_SIZES`; the DSP keeps 2048 for any other).
     pub async fn microphone(

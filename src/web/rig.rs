@@ -272,6 +272,7 @@ pub async fn run_mic(
         Err(e) => return report(Event::MicOpened { id, result: Err(e) }),
     };
     let rate = opened.rate;
+    let echo = opened.capture.echo_cancellation();
     let kept = adopt(opened);
     report(Event::MicOpened {
         id,
@@ -279,6 +280,9 @@ pub async fn run_mic(
     });
     if !kept {
         return; // the audio ended while the permission prompt was open
+    }
+    if echo == Some(false) {
+        report(Event::EchoCancellationOff);
     }
     while let Some(event) = events.next().await {
         report(match event {

@@ -402,3 +402,38 @@ export async function pausedAudioResumes(base, h) {
     await browser.close();
   }
 }
+
+/**
+ * The browser reports echo cancellation off for the microphone (asked for, not granted: here
+ * the track's settings are made to say so): the log warns, with what to do; with it on (the
+ * fake device's own report) nothing is said.
+ */
+export async function echoCancellationOff(base, h) {
+  const browser = await withQuietMicrophone(h);
+  try {
+    const warning = 'The browser did not turn on echo cancellation for this microphone: through speakers the model may hear itself and stop. Use headphones, or another microphone or browser.';
+    const said = [];
+    for (const off of [true, false]) {
+      const page = await browser.newPage();
+      const errors = watchErrors(page);
+      if (off) {
+        await page.addInitScript(() => {
+          const settings = MediaStreamTrack.prototype.getSettings;
+          MediaStreamTrack.prototype.getSettings = function () { return { ...settings.call(this), echoCancellation: false }; };
+        });
+      }
+      await page.goto(base);
+      await page.waitForSelector('#status[data-state="idle"]', { timeout: 20_000 });
+      await page.click('#talk');
+      await page.waitForSelector('#status[data-state="listening"]', { timeout: 20_000 });
+      await page.waitForTimeout(300);
+      const log = await page.$$eval('#log li', (lis) => lis.map((l) => `${l.className} | ${l.textContent}`));
+      said.push({ warned: log.includes(`warn | ${warning}`), errors: errors.length });
+      await page.close();
+    }
+    h.check('echo cancellation the browser reports off is said with what to do (and only then)',
+      said[0].warned && !said[1].warned && said.every((s) => s.errors === 0), JSON.stringify(said));
+  } finally {
+    await browser.close();
+  }
+}

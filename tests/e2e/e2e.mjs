@@ -13,7 +13,7 @@ import { chromium } from 'playwright-core';
 import { readFileSync, readdirSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { gzipSync, brotliCompressSync, constants as zlib } from 'node:zlib';
-import { typedAndTools, asyncTool, pushToTalk, deviceSwitch, backgroundTab, oneClickTalk, pausedAudioResumes } from './controls.mjs';
+import { typedAndTools, asyncTool, pushToTalk, deviceSwitch, backgroundTab, oneClickTalk, pausedAudioResumes, echoCancellationOff } from './controls.mjs';
 import { perModel, extendedThinkingCall } from './models.mjs';
 import { stopRightAfterSpeech } from './stop.mjs';
 import { saveRecord, checkRecord } from './record.mjs';
@@ -630,6 +630,7 @@ if (args.only) {
     } else if (args.only === 'controls') {
       await pushToTalk(base, { url: args.emulator, key: args.key }, helpers);
       await deviceSwitch(base, helpers);
+      await echoCancellationOff(base, helpers);
     } else if (args.only === 'served') {
       const server = resolve(args.server && args.server !== true ? args.server : 'target/debug/live-token-server');
       await servedByServer(dist, { url: args.emulator, key: args.key }, server, helpers);
@@ -753,6 +754,7 @@ try {
   await extendedThinkingCall(base, helpers);
   await oneClickTalk(base, helpers);
   await pausedAudioResumes(base, helpers);
+  await echoCancellationOff(base, helpers);
   if (emulator) await pushToTalk(base, emulator, helpers);
   if (emulator) {
     console.log('\na reply every time (3.8 Live)');

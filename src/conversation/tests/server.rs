@@ -385,3 +385,24 @@ fn a_fresh_token_opens_the_connection_being_opened() {
         }
     );
 }
+
+/// The browser reports echo cancellation off for the microphone: a warning with what to do;
+/// with no microphone on (a late report) nothing is said.
+#[test]
+fn echo_cancellation_the_browser_did_not_grant_is_said_with_what_to_do() {
+    let mut c = listening();
+    let said = c.handle(10.0, Event::EchoCancellationOff);
+    assert_eq!(
+        said,
+        vec![log(
+            LogKind::Warn,
+            "The browser did not turn on echo cancellation for this microphone: through speakers the model may hear itself and stop. Use headphones, or another microphone or browser."
+        )]
+    );
+    let mut idle = Conversation::default();
+    let said = idle.handle(1.0, Event::EchoCancellationOff);
+    assert!(
+        said.iter().all(|e| matches!(e, Effect::Show(_))),
+        "{said:?}"
+    );
+}
