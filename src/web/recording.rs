@@ -94,6 +94,7 @@ pub struct Recording {
     /// Why the storage refused (set by a failed write; then nothing more is sent).
     storage_error: Rc<RefCell<Option<StorageError>>>,
     storage_told: bool,
+    persistence: show::Persistence,
     /// The object URLs of the last download and of what the player holds (each revoked
     /// when replaced).
     url: Option<String>,
@@ -182,6 +183,9 @@ impl Recording {
             let started = js_sys::Date::new_0();
             let file = part_name(&download_name(&started, format));
             let live = LiveRecorder::new(format);
+            if self.store.is_some() {
+                self.persistence.ask();
+            }
             if let Ok(header) = live.header(0) {
                 let fields = vec![
                     ("name", file.as_str().into()),

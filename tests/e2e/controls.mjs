@@ -412,7 +412,10 @@ export async function echoCancellationOff(base, h) {
   const browser = await withQuietMicrophone(h);
   try {
     const warning = 'The browser did not turn on echo cancellation for this microphone: through speakers the model may hear itself and stop. Use headphones, or another microphone or browser.';
+    const refused = 'The browser did not grant persistent storage: it may clear stored conversations when space runs low. Download the ones to keep.';
     const said = [];
+    // Echo cancellation reported off, storage persistence as headless Chromium answers it
+    // (refused); then both granted.
     for (const off of [true, false]) {
       const page = await browser.newPage();
       const errors = watchErrors(page);
@@ -421,18 +424,22 @@ export async function echoCancellationOff(base, h) {
           const settings = MediaStreamTrack.prototype.getSettings;
           MediaStreamTrack.prototype.getSettings = function () { return { ...settings.call(this), echoCancellation: false }; };
         });
+      } else {
+        await page.addInitScript(() => { StorageManager.prototype.persist = async () => true; });
       }
       await page.goto(base);
       await page.waitForSelector('#status[data-state="idle"]', { timeout: 20_000 });
       await page.click('#talk');
       await page.waitForSelector('#status[data-state="listening"]', { timeout: 20_000 });
-      await page.waitForTimeout(300);
+      await page.waitForTimeout(2_000); // the recording card is told once a second
       const log = await page.$$eval('#log li', (lis) => lis.map((l) => `${l.className} | ${l.textContent}`));
-      said.push({ warned: log.includes(`warn | ${warning}`), errors: errors.length });
+      said.push({ echo: log.includes(`warn | ${warning}`), persist: log.filter((l) => l === `info | ${refused}`).length, errors: errors.length });
       await page.close();
     }
     h.check('echo cancellation the browser reports off is said with what to do (and only then)',
-      said[0].warned && !said[1].warned && said.every((s) => s.errors === 0), JSON.stringify(said));
+      said[0].echo && !said[1].echo && said.every((s) => s.errors === 0), JSON.stringify(said));
+    h.check('persistent storage the browser refuses is said once, with what to do (and not when granted)',
+      said[0].persist === 1 && said[1].persist === 0, JSON.stringify(said));
   } finally {
     await browser.close();
   }

@@ -8,8 +8,43 @@ use crate::recorder::describe;
 use crate::recorder::live::fit_peaks;
 use crate::web::js_error;
 use crate::web::page::Page;
+use std::cell::Cell;
+use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
+
+/// Whether the browser keeps stored conversations when space runs low: asked once, when the
+/// first conversation of the visit starts recording (`navigator.storage.persist()`; Firefox
+/// asks the person, Chromium and Safari decide themselves), a refusal said once.
+#[derive(Default)]
+pub struct Persistence {
+    asked: bool,
+    granted: Rc<Cell<Option<bool>>>,
+    told: bool,
+}
+
+impl Persistence {
+    pub(super) fn ask(&mut self) {
+        let storage = web_sys::window().map(|w| w.navigator().storage());
+        let Some(Ok(promise)) = storage.filter(|_| !self.asked).map(|s| s.persist()) else {
+            return;
+        };
+        self.asked = true;
+        let granted = Rc::clone(&self.granted);
+        wasm_bindgen_futures::spawn_local(async move {
+            if let Ok(answer) = wasm_bindgen_futures::JsFuture::from(promise).await {
+                granted.set(answer.as_bool());
+            }
+        });
+    }
+
+    /// The refusal, once.
+    fn refused(&mut self) -> bool {
+        let refused = !self.told && self.granted.get() == Some(false);
+        self.told |= refused;
+        refused
+    }
+}
 
 impl Recording {
     /// Saves the recording so far and offers it as a download on the page.
@@ -93,6 +128,12 @@ impl Recording {
                 page.set_text(Id::RecStoredNone, text);
                 page.set_hidden(Id::RecStoredNone, false);
             }
+        }
+        if self.persistence.refused() {
+            page.log(
+                LogKind::Info,
+                "The browser did not grant persistent storage: it may clear stored conversations when space runs low. Download the ones to keep.",
+            );
         }
         if let Some(e) = self.error.take() {
             let text = format!("Part of the recording could not be kept: {e}");
