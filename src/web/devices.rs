@@ -16,8 +16,9 @@ use web_sys::{AudioContext, MediaDeviceInfo, MediaDeviceKind, MediaDevices};
 extern "C" {
     /// An AudioContext's speaker choice (Chromium 110+, Safari 26; web-sys binds neither).
     type Sink;
+    /// A device id, or an `AudioSinkInfo` object for "no device": read as any value.
     #[wasm_bindgen(method, getter, js_name = sinkId)]
-    fn sink_id(this: &Sink) -> Option<String>;
+    fn sink_id(this: &Sink) -> JsValue;
     #[wasm_bindgen(method, catch, js_name = setSinkId)]
     fn set_sink_id(this: &Sink, id: &str) -> Result<Promise, JsValue>;
 }
@@ -112,7 +113,10 @@ pub fn remember(page: &Page, id: Id) {
 
 /// The speaker `ctx` plays on (`""`: the system default).
 pub fn sink_of(ctx: &AudioContext) -> String {
-    ctx.unchecked_ref::<Sink>().sink_id().unwrap_or_default()
+    ctx.unchecked_ref::<Sink>()
+        .sink_id()
+        .as_string()
+        .unwrap_or_default()
 }
 
 /// Sends `ctx`'s output to speaker `device` (`""`: the system default); `Err` in words.

@@ -273,16 +273,14 @@ fn read(json: &str) -> Result<Review, String> {
     let value = js_sys::JSON::parse(json)
         .map_err(|e| format!("the stored record is not readable ({})", js_error(e)))?;
     // A getter on `null` would throw: what is not an object has no schema.
-    let stamp: &Stamp = value.unchecked_ref();
-    let schema = if value.is_object() {
-        stamp.schema().unwrap_or_default()
+    let (schema, version) = if value.is_object() {
+        let stamp: &Stamp = value.unchecked_ref();
+        (
+            stamp.schema().unwrap_or_default(),
+            stamp.version().unwrap_or_default() as u32,
+        )
     } else {
-        String::new()
-    };
-    let version = if value.is_object() {
-        stamp.version().unwrap_or_default() as u32
-    } else {
-        0
+        (String::new(), 0)
     };
     Review::check(&schema, version).map_err(|e| e.to_string())?;
     let record = serde_wasm_bindgen::from_value(value)
