@@ -38,30 +38,32 @@ async fn the_wav_holds_the_users_tone_where_captured_and_the_models_where_played
     add_module(&ctx, PROCESSOR_JS).await;
     let dsp = compile_dsp(DSP).await.unwrap();
 
-    // The user: a 1 kHz tone at 0.5 from exactly 0.6 s to 1.4 s on the context clock.
+    // The user: a 1 kHz tone at 0.5 from exactly 0.6 s to 1.4 s after the clock's start here
+    // (a context's clock may have run before it is handed over: `support::context`).
+    let base = ctx.current_time();
     let osc = ctx.create_oscillator().unwrap();
     osc.frequency().set_value(1_000.0);
     let gain = ctx.create_gain().unwrap();
     gain.gain().set_value(0.5);
     osc.connect_with_audio_node(&gain).unwrap();
-    let (on, off) = (0.6, 1.4);
+    let (on, off) = (base + 0.6, base + 1.4);
     osc.start_with_when(on).unwrap();
     osc.stop_with_when(off).unwrap();
     let (capture, mut events) =
         Capture::from_node(&ctx, &dsp, gain.unchecked_ref(), None, 2048).unwrap();
 
-    // The model: a 440 Hz turn pushed at about 1.0 s, after a real prebuffer.
+    // The model: a 440 Hz turn pushed about 1.0 s in, after a real prebuffer.
     let player = Player::new(&ctx, PlaybackConfig::default()).unwrap();
     let mut recorder = Recorder::new();
     let session = recorder.begin_session(0.0, rate);
     let model_turn = tone(440.0, 0.25, 12_000); // 0.5 s
     let mut pushed = false;
-    while ctx.current_time() < 2.2 {
+    while ctx.current_time() < base + 2.2 {
         match events.next().await.unwrap() {
             CaptureEvent::Chunk { samples, time, .. } => recorder.add_user(time, &samples),
             other => panic!("{other:?}"),
         }
-        if !pushed && ctx.current_time() > 1.0 {
+        if !pushed && ctx.current_time() > base + 1.0 {
             for c in model_turn.chunks(4800) {
                 let (turn, heard) = player.push(c).unwrap();
                 recorder.add_model(session, turn, &heard);
