@@ -53,6 +53,8 @@ pub struct Conversation {
     /// The latest resumption handle.
     handle: Option<String>,
     next_mic: u32,
+    /// When the page last reopened a lost microphone by itself (audio clock, s).
+    mic_reopened: Option<f64>,
     /// Microphone samples (16 kHz) that no connection took, since the last one.
     unsent: u64,
     /// The log has said that sends fail, on this connection (said once).
@@ -102,6 +104,7 @@ impl Conversation {
             policy,
             handle: None,
             next_mic: 0,
+            mic_reopened: None,
             unsent: 0,
             send_failing: false,
             reply: Reply::default(),
@@ -275,6 +278,7 @@ impl Conversation {
                 }
                 self.fail_mic(&error, out);
             }
+            Event::MicLost { id } if self.mic_is(id) => self.mic_lost(now, id, out),
             Event::SendFailed { samples, error } => {
                 self.unsent += samples as u64;
                 if !self.send_failing {
@@ -331,6 +335,7 @@ impl Conversation {
             | Event::AudioFailed(_)
             | Event::MicChunk { .. }
             | Event::MicFailed { .. }
+            | Event::MicLost { .. }
             | Event::EchoCancellationOff
             | Event::Invalid(_) => {}
         }

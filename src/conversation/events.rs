@@ -212,6 +212,12 @@ pub enum Event {
         id: u32,
         error: String,
     },
+    /// Microphone `id`'s track ended under it: unplugged, switched off, or taken by the
+    /// system (Safari ends the track when a Bluetooth headset takes over the input:
+    /// webrtc/samples#1526).
+    MicLost {
+        id: u32,
+    },
     SendFailed {
         samples: usize,
         error: String,
@@ -306,9 +312,11 @@ pub enum Effect {
     CancelRetry,
     /// The recording's model track starts on this connection's audio clock.
     BeginRecording,
-    /// Open the microphone; answer [`Event::MicOpened`] with `id`.
+    /// Open the microphone; answer [`Event::MicOpened`] with `id`. The chosen one, or the
+    /// system's default when `system_default` (the chosen one was lost mid-conversation).
     OpenMic {
         id: u32,
+        system_default: bool,
     },
     /// Ask for the last partial chunk; answer [`Event::MicFlushed`], and
     /// [`Event::MicDeadline`] after `deadline_ms` unless cancelled by `CloseMic`.

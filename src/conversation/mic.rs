@@ -4,9 +4,18 @@
 use super::{
     AfterStop, Conversation, Effect, Link, LogKind, Mic, Out, Sound, Tail, MIC_STOP_DEADLINE_MS,
 };
+use crate::device::CaptureError;
+
+/// A lost microphone is reopened by the page at most once in this many seconds: a device
+/// that keeps dropping out gets the person's own Start Mic, not a loop.
+pub const REOPEN_LOST_AFTER_S: f64 = 10.0;
 
 impl Conversation {
     pub(super) fn start_mic(&mut self, out: &mut Out) {
+        self.open_mic(false, out);
+    }
+
+    fn open_mic(&mut self, system_default: bool, out: &mut Out) {
         if self.mic != Mic::Off || !matches!(self.link, Link::Live { .. }) {
             return;
         }
@@ -17,7 +26,37 @@ impl Conversation {
         let id = self.next_mic;
         self.mic = Mic::Starting { id };
         self.set_status("starting", "Starting the microphone...");
-        out.push(Effect::OpenMic { id });
+        out.push(Effect::OpenMic { id, system_default });
+    }
+
+    /// The microphone's track ended under it. While a conversation runs, the system's
+    /// default microphone takes over (once in [`REOPEN_LOST_AFTER_S`]), so a headset that
+    /// connects or an unplugged microphone does not end the person's turn-taking; the
+    /// stream to the model goes on, the recording keeps what each microphone heard.
+    pub(super) fn mic_lost(&mut self, now: f64, id: u32, out: &mut Out) {
+        out.push(Effect::CloseMic { id });
+        let recent = self
+            .mic_reopened
+            .is_some_and(|at| now - at < REOPEN_LOST_AFTER_S);
+        let on = matches!(self.mic, Mic::On { .. });
+        if !on || recent || !matches!(self.link, Link::Live { .. }) {
+            if matches!(self.link, Link::Live { .. }) {
+                self.audio_ended(now, out);
+            }
+            self.fail_mic(&CaptureError::DeviceLost.to_string(), out);
+            return;
+        }
+        self.mic_reopened = Some(now);
+        self.mic = Mic::Off;
+        // As a switch of microphones: a push-to-talk turn ends with the one it was held on.
+        if self.push_to_talk() {
+            self.audio_ended(now, out);
+        }
+        out.log(
+            LogKind::Warn,
+            "The microphone stopped (unplugged, switched, or taken by the system). Opening the system's default microphone: the conversation goes on.",
+        );
+        self.open_mic(true, out);
     }
 
     pub(super) fn stop_mic(&mut self, now: f64, out: &mut Out) {

@@ -454,7 +454,10 @@ fn stop_start_stop_within_a_second_waits_for_the_second_stops_own_last_chunk() {
     );
     assert_eq!(
         c.handle(200.0, Event::StartMic)[0],
-        Effect::OpenMic { id: 2 }
+        Effect::OpenMic {
+            id: 2,
+            system_default: false
+        }
     );
     c.handle(
         300.0,
@@ -685,6 +688,7 @@ fn transcripts_bad_frames_and_failed_sends_reach_the_page_once() {
     assert_eq!(c.handle(4.0, failed(2048)), vec![]);
 }
 
+mod mic;
 mod server;
 mod tail;
 mod talk;

@@ -8,7 +8,7 @@ use super::recording::{Export, Recording};
 use super::rig::{run_mic, Rig};
 use super::session::{self, Current};
 use super::{devices, page_now_ms, settings, tools};
-use crate::conversation::{Conversation, Effect, Event, LogKind};
+use crate::conversation::{Conversation, Effect, Event};
 use crate::dom::Id;
 use crate::protocol::{models, ClientMessage};
 use crate::settings::Connection;
@@ -18,9 +18,11 @@ use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
 
 mod calls;
+mod changed;
 mod record;
 mod start;
 mod tick;
+use changed::Changed;
 use start::{reopen, start_clicked};
 use tick::ticker;
 
@@ -257,12 +259,14 @@ impl App {
                         .begin(ctx, player, format, shaped.unwrap_or_default());
                 }
             }
-            Effect::OpenMic { id } => {
+            Effect::OpenMic { id, system_default } => {
                 let mut plan = match self.rig.mic_plan() {
                     Ok(plan) => plan,
                     Err(e) => return Some(Event::MicOpened { id, result: Err(e) }),
                 };
-                plan.device = self.page.value(Id::MicDevice);
+                if !system_default {
+                    plan.device = self.page.value(Id::MicDevice);
+                }
                 plan.chunk = settings::chunk(&self.page);
                 let adopting = weak.clone();
                 let page = self.page.clone();
@@ -354,53 +358,4 @@ impl App {
         }
         None
     }
-
-    /// Sends playback to the chosen speaker (where the browser can), and says what that
-    /// means for echo cancellation.
-    fn speaker_chosen(&self) {
-        let device = self.page.value(Id::SpeakerDevice);
-        let warn = !device.is_empty();
-        self.page.set_hidden(Id::SpeakerWarning, !warn);
-        let (Some(ctx), true) = (self.rig.audio_context(), devices::can_choose_speaker()) else {
-            return;
-        };
-        // The default needs no call (and a context never sent elsewhere keeps Chromium's
-        // echo cancellation, which `setSinkId` turns off for it).
-        if device.is_empty() && devices::sink_of(&ctx).is_empty() {
-            return;
-        }
-        let page = self.page.clone();
-        wasm_bindgen_futures::spawn_local(async move {
-            if let Err(why) = devices::apply_speaker(ctx, device).await {
-                page.log(LogKind::Warn, &why);
-            }
-        });
-    }
-
-    /// A setting on the page changed.
-    fn changed(&self, setting: Changed) {
-        match setting {
-            Changed::Backend => {
-                settings::show_backend_fields(&self.page);
-                prefetch_standin(&self.page);
-            }
-            Changed::SpeakerDevice => {
-                devices::remember(&self.page, Id::SpeakerDevice);
-                self.speaker_chosen();
-            }
-            Changed::Volume => self.rig.set_volume(settings::volume(&self.page)),
-            Changed::Model => settings::show_model_notes(&self.page),
-            Changed::RecFormat => self.recording.format_changed(&self.page),
-        }
-    }
-}
-
-/// The settings whose change the page acts on at once (the rest apply when used).
-#[derive(Debug, Clone, Copy)]
-enum Changed {
-    Backend,
-    SpeakerDevice,
-    Volume,
-    Model,
-    RecFormat,
 }

@@ -8,6 +8,7 @@ use super::capture::{add_processor, fetch_dsp, Capture, CaptureEvent, Stopping};
 use super::js_error;
 use super::playback::Player;
 use crate::conversation::Event;
+use crate::device::CaptureError;
 use crate::playback::PlaybackConfig;
 use futures_channel::mpsc::UnboundedReceiver as Receiver;
 use futures_util::StreamExt as _;
@@ -293,6 +294,7 @@ pub async fn run_mic(
                 Event::MicChunk { id, samples, time }
             }
             CaptureEvent::Flushed => Event::MicFlushed { id },
+            CaptureEvent::Failed(CaptureError::DeviceLost) => Event::MicLost { id },
             CaptureEvent::Failed(e) => Event::MicFailed {
                 id,
                 error: e.to_string(),

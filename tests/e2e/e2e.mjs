@@ -15,6 +15,7 @@ import { join, resolve } from 'node:path';
 import { gzipSync, brotliCompressSync, constants as zlib } from 'node:zlib';
 import { typedAndTools, asyncTool, pushToTalk, deviceSwitch, backgroundTab, oneClickTalk, pausedAudioResumes, echoCancellationOff } from './controls.mjs';
 import { perModel, extendedThinkingCall } from './models.mjs';
+import { microphoneLost } from './lost.mjs';
 import { stopRightAfterSpeech } from './stop.mjs';
 import { saveRecord, checkRecord } from './record.mjs';
 import { checkReview } from './review.mjs';
@@ -630,6 +631,7 @@ if (args.only) {
     } else if (args.only === 'controls') {
       await pushToTalk(base, { url: args.emulator, key: args.key }, helpers);
       await deviceSwitch(base, helpers);
+      await microphoneLost(base, helpers);
       await echoCancellationOff(base, helpers);
     } else if (args.only === 'served') {
       const server = resolve(args.server && args.server !== true ? args.server : 'target/debug/live-token-server');
@@ -761,6 +763,7 @@ try {
     await stopRightAfterSpeech(base, emulator, helpers);
   }
   await deviceSwitch(base, helpers);
+  await microphoneLost(base, helpers);
   await backgroundTab(base, helpers);
   console.log('\na tab that dies');
   await crashRecovery(base, 'opfs', helpers);

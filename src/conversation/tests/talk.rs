@@ -70,7 +70,10 @@ fn one_click_talk_connects_then_starts_the_microphone_then_stops_it() {
                 LogKind::Info,
                 "Connect to ready: 2.0 ms (the audio graph 1.0 ms; the connection, opened alongside, 1.0 ms after it)."
             ),
-            Effect::OpenMic { id: 1 },
+            Effect::OpenMic {
+            id: 1,
+            system_default: false
+        },
             view(
                 "starting",
                 "Starting the microphone...",
@@ -98,7 +101,10 @@ fn one_click_talk_connects_then_starts_the_microphone_then_stops_it() {
     // And again: the microphone starts at once (already connected).
     assert_eq!(
         c.handle(6.0, Event::Talk(offline_plan(false)))[0],
-        Effect::OpenMic { id: 2 }
+        Effect::OpenMic {
+            id: 2,
+            system_default: false
+        }
     );
 }
 
@@ -115,7 +121,10 @@ fn push_to_talk_sends_audio_only_while_held_each_hold_marked() {
     assert_eq!(
         c.handle(3.0, Event::Hold),
         vec![
-            Effect::OpenMic { id: 1 },
+            Effect::OpenMic {
+                id: 1,
+                system_default: false
+            },
             ptt_view(
                 "starting",
                 "Starting the microphone...",
@@ -374,7 +383,10 @@ fn switching_the_microphone_keeps_the_stream_open_and_opens_the_new_one() {
             Effect::CloseMic { id: 1 },
             Effect::DrawRecording,
             log(LogKind::Info, "Switching to the chosen microphone."),
-            Effect::OpenMic { id: 2 },
+            Effect::OpenMic {
+                id: 2,
+                system_default: false
+            },
         ]
     );
     assert!(!switched.contains(&Effect::SendStreamEnd));
