@@ -37,6 +37,10 @@ pub struct Config {
     /// `HEADER_TIMEOUT_MS`: a client must send a request's headers within this (default
     /// 10,000).
     pub header_timeout_ms: u64,
+    /// Where finished conversations are kept (`ARCHIVE_DIR`); none: archiving is off.
+    pub archive_dir: Option<PathBuf>,
+    /// The largest recording kept (`ARCHIVE_MAX_MB`, 200: an hour of 24 kHz stereo is 173 MB).
+    pub archive_max_bytes: u64,
 }
 
 impl fmt::Debug for Config {
@@ -50,6 +54,8 @@ impl fmt::Debug for Config {
             .field("passcode", &self.passcode.as_ref().map(|_| "***"))
             .field("identity_header", &self.identity_header)
             .field("origins", &self.origins)
+            .field("archive_dir", &self.archive_dir)
+            .field("archive_max_bytes", &self.archive_max_bytes)
             .finish_non_exhaustive()
     }
 }
@@ -104,6 +110,12 @@ impl Config {
             per_client_per_minute: small("RATE_PER_CLIENT", 10)?,
             overall_per_minute: small("RATE_OVERALL", 300)?,
             header_timeout_ms: number("HEADER_TIMEOUT_MS", 10_000)?,
+            archive_dir: var("ARCHIVE_DIR")
+                .filter(|d| !d.trim().is_empty())
+                .map(Into::into),
+            archive_max_bytes: number("ARCHIVE_MAX_MB", 200)?
+                .checked_mul(1 << 20)
+                .ok_or("ARCHIVE_MAX_MB is too large.")?,
         })
     }
 }

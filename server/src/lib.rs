@@ -10,13 +10,14 @@
 //!
 //! Stateless: run more replicas behind any load balancer (each has its own rate limits).
 
+pub mod archive;
 pub mod config;
 mod limits;
 pub mod mint;
 mod statics;
 
 use axum::http::StatusCode;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::Router;
 pub use config::Config;
 use std::net::SocketAddr;
@@ -31,6 +32,7 @@ pub struct App {
     pub config: Config,
     http: reqwest::Client,
     limits: limits::Limits,
+    archive: Option<archive::Archive>,
 }
 
 /// The routes and layers for `config`, or why they cannot be made.
@@ -42,12 +44,35 @@ pub fn router(config: Config) -> Result<Router, String> {
     let limits = limits::Limits::new(config.per_client_per_minute, config.overall_per_minute);
     let statics = statics::service(&config.dist)?;
     let dist = config.dist.clone();
+    let archive = match &config.archive_dir {
+        None => None,
+        Some(dir) => {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| format!("ARCHIVE_DIR {} cannot be made: {e}", dir.display()))?;
+            let store = object_store::local::LocalFileSystem::new_with_prefix(dir)
+                .map_err(|e| format!("ARCHIVE_DIR {} cannot be used: {e}", dir.display()))?;
+            Some(archive::Archive {
+                store: Arc::new(store),
+                max_audio_bytes: config.archive_max_bytes,
+            })
+        }
+    };
     let app = Arc::new(App {
         config,
         http,
         limits,
+        archive,
     });
-    Ok(Router::new()
+    // Uploads stream for as long as a long conversation's file takes, and count their own
+    // bytes (`archive`); every other request is small and quick.
+    let uploads = Router::new()
+        .route("/api/archive/{id}/{file}", put(archive::put))
+        .with_state(Arc::clone(&app))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(600),
+        ));
+    let rest = Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route(
             "/readyz",
@@ -73,7 +98,8 @@ pub fn router(config: Config) -> Result<Router, String> {
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(20),
-        )))
+        ));
+    Ok(uploads.merge(rest))
 }
 
 /// Serves `router` on `listener` until `shutdown` resolves, then lets requests in flight end

@@ -49,14 +49,7 @@ pub async fn token(
     ConnectInfo(client): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
 ) -> Response {
-    let who = app
-        .config
-        .identity_header
-        .as_ref()
-        .and_then(|h| headers.get(h.as_str()))
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("-")
-        .to_owned();
+    let who = who(&app, &headers);
     match mint(&app, client, &headers).await {
         Ok(answer) => {
             tracing::info!(%client, who, model = %app.config.model, "token minted");
@@ -69,15 +62,28 @@ pub async fn token(
     }
 }
 
-async fn mint(app: &App, client: SocketAddr, headers: &HeaderMap) -> Result<Value, Refusal> {
+/// Who asks (the identity header's value, or "-"), for the log.
+pub(crate) fn who(app: &App, headers: &HeaderMap) -> String {
+    app.config
+        .identity_header
+        .as_ref()
+        .and_then(|h| headers.get(h.as_str()))
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-")
+        .to_owned()
+}
+
+/// The page's origin, the passcode and the identity header, checked for `what` the server
+/// does for the asker ("hand out tokens", "keep conversations").
+pub(crate) fn admit(app: &App, headers: &HeaderMap, what: &str) -> Result<(), Refusal> {
     let config = &app.config;
-    allowed(app, headers)?;
+    allowed(app, headers, what)?;
     if let Some(code) = &config.passcode {
         let given = headers.get("x-passcode").and_then(|v| v.to_str().ok());
         if given != Some(code.as_str()) {
             return Err(Refusal::new(
                 StatusCode::UNAUTHORIZED,
-                "This server needs its passcode to hand out tokens (ask whoever runs it).",
+                format!("This server needs its passcode to {what} (ask whoever runs it)."),
             ));
         }
     }
@@ -85,10 +91,16 @@ async fn mint(app: &App, client: SocketAddr, headers: &HeaderMap) -> Result<Valu
         if !headers.contains_key(name.as_str()) {
             return Err(Refusal::new(
                 StatusCode::UNAUTHORIZED,
-                "Sign in first: this server hands out tokens only to people its proxy has identified.",
+                format!("Sign in first: this server will {what} only for people its proxy has identified."),
             ));
         }
     }
+    Ok(())
+}
+
+async fn mint(app: &App, client: SocketAddr, headers: &HeaderMap) -> Result<Value, Refusal> {
+    let config = &app.config;
+    admit(app, headers, "hand out tokens")?;
     app.limits.check(client.ip())?;
     let now = SystemTime::now();
     let at = |seconds: u64| humantime::format_rfc3339_seconds(now + Duration::from_secs(seconds));
@@ -156,7 +168,7 @@ async fn mint(app: &App, client: SocketAddr, headers: &HeaderMap) -> Result<Valu
 
 /// Only the pages allowed (by default this server's own) may mint; a request with no
 /// `Origin` (curl, a script) is not a browser page and passes to the other checks.
-fn allowed(app: &App, headers: &HeaderMap) -> Result<(), Refusal> {
+fn allowed(app: &App, headers: &HeaderMap, what: &str) -> Result<(), Refusal> {
     let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
         return Ok(());
     };
@@ -173,7 +185,7 @@ fn allowed(app: &App, headers: &HeaderMap) -> Result<(), Refusal> {
     } else {
         Err(Refusal::new(
             StatusCode::FORBIDDEN,
-            format!("Pages from {origin} may not get tokens from this server."),
+            format!("Pages from {origin} may not ask this server to {what}."),
         ))
     }
 }

@@ -165,7 +165,7 @@ async fn who_may_mint_passcode_identity_origin_and_rate() {
         (status, answer["error"].as_str()),
         (
             403,
-            Some("Pages from https://evil.example may not get tokens from this server.")
+            Some("Pages from https://evil.example may not ask this server to hand out tokens.")
         )
     );
     let own = format!("http://{server}");

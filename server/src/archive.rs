@@ -1,0 +1,240 @@
+//! `PUT /api/archive/{id}/{file}`: the team's archive, first step (issue 39). A page served
+//! here uploads a finished conversation, `audio.wav` and `record.json`, under its id; the
+//! server keeps them on an object store (`object_store`: a local directory now, the same
+//! calls speak S3, GCS and Azure), streamed to it as they arrive, never held whole.
+//!
+//! The same people may upload as may mint (origin, passcode, identity header), and what they
+//! send is checked before anything is kept: an id of letters, digits and dashes (no path
+//! tricks), one of the two files, its content type, a size limit, a WAV's header, a record the
+//! review view can read. A refusal says why in words and leaves nothing behind (a multipart
+//! upload becomes visible only when complete). Uploading the same file again replaces it with
+//! the same bytes: the upload is idempotent by id. Every upload and refusal is a log line with
+//! who, what and how much.
+
+use crate::mint::{admit, Refusal};
+use crate::App;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use futures_util::StreamExt as _;
+use gemini_live_voice::record::review::Review;
+use object_store::buffered::BufWriter;
+use object_store::path::Path as StorePath;
+use object_store::ObjectStore;
+use serde_json::json;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::io::AsyncWriteExt as _;
+
+/// A record is small (an hour's is about 230 kB); more is not a record.
+pub const MAX_RECORD_BYTES: u64 = 4 << 20;
+
+/// Where conversations are kept, and how large a recording may be.
+pub struct Archive {
+    pub store: Arc<dyn ObjectStore>,
+    pub max_audio_bytes: u64,
+}
+
+/// The files a conversation has, with the content type each must be sent as.
+const FILES: [(&str, &str); 2] = [
+    ("audio.wav", "audio/wav"),
+    ("record.json", "application/json"),
+];
+
+/// A conversation's id: 8 to 80 letters, digits and dashes, not starting with a dash (the
+/// page's are `conversation-2026-12-07-05-50-20`): never a path of its own.
+pub fn valid_id(id: &str) -> bool {
+    (8..=80).contains(&id.len())
+        && !id.starts_with('-')
+        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
+pub async fn put(
+    State(app): State<Arc<App>>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    Path((id, file)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let who = crate::mint::who(&app, &headers);
+    match keep(&app, &headers, &id, &file, body).await {
+        Ok(bytes) => {
+            tracing::info!(%client, who, id, file, bytes, "archived");
+            (
+                StatusCode::OK,
+                Json(json!({"id": id, "file": file, "bytes": bytes})),
+            )
+                .into_response()
+        }
+        Err(refusal) => {
+            tracing::warn!(%client, who, id, file, status = refusal.status.as_u16(), reason = %refusal.reason, "archive refused");
+            refusal.into_response()
+        }
+    }
+}
+
+fn refuse(status: StatusCode, reason: impl Into<String>) -> Refusal {
+    Refusal {
+        status,
+        reason: reason.into(),
+        retry_after: None,
+    }
+}
+
+async fn keep(
+    app: &App,
+    headers: &HeaderMap,
+    id: &str,
+    file: &str,
+    body: Body,
+) -> Result<u64, Refusal> {
+    let Some(archive) = &app.archive else {
+        return Err(refuse(
+            StatusCode::NOT_FOUND,
+            "This server keeps no conversations (ARCHIVE_DIR is not set).",
+        ));
+    };
+    admit(app, headers, "keep conversations")?;
+    if !valid_id(id) {
+        return Err(refuse(
+            StatusCode::BAD_REQUEST,
+            "A conversation's id is 8 to 80 letters, digits and dashes.",
+        ));
+    }
+    let Some(&(_, wanted)) = FILES.iter().find(|(name, _)| *name == file) else {
+        return Err(refuse(
+            StatusCode::NOT_FOUND,
+            format!("A conversation has audio.wav and record.json, not \"{file}\"."),
+        ));
+    };
+    let sent = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if sent.split(';').next().map(str::trim) != Some(wanted) {
+        return Err(refuse(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            format!("{file} is sent as {wanted}, not \"{sent}\"."),
+        ));
+    }
+    let limit = if file == "audio.wav" {
+        archive.max_audio_bytes
+    } else {
+        MAX_RECORD_BYTES
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(too_large(file, limit));
+    }
+    let path = StorePath::from_iter([id, file]);
+    if file == "record.json" {
+        let text = read_small(body, limit).await?;
+        if let Err(why) = std::str::from_utf8(&text)
+            .map_err(|e| e.to_string())
+            .and_then(|t| Review::parse(t).map_err(|e| e.to_string()))
+        {
+            return Err(refuse(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("record.json is not a conversation's record: {why}"),
+            ));
+        }
+        let bytes = text.len() as u64;
+        archive
+            .store
+            .put(&path, text.into())
+            .await
+            .map_err(store_failed)?;
+        return Ok(bytes);
+    }
+    stream_wav(archive, &path, body, limit).await
+}
+
+fn too_large(file: &str, limit: u64) -> Refusal {
+    refuse(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        format!("{file} is larger than this server keeps ({limit} bytes at most)."),
+    )
+}
+
+fn store_failed(e: object_store::Error) -> Refusal {
+    refuse(
+        StatusCode::SERVICE_UNAVAILABLE,
+        format!("The archive could not keep it: {e}"),
+    )
+}
+
+async fn read_small(body: Body, limit: u64) -> Result<Vec<u8>, Refusal> {
+    let mut out = Vec::new();
+    let mut stream = body.into_data_stream();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| refuse(StatusCode::BAD_REQUEST, e.to_string()))?;
+        if (out.len() + chunk.len()) as u64 > limit {
+            return Err(too_large("record.json", limit));
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(out)
+}
+
+/// A WAV, streamed to the store as it arrives: its first 12 bytes must say RIFF/WAVE, and it
+/// may not pass `limit`; a refusal or a broken upload aborts, and nothing is kept.
+async fn stream_wav(
+    archive: &Archive,
+    path: &StorePath,
+    body: Body,
+    limit: u64,
+) -> Result<u64, Refusal> {
+    let mut writer = BufWriter::new(Arc::clone(&archive.store), path.clone());
+    let mut stream = body.into_data_stream();
+    let mut head = Vec::with_capacity(12);
+    let mut total = 0u64;
+    let result = async {
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| refuse(StatusCode::BAD_REQUEST, e.to_string()))?;
+            total += chunk.len() as u64;
+            if total > limit {
+                return Err(too_large("audio.wav", limit));
+            }
+            if head.len() < 12 {
+                let take = (12 - head.len()).min(chunk.len());
+                head.extend_from_slice(&chunk[..take]);
+                if head.len() == 12 && !is_wav(&head) {
+                    return Err(not_wav());
+                }
+            }
+            writer
+                .write_all(&chunk)
+                .await
+                .map_err(|e| refuse(StatusCode::SERVICE_UNAVAILABLE, e.to_string()))?;
+        }
+        if head.len() < 12 {
+            return Err(not_wav());
+        }
+        writer
+            .shutdown()
+            .await
+            .map_err(|e| refuse(StatusCode::SERVICE_UNAVAILABLE, e.to_string()))?;
+        Ok(total)
+    }
+    .await;
+    if result.is_err() {
+        let _ = writer.abort().await;
+    }
+    result
+}
+
+fn is_wav(head: &[u8]) -> bool {
+    head.starts_with(b"RIFF") && &head[8..12] == b"WAVE"
+}
+
+fn not_wav() -> Refusal {
+    refuse(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "audio.wav is not a WAV file (it must start with RIFF....WAVE).",
+    )
+}
