@@ -6,9 +6,11 @@
 //! front of the parts (and, during the conversation, the still-open tail after them): a
 //! Blob of Blobs, no build, no copy. The waveform is drawn from the blocks as they come.
 
+mod file;
 mod record;
 pub mod show;
 
+pub use file::{download_name, wav_blob};
 pub use record::Export;
 
 use super::page::Page;
@@ -19,40 +21,12 @@ use super::{js_error, page_now_ms};
 use crate::record::{Record, Settings as RecordSettings};
 use crate::recorder::live::LiveRecorder;
 use crate::recorder::stored::StorageError;
-use crate::recorder::{describe, file_name, part_name, Format, Recorder, SessionId};
+use crate::recorder::{describe, part_name, Format, SessionId};
 use js_sys::{Array, Uint8Array};
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::JsValue;
 use web_sys::{Blob, BlobPropertyBag};
-
-/// The WAV file in `format` as a Blob (`audio/wav`).
-pub fn wav_blob(recorder: &Recorder, format: Format) -> Result<Blob, String> {
-    let parts = Array::new();
-    for block in recorder.render(format).map_err(|e| e.to_string())? {
-        // Copied out of wasm memory at once; the Vec is freed before the next block.
-        parts.push(&Uint8Array::from(block.as_slice()));
-    }
-    let options = BlobPropertyBag::new();
-    options.set_type("audio/wav");
-    Blob::new_with_u8_array_sequence_and_options(&parts, &options).map_err(js_error)
-}
-
-/// The download name for a recording that started now (local time).
-pub fn download_name(started: &js_sys::Date, format: Format) -> String {
-    let d = started;
-    file_name(
-        [
-            d.get_full_year(),
-            d.get_month() + 1,
-            d.get_date(),
-            d.get_hours(),
-            d.get_minutes(),
-            d.get_seconds(),
-        ],
-        format,
-    )
-}
 
 /// The most of the file rendered per tick (ten a second): seconds that become final at once
 /// are rendered over several ticks, each a short task (a hostile or slow moment rendered in
