@@ -31,10 +31,47 @@ use tokio::io::AsyncWriteExt as _;
 /// A record is small (an hour's is about 230 kB); more is not a record.
 pub const MAX_RECORD_BYTES: u64 = 4 << 20;
 
-/// Where conversations are kept, and how large a recording may be.
+/// Where conversations are kept, how large a recording may be, who keeps them and how long.
 pub struct Archive {
     pub store: Arc<dyn ObjectStore>,
     pub max_audio_bytes: u64,
+    pub organisation: String,
+    pub days: u64,
+}
+
+/// `GET /api/archive`: what the page tells each person before they talk (who keeps the
+/// conversation, for how many days), or that this server keeps none.
+pub async fn terms(State(app): State<Arc<App>>) -> Response {
+    match &app.archive {
+        Some(archive) => Json(json!({"organisation": archive.organisation, "days": archive.days}))
+            .into_response(),
+        None => refuse(
+            StatusCode::NOT_FOUND,
+            "This server keeps no conversations (ARCHIVE_DIR is not set).",
+        )
+        .into_response(),
+    }
+}
+
+/// Removes every file kept longer than `days` before `now` (seconds since the Unix epoch),
+/// each removal a log line; answers how many were removed. The server runs it hourly.
+pub async fn sweep(store: &dyn ObjectStore, now: i64, days: u64) -> Result<usize, String> {
+    let days = i64::try_from(days).map_err(|e| e.to_string())?;
+    let cutoff = now.saturating_sub(days.saturating_mul(86_400));
+    let old: Vec<_> = store
+        .list(None)
+        .filter_map(|meta| async move {
+            meta.ok()
+                .filter(|m| m.last_modified.timestamp() < cutoff)
+                .map(|m| m.location)
+        })
+        .collect()
+        .await;
+    for path in &old {
+        store.delete(path).await.map_err(|e| e.to_string())?;
+        tracing::info!(%path, days, "removed: kept longer than the retention");
+    }
+    Ok(old.len())
 }
 
 /// The files a conversation has, with the content type each must be sent as.

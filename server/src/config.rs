@@ -41,6 +41,11 @@ pub struct Config {
     pub archive_dir: Option<PathBuf>,
     /// The largest recording kept (`ARCHIVE_MAX_MB`, 200: an hour of 24 kHz stereo is 173 MB).
     pub archive_max_bytes: u64,
+    /// Who keeps the conversations (`ARCHIVE_ORGANISATION`), as each person is told before
+    /// they talk; required with `ARCHIVE_DIR`.
+    pub archive_organisation: String,
+    /// Days a conversation is kept (`RETENTION_DAYS`, 30); older ones are removed.
+    pub retention_days: u64,
 }
 
 impl fmt::Debug for Config {
@@ -56,6 +61,8 @@ impl fmt::Debug for Config {
             .field("origins", &self.origins)
             .field("archive_dir", &self.archive_dir)
             .field("archive_max_bytes", &self.archive_max_bytes)
+            .field("archive_organisation", &self.archive_organisation)
+            .field("retention_days", &self.retention_days)
             .finish_non_exhaustive()
     }
 }
@@ -116,6 +123,16 @@ impl Config {
             archive_max_bytes: number("ARCHIVE_MAX_MB", 200)?
                 .checked_mul(1 << 20)
                 .ok_or("ARCHIVE_MAX_MB is too large.")?,
+            archive_organisation: var("ARCHIVE_ORGANISATION")
+                .map(|o| o.trim().to_owned())
+                .unwrap_or_default(),
+            retention_days: number("RETENTION_DAYS", 30)?,
+        })
+        .and_then(|config: Config| {
+            if config.archive_dir.is_some() && config.archive_organisation.is_empty() {
+                return Err("ARCHIVE_ORGANISATION must say who keeps the conversations: each person is told before they talk.".into());
+            }
+            Ok(config)
         })
     }
 }

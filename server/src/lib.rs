@@ -51,9 +51,13 @@ pub fn router(config: Config) -> Result<Router, String> {
                 .map_err(|e| format!("ARCHIVE_DIR {} cannot be made: {e}", dir.display()))?;
             let store = object_store::local::LocalFileSystem::new_with_prefix(dir)
                 .map_err(|e| format!("ARCHIVE_DIR {} cannot be used: {e}", dir.display()))?;
+            let store: Arc<dyn object_store::ObjectStore> = Arc::new(store);
+            retain(Arc::clone(&store), config.retention_days);
             Some(archive::Archive {
-                store: Arc::new(store),
+                store,
                 max_audio_bytes: config.archive_max_bytes,
+                organisation: config.archive_organisation.clone(),
+                days: config.retention_days,
             })
         }
     };
@@ -91,6 +95,7 @@ pub fn router(config: Config) -> Result<Router, String> {
             }),
         )
         .route("/api/token", post(mint::token))
+        .route("/api/archive", get(archive::terms))
         .with_state(app)
         .fallback_service(statics)
         // No request needs a body of more than a few bytes; a slow one is cut off.
@@ -100,6 +105,26 @@ pub fn router(config: Config) -> Result<Router, String> {
             Duration::from_secs(20),
         ));
     Ok(uploads.merge(rest))
+}
+
+/// Removes conversations older than `days` now and every hour after, on the runtime the
+/// server runs on (none outside one: nothing to serve then).
+fn retain(store: Arc<dyn object_store::ObjectStore>, days: u64) {
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+        return;
+    };
+    runtime.spawn(async move {
+        let mut hourly = tokio::time::interval(Duration::from_secs(3_600));
+        loop {
+            hourly.tick().await;
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+            if let Err(why) = archive::sweep(store.as_ref(), now, days).await {
+                tracing::warn!(%why, "the retention sweep failed; it runs again in an hour");
+            }
+        }
+    });
 }
 
 /// Serves `router` on `listener` until `shutdown` resolves, then lets requests in flight end

@@ -45,6 +45,8 @@ async fn start(name: &str, vars: &[(&str, &str)]) -> (SocketAddr, PathBuf) {
         ("DIST", dist.to_string_lossy().into_owned()),
         ("ARCHIVE_DIR", archive.to_string_lossy().into_owned()),
         ("ARCHIVE_MAX_MB", "1".to_owned()),
+        ("ARCHIVE_ORGANISATION", "Example Support Ltd".to_owned()),
+        ("RETENTION_DAYS", "30".to_owned()),
     ]);
     for (k, v) in vars {
         table.insert(k, (*v).to_owned());
@@ -334,13 +336,66 @@ async fn a_server_without_an_archive_says_so() {
     let (server, _) = start("off", &[("ARCHIVE_DIR", "")]).await;
     let path = format!("/api/archive/{ID}/audio.wav");
     let (status, answer) = upload(server, &path, "audio/wav", wav(100), &[]).await;
+    let off = Some("This server keeps no conversations (ARCHIVE_DIR is not set).");
+    assert_eq!((status, answer["error"].as_str()), (404, off));
+    let terms = reqwest::get(format!("http://{server}/api/archive"))
+        .await
+        .unwrap();
+    assert_eq!(terms.status().as_u16(), 404);
+    let terms: Value = terms.json().await.unwrap();
+    assert_eq!(terms["error"].as_str(), off);
+}
+
+/// What the page tells each person before they talk: who keeps it, for how long.
+#[tokio::test]
+async fn the_terms_say_who_keeps_a_conversation_and_for_how_long() {
+    let (server, _) = start("terms", &[]).await;
+    let terms = reqwest::get(format!("http://{server}/api/archive"))
+        .await
+        .unwrap();
+    assert_eq!(terms.status().as_u16(), 200);
+    let terms: Value = terms.json().await.unwrap();
     assert_eq!(
-        (status, answer["error"].as_str()),
-        (
-            404,
-            Some("This server keeps no conversations (ARCHIVE_DIR is not set).")
-        )
+        terms,
+        serde_json::json!({"organisation": "Example Support Ltd", "days": 30})
     );
+    // Archiving with nobody named to keep it does not start.
+    let why = Config::from_vars(|name| match name {
+        "GEMINI_API_KEY" => Some("k".into()),
+        "ARCHIVE_DIR" => Some("/tmp/x".into()),
+        _ => None,
+    })
+    .unwrap_err();
+    assert_eq!(
+        why,
+        "ARCHIVE_ORGANISATION must say who keeps the conversations: each person is told before they talk."
+    );
+}
+
+/// The retention: files kept longer than the days are removed, younger ones stay.
+#[tokio::test]
+async fn conversations_older_than_the_retention_are_removed() {
+    use object_store::local::LocalFileSystem;
+    let (server, archive) = start("retention", &[]).await;
+    for file in ["audio.wav", "record.json"] {
+        let (kind, body): (&str, reqwest::Body) = if file == "audio.wav" {
+            ("audio/wav", wav(2_400).into())
+        } else {
+            ("application/json", RECORD.into())
+        };
+        let path = format!("/api/archive/{ID}/{file}");
+        assert_eq!(upload(server, &path, kind, body, &[]).await.0, 200);
+    }
+    let store = LocalFileSystem::new_with_prefix(&archive).unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let day = 86_400;
+    let swept = live_token_server::archive::sweep(&store, now + 29 * day, 30).await;
+    assert_eq!((swept, files(&archive).len()), (Ok(0), 2));
+    let swept = live_token_server::archive::sweep(&store, now + 31 * day, 30).await;
+    assert_eq!((swept, files(&archive).len()), (Ok(2), 0));
 }
 
 /// Past the store's first part (10 MB buffered, then a multipart upload to a staging file):
