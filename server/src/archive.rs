@@ -1,4 +1,5 @@
-//! `PUT /api/archive/{id}/{file}`: the team's archive, first step (issue 39). A page served
+//! `PUT /api/archive/{id}/{file}`, `GET /api/archive`, `DELETE /api/archive/{id}`: the
+//! team's archive, first steps (issue 39). A page served
 //! here uploads a finished conversation, `audio.wav` and `record.json`, under its id; the
 //! server keeps them on an object store (`object_store`: a local directory now, the same
 //! calls speak S3, GCS and Azure), streamed to it as they arrive, never held whole.
@@ -274,4 +275,70 @@ fn not_wav() -> Refusal {
         StatusCode::UNPROCESSABLE_ENTITY,
         "audio.wav is not a WAV file (it must start with RIFF....WAVE).",
     )
+}
+
+/// `DELETE /api/archive/{id}`: a reviewer removes a kept conversation (both its files), in
+/// the log with who did it.
+pub async fn delete(
+    State(app): State<Arc<App>>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let who = crate::mint::who(&app, &headers);
+    match remove(&app, &headers, &who, &id).await {
+        Ok(files) => {
+            tracing::info!(%client, who, id, files, "deleted");
+            Json(json!({"id": id, "deleted": files})).into_response()
+        }
+        Err(refusal) => {
+            tracing::warn!(%client, who, id, status = refusal.status.as_u16(), reason = %refusal.reason, "delete refused");
+            refusal.into_response()
+        }
+    }
+}
+
+async fn remove(app: &App, headers: &HeaderMap, who: &str, id: &str) -> Result<usize, Refusal> {
+    let Some(archive) = &app.archive else {
+        return Err(refuse(
+            StatusCode::NOT_FOUND,
+            "This server keeps no conversations (ARCHIVE_DIR is not set).",
+        ));
+    };
+    admit(app, headers, "review conversations")?;
+    if app.config.reviewers.is_empty() {
+        return Err(refuse(
+            StatusCode::FORBIDDEN,
+            "This server names no reviewers (REVIEWERS is not set).",
+        ));
+    }
+    if !app.config.reviewers.iter().any(|r| r == who) {
+        return Err(refuse(
+            StatusCode::FORBIDDEN,
+            format!("{who} is not one of this server's reviewers."),
+        ));
+    }
+    if !valid_id(id) {
+        return Err(refuse(
+            StatusCode::BAD_REQUEST,
+            "A conversation's id is 8 to 80 letters, digits and dashes.",
+        ));
+    }
+    let prefix = StorePath::from(id);
+    let kept: Vec<StorePath> = archive
+        .store
+        .list(Some(&prefix))
+        .filter_map(|meta| async move { meta.ok().map(|m| m.location) })
+        .collect()
+        .await;
+    if kept.is_empty() {
+        return Err(refuse(
+            StatusCode::NOT_FOUND,
+            format!("No conversation {id} is kept here."),
+        ));
+    }
+    for path in &kept {
+        archive.store.delete(path).await.map_err(store_failed)?;
+    }
+    Ok(kept.len())
 }

@@ -46,6 +46,9 @@ pub struct Config {
     pub archive_organisation: String,
     /// Days a conversation is kept (`RETENTION_DAYS`, 30); older ones are removed.
     pub retention_days: u64,
+    /// Who may review and delete kept conversations (`REVIEWERS`: identities as the
+    /// `IDENTITY_HEADER` carries them, comma-separated); none: nobody.
+    pub reviewers: Vec<String>,
 }
 
 impl fmt::Debug for Config {
@@ -63,6 +66,7 @@ impl fmt::Debug for Config {
             .field("archive_max_bytes", &self.archive_max_bytes)
             .field("archive_organisation", &self.archive_organisation)
             .field("retention_days", &self.retention_days)
+            .field("reviewers", &self.reviewers)
             .finish_non_exhaustive()
     }
 }
@@ -127,8 +131,19 @@ impl Config {
                 .map(|o| o.trim().to_owned())
                 .unwrap_or_default(),
             retention_days: number("RETENTION_DAYS", 30)?,
+            reviewers: var("REVIEWERS")
+                .map(|r| {
+                    r.split(',')
+                        .map(|s| s.trim().to_owned())
+                        .filter(|s| !s.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default(),
         })
         .and_then(|config: Config| {
+            if !config.reviewers.is_empty() && config.identity_header.is_none() {
+                return Err("REVIEWERS names people by the identity a proxy vouches for: set IDENTITY_HEADER too.".into());
+            }
             if config.archive_dir.is_some() && config.archive_organisation.is_empty() {
                 return Err("ARCHIVE_ORGANISATION must say who keeps the conversations: each person is told before they talk.".into());
             }

@@ -17,7 +17,7 @@ pub mod mint;
 mod statics;
 
 use axum::http::StatusCode;
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use axum::Router;
 pub use config::Config;
 use std::net::SocketAddr;
@@ -96,6 +96,7 @@ pub fn router(config: Config) -> Result<Router, String> {
         )
         .route("/api/token", post(mint::token))
         .route("/api/archive", get(archive::terms))
+        .route("/api/archive/{id}", delete(archive::delete))
         .with_state(app)
         .fallback_service(statics)
         // No request needs a body of more than a few bytes; a slow one is cut off.
