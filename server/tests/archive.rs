@@ -4,9 +4,8 @@
 
 mod support;
 
-use live_token_server::Config;
 use serde_json::Value;
-use support::{files, start, upload, wav, ID, RECORD};
+use support::{files, keep_conversation, refused_config, start, upload, wav, ID, RECORD};
 
 #[tokio::test]
 async fn a_conversation_is_kept_byte_for_byte_under_its_id_and_again_the_same() {
@@ -87,12 +86,7 @@ async fn the_terms_say_who_keeps_a_conversation_and_for_how_long() {
         serde_json::json!({"organisation": "Example Support Ltd", "days": 30})
     );
     // Archiving with nobody named to keep it does not start.
-    let why = Config::from_vars(|name| match name {
-        "GEMINI_API_KEY" => Some("k".into()),
-        "ARCHIVE_DIR" => Some("/tmp/x".into()),
-        _ => None,
-    })
-    .unwrap_err();
+    let why = refused_config(&[("ARCHIVE_DIR", "/tmp/x")]);
     assert_eq!(
         why,
         "ARCHIVE_ORGANISATION must say who keeps the conversations: each person is told before they talk."
@@ -104,15 +98,7 @@ async fn the_terms_say_who_keeps_a_conversation_and_for_how_long() {
 async fn conversations_older_than_the_retention_are_removed() {
     use object_store::local::LocalFileSystem;
     let (server, archive) = start("retention", &[]).await;
-    for file in ["audio.wav", "record.json"] {
-        let (kind, body): (&str, reqwest::Body) = if file == "audio.wav" {
-            ("audio/wav", wav(2_400).into())
-        } else {
-            ("application/json", RECORD.into())
-        };
-        let path = format!("/api/archive/{ID}/{file}");
-        assert_eq!(upload(server, &path, kind, body, &[]).await.0, 200);
-    }
+    keep_conversation(server, &[]).await;
     let store = LocalFileSystem::new_with_prefix(&archive).unwrap();
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

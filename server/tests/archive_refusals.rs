@@ -3,9 +3,8 @@
 
 mod support;
 
-use live_token_server::Config;
 use serde_json::Value;
-use support::{files, start, upload, wav, Request, ID, RECORD};
+use support::{files, keep_conversation, refused_config, start, upload, wav, Request, ID};
 
 #[tokio::test]
 async fn hostile_uploads_are_refused_in_words_and_nothing_is_kept() {
@@ -204,15 +203,7 @@ async fn a_reviewer_deletes_a_conversation_and_nobody_else_can() {
     )
     .await;
     let pat = [("x-user", "pat@example.com")];
-    for file in ["audio.wav", "record.json"] {
-        let (kind, body): (&str, reqwest::Body) = if file == "audio.wav" {
-            ("audio/wav", wav(2_400).into())
-        } else {
-            ("application/json", RECORD.into())
-        };
-        let path = format!("/api/archive/{ID}/{file}");
-        assert_eq!(upload(server, &path, kind, body, &pat).await.0, 200);
-    }
+    keep_conversation(server, &pat).await;
     let delete = |id: &str, user: Option<&str>| {
         let mut request =
             reqwest::Client::new().delete(format!("http://{server}/api/archive/{id}"));
@@ -257,12 +248,7 @@ async fn a_reviewer_deletes_a_conversation_and_nobody_else_can() {
         (404, format!("No conversation {ID} is kept here."))
     );
     // Reviewers named with no identity to know them by: the server does not start.
-    let why = Config::from_vars(|name| match name {
-        "GEMINI_API_KEY" => Some("k".into()),
-        "REVIEWERS" => Some("rita@example.com".into()),
-        _ => None,
-    })
-    .unwrap_err();
+    let why = refused_config(&[("REVIEWERS", "rita@example.com")]);
     assert_eq!(
         why,
         "REVIEWERS names people by the identity a proxy vouches for: set IDENTITY_HEADER too."

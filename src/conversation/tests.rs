@@ -40,6 +40,17 @@ fn alerted(view: Effect) -> Effect {
     }
 }
 
+/// Live, the microphone off after it failed: the banner and status line say `why`, Start
+/// Mic usable again.
+fn mic_refused(why: &str) -> Effect {
+    alerted(view(
+        "ready",
+        why,
+        [false, true, true, false],
+        [true, false, true],
+    ))
+}
+
 fn closed(code: u16, reason: &str) -> SessionError {
     SessionError::Closed(CloseInfo {
         code,
@@ -526,15 +537,7 @@ fn a_denied_microphone_leaves_the_session_ready_and_start_mic_usable() {
                 result: Err(why.into())
             }
         ),
-        vec![
-            log(LogKind::Error, why),
-            alerted(view(
-                "ready",
-                why,
-                [false, true, true, false],
-                [true, false, true]
-            ))
-        ]
+        vec![log(LogKind::Error, why), mic_refused(why)]
     );
 }
 

@@ -116,3 +116,26 @@ pub fn files(dir: &Path) -> Vec<String> {
     out.sort();
     out
 }
+
+/// Uploads a conversation's two files (a short WAV, [`RECORD`]) under [`ID`], both taken.
+pub async fn keep_conversation(server: SocketAddr, headers: &[(&str, &str)]) {
+    for file in ["audio.wav", "record.json"] {
+        let (kind, body): (&str, reqwest::Body) = if file == "audio.wav" {
+            ("audio/wav", wav(2_400).into())
+        } else {
+            ("application/json", RECORD.into())
+        };
+        let path = format!("/api/archive/{ID}/{file}");
+        assert_eq!(upload(server, &path, kind, body, headers).await.0, 200);
+    }
+}
+
+/// Why a configuration of a key and `vars` is refused.
+pub fn refused_config(vars: &[(&str, &str)]) -> String {
+    let table: HashMap<&str, &str> = vars
+        .iter()
+        .copied()
+        .chain([("GEMINI_API_KEY", "k")])
+        .collect();
+    Config::from_vars(|name| table.get(name).map(|v| (*v).to_owned())).unwrap_err()
+}

@@ -81,12 +81,7 @@ fn a_microphone_lost_again_within_10_s_ends_in_words_and_later_is_replaced_again
             Effect::CloseMic { id: 2 },
             Effect::SendStreamEnd,
             log(LogKind::Error, why),
-            alerted(view(
-                "ready",
-                why,
-                [false, true, true, false],
-                [true, false, true]
-            )),
+            mic_refused(why),
         ]
     );
     // The person's own Start Mic; a loss 10 s after the page's last reopen is replaced.
@@ -125,15 +120,7 @@ fn a_default_microphone_that_cannot_open_says_why() {
                 result: Err(why.into())
             }
         ),
-        vec![
-            log(LogKind::Error, why),
-            alerted(view(
-                "ready",
-                why,
-                [false, true, true, false],
-                [true, false, true]
-            ))
-        ]
+        vec![log(LogKind::Error, why), mic_refused(why)]
     );
 }
 
