@@ -9,7 +9,8 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 
 const dist = process.argv[2];
-const wasmFile = readdirSync(dist).find((f) => f.endsWith('_bg.wasm'));
+// The page's module (later_bg.wasm, the second module, has its own glue: .ci/build-worklet).
+const wasmFile = readdirSync(dist).find((f) => f.endsWith('_bg.wasm') && f !== 'later_bg.wasm');
 if (!wasmFile) throw new Error(`${dist}: no *_bg.wasm`);
 const jsFile = wasmFile.replace(/_bg\.wasm$/, '.js');
 const jsPath = join(dist, jsFile);

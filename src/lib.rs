@@ -36,8 +36,12 @@ pub mod web;
 #[global_allocator]
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
-/// Entry point when the module loads in the page.
-#[cfg(all(target_arch = "wasm32", feature = "page"))]
+/// Entry point when the module loads in the page (the later module has none: the page calls it).
+#[cfg(all(
+    target_arch = "wasm32",
+    feature = "page",
+    not(feature = "later-module")
+))]
 #[wasm_bindgen::prelude::wasm_bindgen(start)]
 pub fn start_page() {
     // A panic's message, place and stack in the console (the page never means to panic;

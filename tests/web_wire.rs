@@ -3,6 +3,8 @@
 //! right events, and nothing traps the module.
 #![cfg(target_arch = "wasm32")]
 
+mod support;
+
 use gemini_live_voice::protocol::server::{events, MAX_ARGS_DEPTH};
 use gemini_live_voice::protocol::{AudioChunk, ProtocolError, ServerEvent};
 use gemini_live_voice::web::wire;
@@ -17,12 +19,15 @@ fn binary(bytes: &[u8]) -> JsValue {
     Uint8Array::from(bytes).buffer().into()
 }
 
-fn read(bytes: &[u8]) -> Result<Vec<ServerEvent>, ProtocolError> {
-    wire::read(&binary(bytes)).and_then(events)
+/// The page's read of a frame's bytes. A frame that does not read has its field named by
+/// the page's second module, which the test hands over first.
+async fn read(bytes: &[u8]) -> Result<Vec<ServerEvent>, ProtocolError> {
+    support::provide_later();
+    wire::read(&binary(bytes)).await.and_then(events)
 }
 
 #[wasm_bindgen_test]
-fn binary_and_text_frames_read_alike() {
+async fn binary_and_text_frames_read_alike() {
     let frame = r#"{"serverContent":{"modelTurn":{"parts":[{"inlineData":{"mimeType":"audio/pcm;rate=24000","data":"AQD+/zQS"}}]},"turnComplete":true}}"#;
     let expected = vec![
         ServerEvent::Audio(AudioChunk {
@@ -31,14 +36,14 @@ fn binary_and_text_frames_read_alike() {
         }),
         ServerEvent::TurnComplete,
     ];
-    assert_eq!(read(frame.as_bytes()).unwrap(), expected);
-    let text = wire::read(&JsValue::from_str(frame)).and_then(events);
+    assert_eq!(read(frame.as_bytes()).await.unwrap(), expected);
+    let text = wire::read(&JsValue::from_str(frame)).await.and_then(events);
     assert_eq!(text.unwrap(), expected);
 }
 
 #[wasm_bindgen_test]
-fn a_wrong_kind_of_value_names_its_field() {
-    let err = read(br#"{"serverContent":{"modelTurn":{"parts":[{},{"inlineData":{"mimeType":"audio/pcm","data":7}}]}}}"#)
+async fn a_wrong_kind_of_value_names_its_field() {
+    let err = read(br#"{"serverContent":{"modelTurn":{"parts":[{},{"inlineData":{"mimeType":"audio/pcm","data":7}}]}}}"#).await
         .unwrap_err();
     assert_eq!(
         err,
@@ -52,16 +57,16 @@ fn a_wrong_kind_of_value_names_its_field() {
 }
 
 #[wasm_bindgen_test]
-fn bytes_that_are_not_utf8_or_json_are_errors() {
+async fn bytes_that_are_not_utf8_or_json_are_errors() {
     assert_eq!(
-        read(&[b'{', 0xff, 0xfe, b'}']).unwrap_err(),
+        read(&[b'{', 0xff, 0xfe, b'}']).await.unwrap_err(),
         ProtocolError::NotUtf8 { valid_up_to: None }
     );
-    let err = read(b"this is not JSON").unwrap_err().to_string();
+    let err = read(b"this is not JSON").await.unwrap_err().to_string();
     assert!(err.starts_with("server frame is not JSON ("), "{err}");
     let blob = web_sys::Blob::new().unwrap();
     assert!(matches!(
-        wire::read(&blob.into()),
+        wire::read(&blob.into()).await,
         Err(ProtocolError::Json { .. })
     ));
 }
@@ -69,7 +74,7 @@ fn bytes_that_are_not_utf8_or_json_are_errors() {
 /// Tool arguments nested past the limit are an error, not a stack overflow (the browser's
 /// JSON.parse reads 100,000 levels; following them would trap the page's module).
 #[wasm_bindgen_test]
-fn deep_arguments_are_refused_and_shallow_ones_kept_whole() {
+async fn deep_arguments_are_refused_and_shallow_ones_kept_whole() {
     let nested = |depth: usize| {
         format!(
             r#"{{"toolCall":{{"functionCalls":[{{"name":"f","args":{}1{}}}]}}}}"#,
@@ -77,7 +82,7 @@ fn deep_arguments_are_refused_and_shallow_ones_kept_whole() {
             "]".repeat(depth)
         )
     };
-    let err = read(nested(100_000).as_bytes()).unwrap_err();
+    let err = read(nested(100_000).as_bytes()).await.unwrap_err();
     let at = format!(
         "toolCall.functionCalls[0].args{}",
         "[0]".repeat(MAX_ARGS_DEPTH)
@@ -89,7 +94,11 @@ fn deep_arguments_are_refused_and_shallow_ones_kept_whole() {
             detail: format!("nested more than {MAX_ARGS_DEPTH} levels deep"),
         }
     );
-    match read(nested(MAX_ARGS_DEPTH).as_bytes()).unwrap().as_slice() {
+    match read(nested(MAX_ARGS_DEPTH).as_bytes())
+        .await
+        .unwrap()
+        .as_slice()
+    {
         [ServerEvent::ToolCall(calls)] => {
             assert_eq!(calls[0].args.to_string().len(), 2 * MAX_ARGS_DEPTH + 1)
         }
@@ -100,9 +109,9 @@ fn deep_arguments_are_refused_and_shallow_ones_kept_whole() {
 /// Numbers as JSON.parse reads them: past f64's range is `null` (serde_json on the host
 /// refuses the frame instead), integers past 2^53 lose their last digits as in any browser.
 #[wasm_bindgen_test]
-fn numbers_in_arguments_are_read_as_the_browser_reads_them() {
+async fn numbers_in_arguments_are_read_as_the_browser_reads_them() {
     let frame = br#"{"toolCall":{"functionCalls":[{"id":"c","name":"f","args":{"big":1e400,"n":-3,"x":2.5,"s":"t"}}]}}"#;
-    match read(frame).unwrap().as_slice() {
+    match read(frame).await.unwrap().as_slice() {
         [ServerEvent::ToolCall(calls)] => assert_eq!(
             calls[0].args.to_string(),
             r#"{"big":null,"n":-3,"x":2.5,"s":"t"}"#

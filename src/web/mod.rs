@@ -4,9 +4,11 @@
 pub mod app;
 pub mod capture;
 pub mod devices;
+pub mod later;
 pub mod page;
 pub mod playback;
 pub mod recording;
+#[cfg(feature = "later-module")]
 pub mod review;
 pub mod rig;
 pub mod session;

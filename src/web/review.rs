@@ -7,8 +7,6 @@
 
 use super::js_error;
 use super::page::Page;
-use super::store::Store;
-use crate::conversation::LogKind;
 use crate::dom::Id;
 use crate::record::review::{clock, duration, LineKind, Mark, Peaks, Review};
 use crate::record::{NoteKind, Who};
@@ -34,7 +32,6 @@ const NOTE: &str = "#6b7280";
 /// Opens stored conversations for review, one at a time.
 pub struct Reviewer {
     page: Page,
-    store: Rc<Store>,
     open: Rc<RefCell<Option<Open>>>,
 }
 
@@ -59,39 +56,36 @@ impl Drop for Open {
 }
 
 impl Reviewer {
-    pub fn new(store: Rc<Store>, page: &Page) -> Rc<Reviewer> {
+    pub fn new(page: Page) -> Rc<Reviewer> {
         Rc::new(Reviewer {
-            page: page.clone(),
-            store,
+            page,
             open: Rc::default(),
         })
     }
 
-    /// Opens stored conversation `name` in the review dialog.
-    pub async fn open(self: &Rc<Self>, name: &str) -> Result<(), String> {
+    /// Opens stored conversation `name` (its recording `file`, its record's text or why
+    /// there is none) in the review dialog.
+    pub async fn open(
+        self: &Rc<Self>,
+        name: &str,
+        file: &Blob,
+        record: Result<String, String>,
+    ) -> Result<(), String> {
         self.open.borrow_mut().take();
         let canvas: HtmlCanvasElement = self.page.element(Id::ReviewWave)?;
-        let file = self.store.file(name).await?;
-        let header = bytes(&file, 0, crate::wav::HEADER_LEN as u64).await?;
+        let header = bytes(file, 0, crate::wav::HEADER_LEN as u64).await?;
         let columns = canvas.width() as usize;
         let mut peaks = Peaks::new(&header, file.size() as u64, columns)
             .ok_or("it is not a recording this page can read")?;
         let (mut at, end) = peaks.data();
         while at < end {
             let to = (at + PIECE).min(end);
-            peaks.feed(&bytes(&file, at, to).await?);
+            peaks.feed(&bytes(file, at, to).await?);
             at = to;
         }
-        let record = match self.store.record(name).await {
-            Ok(blob) => JsFuture::from(blob.text())
-                .await
-                .map(|json| json.as_string().unwrap_or_default())
-                .map_err(js_error),
-            Err(e) => Err(format!("no record was stored with it ({e})")),
-        };
         self.present(
             name,
-            &file,
+            file,
             &canvas,
             peaks,
             record.and_then(|json| read(&json)),
@@ -248,12 +242,6 @@ impl Reviewer {
             });
         }));
         Ok(listeners)
-    }
-
-    /// Logs why stored conversation `name` could not be opened.
-    pub fn failed(&self, name: &str, e: &str) {
-        let text = format!("The stored conversation {name} could not be reviewed: {e}");
-        self.page.log(LogKind::Error, &text);
     }
 }
 

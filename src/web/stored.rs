@@ -2,7 +2,6 @@
 //! recovery), Download (the stored file itself, no copy) and Delete.
 
 use super::page::{Item, Page};
-use super::review::Reviewer;
 use super::store::Store;
 use crate::conversation::LogKind;
 use crate::dom::Id;
@@ -23,14 +22,12 @@ pub struct Stored {
     store: Rc<Store>,
     page: Page,
     url: RefCell<Option<String>>,
-    reviewer: Rc<Reviewer>,
 }
 
 impl Stored {
     /// Wires the list's buttons (for the page's lifetime) and shows what is stored.
     pub fn start(store: Rc<Store>, page: &Page) -> Result<Rc<Stored>, String> {
         let stored = Rc::new(Stored {
-            reviewer: Reviewer::new(Rc::clone(&store), page),
             store,
             page: page.clone(),
             url: RefCell::default(),
@@ -72,8 +69,9 @@ impl Stored {
 
     async fn act(self: &Rc<Self>, action: &str, name: &str) {
         if action == "review" {
-            if let Err(e) = self.reviewer.open(name).await {
-                self.reviewer.failed(name, &e);
+            if let Err(e) = self.review(name).await {
+                let text = format!("The stored conversation {name} could not be reviewed: {e}");
+                self.page.log(LogKind::Error, &text);
             }
             return;
         }
@@ -93,6 +91,19 @@ impl Stored {
             self.page.log(LogKind::Error, &text);
         }
         self.refresh();
+    }
+
+    /// Opens stored conversation `name` in the review view (the page's second module).
+    async fn review(&self, name: &str) -> Result<(), String> {
+        let file = self.store.file(name).await?;
+        let record = match self.store.record(name).await {
+            Ok(blob) => wasm_bindgen_futures::JsFuture::from(blob.text())
+                .await
+                .map(|json| json.as_string().unwrap_or_default())
+                .map_err(super::js_error),
+            Err(e) => Err(format!("no record was stored with it ({e})")),
+        };
+        super::later::review(name, &file, record).await
     }
 
     /// Offers the stored recording `name`, or (`record`) the record kept beside it.

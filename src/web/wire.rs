@@ -62,19 +62,24 @@ fn text_of(data: &JsValue) -> Result<JsString, ProtocolError> {
 
 /// Reads one server frame into the protocol's message (or says what is wrong with it, the
 /// field named: `serverContent.modelTurn.parts[1].inlineData.data: invalid type: ...`).
-pub fn read(data: &JsValue) -> Result<ServerMessage, ProtocolError> {
+/// A frame that reads is never held up; one that does not waits for the page's second
+/// module to name the field (its first use fetches it).
+pub async fn read(data: &JsValue) -> Result<ServerMessage, ProtocolError> {
     let text = text_of(data)?;
     let value = parse_json(&text).map_err(|e| ProtocolError::Json {
         line: 0,
         column: 0,
         detail: super::js_error(e),
     })?;
-    let reader = serde_wasm_bindgen::Deserializer::from(value);
-    serde_path_to_error::deserialize(reader).map_err(|e| ProtocolError::Shape {
-        path: e.path().to_string(),
-        // serde-wasm-bindgen's error is a JS `Error`: its message, without "Error: ".
-        detail: super::js_error(e.into_inner().into()),
-    })
+    // serde-wasm-bindgen's error is a JS `Error`: its message, without "Error: ".
+    let detail = match serde_wasm_bindgen::from_value(value.clone()) {
+        Ok(message) => return Ok(message),
+        Err(e) => super::js_error(e.into()),
+    };
+    let path = super::later::field_of(&value)
+        .await
+        .unwrap_or_else(|why| format!("a field the page could not name ({why})"));
+    Err(ProtocolError::Shape { path, detail })
 }
 
 /// One client message as the JSON text the socket sends.

@@ -10,15 +10,15 @@
 // With --bench it also prints the page weight and the timing figures (see docs/benchmarks.md).
 
 import { chromium } from 'playwright-core';
-import { readFileSync, readdirSync, mkdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { gzipSync, brotliCompressSync, constants as zlib } from 'node:zlib';
 import { typedAndTools, asyncTool, pushToTalk, deviceSwitch, backgroundTab, oneClickTalk, pausedAudioResumes, echoCancellationOff } from './controls.mjs';
 import { perModel, extendedThinkingCall } from './models.mjs';
 import { microphoneLost } from './lost.mjs';
 import { stopRightAfterSpeech } from './stop.mjs';
 import { saveRecord, checkRecord } from './record.mjs';
 import { checkReview } from './review.mjs';
+import { checkWeight, beforeTalk, everything } from './weight.mjs';
 import { chunkLatency } from './chunks.mjs';
 import { servedByServer } from './served.mjs';
 import { plainConnect } from './connect.mjs';
@@ -665,31 +665,15 @@ if (args.soak) {
   console.log(`\ntest result: ${failed ? 'FAILED' : 'ok'}. ${passed} passed; ${failed} failed (end-to-end)`);
   process.exit(failed ? 1 : 0);
 }
-// What a first visit with no key loads (the offline stand-in's module included: it is the
-// default backend then), release build, gzip -9: against creep, checked in the --look run.
-// 145.6 KB before the design card's packages came back (2fadf19); 236.2 KB with them
-// (docs/dependencies.md says where the bytes went), 240.7 KB with the stand-in's typed
-// messages (+1.8 KB) and the playback's bridges and lateness statistics (+2.8 KB); 254.9 KB
-// with stretching, the model table, asynchronous calls and contextUpdate (+14.0 KB: the
-// client +8.4 KB, the stand-in's module +5.4 KB; docs/dependencies.md); about 270 KB with the
-// per-model settings and resuming (+3.5 KB) and the conversation's record with its exports
-// (+10.5 KB after making its sorting and tool cards smaller; `bash .ci/size` by function);
-// 273,881 B with the token server's backend and the record stored as it goes (+4 KB, the
-// server's answer read by the browser's JSON.parse rather than a second JSON reader).
-// The review view (a stored conversation's waveform, player and lines; the record read back
-// through the browser's JSON.parse and serde-wasm-bindgen, not a second JSON reader, which
-// weighed 16 KB more): +15.5 KB (the record's Deserialize impls 3.5 KB of it); the
-// microphone chunk setting, tokens and push-to-talk turns in the record, the page's ids as
-// one table: +2.5 KB; 294,015 B by this check's zlib (291,906 B by `gzip -9`, `.ci/size`).
-// The packages issue's goal (140 KB) and its line (160 KB) are not met; this budget is
-// today's figure plus 2 %, so growth still shows red.
-const WEIGHT_BUDGET = 300_000;
 if (args.look) {
   try {
     console.log(`\nlook and feel, keyboard, settings, security: ${dist}`);
-    const weight = pageWeight();
-    check(`page weight: a first visit with no key loads at most ${WEIGHT_BUDGET} B gzip (level 9)`, weight.gz <= WEIGHT_BUDGET,
-      `${weight.gz} B gzip, ${weight.br} B brotli, ${weight.files.length} files (the stand-in's module ${weight.standIn.gz} B gzip of it)`);
+    const browser = await launch();
+    try {
+      await checkWeight(browser, base, dist, check);
+    } finally {
+      await browser.close();
+    }
     await lookAndFeel(base, helpers);
     await keyboard(base, helpers);
     await remembered(base, helpers);
@@ -791,9 +775,13 @@ try {
 if (args.bench) {
   console.log('\nbenchmarks');
   const row = (name, r, g, b) => `  page weight: ${name.padEnd(44)} ${String(r).padStart(9)} B raw ${String(g).padStart(9)} B gzip ${String(b).padStart(9)} B brotli`;
-  const weight = pageWeight();
-  for (const f of weight.files) console.log(row(f.name, f.raw, f.gz, f.br));
-  console.log(row('total: a first visit with no key', weight.raw, weight.gz, weight.br));
+  const browser = await launch();
+  const before = await beforeTalk(browser, base, dist);
+  await browser.close();
+  const all = everything(dist);
+  for (const f of all.files) console.log(row(f.name, f.raw, f.gz, f.br));
+  console.log(row('total: everything the page can load', all.raw, all.gz, all.br));
+  console.log(row('fetched before Talk is usable', before.raw, before.gz, before.br));
   for (const [name, run] of Object.entries(runs)) {
     console.log(`  ${name}: page load to wasm started ${run.loaded} ms, Connect to ready ${run.ready} ms`);
     for (const line of run.log.filter((l) => l.includes('Reply latency'))) {
@@ -803,21 +791,6 @@ if (args.bench) {
     printTiming(name, run);
   }
   for (const line of plain) console.log(`  a browser without fake media devices: ${line}`);
-}
-
-/** The built page's files (`dist`), raw, gzip at level 9 (the goal's measure) and brotli at
- * quality 11 (what most servers and CDNs send today): everything a first visit with no key
- * loads, the offline stand-in's module (`standIn`, the default backend then) included. */
-function pageWeight() {
-  const brotli = (body) => brotliCompressSync(body, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11 } }).length;
-  const size = (name) => {
-    const body = readFileSync(join(dist, name));
-    return { name, raw: body.length, gz: gzipSync(body, { level: 9 }).length, br: brotli(body) };
-  };
-  const files = readdirSync(dist).filter((f) => /\.(wasm|js|css|html)$/.test(f)).sort();
-  const rows = files.map(size);
-  const sum = (k) => rows.reduce((t, r) => t + r[k], 0);
-  return { files: rows, raw: sum('raw'), gz: sum('gz'), br: sum('br'), standIn: size(STANDIN) };
 }
 
 /** The main-thread and frame-timing figures of a run. */
