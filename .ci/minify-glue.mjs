@@ -9,30 +9,31 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 
 const dist = process.argv[2];
-// The page's module (later_bg.wasm, the second module, has its own glue: .ci/build-worklet).
-const wasmFile = readdirSync(dist).find((f) => f.endsWith('_bg.wasm') && f !== 'later_bg.wasm');
-if (!wasmFile) throw new Error(`${dist}: no *_bg.wasm`);
-const jsFile = wasmFile.replace(/_bg\.wasm$/, '.js');
-const jsPath = join(dist, jsFile);
-const before = readFileSync(jsPath).length;
-try {
-  execFileSync('terser', [jsPath, '--module', '--compress', '--mangle', '--output', jsPath], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-} catch (e) {
-  if (e.code !== 'ENOENT') throw e;
-  console.warn('minify-glue: terser not found (bash .ci/setup installs it); the glue is not minified');
-  process.exit(0);
-}
-const after = readFileSync(jsPath);
-const sri = `sha384-${createHash('sha384').update(after).digest('base64')}`;
+// The page's glue and the second module's (later.js: .ci/build-worklet); only the page's is
+// linked from index.html.
+const wasmFiles = readdirSync(dist).filter((f) => f.endsWith('_bg.wasm'));
+if (!wasmFiles.length) throw new Error(`${dist}: no *_bg.wasm`);
 const htmlPath = join(dist, 'index.html');
-let found = 0;
-const html = readFileSync(htmlPath, 'utf8').replace(/<link\b[^>]*>/g, (tag) => {
-  if (!tag.includes(jsFile)) return tag;
-  found += 1;
-  return tag.replace(/integrity="?sha384-[A-Za-z0-9+/=]+"?/, `integrity="${sri}"`);
-});
-if (!found && html.includes('integrity=')) throw new Error(`index.html: no link to ${jsFile} to update`);
+let html = readFileSync(htmlPath, 'utf8');
+for (const wasmFile of wasmFiles) {
+  const jsFile = wasmFile.replace(/_bg\.wasm$/, '.js');
+  const jsPath = join(dist, jsFile);
+  const before = readFileSync(jsPath).length;
+  try {
+    execFileSync('terser', [jsPath, '--module', '--compress', '--mangle', '--output', jsPath], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+  } catch (e) {
+    if (e.code !== 'ENOENT') throw e;
+    console.warn('minify-glue: terser not found (bash .ci/setup installs it); the glue is not minified');
+    process.exit(0);
+  }
+  const after = readFileSync(jsPath);
+  const sri = `sha384-${createHash('sha384').update(after).digest('base64')}`;
+  html = html.replace(/<link\b[^>]*>/g, (tag) => {
+    if (!tag.includes(jsFile)) return tag;
+    return tag.replace(/integrity="?sha384-[A-Za-z0-9+/=]+"?/, `integrity="${sri}"`);
+  });
+  console.log(`minify-glue: ${jsFile} ${before} -> ${after.length} B`);
+}
 writeFileSync(htmlPath, html);
-console.log(`minify-glue: ${jsFile} ${before} -> ${after.length} B`);
