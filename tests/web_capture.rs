@@ -301,3 +301,32 @@ async fn the_worklet_module_and_the_library_agree_bit_for_bit() {
         assert_eq!(first_difference, None, "{rate} Hz");
     }
 }
+
+/// The DSP's module (like the stand-in's) is fetched and compiled as its bytes arrive when
+/// the server says `application/wasm`, from the whole body when it says anything else
+/// (compileStreaming refuses other types); a missing file is an error that names it.
+#[wasm_bindgen_test]
+async fn a_module_compiles_whatever_type_the_server_gives_it() {
+    use gemini_live_voice::web::fetch_module;
+    let served = |kind: &str| {
+        let options = BlobPropertyBag::new();
+        options.set_type(kind);
+        let part = js_sys::Array::of1(&js_sys::Uint8Array::from(DSP).into());
+        let blob = Blob::new_with_u8_array_sequence_and_options(&part, &options).unwrap();
+        Url::create_object_url_with_blob(&blob).unwrap()
+    };
+    for kind in ["application/wasm", "application/octet-stream", ""] {
+        let module = fetch_module(&served(kind)).await.unwrap();
+        let exports = js_sys::WebAssembly::Module::exports(&module);
+        assert!(exports.length() > 0, "{kind}: a module without exports");
+    }
+    // A module that is not wasm is refused in words on both paths.
+    let options = BlobPropertyBag::new();
+    options.set_type("application/wasm");
+    let part = js_sys::Array::of1(&"not wasm".into());
+    let blob = Blob::new_with_str_sequence_and_options(&part, &options).unwrap();
+    let err = fetch_module(&Url::create_object_url_with_blob(&blob).unwrap())
+        .await
+        .unwrap_err();
+    assert!(err.starts_with("blob:"), "{err}");
+}

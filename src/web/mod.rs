@@ -71,7 +71,10 @@ async fn compile(source: &JsValue) -> Result<WebAssembly::Module, String> {
     Ok(module.map_err(js_error)?.unchecked_into())
 }
 
-/// Fetches and compiles the wasm module at `url` (the capture DSP, the offline stand-in).
+/// Fetches and compiles the wasm module at `url` (the capture DSP, the offline stand-in):
+/// compiled as its bytes arrive (`WebAssembly.compileStreaming`) when the server sends it as
+/// `application/wasm`, as `trunk serve` and most servers do; from the whole body otherwise
+/// (compileStreaming refuses any other type).
 pub async fn fetch_module(url: &str) -> Result<WebAssembly::Module, String> {
     let window = web_sys::window().ok_or("no window")?;
     let response: web_sys::Response = JsFuture::from(window.fetch_with_str(url))
@@ -80,6 +83,15 @@ pub async fn fetch_module(url: &str) -> Result<WebAssembly::Module, String> {
         .unchecked_into();
     if !response.ok() {
         return Err(format!("{url}: HTTP {}", u32::from(response.status())));
+    }
+    let kind = response.headers().get("content-type").ok().flatten();
+    if kind.is_some_and(|kind| kind.starts_with("application/wasm")) {
+        let streamed =
+            WebAssembly::compile_streaming(&js_sys::Promise::resolve::<JsValue>(response.as_ref()));
+        let module = JsFuture::from(streamed).await;
+        return Ok(module
+            .map_err(|e| format!("{url}: {}", js_error(e)))?
+            .unchecked_into());
     }
     let buffer = JsFuture::from(response.array_buffer().map_err(js_error)?).await;
     compile(&buffer.map_err(js_error)?).await
