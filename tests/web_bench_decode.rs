@@ -31,13 +31,8 @@ fn audio_frame(samples: usize) -> Vec<u8> {
 }
 
 /// The page's read of a frame: its bytes to the events the core acts on.
-const READ: fn(&wasm_bindgen::JsValue) -> Vec<ServerEvent> = |buffer| {
-    // A frame that reads never waits (only a bad one waits for its field to be named).
-    let read = futures_util::FutureExt::now_or_never(wire::read(buffer));
-    read.expect("a good frame is read at once")
-        .and_then(events)
-        .unwrap_or_default()
-};
+const READ: fn(&wasm_bindgen::JsValue) -> Vec<ServerEvent> =
+    |buffer| wire::read(buffer).and_then(events).unwrap_or_default();
 
 fn now() -> f64 {
     web_sys::window()

@@ -171,7 +171,7 @@ async fn turn(players: &[(Player, Tap)], pattern: Pattern, seed: u32) -> Vec<Fig
         {
             // Read on the main thread as the page reads it, then handed on in 0.5 s pieces,
             // a task each.
-            let audio = wire::read(frame).await.and_then(events).unwrap_or_default();
+            let audio = wire::read(frame).and_then(events).unwrap_or_default();
             let Some(ServerEvent::Audio(chunk)) = audio.into_iter().next() else {
                 panic!("the frame has no audio");
             };

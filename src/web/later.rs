@@ -1,13 +1,12 @@
 //! The page's second module: what the page does rarely, fetched the first time it is needed
 //! (never before Talk), so a first visit loads only what the first click needs. It is this
 //! crate built with the `later-module` feature (.ci/build-worklet: `later.js` and
-//! `later_bg.wasm` beside the page) and holds the review view ([`super::review`]) and the
-//! reader that names the field a malformed server frame got wrong (serde_path_to_error:
-//! 12 KB gzip the page no longer carries). wasm-bindgen has no code splitting of its own; a
-//! second module is how its ecosystem loads code on demand.
+//! `later_bg.wasm` beside the page) and holds the review view ([`super::review`]: 16 KB gzip
+//! the first load no longer carries). wasm-bindgen has no code splitting of its own; a second
+//! module is how its ecosystem loads code on demand.
 //!
-//! The page side ([`review`], [`field_of`]) imports the module's glue with `import()` once
-//! and keeps it; a load that failed is tried again on the next use.
+//! The page side ([`review`]) imports the module's glue with `import()` once and keeps it; a
+//! load that failed is tried again on the next use.
 
 use super::js_error;
 use js_sys::Promise;
@@ -40,8 +39,6 @@ extern "C" {
         record: Option<String>,
         missing: Option<String>,
     ) -> Promise;
-    #[wasm_bindgen(method, js_name = fieldOf)]
-    fn field_of(this: &Later, value: &JsValue) -> Option<String>;
 }
 
 thread_local! {
@@ -84,18 +81,10 @@ pub async fn review(name: &str, file: &Blob, record: Result<String, String>) -> 
         .map_err(js_error)
 }
 
-/// The path of the field where `value` (a parsed server frame the page could not read)
-/// stops being a server message: `serverContent.modelTurn.parts[1].inlineData.data`.
-pub async fn field_of(value: &JsValue) -> Result<String, String> {
-    let later = module().await?;
-    Ok(later.field_of(value).unwrap_or_default())
-}
-
 /// The module's side: its exports.
 #[cfg(feature = "later-module")]
 mod exports {
     use super::super::review::Reviewer;
-    use crate::protocol::ServerMessage;
     use std::rc::Rc;
     use wasm_bindgen::prelude::*;
     use web_sys::Blob;
@@ -123,13 +112,5 @@ mod exports {
             .open(&name, &file, record)
             .await
             .map_err(|e| JsValue::from_str(&e))
-    }
-
-    /// Where a parsed frame stops being a server message (`None`: it is one).
-    #[wasm_bindgen(js_name = fieldOf)]
-    pub fn field_of(value: JsValue) -> Option<String> {
-        let reader = serde_wasm_bindgen::Deserializer::from(value);
-        let read: Result<ServerMessage, _> = serde_path_to_error::deserialize(reader);
-        read.err().map(|e| e.path().to_string())
     }
 }

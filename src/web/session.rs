@@ -111,7 +111,7 @@ impl Events {
                 }
                 TransportEvent::Frame(data, at) => {
                     self.frame_at = at;
-                    let message = wire::read(&data).await;
+                    let message = wire::read(&data);
                     let events = self.inner.core.borrow_mut().on_message(message);
                     for event in events {
                         if event == SessionEvent::Server(ServerEvent::SetupComplete) {
@@ -152,7 +152,7 @@ impl Events {
             match self.rx.next().await {
                 Some(TransportEvent::Frame(data, at)) => {
                     self.frame_at = at;
-                    let message = wire::read(&data).await;
+                    let message = wire::read(&data);
                     let events = self.inner.core.borrow_mut().on_message(message);
                     self.pending.extend(events);
                 }

@@ -60,11 +60,12 @@ fn text_of(data: &JsValue) -> Result<JsString, ProtocolError> {
     decoded.ok_or(ProtocolError::NotUtf8 { valid_up_to: None })
 }
 
-/// Reads one server frame into the protocol's message (or says what is wrong with it, the
-/// field named: `serverContent.modelTurn.parts[1].inlineData.data: invalid type: ...`).
-/// A frame that reads is never held up; one that does not waits for the page's second
-/// module to name the field (its first use fetches it).
-pub async fn read(data: &JsValue) -> Result<ServerMessage, ProtocolError> {
+/// Reads one server frame into the protocol's message, or says what is wrong with it. A frame
+/// of the wrong shape is named by its top-level fields (`serverContent: invalid type: ...`):
+/// the full path (`serverContent.modelTurn.parts[1].inlineData.data`) is named where
+/// serde_path_to_error runs (the host, the emulator); in the page it would cost 24 KB gzip of
+/// the 340 KB everything-line (docs/dependencies.md).
+pub fn read(data: &JsValue) -> Result<ServerMessage, ProtocolError> {
     let text = text_of(data)?;
     let value = parse_json(&text).map_err(|e| ProtocolError::Json {
         line: 0,
@@ -72,14 +73,20 @@ pub async fn read(data: &JsValue) -> Result<ServerMessage, ProtocolError> {
         detail: super::js_error(e),
     })?;
     // serde-wasm-bindgen's error is a JS `Error`: its message, without "Error: ".
-    let detail = match serde_wasm_bindgen::from_value(value.clone()) {
-        Ok(message) => return Ok(message),
-        Err(e) => super::js_error(e.into()),
-    };
-    let path = super::later::field_of(&value)
-        .await
-        .unwrap_or_else(|why| format!("a field the page could not name ({why})"));
-    Err(ProtocolError::Shape { path, detail })
+    serde_wasm_bindgen::from_value(value.clone()).map_err(|e| ProtocolError::Shape {
+        path: top_level(&value),
+        detail: super::js_error(e.into()),
+    })
+}
+
+/// A parsed frame's top-level field names, comma-separated (empty for a frame that is not
+/// an object).
+fn top_level(value: &JsValue) -> String {
+    if !value.is_object() {
+        return String::new();
+    }
+    let keys = js_sys::Object::keys(value.unchecked_ref::<js_sys::Object>());
+    String::from(keys.join(", "))
 }
 
 /// One client message as the JSON text the socket sends.

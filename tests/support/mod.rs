@@ -261,24 +261,6 @@ pub async fn provide_standin() {
     gemini_live_voice::web::standin::provide(module);
 }
 
-/// The page's second module (`.ci/test` builds `later.js` and `later_bg.wasm` into
-/// `LIVE_DSP_DIR`), handed to the page as blob URLs: the test runner does not serve it.
-pub fn provide_later() {
-    const GLUE: &str = include_str!(concat!(env!("LIVE_DSP_DIR"), "/later.js"));
-    const WASM: &[u8] = include_bytes!(concat!(env!("LIVE_DSP_DIR"), "/later_bg.wasm"));
-    let url = |part: JsValue, kind: &str| {
-        let options = BlobPropertyBag::new();
-        options.set_type(kind);
-        let blob =
-            Blob::new_with_u8_array_sequence_and_options(&js_sys::Array::of1(&part), &options)
-                .unwrap();
-        Url::create_object_url_with_blob(&blob).unwrap()
-    };
-    let glue = url(JsValue::from_str(GLUE), "text/javascript");
-    let wasm = url(js_sys::Uint8Array::from(WASM).into(), "application/wasm");
-    gemini_live_voice::web::later::use_source(glue, wasm);
-}
-
 /// A server frame holding `samples` (24 kHz) in one part, pretty-printed as the service
 /// sends its frames. The client's own encoder makes the base64 (the service's alphabet).
 pub fn server_audio_frame(samples: &[i16]) -> Vec<u8> {
