@@ -36,6 +36,7 @@ ids! {
     InputLevel = "input-level",
     OutputLevel = "output-level",
     TalkHint = "talk-hint",
+    ArchiveTerms = "archive-terms",
     Connect = "connect",
     Disconnect = "disconnect",
     MicStart = "mic-start",

@@ -3,6 +3,7 @@
 //! Pure modules (no browser types, tested on the host with `cargo test`) and, on wasm32,
 //! thin browser modules under [`web`] that translate between them and the page.
 
+pub mod archive;
 pub mod close;
 pub mod conversation;
 pub mod device;

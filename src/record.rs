@@ -174,6 +174,8 @@ pub struct Record {
     /// [`Record::new_latencies`].
     heard_seen: usize,
     told: usize,
+    /// What the person was told of the archive before the first Talk (`Record::consent`).
+    consent: Option<crate::archive::Consent>,
 }
 
 impl Record {

@@ -4,6 +4,7 @@
 //! as markers).
 
 use super::{NoteKind, Record, Settings, Tokens, Turn, Who};
+use crate::archive::Consent;
 use crate::protocol::OUTPUT_RATE;
 use serde::{Deserialize, Serialize};
 
@@ -30,6 +31,10 @@ pub struct Export {
     /// before it was kept: zero).
     #[serde(default)]
     pub tokens: Tokens,
+    /// The archive's line the page showed before the first Talk, and when (absent when the
+    /// conversation was not archived).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consent: Option<Consent>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -108,6 +113,17 @@ fn ms(t: f64) -> f64 {
 impl Record {
     /// The record so far on the WAV's time base: `origin` is the page-clock time of its first
     /// sample, `rate` its sample rate.
+    /// The archive's line was shown to the person (before the first Talk): the record keeps
+    /// it, and it is what allows the conversation to be uploaded.
+    pub fn consent(&mut self, consent: Consent) {
+        self.consent = Some(consent);
+    }
+
+    /// What the record keeps of the archive's line, if it was shown.
+    pub fn consented(&self) -> Option<&Consent> {
+        self.consent.as_ref()
+    }
+
     pub fn export(&self, origin: f64, rate: u32) -> Export {
         // Nothing is before the file's first sample (a push-to-talk hold begins a moment
         // before the microphone it starts).
@@ -209,6 +225,7 @@ impl Record {
                 .collect(),
             latency,
             tokens: self.tokens,
+            consent: self.consent.clone(),
         }
     }
 }

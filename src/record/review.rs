@@ -184,6 +184,12 @@ impl Review {
             )),
             None => out.push('.'),
         }
+        if let Some(consent) = &self.record.consent {
+            out.push_str(&format!(
+                " Told before the first Talk, at {}: \"{}\"",
+                consent.shown_at, consent.text
+            ));
+        }
         out
     }
 }

@@ -7,7 +7,7 @@ use super::page::Page;
 use super::recording::{Export, Recording};
 use super::rig::{run_mic, Rig};
 use super::session::{self, Current};
-use super::{devices, page_now_ms, settings, tools};
+use super::{archive, devices, page_now_ms, settings, tools};
 use crate::conversation::{Conversation, Effect, Event};
 use crate::dom::Id;
 use crate::protocol::{models, ClientMessage};
@@ -42,6 +42,8 @@ struct App {
     running: tools::Running,
     /// The connection about to open has a fresh token (see `reopen`).
     token_fresh: bool,
+    /// The archive's line, while the page shows it (see `web::archive`).
+    terms: archive::Shown,
 }
 
 type Shared = Rc<RefCell<App>>;
@@ -64,6 +66,7 @@ pub fn start() -> Result<(), String> {
         notes: Vec::new(),
         running: tools::Running::default(),
         token_fresh: false,
+        terms: archive::Shown::default(),
     }));
     for (id, event) in [
         (Id::Disconnect, Event::Disconnect),
@@ -170,6 +173,7 @@ pub fn start() -> Result<(), String> {
     );
     page.show(&app.borrow().conv.view());
     prefetch_standin(&page);
+    app.borrow().offer_terms();
     Ok(())
 }
 
@@ -228,6 +232,7 @@ impl App {
             }
             Effect::EndAudio => {
                 self.recording.end(self.rig.player());
+                self.archive();
                 self.rig.end();
                 self.session.clear();
                 self.tick(0);
@@ -257,6 +262,9 @@ impl App {
                     let format = settings::format(&self.page);
                     self.recording
                         .begin(ctx, player, format, shaped.unwrap_or_default());
+                    if let Some((text, shown_at)) = self.terms.borrow().clone() {
+                        self.recording.consent(text, shown_at);
+                    }
                 }
             }
             Effect::OpenMic { id, system_default } => {

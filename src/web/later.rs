@@ -2,7 +2,7 @@
 //! (never before Talk), so a first visit loads only what the first click needs. It is this
 //! crate built with the `later-module` feature (.ci/build-worklet: `later.js` and
 //! `later_bg.wasm` beside the page) and holds the review view ([`super::review`]: 16 KB gzip
-//! the first load no longer carries). wasm-bindgen has no code splitting of its own; a second
+//! the first load no longer carries) and the archive's upload ([`super::archive::upload`]). wasm-bindgen has no code splitting of its own; a second
 //! module is how its ecosystem loads code on demand.
 //!
 //! The page side ([`review`]) imports the module's glue with `import()` once and keeps it; a
@@ -39,6 +39,8 @@ extern "C" {
         record: Option<String>,
         missing: Option<String>,
     ) -> Promise;
+    #[wasm_bindgen(method)]
+    fn upload(this: &Later, id: &str, audio: &Blob, record: &str, passcode: &str) -> Promise;
 }
 
 thread_local! {
@@ -81,6 +83,16 @@ pub async fn review(name: &str, file: &Blob, record: Result<String, String>) -> 
         .map_err(js_error)
 }
 
+/// Sends a finished conversation to the team's archive as `id` (its recording `audio`, its
+/// `record`'s JSON): the second module uploads, retries and logs what became of it.
+pub async fn upload(id: &str, audio: &Blob, record: &str, passcode: &str) -> Result<(), String> {
+    let later = module().await?;
+    JsFuture::from(later.upload(id, audio, record, passcode))
+        .await
+        .map(drop)
+        .map_err(js_error)
+}
+
 /// The module's side: its exports.
 #[cfg(feature = "later-module")]
 mod exports {
@@ -112,5 +124,13 @@ mod exports {
             .open(&name, &file, record)
             .await
             .map_err(|e| JsValue::from_str(&e))
+    }
+
+    /// Sends a finished conversation to the team's archive (see `web::archive::upload`).
+    #[wasm_bindgen]
+    pub async fn upload(id: String, audio: Blob, record: String, passcode: String) {
+        if let Some(page) = super::super::page::Page::find() {
+            super::super::archive::upload(page, id, audio, record, passcode).await;
+        }
     }
 }

@@ -2,8 +2,10 @@
 //! core's decisions into browser calls. Nothing here does arithmetic or parsing.
 
 pub mod app;
+pub mod archive;
 pub mod capture;
 pub mod devices;
+pub mod fetch;
 pub mod later;
 pub mod page;
 pub mod playback;

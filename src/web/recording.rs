@@ -308,6 +308,11 @@ impl Recording {
         }
     }
 
+    /// The browser's storage, if the recording has one.
+    pub fn storage(&self) -> Option<Rc<Store>> {
+        self.store.as_ref().map(|(store, _)| Rc::clone(store))
+    }
+
     /// Whether any audio went in (the recording can be saved).
     pub fn started(&self) -> bool {
         self.take.as_ref().is_some_and(|t| !t.live.is_empty())
@@ -322,6 +327,24 @@ impl Recording {
     /// rendered parts and, during the conversation, the tail that is still open.
     pub fn save(&mut self) -> Result<Saved, String> {
         let take = self.take.as_ref().ok_or("Nothing recorded yet.")?;
+        let file = take.whole_file()?;
+        let url = web_sys::Url::create_object_url_with_blob(&file).map_err(js_error)?;
+        if let Some(old) = self.url.replace(url.clone()) {
+            let _ = web_sys::Url::revoke_object_url(&old);
+        }
+        Ok(Saved {
+            url,
+            name: download_name(&take.started, take.live.format()),
+            summary: describe(take.live.duration(), file.size() as u64),
+        })
+    }
+}
+
+impl Take {
+    /// The file so far as one Blob of the parts already kept (no copy): the header, the
+    /// rendered parts, the tail still open during the conversation, the turns as cue points.
+    fn whole_file(&self) -> Result<Blob, String> {
+        let take = self;
         let tail = if take.finished {
             Vec::new()
         } else {
@@ -349,16 +372,7 @@ impl Recording {
                 parts.push(part(&bytes)?.as_ref());
             }
         }
-        let file = blob(&parts)?;
-        let url = web_sys::Url::create_object_url_with_blob(&file).map_err(js_error)?;
-        if let Some(old) = self.url.replace(url.clone()) {
-            let _ = web_sys::Url::revoke_object_url(&old);
-        }
-        Ok(Saved {
-            url,
-            name: download_name(&take.started, take.live.format()),
-            summary: describe(take.live.duration(), file.size() as u64),
-        })
+        blob(&parts)
     }
 }
 

@@ -135,31 +135,13 @@ pub async fn mint(passcode: &str) -> (u16, Result<Option<Answer>, String>) {
 }
 
 async fn try_mint(passcode: &str) -> Result<(u16, Option<Answer>), String> {
-    use wasm_bindgen::JsCast;
-    use wasm_bindgen_futures::JsFuture;
-    let window = web_sys::window().ok_or("no window")?;
-    let init = web_sys::RequestInit::new();
-    init.set_method("POST");
-    if !passcode.is_empty() {
-        let headers = web_sys::Headers::new().map_err(super::js_error)?;
-        headers
-            .set("x-passcode", passcode)
-            .map_err(super::js_error)?;
-        init.set_headers(&headers);
-    }
-    let fetched = window.fetch_with_str_and_init(crate::settings::SERVER_TOKEN_PATH, &init);
-    let response: web_sys::Response = JsFuture::from(fetched)
-        .await
-        .map_err(super::js_error)?
-        .dyn_into()
-        .map_err(|_| "not a response")?;
-    let text = JsFuture::from(response.text().map_err(super::js_error)?)
-        .await
-        .map_err(super::js_error)?;
-    let text = text.as_string().unwrap_or_default();
-    let value = js_sys::JSON::parse(&text).ok();
-    let answer = value.and_then(|v| serde_wasm_bindgen::from_value(v).ok());
-    Ok((response.status(), answer))
+    let path = crate::settings::SERVER_TOKEN_PATH;
+    let headers = [("x-passcode", passcode)];
+    let (status, json) = super::fetch::request("POST", path, None, &headers).await?;
+    Ok((
+        status,
+        json.and_then(|v| serde_wasm_bindgen::from_value(v).ok()),
+    ))
 }
 
 /// Shows the fields the chosen backend needs.

@@ -5,6 +5,13 @@
 
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
+import { mkdtempSync, readdirSync, readFileSync, existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const ORGANISATION = 'Acme QA';
+const TERMS = `This conversation is recorded and kept by ${ORGANISATION} for 30 days.`;
 
 /** A free loopback port. */
 function freePort() {
@@ -20,8 +27,13 @@ export async function servedByServer(dist, emulator, binary, h) {
   const port = await freePort();
   const upstream = new URL(emulator.url.replace(/^ws/, 'http')).origin;
   const logs = [];
+  // The team's archive on: a local directory (issue 39).
+  const archive = mkdtempSync(join(tmpdir(), 'live-archive-'));
   const server = spawn(binary, [], {
-    env: { ...process.env, GEMINI_API_KEY: emulator.key, UPSTREAM: upstream, DIST: dist, LISTEN: `127.0.0.1:${port}`, RUST_LOG: 'info' },
+    env: {
+      ...process.env, GEMINI_API_KEY: emulator.key, UPSTREAM: upstream, DIST: dist, LISTEN: `127.0.0.1:${port}`, RUST_LOG: 'info',
+      ARCHIVE_DIR: archive, ARCHIVE_ORGANISATION: ORGANISATION, RETENTION_DAYS: '30',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   server.stdout.on('data', (d) => logs.push(String(d)));
@@ -42,12 +54,17 @@ export async function servedByServer(dist, emulator, binary, h) {
 
     const browser = await h.launch(['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${h.speechPath}%noloop`]);
     try {
-      const page = await browser.newPage();
+      // One profile for the whole visit and the next (the crashed tab's conversation is in it).
+      const context = await browser.newContext({ acceptDownloads: true });
+      const page = await context.newPage();
       const errors = [];
       page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
       page.on('pageerror', (e) => errors.push(String(e)));
       await page.goto(`${base}?backend=server&format=stereo`);
       await page.waitForSelector('#status[data-state="idle"]', { timeout: 20_000 });
+      const terms = await page.waitForSelector('#archive-terms:not([hidden])', { timeout: 10_000 }).then((e) => e.textContent(), () => '');
+      h.check('archive: before the first Talk the page says who keeps the conversation and for how long', terms === TERMS, terms);
+      const talkAt = Date.now();
       await page.click('#talk');
       await page.waitForSelector('#status[data-state="listening"]', { timeout: 20_000 });
       await h.watchStates(page);
@@ -66,6 +83,8 @@ export async function servedByServer(dist, emulator, binary, h) {
       }), emulator.key);
       h.check('token server: the key is nowhere in the page, its storage or the server\'s log',
         !found.dom && !found.storage && !logs.join('').includes(emulator.key), JSON.stringify(found));
+      const first = await checkArchived(page, archive, talkAt, logs, h);
+      await crashedTabUploads(context, base, archive, first, logs, h);
       h.check('token server: no error in the page\'s log or console',
         !log.some((l) => l.startsWith('error')) && errors.length === 0, [...errors, ...log.filter((l) => l.startsWith('error'))].join(' | '));
     } finally {
@@ -77,6 +96,70 @@ export async function servedByServer(dist, emulator, binary, h) {
     server.kill('SIGTERM');
   }
   await reconnectsWithFreshTokens(dist, emulator, binary, h);
+}
+
+/** Disconnect: the conversation goes to the archive (`dir`), its recording byte for byte as
+ * the page saves it, its record with the line shown before the first Talk. */
+async function checkArchived(page, dir, talkAt, logs, h) {
+  await page.click('#disconnect');
+  const kept = await page.waitForFunction(() => [...document.querySelectorAll('#log li')]
+    .map((l) => l.textContent).find((t) => t.includes("the team's archive")), null, { timeout: 60_000 })
+    .then((l) => l.jsonValue(), () => '');
+  const id = /as (conversation-[\w-]+) \(/.exec(kept)?.[1] ?? '';
+  const files = id && existsSync(join(dir, id)) ? readdirSync(join(dir, id)).sort() : [];
+  h.check('archive: at Disconnect the conversation is kept under its id, its recording and its record',
+    kept.startsWith('Kept in the team\'s archive as conversation-') && files.join(' ') === 'audio.wav record.json',
+    `${kept}; ${JSON.stringify(readdirSync(dir))} ${files.join(' ')}`);
+  if (!files.length) return;
+  const audio = readFileSync(join(dir, id, 'audio.wav'));
+  // The page's CSP keeps its own fetch from blob: URLs: the download itself is compared.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#rec-save')]);
+  const saved = readFileSync(await download.path());
+  const sha = (bytes) => createHash('sha256').update(bytes).digest('hex');
+  h.check('archive: the archived recording is the one the page saves, byte for byte',
+    audio.length === saved.length && sha(audio) === sha(saved) && audio.length > 44 + 5 * 24_000 * 4,
+    `${audio.length} B ${sha(audio).slice(0, 12)} vs saved ${saved.length} B ${sha(saved).slice(0, 12)}`);
+  const record = JSON.parse(readFileSync(join(dir, id, 'record.json'), 'utf8'));
+  const shown = Date.parse(record.consent?.shown_at ?? '');
+  h.check('archive: the record keeps the line as shown and when, before the conversation began',
+    record.consent?.text === TERMS && shown > talkAt - 60_000 && shown < talkAt && record.turns.length >= 3,
+    `${JSON.stringify(record.consent)}, Talk clicked ${new Date(talkAt).toISOString()}; ${record.turns.length} turns`);
+  h.check('archive: the server logs each upload with who and what',
+    (logs.join('').match(/archived/g) ?? []).length >= 2 && logs.join('').includes(id), logs.join('').split('\n').filter((l) => l.includes('archiv')).slice(-2).join(' | '));
+  return id;
+}
+
+/** A tab that dies mid-conversation: the next visit (same profile) sends what it left, and
+ * only that (the conversation already kept, `kept`, is not sent again). */
+async function crashedTabUploads(context, base, dir, kept, logs, h) {
+  let page = await context.newPage();
+  await page.goto(`${base}?backend=server&format=stereo`);
+  await page.waitForSelector('#status[data-state="idle"]', { timeout: 20_000 });
+  await page.waitForSelector('#archive-terms:not([hidden])', { timeout: 10_000 });
+  await page.click('#talk');
+  await page.waitForSelector('#status[data-state="listening"]', { timeout: 20_000 });
+  await page.waitForTimeout(4_000);
+  const cdp = await context.newCDPSession(page);
+  const settle = (promise) => Promise.race([promise.catch(() => {}), new Promise((r) => setTimeout(r, 2_000))]);
+  await settle(cdp.send('Page.crash'));
+  await settle(page.close());
+  const before = (logs.join('').match(/archived/g) ?? []).length;
+  page = await context.newPage();
+  await page.goto(`${base}?backend=server&format=stereo`);
+  const sent = await page.waitForFunction(() => [...document.querySelectorAll('#log li')]
+    .map((l) => l.textContent).find((t) => t.includes("the team's archive")), null, { timeout: 60_000 })
+    .then((l) => l.jsonValue(), () => '');
+  const id = /as (conversation-[\w-]+) \(/.exec(sent)?.[1] ?? '';
+  const files = id && existsSync(join(dir, id)) ? readdirSync(join(dir, id)).sort().join(' ') : '';
+  const record = files ? JSON.parse(readFileSync(join(dir, id, 'record.json'), 'utf8')) : {};
+  const audio = files ? readFileSync(join(dir, id, 'audio.wav')) : Buffer.alloc(0);
+  await page.waitForTimeout(1_000);
+  const uploads = (logs.join('').match(/archived/g) ?? []).length - before;
+  h.check('archive: a tab that died mid-conversation is sent on the next visit, and nothing already kept again',
+    sent.startsWith('Kept in the team\'s archive as ') && id !== kept && files === 'audio.wav record.json'
+      && record.consent?.id === id && audio.length > 44 + 24_000 * 4 && uploads === 2,
+    `${sent}; ${files}; ${audio.length} B; ${uploads} files uploaded on this visit`);
+  await page.close();
 }
 
 /** Starts `binary` with `env`, its output kept in `logs`; resolves once `ready(logs)`. */
@@ -115,6 +198,8 @@ async function reconnectsWithFreshTokens(dist, emulator, binary, h) {
     page.on('pageerror', (e) => errors.push(String(e)));
     await page.goto(`http://127.0.0.1:${port}/?backend=server`);
     await page.waitForSelector('#status[data-state="idle"]', { timeout: 20_000 });
+    await page.waitForTimeout(500);
+    const termsHidden = await page.$eval('#archive-terms', (e) => e.hidden);
     await page.click('#talk');
     await page.waitForSelector('#status[data-state="listening"]', { timeout: 20_000 });
     // Two goAways (6 s after each connection is ready), past the first token's window; read
@@ -128,6 +213,12 @@ async function reconnectsWithFreshTokens(dist, emulator, binary, h) {
     h.check('token server: a conversation outlives its token: each later connection gets a fresh token and resumes',
       reconnected === 2 && minted === 3 && !log.some((l) => l.startsWith('error')) && errors.length === 0,
       `${reconnected} reconnects, ${minted} tokens minted; ${[...errors, ...log.filter((l) => l.startsWith('error'))].join(' | ')}`);
+    await page.click('#disconnect');
+    await page.waitForTimeout(1_000);
+    const after = await page.$$eval('#log li', (lis) => lis.map((l) => l.textContent));
+    h.check('archive: a server that keeps nothing: no line by Talk, no upload',
+      termsHidden && !after.some((l) => l.includes('archive')) && !/archived|archive refused/.test(logs.join('')),
+      `line hidden ${termsHidden}; ${after.filter((l) => l.includes('archive')).join(' | ')}`);
   } finally {
     await browser.close();
     server.kill('SIGTERM');

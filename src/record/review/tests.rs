@@ -191,3 +191,39 @@ fn peaks_of_a_short_file_and_trailing_chunks() {
     assert_eq!(peaks.finish(), [200.0 / 32_768.0, 400.0 / 32_768.0]);
     assert!(Peaks::new(b"RIFF", 4, 2).is_none());
 }
+
+#[test]
+fn the_archives_line_is_kept_in_the_record_and_told_in_the_summary() {
+    use crate::archive::Consent;
+    use crate::record::{Record, Settings};
+    let consent = Consent {
+        text: "This conversation is recorded and kept by Acme QA for 30 days.".into(),
+        shown_at: "2026-12-07T09:40:00.000Z".into(),
+        id: "conversation-2026-12-07-09-40-02-0a1b2c3d".into(),
+    };
+    let mut record = Record::new(Settings::default());
+    assert_eq!(record.consented(), None);
+    let json = record.export(0.0, 24_000).to_json();
+    assert!(!json.contains("consent"), "{json}");
+    record.consent(consent.clone());
+    assert_eq!(record.consented(), Some(&consent));
+    let json = record.export(0.0, 24_000).to_json();
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        value["consent"],
+        serde_json::json!({
+            "text": "This conversation is recorded and kept by Acme QA for 30 days.",
+            "shown_at": "2026-12-07T09:40:00.000Z",
+            "id": "conversation-2026-12-07-09-40-02-0a1b2c3d"
+        })
+    );
+    let review = Review::parse(&json).unwrap();
+    assert_eq!(
+        review.summary(),
+        "0 turns of yours, 0 replies, 0 tool calls. Told before the first Talk, at \
+         2026-12-07T09:40:00.000Z: \"This conversation is recorded and kept by Acme QA for \
+         30 days.\""
+    );
+    // A record from before the field reads as one without it.
+    assert_eq!(Review::parse(STORED).unwrap().record.consent, None);
+}

@@ -3,7 +3,8 @@
 use super::App;
 use crate::conversation::LogKind;
 use crate::dom::Id;
-use crate::web::{devices, settings};
+use crate::web::{archive, devices, later, settings};
+use std::rc::Rc;
 
 impl App {
     /// Sends playback to the chosen speaker (where the browser can), and says what that
@@ -28,12 +29,52 @@ impl App {
         });
     }
 
+    /// Shows the archive's line when the backend is the server that serves the page and it
+    /// keeps conversations (asked each time the backend becomes that server).
+    /// Then sends what this browser kept for the archive and it never confirmed.
+    pub(super) fn offer_terms(&self) {
+        let from_server = self.page.value(Id::Backend) == "server";
+        let (page, shown) = (self.page.clone(), Rc::clone(&self.terms));
+        let left = self.recording.storage();
+        let passcode = settings::read(&self.page).secret;
+        wasm_bindgen_futures::spawn_local(async move {
+            let shown = archive::offer(page.clone(), shown, from_server).await;
+            if let (true, Some(store)) = (shown, left) {
+                archive::send_left(page, store, passcode).await;
+            }
+        });
+    }
+
+    /// A conversation that ended after the archive's line was shown goes to the archive.
+    pub(super) fn archive(&self) {
+        match self.recording.for_archive() {
+            Some(Ok((id, file, record))) => {
+                let passcode = settings::read(&self.page).secret;
+                let page = self.page.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    if let Err(why) = later::upload(&id, &file, &record, &passcode).await {
+                        let text = format!(
+                            "This conversation could not be sent to the team's archive: {why}"
+                        );
+                        page.log(LogKind::Error, &text);
+                    }
+                });
+            }
+            Some(Err(why)) => self.page.log(
+                LogKind::Error,
+                &format!("This conversation could not be sent to the team's archive: {why}"),
+            ),
+            None => {}
+        }
+    }
+
     /// A setting on the page changed.
     pub(super) fn changed(&self, setting: Changed) {
         match setting {
             Changed::Backend => {
                 settings::show_backend_fields(&self.page);
                 super::prefetch_standin(&self.page);
+                self.offer_terms();
             }
             Changed::SpeakerDevice => {
                 devices::remember(&self.page, Id::SpeakerDevice);

@@ -164,3 +164,33 @@ fn exported(take: &Take, what: Export) -> Result<(String, String), String> {
     let stem = wav.strip_suffix(".wav").unwrap_or(&wav);
     Ok((url, format!("{stem}.{ext}")))
 }
+
+impl Recording {
+    /// The archive's line was shown before this conversation's first Talk: its record keeps
+    /// it, and the conversation is uploaded when it ends.
+    pub fn consent(&mut self, text: String, shown_at: String) {
+        let Some(take) = self.take.as_mut().filter(|t| !t.finished) else {
+            return;
+        };
+        // Once per conversation: a reconnect keeps its id.
+        if take.record.consented().is_none() {
+            let name = super::file::download_name(&take.started, take.live.format());
+            let id = crate::archive::conversation_id(&name, js_sys::Math::random());
+            let consent = crate::archive::Consent { text, shown_at, id };
+            take.record.consent(consent);
+        }
+    }
+
+    /// A finished conversation whose record kept the archive's line, as the archive takes
+    /// it: its id, the whole file (the parts already kept, no copy) and the record's JSON.
+    pub fn for_archive(&self) -> Option<Result<(String, Blob, String), String>> {
+        let take = self.take.as_ref().filter(|t| t.finished)?;
+        let id = take.record.consented()?.id.clone();
+        let origin = take.live.origin()?;
+        let json = take
+            .record
+            .export(origin, take.live.format().rate())
+            .to_json();
+        Some(take.whole_file().map(|file| (id, file, json)))
+    }
+}
