@@ -12,6 +12,7 @@
 import { chromium } from 'playwright-core';
 import { resolve } from 'node:path';
 import { serve } from './serve.mjs';
+import { markUsable } from './weight.mjs';
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(name);
@@ -39,20 +40,12 @@ async function load(throttled) {
     await cdp.send('Network.enable');
     await cdp.send('Network.emulateNetworkConditions', SLOW);
   }
-  await page.addInitScript(() => {
-    new MutationObserver((_, observer) => {
-      const status = document.querySelector('#status');
-      if (status && status.dataset.state !== 'loading') {
-        window.e2eReady = performance.now();
-        observer.disconnect();
-      }
-    }).observe(document, { subtree: true, attributes: true, attributeFilter: ['data-state'] });
-  });
+  await markUsable(page);
   await page.goto(base, { waitUntil: 'commit' });
-  await page.waitForFunction(() => window.e2eReady !== undefined, null, { timeout: 60_000 });
+  await page.waitForFunction(() => window.e2eUsable !== undefined, null, { timeout: 60_000 });
   await page.waitForTimeout(10_000);
   const r = await page.evaluate(() => {
-    const ready = window.e2eReady;
+    const ready = window.e2eUsable;
     const nav = performance.getEntriesByType('navigation')[0];
     const all = [nav, ...performance.getEntriesByType('resource')].map((e) => ({
       name: e.name.split('/').pop() || 'index.html', start: e.startTime, bytes: e.transferSize,

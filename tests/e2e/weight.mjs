@@ -41,20 +41,26 @@ function total(files) {
   return { files, raw: sum('raw'), gz: sum('gz'), br: sum('br') };
 }
 
+/** Notes on `page` (before it loads) when Talk becomes usable: `window.e2eUsable`, on the
+ * page's clock, as the status leaves "loading". */
+export async function markUsable(page) {
+  await page.addInitScript(() => {
+    new MutationObserver((_, observer) => {
+      const status = document.querySelector('#status');
+      if (status && status.dataset.state !== 'loading') {
+        window.e2eUsable = performance.now();
+        observer.disconnect();
+      }
+    }).observe(document, { subtree: true, attributes: true, attributeFilter: ['data-state'] });
+  });
+}
+
 /** The files a fresh browser fetched from `base` before Talk was usable, sized from `dist`. */
 export async function beforeTalk(browser, base, dist) {
   const context = await browser.newContext();
   try {
     const page = await context.newPage();
-    await page.addInitScript(() => {
-      new MutationObserver((_, observer) => {
-        const status = document.querySelector('#status');
-        if (status && status.dataset.state !== 'loading') {
-          window.e2eUsable = performance.now();
-          observer.disconnect();
-        }
-      }).observe(document, { subtree: true, attributes: true, attributeFilter: ['data-state'] });
-    });
+    await markUsable(page);
     await page.goto(base);
     await page.waitForFunction(() => window.e2eUsable !== undefined, null, { timeout: 20_000 });
     const urls = await page.evaluate(() => [
