@@ -1,8 +1,8 @@
 //! `PUT /api/archive/{id}/{file}`, `GET /api/archive`, `DELETE /api/archive/{id}`: the
 //! team's archive, first steps (issue 39). A page served
 //! here uploads a finished conversation, `audio.wav` and `record.json`, under its id; the
-//! server keeps them on an object store (`object_store`: a local directory now, the same
-//! calls speak S3, GCS and Azure), streamed to it as they arrive, never held whole.
+//! server keeps them on an object store (`object_store`: a local directory, `ARCHIVE_DIR`, or
+//! an S3 or GCS bucket, `ARCHIVE_URL`), streamed to it as they arrive, never held whole.
 //!
 //! The same people may upload as may mint (origin, passcode, identity header), and what they
 //! send is checked before anything is kept: an id of letters, digits and dashes (no path

@@ -37,8 +37,15 @@ pub struct Config {
     /// `HEADER_TIMEOUT_MS`: a client must send a request's headers within this (default
     /// 10,000).
     pub header_timeout_ms: u64,
-    /// Where finished conversations are kept (`ARCHIVE_DIR`); none: archiving is off.
+    /// Where finished conversations are kept: a directory (`ARCHIVE_DIR`) or an object store
+    /// (`ARCHIVE_URL`); neither: archiving is off.
     pub archive_dir: Option<PathBuf>,
+    /// `ARCHIVE_URL`: `s3://bucket/prefix` or `gs://bucket/prefix`, for a team whose replicas
+    /// share one archive; the store's own settings (endpoint, region, credentials) from the
+    /// variables its SDKs read ([`STORE_VARS`]).
+    pub archive_url: Option<String>,
+    /// Those settings as (lower-case name, value), as object_store takes them.
+    pub archive_options: Vec<(String, String)>,
     /// The largest recording kept (`ARCHIVE_MAX_MB`, 200: an hour of 24 kHz stereo is 173 MB).
     pub archive_max_bytes: u64,
     /// Who keeps the conversations (`ARCHIVE_ORGANISATION`), as each person is told before
@@ -50,6 +57,23 @@ pub struct Config {
     /// `IDENTITY_HEADER` carries them, comma-separated); none: nobody.
     pub reviewers: Vec<String>,
 }
+
+/// The variables an `ARCHIVE_URL` store reads its settings from (the names the AWS and
+/// Google SDKs use): an S3 API elsewhere than AWS needs `AWS_ENDPOINT` (and `AWS_ALLOW_HTTP`
+/// for plain HTTP); credentials come from these or, unset, from the machine's role.
+pub const STORE_VARS: &[&str] = &[
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_ENDPOINT",
+    "AWS_ALLOW_HTTP",
+    "AWS_VIRTUAL_HOSTED_STYLE_REQUEST",
+    "GOOGLE_SERVICE_ACCOUNT",
+    "GOOGLE_SERVICE_ACCOUNT_KEY",
+    "GOOGLE_APPLICATION_CREDENTIALS",
+];
 
 impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -63,6 +87,7 @@ impl fmt::Debug for Config {
             .field("identity_header", &self.identity_header)
             .field("origins", &self.origins)
             .field("archive_dir", &self.archive_dir)
+            .field("archive_url", &self.archive_url)
             .field("archive_max_bytes", &self.archive_max_bytes)
             .field("archive_organisation", &self.archive_organisation)
             .field("retention_days", &self.retention_days)
@@ -124,6 +149,13 @@ impl Config {
             archive_dir: var("ARCHIVE_DIR")
                 .filter(|d| !d.trim().is_empty())
                 .map(Into::into),
+            archive_url: var("ARCHIVE_URL")
+                .map(|u| u.trim().to_owned())
+                .filter(|u| !u.is_empty()),
+            archive_options: STORE_VARS
+                .iter()
+                .filter_map(|name| Some((name.to_ascii_lowercase(), var(name)?)))
+                .collect(),
             archive_max_bytes: number("ARCHIVE_MAX_MB", 200)?
                 .checked_mul(1 << 20)
                 .ok_or("ARCHIVE_MAX_MB is too large.")?,
@@ -144,7 +176,16 @@ impl Config {
             if !config.reviewers.is_empty() && config.identity_header.is_none() {
                 return Err("REVIEWERS names people by the identity a proxy vouches for: set IDENTITY_HEADER too.".into());
             }
-            if config.archive_dir.is_some() && config.archive_organisation.is_empty() {
+            if config.archive_dir.is_some() && config.archive_url.is_some() {
+                return Err("Set ARCHIVE_DIR or ARCHIVE_URL, not both: the archive is in one place.".into());
+            }
+            if let Some(url) = &config.archive_url {
+                if !(url.starts_with("s3://") || url.starts_with("gs://")) {
+                    return Err(format!("ARCHIVE_URL must be s3://bucket/prefix or gs://bucket/prefix, not \"{url}\"."));
+                }
+            }
+            let archiving = config.archive_dir.is_some() || config.archive_url.is_some();
+            if archiving && config.archive_organisation.is_empty() {
                 return Err("ARCHIVE_ORGANISATION must say who keeps the conversations: each person is told before they talk.".into());
             }
             Ok(config)

@@ -44,14 +44,9 @@ pub fn router(config: Config) -> Result<Router, String> {
     let limits = limits::Limits::new(config.per_client_per_minute, config.overall_per_minute);
     let statics = statics::service(&config.dist)?;
     let dist = config.dist.clone();
-    let archive = match &config.archive_dir {
+    let archive = match archive_store(&config)? {
         None => None,
-        Some(dir) => {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| format!("ARCHIVE_DIR {} cannot be made: {e}", dir.display()))?;
-            let store = object_store::local::LocalFileSystem::new_with_prefix(dir)
-                .map_err(|e| format!("ARCHIVE_DIR {} cannot be used: {e}", dir.display()))?;
-            let store: Arc<dyn object_store::ObjectStore> = Arc::new(store);
+        Some(store) => {
             retain(Arc::clone(&store), config.retention_days);
             Some(archive::Archive {
                 store,
@@ -106,6 +101,31 @@ pub fn router(config: Config) -> Result<Router, String> {
             Duration::from_secs(20),
         ));
     Ok(uploads.merge(rest))
+}
+
+/// Where the archive keeps conversations: `ARCHIVE_DIR` (made if missing), `ARCHIVE_URL`
+/// (an S3 or GCS bucket, under its prefix), or nowhere.
+fn archive_store(config: &Config) -> Result<Option<Arc<dyn object_store::ObjectStore>>, String> {
+    if let Some(dir) = &config.archive_dir {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("ARCHIVE_DIR {} cannot be made: {e}", dir.display()))?;
+        let store = object_store::local::LocalFileSystem::new_with_prefix(dir)
+            .map_err(|e| format!("ARCHIVE_DIR {} cannot be used: {e}", dir.display()))?;
+        return Ok(Some(Arc::new(store)));
+    }
+    let Some(url) = &config.archive_url else {
+        return Ok(None);
+    };
+    let parsed = url::Url::parse(url).map_err(|e| format!("ARCHIVE_URL {url}: {e}"))?;
+    let options = config.archive_options.iter().cloned();
+    let (store, prefix) = object_store::parse_url_opts(&parsed, options)
+        .map_err(|e| format!("ARCHIVE_URL {url} cannot be used: {e}"))?;
+    let store: Arc<dyn object_store::ObjectStore> = if prefix.as_ref().is_empty() {
+        Arc::from(store)
+    } else {
+        Arc::new(object_store::prefix::PrefixStore::new(store, prefix))
+    };
+    Ok(Some(store))
 }
 
 /// Removes conversations older than `days` now and every hour after, on the runtime the
