@@ -12,6 +12,7 @@
 //! the same bytes: the upload is idempotent by id. Every upload and refusal is a log line with
 //! who, what and how much.
 
+use crate::catalog::{self, summarize};
 use crate::mint::{admit, Refusal};
 use crate::App;
 use axum::body::Body;
@@ -48,7 +49,7 @@ pub async fn terms(State(app): State<Arc<App>>) -> Response {
             .into_response(),
         None => refuse(
             StatusCode::NOT_FOUND,
-            "This server keeps no conversations (ARCHIVE_DIR is not set).",
+            "This server keeps no conversations (neither ARCHIVE_DIR nor ARCHIVE_URL is set).",
         )
         .into_response(),
     }
@@ -97,7 +98,7 @@ pub async fn put(
     body: Body,
 ) -> Response {
     let who = crate::mint::who(&app, &headers);
-    match keep(&app, &headers, &id, &file, body).await {
+    match keep(&app, &headers, &who, &id, &file, body).await {
         Ok(bytes) => {
             tracing::info!(%client, who, id, file, bytes, "archived");
             (
@@ -124,6 +125,7 @@ fn refuse(status: StatusCode, reason: impl Into<String>) -> Refusal {
 async fn keep(
     app: &App,
     headers: &HeaderMap,
+    who: &str,
     id: &str,
     file: &str,
     body: Body,
@@ -131,7 +133,7 @@ async fn keep(
     let Some(archive) = &app.archive else {
         return Err(refuse(
             StatusCode::NOT_FOUND,
-            "This server keeps no conversations (ARCHIVE_DIR is not set).",
+            "This server keeps no conversations (neither ARCHIVE_DIR nor ARCHIVE_URL is set).",
         ));
     };
     admit(app, headers, "keep conversations")?;
@@ -172,19 +174,24 @@ async fn keep(
     let path = StorePath::from_iter([id, file]);
     if file == "record.json" {
         let text = read_small(body, limit).await?;
-        if let Err(why) = std::str::from_utf8(&text)
+        let review = std::str::from_utf8(&text)
             .map_err(|e| e.to_string())
             .and_then(|t| Review::parse(t).map_err(|e| e.to_string()))
-        {
-            return Err(refuse(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                format!("record.json is not a conversation's record: {why}"),
-            ));
-        }
+            .map_err(|why| {
+                refuse(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    format!("record.json is not a conversation's record: {why}"),
+                )
+            })?;
         let bytes = text.len() as u64;
         archive
             .store
             .put(&path, text.into())
+            .await
+            .map_err(store_failed)?;
+        // Beside it, what the listing shows (who sent it is known only here).
+        let summary = summarize(id, who, std::time::SystemTime::now(), &review.record);
+        catalog::keep(archive.store.as_ref(), &summary)
             .await
             .map_err(store_failed)?;
         return Ok(bytes);
@@ -199,7 +206,7 @@ fn too_large(file: &str, limit: u64) -> Refusal {
     )
 }
 
-fn store_failed(e: object_store::Error) -> Refusal {
+pub fn store_failed(e: object_store::Error) -> Refusal {
     refuse(
         StatusCode::SERVICE_UNAVAILABLE,
         format!("The archive could not keep it: {e}"),
@@ -298,11 +305,13 @@ pub async fn delete(
     }
 }
 
-async fn remove(app: &App, headers: &HeaderMap, who: &str, id: &str) -> Result<usize, Refusal> {
+/// The archive, for `who` if they are one of the server's reviewers (after the same origin
+/// and passcode checks as minting), or why not.
+pub fn reviewer<'a>(app: &'a App, headers: &HeaderMap, who: &str) -> Result<&'a Archive, Refusal> {
     let Some(archive) = &app.archive else {
         return Err(refuse(
             StatusCode::NOT_FOUND,
-            "This server keeps no conversations (ARCHIVE_DIR is not set).",
+            "This server keeps no conversations (neither ARCHIVE_DIR nor ARCHIVE_URL is set).",
         ));
     };
     admit(app, headers, "review conversations")?;
@@ -318,6 +327,11 @@ async fn remove(app: &App, headers: &HeaderMap, who: &str, id: &str) -> Result<u
             format!("{who} is not one of this server's reviewers."),
         ));
     }
+    Ok(archive)
+}
+
+async fn remove(app: &App, headers: &HeaderMap, who: &str, id: &str) -> Result<usize, Refusal> {
+    let archive = reviewer(app, headers, who)?;
     if !valid_id(id) {
         return Err(refuse(
             StatusCode::BAD_REQUEST,

@@ -11,6 +11,7 @@
 //! Stateless: run more replicas behind any load balancer (each has its own rate limits).
 
 pub mod archive;
+pub mod catalog;
 pub mod config;
 mod limits;
 pub mod mint;
@@ -92,6 +93,7 @@ pub fn router(config: Config) -> Result<Router, String> {
         .route("/api/token", post(mint::token))
         .route("/api/archive", get(archive::terms))
         .route("/api/archive/{id}", delete(archive::delete))
+        .route("/api/conversations", get(catalog::list))
         .with_state(app)
         .fallback_service(statics)
         // No request needs a body of more than a few bytes; a slow one is cut off.

@@ -24,9 +24,14 @@ async fn a_conversation_is_kept_byte_for_byte_under_its_id_and_again_the_same() 
     let path = format!("/api/archive/{ID}/audio.wav");
     let (status, _) = upload(server, &path, "audio/wav", audio.clone(), &[]).await;
     assert_eq!(status, 200);
+    // Beside them the summary a reviewer's listing shows (server/src/catalog.rs).
     assert_eq!(
         files(&archive),
-        [format!("{ID}/audio.wav"), format!("{ID}/record.json")]
+        [
+            format!("{ID}/audio.wav"),
+            format!("{ID}/record.json"),
+            format!("{ID}/summary.json")
+        ]
     );
     assert_eq!(
         std::fs::read(archive.join(ID).join("audio.wav")).unwrap(),
@@ -62,7 +67,8 @@ async fn a_server_without_an_archive_says_so() {
     let (server, _) = start("off", &[("ARCHIVE_DIR", "")]).await;
     let path = format!("/api/archive/{ID}/audio.wav");
     let (status, answer) = upload(server, &path, "audio/wav", wav(100), &[]).await;
-    let off = Some("This server keeps no conversations (ARCHIVE_DIR is not set).");
+    let off =
+        Some("This server keeps no conversations (neither ARCHIVE_DIR nor ARCHIVE_URL is set).");
     assert_eq!((status, answer["error"].as_str()), (404, off));
     let terms = reqwest::get(format!("http://{server}/api/archive"))
         .await
@@ -106,7 +112,7 @@ async fn conversations_older_than_the_retention_are_removed() {
         .as_secs() as i64;
     let day = 86_400;
     let swept = live_token_server::archive::sweep(&store, now + 29 * day, 30).await;
-    assert_eq!((swept, files(&archive).len()), (Ok(0), 2));
+    assert_eq!((swept, files(&archive).len()), (Ok(0), 3));
     let swept = live_token_server::archive::sweep(&store, now + 31 * day, 30).await;
-    assert_eq!((swept, files(&archive).len()), (Ok(2), 0));
+    assert_eq!((swept, files(&archive).len()), (Ok(3), 0));
 }

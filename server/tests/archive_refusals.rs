@@ -238,9 +238,9 @@ async fn a_reviewer_deletes_a_conversation_and_nobody_else_can() {
             "A conversation's id is 8 to 80 letters, digits and dashes."
         )
     );
-    assert_eq!(files(&archive).len(), 2);
+    assert_eq!(files(&archive).len(), 3);
     let (status, answer) = delete(ID, Some("rita@example.com")).await;
-    assert_eq!((status, answer["deleted"].as_u64()), (200, Some(2)));
+    assert_eq!((status, answer["deleted"].as_u64()), (200, Some(3)));
     assert_eq!(files(&archive), Vec::<String>::new());
     let (status, answer) = delete(ID, Some("sam@example.com")).await;
     assert_eq!(

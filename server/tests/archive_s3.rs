@@ -107,7 +107,11 @@ async fn a_conversation_is_kept_in_the_bucket_byte_for_byte_and_again_the_same()
     let (objects, other) = kept(&root);
     assert_eq!(
         objects,
-        [format!("{ID}/audio.wav"), format!("{ID}/record.json")]
+        [
+            format!("{ID}/audio.wav"),
+            format!("{ID}/record.json"),
+            format!("{ID}/summary.json")
+        ]
     );
     assert_eq!(other, Vec::<String>::new());
     let object = root.join(BUCKET).join("conversations").join(ID);
@@ -158,7 +162,7 @@ async fn a_reviewer_deletes_a_conversation_from_the_bucket() {
     ];
     let server = server_on("s3-delete", &endpoint, &more).await;
     keep_conversation(server, &[("x-user", "pat@example.com")]).await;
-    assert_eq!(kept(&root).0.len(), 2);
+    assert_eq!(kept(&root).0.len(), 3);
     let reply = reqwest::Client::new()
         .delete(format!("http://{server}/api/archive/{ID}"))
         .header("x-user", "rita@example.com")
@@ -167,7 +171,7 @@ async fn a_reviewer_deletes_a_conversation_from_the_bucket() {
         .unwrap();
     let status = reply.status().as_u16();
     let answer: Value = reply.json().await.unwrap();
-    assert_eq!((status, answer["deleted"].as_u64()), (200, Some(2)));
+    assert_eq!((status, answer["deleted"].as_u64()), (200, Some(3)));
     assert_eq!(kept(&root).0, Vec::<String>::new());
 }
 
