@@ -22,16 +22,19 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use futures_util::StreamExt as _;
 use gemini_live_voice::record::review::Review;
-use object_store::buffered::BufWriter;
 use object_store::path::Path as StorePath;
-use object_store::ObjectStore;
+use object_store::{ObjectStore, WriteMultipart};
 use serde_json::json;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use tokio::io::AsyncWriteExt as _;
 
 /// A record is small (an hour's is about 230 kB); more is not a record.
 pub const MAX_RECORD_BYTES: u64 = 4 << 20;
+
+/// A recording goes to the store in parts of this size as they fill (S3 takes 5 MB to 5 GB
+/// a part), at most [`IN_FLIGHT`] on their way at once: an hour's is never held whole.
+const PART: usize = 10 << 20;
+const IN_FLIGHT: usize = 2;
 
 /// Where conversations are kept, how large a recording may be, who keeps them and how long.
 pub struct Archive {
@@ -77,7 +80,7 @@ pub async fn sweep(store: &dyn ObjectStore, now: i64, days: u64) -> Result<usize
 }
 
 /// The files a conversation has, with the content type each must be sent as.
-const FILES: [(&str, &str); 2] = [
+pub const FILES: [(&str, &str); 2] = [
     ("audio.wav", "audio/wav"),
     ("record.json", "application/json"),
 ];
@@ -114,7 +117,7 @@ pub async fn put(
     }
 }
 
-fn refuse(status: StatusCode, reason: impl Into<String>) -> Refusal {
+pub fn refuse(status: StatusCode, reason: impl Into<String>) -> Refusal {
     Refusal {
         status,
         reason: reason.into(),
@@ -234,7 +237,12 @@ async fn stream_wav(
     body: Body,
     limit: u64,
 ) -> Result<u64, Refusal> {
-    let mut writer = BufWriter::new(Arc::clone(&archive.store), path.clone());
+    let upload = archive
+        .store
+        .put_multipart(path)
+        .await
+        .map_err(store_failed)?;
+    let mut writer = WriteMultipart::new_with_chunk_size(upload, PART);
     let mut stream = body.into_data_stream();
     let mut head = Vec::with_capacity(12);
     let mut total = 0u64;
@@ -253,24 +261,30 @@ async fn stream_wav(
                 }
             }
             writer
-                .write_all(&chunk)
+                .wait_for_capacity(IN_FLIGHT)
                 .await
-                .map_err(|e| refuse(StatusCode::SERVICE_UNAVAILABLE, e.to_string()))?;
+                .map_err(store_failed)?;
+            writer.write(&chunk);
         }
         if head.len() < 12 {
             return Err(not_wav());
         }
-        writer
-            .shutdown()
-            .await
-            .map_err(|e| refuse(StatusCode::SERVICE_UNAVAILABLE, e.to_string()))?;
         Ok(total)
     }
     .await;
-    if result.is_err() {
-        let _ = writer.abort().await;
+    match result {
+        Ok(total) => {
+            writer.finish().await.map_err(store_failed)?;
+            Ok(total)
+        }
+        Err(refusal) => {
+            // The parts on their way land first: one that arrives after the abort stays
+            // (S3 says so of its own parts; s3s-fs showed it), kept and billed.
+            let _ = writer.wait_for_capacity(0).await;
+            let _ = writer.abort().await;
+            Err(refusal)
+        }
     }
-    result
 }
 
 fn is_wav(head: &[u8]) -> bool {

@@ -16,6 +16,7 @@ pub mod config;
 mod limits;
 pub mod mint;
 mod statics;
+mod viewing;
 
 use axum::http::StatusCode;
 use axum::routing::{delete, get, post, put};
@@ -66,7 +67,10 @@ pub fn router(config: Config) -> Result<Router, String> {
     // Uploads stream for as long as a long conversation's file takes, and count their own
     // bytes (`archive`); every other request is small and quick.
     let uploads = Router::new()
-        .route("/api/archive/{id}/{file}", put(archive::put))
+        .route(
+            "/api/archive/{id}/{file}",
+            put(archive::put).get(viewing::read),
+        )
         .with_state(Arc::clone(&app))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,

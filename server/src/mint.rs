@@ -15,6 +15,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 /// A refusal or a failure: its status and a reason in words (the JSON `error`).
+#[derive(Debug)]
 pub struct Refusal {
     pub status: StatusCode,
     pub reason: String,

@@ -118,3 +118,81 @@ async fn a_reviewer_lists_the_conversations_and_filters_them() {
     let (status, _) = list(server, "", None).await;
     assert_eq!(status, 401);
 }
+
+/// GET with Range, as a reviewer's player asks for the part it plays.
+async fn read(
+    server: SocketAddr,
+    path: &str,
+    range: Option<&str>,
+    who: &str,
+) -> (u16, String, Vec<u8>) {
+    let mut request = reqwest::Client::new()
+        .get(format!("http://{server}{path}"))
+        .header("x-user", who);
+    if let Some(range) = range {
+        request = request.header("range", range);
+    }
+    let reply = request.send().await.unwrap();
+    let status = reply.status().as_u16();
+    let content_range = reply
+        .headers()
+        .get("content-range")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    (status, content_range, reply.bytes().await.unwrap().to_vec())
+}
+
+#[tokio::test]
+async fn a_reviewer_reads_a_recording_by_ranges_and_nobody_else_can() {
+    let more = [
+        ("IDENTITY_HEADER", "x-user"),
+        ("REVIEWERS", "rita@example.com"),
+    ];
+    let (server, _) = start("ranges", &more).await;
+    let audio = wav(24_000);
+    let me = [("x-user", "pat@example.com")];
+    let path = format!("/api/archive/{ID}/audio.wav");
+    assert_eq!(
+        upload(server, &path, "audio/wav", audio.clone(), &me)
+            .await
+            .0,
+        200
+    );
+    let rita = "rita@example.com";
+    let size = audio.len();
+    assert_eq!(
+        read(server, &path, None, rita).await,
+        (200, String::new(), audio.clone())
+    );
+    assert_eq!(
+        read(server, &path, Some("bytes=44-143"), rita).await,
+        (206, format!("bytes 44-143/{size}"), audio[44..144].to_vec())
+    );
+    assert_eq!(
+        read(server, &path, Some("bytes=-10"), rita).await,
+        (
+            206,
+            format!("bytes {}-{}/{size}", size - 10, size - 1),
+            audio[size - 10..].to_vec()
+        )
+    );
+    let (status, _, _) = read(server, &path, Some(&format!("bytes={size}-")), rita).await;
+    assert_eq!(status, 416);
+    let (status, _, _) = read(server, &path, None, "pat@example.com").await;
+    assert_eq!(status, 403);
+    let (status, _, body) = read(
+        server,
+        &format!("/api/archive/{SECOND}/audio.wav"),
+        None,
+        rita,
+    )
+    .await;
+    assert_eq!(
+        (
+            status,
+            String::from_utf8_lossy(&body).contains("No audio.wav of conversation")
+        ),
+        (404, true)
+    );
+}

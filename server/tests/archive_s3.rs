@@ -154,7 +154,7 @@ async fn a_long_recording_goes_up_in_parts_and_a_refused_one_leaves_no_part() {
 }
 
 #[tokio::test]
-async fn a_reviewer_deletes_a_conversation_from_the_bucket() {
+async fn a_reviewer_reads_by_range_and_deletes_a_conversation_in_the_bucket() {
     let (endpoint, root) = s3("delete").await;
     let more = [
         ("IDENTITY_HEADER", "x-user"),
@@ -163,6 +163,19 @@ async fn a_reviewer_deletes_a_conversation_from_the_bucket() {
     let server = server_on("s3-delete", &endpoint, &more).await;
     keep_conversation(server, &[("x-user", "pat@example.com")]).await;
     assert_eq!(kept(&root).0.len(), 3);
+    // Read by a range first, as the review's player asks (an S3 ranged GET behind it).
+    let reply = reqwest::Client::new()
+        .get(format!("http://{server}/api/archive/{ID}/audio.wav"))
+        .header("x-user", "rita@example.com")
+        .header("range", "bytes=40-47")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status().as_u16(), 206);
+    assert_eq!(
+        reply.bytes().await.unwrap().to_vec(),
+        wav(2_400)[40..48].to_vec()
+    );
     let reply = reqwest::Client::new()
         .delete(format!("http://{server}/api/archive/{ID}"))
         .header("x-user", "rita@example.com")
