@@ -80,7 +80,7 @@ pub async fn sweep(store: &dyn ObjectStore, now: i64, days: u64) -> Result<usize
 }
 
 /// The files a conversation has, with the content type each must be sent as.
-pub const FILES: [(&str, &str); 2] = [
+const FILES: [(&str, &str); 2] = [
     ("audio.wav", "audio/wav"),
     ("record.json", "application/json"),
 ];
@@ -91,6 +91,30 @@ pub fn valid_id(id: &str) -> bool {
     (8..=80).contains(&id.len())
         && !id.starts_with('-')
         && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
+/// `id`, if it is a conversation's id, or the refusal that says what one is (400).
+pub fn checked(id: &str) -> Result<&str, Refusal> {
+    if valid_id(id) {
+        return Ok(id);
+    }
+    Err(refuse(
+        StatusCode::BAD_REQUEST,
+        "A conversation's id is 8 to 80 letters, digits and dashes.",
+    ))
+}
+
+/// Where conversation `id`'s `file` is kept and the type it is sent as, or why not (400 for
+/// the id, 404 for another file).
+pub fn file_of(id: &str, file: &str) -> Result<(StorePath, &'static str), Refusal> {
+    let id = checked(id)?;
+    let Some(&(_, kind)) = FILES.iter().find(|(name, _)| *name == file) else {
+        return Err(refuse(
+            StatusCode::NOT_FOUND,
+            format!("A conversation has audio.wav and record.json, not \"{file}\"."),
+        ));
+    };
+    Ok((StorePath::from_iter([id, file]), kind))
 }
 
 pub async fn put(
@@ -140,18 +164,7 @@ async fn keep(
         ));
     };
     admit(app, headers, "keep conversations")?;
-    if !valid_id(id) {
-        return Err(refuse(
-            StatusCode::BAD_REQUEST,
-            "A conversation's id is 8 to 80 letters, digits and dashes.",
-        ));
-    }
-    let Some(&(_, wanted)) = FILES.iter().find(|(name, _)| *name == file) else {
-        return Err(refuse(
-            StatusCode::NOT_FOUND,
-            format!("A conversation has audio.wav and record.json, not \"{file}\"."),
-        ));
-    };
+    let (path, wanted) = file_of(id, file)?;
     let sent = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -174,7 +187,6 @@ async fn keep(
     if declared.is_some_and(|n| n > limit) {
         return Err(too_large(file, limit));
     }
-    let path = StorePath::from_iter([id, file]);
     if file == "record.json" {
         let text = read_small(body, limit).await?;
         let review = std::str::from_utf8(&text)
@@ -346,13 +358,7 @@ pub fn reviewer<'a>(app: &'a App, headers: &HeaderMap, who: &str) -> Result<&'a 
 
 async fn remove(app: &App, headers: &HeaderMap, who: &str, id: &str) -> Result<usize, Refusal> {
     let archive = reviewer(app, headers, who)?;
-    if !valid_id(id) {
-        return Err(refuse(
-            StatusCode::BAD_REQUEST,
-            "A conversation's id is 8 to 80 letters, digits and dashes.",
-        ));
-    }
-    let prefix = StorePath::from(id);
+    let prefix = StorePath::from(checked(id)?);
     let kept: Vec<StorePath> = archive
         .store
         .list(Some(&prefix))

@@ -4,14 +4,13 @@
 //! downloading it whole; the store streams the range as it reads it. Every view is a log line
 //! with who, what and which bytes.
 
-use crate::archive::{refuse, reviewer, store_failed, valid_id, FILES};
+use crate::archive::{file_of, refuse, reviewer, store_failed};
 use crate::mint::Refusal;
 use crate::App;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use object_store::path::Path as StorePath;
 use object_store::{GetOptions, GetRange, ObjectStore};
 use std::net::SocketAddr;
 use std::ops::RangeInclusive;
@@ -47,19 +46,7 @@ async fn view(
     range: Option<&str>,
 ) -> Result<(Response, u64), Refusal> {
     let archive = reviewer(app, headers, who)?;
-    if !valid_id(id) {
-        return Err(refuse(
-            StatusCode::BAD_REQUEST,
-            "A conversation's id is 8 to 80 letters, digits and dashes.",
-        ));
-    }
-    let Some(&(_, kind)) = FILES.iter().find(|(name, _)| *name == file) else {
-        return Err(refuse(
-            StatusCode::NOT_FOUND,
-            format!("A conversation has audio.wav and record.json, not \"{file}\"."),
-        ));
-    };
-    let path = StorePath::from_iter([id, file]);
+    let (path, kind) = file_of(id, file)?;
     let size = match archive.store.head(&path).await {
         Ok(meta) => meta.size,
         Err(object_store::Error::NotFound { .. }) => {
