@@ -103,6 +103,11 @@ try {
     await waitFor("return document.querySelector('#status').dataset.state === 'listening'", 15_000), await state());
   click('disconnect');
   await waitFor("return document.querySelector('#status').dataset.state === 'closed'", 10_000);
+  // Review: the page's second module (later.js, imported the first time), in Gecko.
+  const review = await wd('POST', `${s}/element`, { using: 'css selector', value: '#rec-stored button[data-action="review"]' });
+  await wd('POST', `${s}/element/${Object.values(review)[0]}/click`, {});
+  const reviewed = await waitFor("return document.querySelector('#review[open]') && document.querySelector('#review-summary').textContent", 15_000);
+  check('Review opens a stored conversation (the second module)', /^\d+ turns? of yours, \d+ repl/.test(reviewed ?? ''), reviewed ?? 'no review');
   const log = await run("return [...document.querySelectorAll('#log li')].filter((l) => l.className === 'error').map((l) => l.textContent)");
   const errors = await run('return window.e2eErrors');
   check('no error in the page\'s log, no uncaught error or panic', log.length === 0 && errors.length === 0, [...log, ...errors].join(' | '));

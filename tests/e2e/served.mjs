@@ -108,7 +108,7 @@ async function checkArchived(page, dir, talkAt, logs, h) {
   const id = /as (conversation-[\w-]+) \(/.exec(kept)?.[1] ?? '';
   const files = id && existsSync(join(dir, id)) ? readdirSync(join(dir, id)).sort() : [];
   h.check('archive: at Disconnect the conversation is kept under its id, its recording and its record',
-    kept.startsWith('Kept in the team\'s archive as conversation-') && files.join(' ') === 'audio.wav record.json',
+    kept.startsWith('Kept in the team\'s archive as conversation-') && files.join(' ') === 'audio.wav record.json summary.json',
     `${kept}; ${JSON.stringify(readdirSync(dir))} ${files.join(' ')}`);
   if (!files.length) return;
   const audio = readFileSync(join(dir, id, 'audio.wav'));
@@ -156,7 +156,7 @@ async function crashedTabUploads(context, base, dir, kept, logs, h) {
   await page.waitForTimeout(1_000);
   const uploads = (logs.join('').match(/archived/g) ?? []).length - before;
   h.check('archive: a tab that died mid-conversation is sent on the next visit, and nothing already kept again',
-    sent.startsWith('Kept in the team\'s archive as ') && id !== kept && files === 'audio.wav record.json'
+    sent.startsWith('Kept in the team\'s archive as ') && id !== kept && files === 'audio.wav record.json summary.json'
       && record.consent?.id === id && audio.length > 44 + 24_000 * 4 && uploads === 2,
     `${sent}; ${files}; ${audio.length} B; ${uploads} files uploaded on this visit`);
   await page.close();

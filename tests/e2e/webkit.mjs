@@ -122,6 +122,11 @@ try {
   await inState(['idle'], 20_000);
   const again = await waitFor(listed, 10_000);
   check(`a new visit lists the stored conversation again (${engine})`, again === stored, again ?? 'nothing listed');
+  // Review: the page's second module (later.js, imported the first time), in Safari's engine.
+  await (await driver.findElement(By.css('#rec-stored button[data-action="review"]'))).click();
+  const reviewed = await waitFor("return document.querySelector('#review[open] #review-lines li') && document.querySelector('#review-summary').textContent", 15_000);
+  const lines = await run("return document.querySelectorAll('#review-lines li').length");
+  check('Review opens the stored conversation with its turns (the second module)', /^\d+ turns? of yours, \d+ repl/.test(reviewed ?? '') && lines >= 2, `${reviewed ?? 'no review'}; ${lines} lines`);
 } catch (e) {
   check('the run completes', false, String(e));
 } finally {
