@@ -104,8 +104,9 @@ try {
   click('disconnect');
   await waitFor("return document.querySelector('#status').dataset.state === 'closed'", 10_000);
   // Review: the page's second module (later.js, imported the first time), in Gecko.
-  const review = await wd('POST', `${s}/element`, { using: 'css selector', value: '#rec-stored button[data-action="review"]' });
-  await wd('POST', `${s}/element/${Object.values(review)[0]}/click`, {});
+  // Clicked by a script at the moment it is found: the list is drawn again when the stored
+  // conversations change (a WebDriver element found before then goes stale; CI saw it).
+  await waitFor("const b = document.querySelector('#rec-stored button[data-action=\"review\"]'); if (b) b.click(); return Boolean(b)", 10_000);
   const reviewed = await waitFor("return document.querySelector('#review[open]') && document.querySelector('#review-summary').textContent", 15_000);
   check('Review opens a stored conversation (the second module)', /^\d+ turns? of yours, \d+ repl/.test(reviewed ?? ''), reviewed ?? 'no review');
   const log = await run("return [...document.querySelectorAll('#log li')].filter((l) => l.className === 'error').map((l) => l.textContent)");

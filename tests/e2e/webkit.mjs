@@ -123,7 +123,9 @@ try {
   const again = await waitFor(listed, 10_000);
   check(`a new visit lists the stored conversation again (${engine})`, again === stored, again ?? 'nothing listed');
   // Review: the page's second module (later.js, imported the first time), in Safari's engine.
-  await (await driver.findElement(By.css('#rec-stored button[data-action="review"]'))).click();
+  // Clicked by a script at the moment it is found: the list is drawn again when the stored
+  // conversations change (a WebDriver element found before then goes stale).
+  await waitFor("const b = document.querySelector('#rec-stored button[data-action=\"review\"]'); if (b) b.click(); return Boolean(b)", 10_000);
   const reviewed = await waitFor("return document.querySelector('#review[open] #review-lines li') && document.querySelector('#review-summary').textContent", 15_000);
   const lines = await run("return document.querySelectorAll('#review-lines li').length");
   check('Review opens the stored conversation with its turns (the second module)', /^\d+ turns? of yours, \d+ repl/.test(reviewed ?? '') && lines >= 2, `${reviewed ?? 'no review'}; ${lines} lines`);
